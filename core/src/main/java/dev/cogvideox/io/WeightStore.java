@@ -1,0 +1,90 @@
+package dev.cogvideox.io;
+
+import dev.cogvideox.tensor.Shapes;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** Named stored tensors of one model component (one safetensors file or a sharded set). */
+public interface WeightStore extends AutoCloseable {
+    Set<String> names();
+
+    boolean has(String name);
+
+    /** The stored entry; throws {@link ModelFormatException} naming the file when it is missing. */
+    SafetensorsFile.Entry entry(String name);
+
+    /** Where this store reads from (for messages). */
+    String source();
+
+    /** A float weight; throws an error naming the file and the tensor when it is missing. */
+    default Weight weight(String name) {
+        return entry(name).weight();
+    }
+
+    /** A float weight that must have {@code shape}; the error names the file, the tensor and both shapes. */
+    default Weight weight(String name, int... shape) {
+        Weight w = weight(name);
+        if (!java.util.Arrays.equals(w.shape(), shape)) {
+            throw new ModelFormatException(source() + ": tensor " + name + " has shape " + Shapes.str(w.shape())
+                    + ", the model config needs " + Shapes.str(shape));
+        }
+        return w;
+    }
+
+    /** A float weight copied to an fp32 heap tensor (small tensors only). */
+    default Tensor tensor(String name, int... shape) {
+        return weight(name, shape).toTensor();
+    }
+
+    /** Total bytes of all tensors. */
+    default long byteSize() {
+        return names().stream().mapToLong(n -> entry(n).byteSize()).sum();
+    }
+
+    @Override
+    void close();
+
+    /**
+     * Opens the weights of a component folder (e.g. {@code transformer/}): a {@code *.safetensors.index.json}
+     * (sharded) if there is one, else the single {@code *.safetensors} file. A path to a file opens that file.
+     */
+    static WeightStore open(Path path) {
+        if (Files.isRegularFile(path)) {
+            return path.getFileName().toString().endsWith(".index.json") ? ShardedSafetensors.open(path) : SafetensorsFile.open(path);
+        }
+        if (!Files.isDirectory(path)) {
+            throw new ModelFormatException(path + ": no such weights file or folder");
+        }
+        List<Path> indexes = list(path, ".safetensors.index.json");
+        if (indexes.size() > 1) {
+            throw new ModelFormatException(path + ": several index files " + indexes.stream().map(p -> p.getFileName().toString()).toList() + "; pass one explicitly");
+        }
+        if (indexes.size() == 1) {
+            return ShardedSafetensors.open(indexes.getFirst());
+        }
+        List<Path> files = list(path, ".safetensors");
+        if (files.isEmpty()) {
+            throw new ModelFormatException(path + ": no .safetensors weights in this folder");
+        }
+        if (files.size() > 1) {
+            throw new ModelFormatException(path + ": several .safetensors files " + files.stream().map(p -> p.getFileName().toString()).toList()
+                    + " and no index; pass one explicitly");
+        }
+        return SafetensorsFile.open(files.getFirst());
+    }
+
+    private static List<Path> list(Path dir, String suffix) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (IOException e) {
+            throw new ModelFormatException(dir + ": cannot list folder: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.cogvideox.tensor;
+
+/** Element types of stored tensors, with their safetensors names and byte sizes. */
+public enum DType {
+    F32(4), F16(2), BF16(2), I64(8), I32(4), F64(8), U8(1), BOOL(1);
+
+    private final int bytes;
+
+    DType(int bytes) {
+        this.bytes = bytes;
+    }
+
+    public int bytes() {
+        return bytes;
+    }
+
+    /** True for the dtypes a weight may have: the kernels widen these to fp32. */
+    public boolean isFloatWeight() {
+        return this == F32 || this == F16 || this == BF16;
+    }
+
+    /** The dtype for a safetensors header string such as {@code "BF16"}, or null when unknown. */
+    public static DType fromSafetensors(String name) {
+        for (DType d : values()) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.cogvideox.tensor;
+
+/**
+ * Normalisations over the last dimension (layer norm, RMS norm). Statistics are accumulated in double,
+ * which sits closer to the float64 reference than fp32 pairwise sums do.
+ */
+public final class Norms {
+    private Norms() {
+    }
+
+    /**
+     * LayerNorm over the last dimension: {@code (x - mean) / sqrt(var + eps) * w + b}; {@code w} and {@code b}
+     * may be null (no affine). Returns a new tensor.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor w, Tensor b, float eps) {
+        int c = x.dim(-1);
+        checkAffine(w, c, "layer norm weight");
+        checkAffine(b, c, "layer norm bias");
+        Tensor y = Tensor.zeros(x.shape());
+        float[] xd = x.data(), yd = y.data();
+        float[] wd = w == null ? null : w.data(), bd = b == null ? null : b.data();
+        int rows = x.numel() / c;
+        Parallel.forRange(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * c;
+                double sum = 0;
+                for (int i = 0; i < c; i++) {
+                    sum += xd[off + i];
+                }
+                double mean = sum / c;
+                double sq = 0;
+                for (int i = 0; i < c; i++) {
+                    double dv = xd[off + i] - mean;
+                    sq += dv * dv;
+                }
+                float inv = (float) (1.0 / Math.sqrt(sq / c + eps));
+                float m = (float) mean;
+                for (int i = 0; i < c; i++) {
+                    float v = (xd[off + i] - m) * inv;
+                    if (wd != null) {
+                        v *= wd[i];
+                    }
+                    if (bd != null) {
+                        v += bd[i];
+                    }
+                    yd[off + i] = v;
+                }
+            }
+        });
+        return y;
+    }
+
+    /** T5's RMS norm over the last dimension: {@code w * x / sqrt(mean(x^2) + eps)}, no mean subtraction, no bias. */
+    public static Tensor rmsNorm(Tensor x, Tensor w, float eps) {
+        int c = x.dim(-1);
+        checkAffine(w, c, "RMS norm weight");
+        Tensor y = Tensor.zeros(x.shape());
+        float[] xd = x.data(), yd = y.data(), wd = w.data();
+        int rows = x.numel() / c;
+        Parallel.forRange(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * c;
+                double sq = 0;
+                for (int i = 0; i < c; i++) {
+                    sq += (double) xd[off + i] * xd[off + i];
+                }
+                float inv = (float) (1.0 / Math.sqrt(sq / c + eps));
+                for (int i = 0; i < c; i++) {
+                    yd[off + i] = wd[i] * (xd[off + i] * inv);
+                }
+            }
+        });
+        return y;
+    }
+
+    private static void checkAffine(Tensor t, int c, String what) {
+        if (t != null && t.numel() != c) {
+            throw new IllegalArgumentException(what + " has " + t.numel() + " elements, the normalised dimension has " + c);
+        }
+    }
+}

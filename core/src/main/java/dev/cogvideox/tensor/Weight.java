@@ -1,0 +1,129 @@
+package dev.cogvideox.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A stored tensor (usually a model weight) that keeps its file dtype: F32, F16 or BF16 little-endian,
+ * inside a memory segment that is either a slice of a memory-mapped file or a heap array. Kernels widen
+ * it to fp32 tile by tile; {@link #toTensor()} copies it onto the heap (for small tensors only).
+ *
+ * <p>Ownership: the segment belongs to whoever mapped it (a {@code SafetensorsFile}); a Weight must not be
+ * used after that file is closed.
+ */
+public final class Weight {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final String name;
+    private final DType dtype;
+    private final int[] shape;
+    private final long numel;
+    private final MemorySegment segment;
+
+    public Weight(String name, DType dtype, int[] shape, MemorySegment segment) {
+        if (!dtype.isFloatWeight()) {
+            throw new IllegalArgumentException(name + ": dtype " + dtype + " is not a floating-point weight type (F32, F16, BF16)");
+        }
+        this.name = name;
+        this.dtype = dtype;
+        this.shape = shape.clone();
+        this.numel = Shapes.numel(shape);
+        if (segment.byteSize() != numel * dtype.bytes()) {
+            throw new IllegalArgumentException(name + ": " + segment.byteSize() + " bytes do not hold shape " + Shapes.str(shape) + " of " + dtype);
+        }
+        this.segment = segment;
+    }
+
+    /** An F32 weight over a heap tensor (no copy). */
+    public static Weight of(String name, Tensor t) {
+        return new Weight(name, DType.F32, t.shape(), MemorySegment.ofArray(t.data()));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int dim(int d) {
+        return shape[d < 0 ? shape.length + d : d];
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long numel() {
+        return numel;
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public long byteSize() {
+        return segment.byteSize();
+    }
+
+    /** Element {@code i} (flat index) widened to fp32. */
+    public float get(long i) {
+        return switch (dtype) {
+            case F32 -> segment.getAtIndex(F32, i);
+            case BF16 -> Float.intBitsToFloat((segment.getAtIndex(U16, i) & 0xffff) << 16);
+            case F16 -> Float.float16ToFloat(segment.getAtIndex(U16, i));
+            default -> throw new IllegalStateException(dtype.name());
+        };
+    }
+
+    /** Widens {@code n} elements starting at flat index {@code from} into {@code dst[dstOff..]}. */
+    public void widen(long from, float[] dst, int dstOff, int n) {
+        if (from < 0 || n < 0 || from + n > numel) {
+            throw new IndexOutOfBoundsException(name + ": range [" + from + ", " + (from + n) + ") outside " + numel + " elements");
+        }
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(segment, F32, from * 4, dst, dstOff, n);
+            case BF16 -> {
+                for (int k = 0; k < n; k++) {
+                    dst[dstOff + k] = Float.intBitsToFloat((segment.getAtIndex(U16, from + k) & 0xffff) << 16);
+                }
+            }
+            case F16 -> {
+                for (int k = 0; k < n; k++) {
+                    dst[dstOff + k] = Float.float16ToFloat(segment.getAtIndex(U16, from + k));
+                }
+            }
+            default -> throw new IllegalStateException(dtype.name());
+        }
+    }
+
+    /** A heap fp32 copy with the same shape. Meant for small tensors (biases, norms, embeddings tables). */
+    public Tensor toTensor() {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(name + ": " + numel + " elements do not fit one heap array");
+        }
+        float[] out = new float[(int) numel];
+        widen(0, out, 0, out.length);
+        return Tensor.of(out, shape);
+    }
+
+    /** Throws an error naming this weight and both shapes when the shape differs from {@code expected}. */
+    public Weight requireShape(int... expected) {
+        if (!java.util.Arrays.equals(shape, expected)) {
+            throw new IllegalArgumentException("weight " + name + ": expected shape " + Shapes.str(expected) + ", found " + Shapes.str(shape));
+        }
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + Shapes.str(shape);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Dense tensors and the kernels that compute on them (the only layer that knows about SIMD and threads).
+ *
+ * <p>Layout convention: every {@link dev.cogvideox.tensor.Tensor} is contiguous, row-major, in PyTorch
+ * dimension order; activations are fp32 on the heap. Stored weights ({@link dev.cogvideox.tensor.Weight})
+ * keep their file dtype (F32, F16, BF16) inside a memory segment and are widened inside the kernels.
+ */
+package dev.cogvideox.tensor;

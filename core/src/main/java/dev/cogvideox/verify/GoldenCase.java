@@ -1,0 +1,107 @@
+package dev.cogvideox.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One golden case: its JSON description and (when present) its tensors file. Inputs are read with
+ * {@link #tensor}/{@link #longs}; the case owns the mapped tensors file until {@link #close()}.
+ */
+public final class GoldenCase implements AutoCloseable {
+    private final Path json;
+    private final JsonNode spec;
+    private final SafetensorsFile tensors;
+
+    private GoldenCase(Path json, JsonNode spec, SafetensorsFile tensors) {
+        this.json = json;
+        this.spec = spec;
+        this.tensors = tensors;
+    }
+
+    public static GoldenCase open(Path json) {
+        JsonNode spec;
+        try {
+            spec = new ObjectMapper().readTree(Files.readString(json));
+        } catch (IOException e) {
+            throw new ModelFormatException(json + ": cannot read case: " + e.getMessage(), e);
+        }
+        String base = json.getFileName().toString().replaceFirst("\\.json$", "");
+        Path st = json.resolveSibling(base + ".safetensors");
+        return new GoldenCase(json, spec, Files.isRegularFile(st) ? SafetensorsFile.open(st) : null);
+    }
+
+    public String name() {
+        return spec.path("case").asText(json.getFileName().toString());
+    }
+
+    public String component() {
+        return spec.path("component").asText("");
+    }
+
+    public JsonNode spec() {
+        return spec;
+    }
+
+    public Path jsonPath() {
+        return json;
+    }
+
+    /** The fixture root: the folder that holds {@code golden/}. */
+    public Path fixtureRoot() {
+        return json.toAbsolutePath().getParent().getParent();
+    }
+
+    /** The model folder of the case, or null for pure-function cases. */
+    public Path modelDir() {
+        JsonNode m = spec.get("model_dir");
+        return m == null || m.isNull() ? null : fixtureRoot().resolve(m.asText());
+    }
+
+    public boolean has(String name) {
+        return tensors != null && tensors.has(name);
+    }
+
+    public Tensor tensor(String name) {
+        return file().entry(name).toTensor();
+    }
+
+    public long[] longs(String name) {
+        return file().entry(name).longs();
+    }
+
+    /** Names of the stored tensors that start with {@code prefix}, in file order. */
+    public List<String> names(String prefix) {
+        return tensors == null ? List.of() : tensors.names().stream().filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    public SafetensorsFile file() {
+        if (tensors == null) {
+            throw new ModelFormatException(json + ": this case has no tensors file");
+        }
+        return tensors;
+    }
+
+    /** Tolerance for one output: the per-tensor entry if present, else the case-level one. */
+    public Tolerance tolerance(String output) {
+        JsonNode tol = spec.path("tolerance");
+        JsonNode per = tol.path("per_tensor").path(output);
+        double abs = per.has("max_abs") ? per.get("max_abs").asDouble() : tol.path("max_abs").asDouble(0);
+        double rel = per.has("max_rel") ? per.get("max_rel").asDouble() : tol.path("max_rel").asDouble(0);
+        return new Tolerance(abs, rel);
+    }
+
+    @Override
+    public void close() {
+        if (tensors != null) {
+            tensors.close();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.cogvideox.verify;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Discovers golden cases and runs them through the registered verifiers. */
+public final class GoldenSuite {
+    /** Environment variable naming the fixture root (the folder holding {@code golden/} and {@code models/}). */
+    public static final String FIXTURES_ENV = "COGVIDEOX_FIXTURES";
+
+    private final Map<String, ComponentVerifier> verifiers;
+
+    public GoldenSuite(Collection<ComponentVerifier> verifiers) {
+        this.verifiers = verifiers.stream().collect(Collectors.toMap(ComponentVerifier::component, Function.identity()));
+    }
+
+    /** The suite with every verifier the project has. */
+    public static GoldenSuite standard() {
+        return new GoldenSuite(Verifiers.all());
+    }
+
+    public Set<String> implementedComponents() {
+        return verifiers.keySet();
+    }
+
+    /**
+     * The fixture root: {@code $COGVIDEOX_FIXTURES}, else {@code ../shared/fixtures} relative to the working
+     * directory or, when run from a module folder, to its parent.
+     */
+    public static Path defaultFixtureRoot() {
+        String env = System.getenv(FIXTURES_ENV);
+        if (env != null && !env.isBlank()) {
+            return Paths.get(env);
+        }
+        Path cwd = Paths.get("").toAbsolutePath();
+        for (Path p = cwd; p != null; p = p.getParent()) {
+            Path candidate = p.resolve("../shared/fixtures").normalize();
+            if (Files.isDirectory(candidate.resolve("golden"))) {
+                return candidate;
+            }
+            if (Files.exists(p.resolve("mvnw"))) {
+                break;
+            }
+        }
+        return cwd.resolve("../shared/fixtures").normalize();
+    }
+
+    /** Every {@code golden/*.json} under {@code root}, sorted by name. */
+    public static List<Path> discover(Path root) {
+        Path golden = root.resolve("golden");
+        if (!Files.isDirectory(golden)) {
+            throw new IllegalArgumentException("no golden/ folder under fixture root " + root.toAbsolutePath()
+                    + " (set " + FIXTURES_ENV + " or pass --fixtures)");
+        }
+        try (Stream<Path> s = Files.list(golden)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list " + golden + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs one case. Every non-debug {@code out.*} tensor must have been checked for the case to pass. */
+    public CaseResult run(Path json) {
+        try (GoldenCase c = GoldenCase.open(json)) {
+            ComponentVerifier v = verifiers.get(c.component());
+            if (v == null) {
+                return new CaseResult(c.name(), c.component(), CaseResult.Status.SKIPPED,
+                        "component '" + c.component() + "' not implemented yet", List.of());
+            }
+            Checker checker = new Checker(c);
+            try {
+                v.verify(c, checker);
+            } catch (Exception | Error e) {
+                return new CaseResult(c.name(), c.component(), CaseResult.Status.FAILED, "error: " + describe(e), checker.results());
+            }
+            List<String> failures = new ArrayList<>();
+            for (Checker.TensorResult r : checker.results()) {
+                if (!r.passed()) {
+                    failures.add(r.name() + ": " + r.detail());
+                }
+            }
+            Set<String> checked = checker.results().stream().map(Checker.TensorResult::name).collect(Collectors.toSet());
+            for (String out : c.names("out.")) {
+                if (!out.startsWith("out.dbg.") && !checked.contains(out)) {
+                    failures.add(out + ": not produced");
+                }
+            }
+            if (checker.results().isEmpty()) {
+                failures.add("nothing was compared");
+            }
+            return new CaseResult(c.name(), c.component(), failures.isEmpty() ? CaseResult.Status.PASSED : CaseResult.Status.FAILED,
+                    String.join("; ", failures), checker.results());
+        }
+    }
+
+    private static String describe(Throwable e) {
+        StringWriter sw = new StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        String[] lines = sw.toString().split("\n");
+        return String.join("\n    ", java.util.Arrays.copyOf(lines, Math.min(lines.length, 8)));
+    }
+}

@@ -1,0 +1,13 @@
+package dev.cogvideox.verify;
+
+import java.util.List;
+
+/** The registry: one verifier per implemented component. */
+public final class Verifiers {
+    private Verifiers() {
+    }
+
+    public static List<ComponentVerifier> all() {
+        return List.of();
+    }
+}
