@@ -70,6 +70,59 @@ public final class Ops {
         return y;
     }
 
+    /**
+     * AdaLN modulation per sample: {@code x[b, l, c] * (1 + scale[b, c]) + shift[b, c]}, in place, for
+     * {@code x [B, L, C]} and {@code scale, shift [B, C]}.
+     */
+    public static void modulateInPlace(Tensor x, Tensor scale, Tensor shift) {
+        int b = x.dim(0), l = x.dim(1), c = x.dim(2);
+        scale.requireShape("modulation scale", b, c);
+        shift.requireShape("modulation shift", b, c);
+        float[] xd = x.data(), sc = scale.data(), sh = shift.data();
+        Parallel.forRange(b * l, 64, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int bb = row / l, o = row * c, m = bb * c;
+                for (int i = 0; i < c; i++) {
+                    xd[o + i] = xd[o + i] * (1f + sc[m + i]) + sh[m + i];
+                }
+            }
+        });
+    }
+
+    /** Gated residual per sample: {@code acc[b, l, c] += gate[b, c] * y[b, l, c]} for {@code acc, y [B, L, C]}, {@code gate [B, C]}. */
+    public static void addGatedInPlace(Tensor acc, Tensor gate, Tensor y) {
+        requireSame(acc, y, "gated add");
+        int b = acc.dim(0), l = acc.dim(1), c = acc.dim(2);
+        gate.requireShape("gate", b, c);
+        float[] ad = acc.data(), g = gate.data(), yd = y.data();
+        Parallel.forRange(b * l, 64, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int o = row * c, m = (row / l) * c;
+                for (int i = 0; i < c; i++) {
+                    ad[o + i] += g[m + i] * yd[o + i];
+                }
+            }
+        });
+    }
+
+    /** Adds {@code row [C]} (or {@code [B, C]} per sample) to every token of {@code x [B, L, C]}, in place. */
+    public static void addRowsInPlace(Tensor x, Tensor rows) {
+        int b = x.dim(0), l = x.dim(1), c = x.dim(2);
+        boolean perSample = rows.numel() == b * c;
+        if (!perSample && rows.numel() != c) {
+            throw new IllegalArgumentException("cannot broadcast " + rows + " over " + x);
+        }
+        float[] xd = x.data(), r = rows.data();
+        Parallel.forRange(b * l, 64, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int o = row * c, m = perSample ? (row / l) * c : 0;
+                for (int i = 0; i < c; i++) {
+                    xd[o + i] += r[m + i];
+                }
+            }
+        });
+    }
+
     private static void requireSame(Tensor a, Tensor b, String op) {
         if (!a.sameShape(b)) {
             throw new IllegalArgumentException(op + ": shapes " + a + " and " + b + " differ");

@@ -73,6 +73,14 @@ public final class Weight {
         return segment.byteSize();
     }
 
+    /** The same bytes under another shape with the same element count (e.g. a conv kernel seen as a matrix). */
+    public Weight reshape(int... newShape) {
+        if (Shapes.numel(newShape) != numel) {
+            throw new IllegalArgumentException(name + ": cannot view " + Shapes.str(shape) + " as " + Shapes.str(newShape));
+        }
+        return new Weight(name, dtype, newShape, segment);
+    }
+
     /** Element {@code i} (flat index) widened to fp32. */
     public float get(long i) {
         return switch (dtype) {

@@ -1,0 +1,100 @@
+package dev.cogvideox.model.transformer;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.nn.Linear;
+import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+/**
+ * diffusers' {@code CogVideoXPatchEmbed}: text projection, video patchification (a p x p stride-p Conv2d per
+ * frame for 1.0, a Linear over (c, pt, ph, pw) patches for 1.5) and the additive positional embedding
+ * (3D sincos for 2b, the learned table for 5b-I2V, none for RoPE models).
+ */
+final class CogVideoXPatchEmbed {
+    private final CogVideoXTransformerConfig cfg;
+    private final Linear textProj;
+    private final Weight proj;
+    private final Weight projBias;
+    private final Tensor learnedPosEmbedding;
+
+    CogVideoXPatchEmbed(CogVideoXTransformerConfig cfg, WeightStore store) {
+        this.cfg = cfg;
+        int d = cfg.innerDim(), p = cfg.patchSize(), c = cfg.inChannels();
+        this.textProj = Linear.load(store, "patch_embed.text_proj", cfg.textEmbedDim(), d, true);
+        if (cfg.patchSizeT() == null) {
+            // Conv2d weight [D, C, p, p] is a matrix [D, C*p*p] over features ordered (c, ph, pw).
+            this.proj = store.weight("patch_embed.proj.weight", d, c, p, p).reshape(d, c * p * p);
+            this.projBias = cfg.patchBias() ? store.weight("patch_embed.proj.bias", d) : null;
+        } else {
+            this.proj = store.weight("patch_embed.proj.weight", d, c * p * p * cfg.patchSizeT());
+            // The 1.5 Linear always has a bias: patch_bias=false is ignored on this path (semantics.md).
+            this.projBias = store.weight("patch_embed.proj.bias", d);
+        }
+        if (cfg.useLearnedPositionalEmbeddings()) {
+            int tokens = cfg.maxTextSeqLength() + (cfg.sampleHeight() / p) * (cfg.sampleWidth() / p)
+                    * ((cfg.sampleFrames() - 1) / cfg.temporalCompressionRatio() + 1);
+            this.learnedPosEmbedding = store.tensor("patch_embed.pos_embedding", 1, tokens, d);
+        } else {
+            this.learnedPosEmbedding = null;
+        }
+    }
+
+    /**
+     * @param text  {@code [B, T, text_embed_dim]}
+     * @param video {@code [B, F, C, H, W]} latents (F divisible by p_t for 1.5)
+     * @return {@code [B, T + F' * H/p * W/p, D]}, text tokens first
+     */
+    Tensor forward(Tensor text, Tensor video) {
+        int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
+        int p = cfg.patchSize();
+        Tensor textEmbeds = textProj.forward(text);                                       // [B, T, D]
+        Tensor patches;
+        if (cfg.patchSizeT() == null) {
+            Tensor x = video.reshape(b, f, c, h / p, p, w / p, p);
+            patches = Layout.permute(x, 0, 1, 3, 5, 2, 4, 6)                              // [B, F, H/p, W/p, C, p, p]
+                    .reshape(b, f * (h / p) * (w / p), c * p * p);
+        } else {
+            int pt = cfg.patchSizeT();
+            Tensor x = video.reshape(b, f / pt, pt, c, h / p, p, w / p, p);
+            patches = Layout.permute(x, 0, 1, 4, 6, 3, 2, 5, 7)                           // [B, F/pt, H/p, W/p, C, pt, p, p]
+                    .reshape(b, (f / pt) * (h / p) * (w / p), c * pt * p * p);
+        }
+        Tensor imageEmbeds = MatMul.linear(patches, proj, projBias);                      // [B, N, D]
+        Tensor embeds = Layout.cat(1, textEmbeds, imageEmbeds);                           // [B, T + N, D]
+        Tensor pos = positionalEmbedding(h, w, f, text.dim(1));
+        if (pos != null) {
+            Ops.addRowsInPlace(embeds.reshape(b, 1, -1), pos.reshape(-1));   // same table for every sample
+        }
+        return embeds;
+    }
+
+    /** {@code [T + N, D]} to add to every sample, or null for RoPE-only models. */
+    private Tensor positionalEmbedding(int h, int w, int frames, int textLen) {
+        boolean sincos = !cfg.useRotaryPositionalEmbeddings();
+        if (!sincos && !cfg.useLearnedPositionalEmbeddings()) {
+            return null;
+        }
+        int preFrames = (frames - 1) * cfg.temporalCompressionRatio() + 1;
+        if (cfg.useLearnedPositionalEmbeddings()) {
+            if (h != cfg.sampleHeight() || w != cfg.sampleWidth()) {
+                throw new IllegalArgumentException("this model has learned positional embeddings and only takes latents of "
+                        + cfg.sampleHeight() + "x" + cfg.sampleWidth() + " (video " + cfg.sampleHeight() * 8 + "x" + cfg.sampleWidth() * 8
+                        + "), got " + h + "x" + w);
+            }
+            if (preFrames == cfg.sampleFrames()) {
+                return learnedPosEmbedding.reshape(-1, cfg.innerDim());
+            }
+            // A different frame count silently switches to freshly computed sincos (semantics.md).
+        }
+        int p = cfg.patchSize();
+        int d = cfg.innerDim();
+        int latentFrames = (preFrames - 1) / cfg.temporalCompressionRatio() + 1;
+        Tensor grid = Embeddings.sincos3d(d, w / p, h / p, latentFrames,
+                cfg.spatialInterpolationScale(), cfg.temporalInterpolationScale());      // [F, H/p*W/p, D]
+        // Text rows are zeros: the table length is max_text_seq_length + N (checked by the model).
+        return Layout.cat(0, Tensor.zeros(textLen, d), grid.reshape(-1, d));
+    }
+}
