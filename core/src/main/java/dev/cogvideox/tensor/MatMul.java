@@ -1,7 +1,6 @@
 package dev.cogvideox.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -82,8 +81,7 @@ public final class MatMul {
             s2 = av.fma(FloatVector.fromArray(S, p, pj + 2 * k + kk), s2);
             s3 = av.fma(FloatVector.fromArray(S, p, pj + 3 * k + kk), s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = sum(s0), r1 = sum(s1), r2 = sum(s2), r3 = sum(s3);
         for (; kk < k; kk++) {
             float av = a[ai + kk];
             r0 += av * p[pj + kk];
@@ -97,6 +95,20 @@ public final class MatMul {
         c[ci + 3] = r3;
     }
 
+    /**
+     * Sum of the lanes in a fixed left-to-right order. {@code reduceLanes(ADD)} is not used on purpose: its order
+     * differs between the interpreter and C2-compiled code, so results would change once a method is compiled.
+     */
+    private static float sum(FloatVector v) {
+        float[] lanes = new float[S.length()];
+        v.intoArray(lanes, 0);
+        float r = 0f;
+        for (float x : lanes) {
+            r += x;
+        }
+        return r;
+    }
+
     /** Dot product of {@code a[ai..ai+k)} and {@code b[bi..bi+k)}. */
     public static float dot(float[] a, int ai, float[] b, int bi, int k) {
         FloatVector s = FloatVector.zero(S);
@@ -105,7 +117,7 @@ public final class MatMul {
         for (; kk < bound; kk += S.length()) {
             s = FloatVector.fromArray(S, a, ai + kk).fma(FloatVector.fromArray(S, b, bi + kk), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = sum(s);
         for (; kk < k; kk++) {
             r += a[ai + kk] * b[bi + kk];
         }

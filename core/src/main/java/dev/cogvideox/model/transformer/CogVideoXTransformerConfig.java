@@ -6,7 +6,9 @@ import dev.cogvideox.io.ModelFormatException;
 import java.nio.file.Path;
 
 /**
- * {@code transformer/config.json} of CogVideoXTransformer3DModel, with the reference defaults. Sizes in latent
+ * {@code transformer/config.json} of CogVideoXTransformer3DModel. The keys that fix the weight shapes are required
+ * (a config without them is broken, whatever diffusers' constructor defaults say); the others take the reference
+ * defaults; unknown keys are ignored. Sizes in latent
  * units: {@code sampleHeight/Width} are latent pixels (60 x 90 for 480 x 720 video); {@code sampleFrames} counts
  * video frames before temporal compression (49 means 13 latent frames).
  */
@@ -39,10 +41,10 @@ public record CogVideoXTransformerConfig(
         JsonConfig c = JsonConfig.read(configJson);
         try {
             return new CogVideoXTransformerConfig(
-                    c.getInt("num_attention_heads", 30), c.getInt("attention_head_dim", 64),
-                    c.getInt("in_channels", 16), c.getIntOrNull("out_channels") == null ? 16 : c.requireInt("out_channels"),
+                    c.requireInt("num_attention_heads"), c.requireInt("attention_head_dim"),
+                    c.requireInt("in_channels"), c.getIntOrNull("out_channels") == null ? 16 : c.requireInt("out_channels"),
                     c.getBool("flip_sin_to_cos", true), c.getInt("freq_shift", 0), c.getInt("time_embed_dim", 512),
-                    c.getIntOrNull("ofs_embed_dim"), c.getInt("text_embed_dim", 4096), c.getInt("num_layers", 30),
+                    c.getIntOrNull("ofs_embed_dim"), c.requireInt("text_embed_dim"), c.requireInt("num_layers"),
                     c.getBool("attention_bias", true), c.getInt("sample_width", 90), c.getInt("sample_height", 60),
                     c.getInt("sample_frames", 49), c.getInt("patch_size", 2), c.getIntOrNull("patch_size_t"),
                     c.getInt("temporal_compression_ratio", 4), c.getInt("max_text_seq_length", 226),
