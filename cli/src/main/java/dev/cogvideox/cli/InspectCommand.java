@@ -1,0 +1,104 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.io.ModelIndex;
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code cogvideox inspect MODEL_DIR}: what a diffusers folder holds and what is wrong with it. */
+@Command(name = "inspect", description = "Show the components of a CogVideoX model folder (classes, dtypes, parameters, bytes) and any problem.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "A diffusers-layout folder (with model_index.json).")
+    Path dir;
+
+    @Override
+    public Integer call() {
+        ModelIndex index = ModelIndex.read(dir);
+        System.out.printf("%s (%s)%n", dir.toAbsolutePath(), index.pipelineClass());
+        System.out.printf("%-13s %-30s %-12s %14s %12s  %s%n", "component", "class", "dtypes", "parameters", "bytes", "status");
+        List<String> problems = new ArrayList<>();
+        for (ModelIndex.Component c : index.components().values()) {
+            Path folder = index.folder(c.name());
+            if (!Files.isDirectory(folder)) {
+                problems.add(c.name() + ": folder " + folder + " is missing");
+                System.out.printf("%-13s %-30s %-12s %14s %12s  %s%n", c.name(), c.className(), "-", "-", "-", "MISSING");
+                continue;
+            }
+            String status;
+            String dtypes = "-";
+            long params = 0, bytes = 0;
+            try {
+                if (hasWeights(folder)) {
+                    try (WeightStore s = WeightStore.open(folder)) {
+                        Map<DType, Long> byType = new EnumMap<>(DType.class);
+                        for (String n : s.names()) {
+                            SafetensorsFile.Entry e = s.entry(n);
+                            byType.merge(e.dtype(), e.numel(), Long::sum);
+                            bytes += e.byteSize();
+                        }
+                        params = byType.values().stream().mapToLong(Long::longValue).sum();
+                        dtypes = byType.keySet().stream().map(Enum::name).collect(Collectors.joining(","));
+                    }
+                }
+                status = check(c, folder);
+            } catch (RuntimeException e) {
+                status = "PROBLEM";
+                problems.add(c.name() + ": " + e.getMessage());
+            }
+            System.out.printf("%-13s %-30s %-12s %14s %12s  %s%n", c.name(), c.className(), dtypes,
+                    params == 0 ? "-" : String.format("%,d", params), bytes == 0 ? "-" : human(bytes), status);
+        }
+        if (problems.isEmpty()) {
+            System.out.println("no problems found");
+            return 0;
+        }
+        System.out.println("problems:");
+        problems.forEach(p -> System.out.println("  " + p));
+        return 1;
+    }
+
+    private static boolean hasWeights(Path folder) {
+        try (var s = Files.list(folder)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".safetensors") || p.getFileName().toString().endsWith(".safetensors.index.json"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Loads what can be loaded (which checks every weight's presence and shape) and describes it. */
+    private static String check(ModelIndex.Component c, Path folder) {
+        return switch (c.className()) {
+            case "CogVideoXTransformer3DModel" -> {
+                CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(folder.resolve("config.json"));
+                try (CogVideoXTransformer3DModel m = CogVideoXTransformer3DModel.load(folder)) {
+                    yield String.format("ok: %s, %d layers, %d heads x %d", cfg.variant(), cfg.numLayers(), cfg.numAttentionHeads(), cfg.attentionHeadDim());
+                }
+            }
+            default -> "present (not checked)";
+        };
+    }
+
+    static String human(long bytes) {
+        String[] units = {"B", "KB", "MB", "GB", "TB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    }
+}
