@@ -14,7 +14,7 @@ import dev.cogvideox.tensor.Tensor;
  * modulation for text and video), full 3D attention over [text; video] with per-head q/k LayerNorm and RoPE on
  * the video tokens, and a GELU(tanh) feed-forward over [text; video].
  */
-final class CogVideoXBlock {
+public final class CogVideoXBlock {
     private final int dim;
     private final int heads;
     private final Linear norm1Linear, norm2Linear;
@@ -23,7 +23,7 @@ final class CogVideoXBlock {
     private final LayerNorm normQ, normK;
     private final Linear ffIn, ffOut;
 
-    CogVideoXBlock(CogVideoXTransformerConfig cfg, WeightStore store, int index) {
+    public CogVideoXBlock(CogVideoXTransformerConfig cfg, WeightStore store, int index) {
         String p = "transformer_blocks." + index + ".";
         this.dim = cfg.innerDim();
         this.heads = cfg.numAttentionHeads();
@@ -44,7 +44,7 @@ final class CogVideoXBlock {
     }
 
     /** The block's outputs: the updated video and text streams. */
-    record Output(Tensor hidden, Tensor encoder) {
+    public record Output(Tensor hidden, Tensor encoder) {
     }
 
     /**
@@ -53,7 +53,7 @@ final class CogVideoXBlock {
      * @param siluTemb {@code silu(temb) [B, time_embed_dim]}
      * @param rope    RoPE table for the N video tokens, or null
      */
-    Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope) {
+    public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope) {
         int b = hidden.dim(0), n = hidden.dim(1), t = encoder.dim(1);
         hidden = hidden.copy();
         encoder = encoder.copy();
