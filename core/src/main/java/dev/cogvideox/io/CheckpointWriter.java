@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Shapes;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,12 +69,6 @@ public final class CheckpointWriter {
     /** Writes a JSON object (a config) atomically with stable pretty printing. */
     public static void writeJson(Path file, Object value) {
         ObjectMapper json = new ObjectMapper();
-        AtomicFile.write(file, tmp -> {
-            try {
-                Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
-            } catch (IOException e) {
-                throw e;
-            }
-        });
+        AtomicFile.write(file, tmp -> Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n"));
     }
 }
