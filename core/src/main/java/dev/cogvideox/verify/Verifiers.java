@@ -8,6 +8,7 @@ public final class Verifiers {
     }
 
     public static List<ComponentVerifier> all() {
-        return List.of();
+        return List.of(
+                new RngVerifier());
     }
 }
