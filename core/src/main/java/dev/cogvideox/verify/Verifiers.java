@@ -9,6 +9,7 @@ public final class Verifiers {
 
     public static List<ComponentVerifier> all() {
         return List.of(
-                new RngVerifier());
+                new RngVerifier(),
+                new SchedulerVerifier());
     }
 }
