@@ -33,7 +33,6 @@ public final class TorchGenerator {
     private MT19937 engine;
     private boolean hasCachedNormal;
     private double cachedNormal;
-    private long seed;
 
     /** A generator after {@code manual_seed(seed)}. */
     public TorchGenerator(long seed) {
@@ -42,14 +41,8 @@ public final class TorchGenerator {
 
     /** {@code manual_seed}: restarts the stream (only the low 32 bits reach mt19937) and clears the normal cache. */
     public void manualSeed(long seed) {
-        this.seed = seed;
         this.engine = new MT19937(seed);
         this.hasCachedNormal = false;
-    }
-
-    /** The seed given to the last {@link #manualSeed}. */
-    public long initialSeed() {
-        return seed;
     }
 
     /** {@code random()}: 32 random bits, as an unsigned value in a long. */
