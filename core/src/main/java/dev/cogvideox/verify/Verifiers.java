@@ -10,6 +10,8 @@ public final class Verifiers {
     public static List<ComponentVerifier> all() {
         return List.of(
                 new EmbeddingsVerifier(),
+                new RngVerifier(),
+                new SchedulerVerifier(),
                 new TransformerVerifier());
     }
 }
