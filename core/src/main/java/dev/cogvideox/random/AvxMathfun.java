@@ -7,7 +7,8 @@ package dev.cogvideox.random;
  * <p>torch compiles that file with {@code -mfma} and GCC's default {@code -ffp-contract=fast}, so a multiply
  * whose only use is an add is fused into it; {@link Math#fma} reproduces each such contraction, and every
  * other operation rounds to float exactly like the vector instruction. The contracted pairs are listed
- * where they occur; with plain multiply-then-add the last bit differs on a few draws in a thousand.
+ * where they occur. Measured over 2^20 arguments in [0, 1), plain multiply-then-add changes the last bit of
+ * the log for 0.1% of them and of sin or cos for 2%; with the contractions the golden draws match bit for bit.
  */
 final class AvxMathfun {
     private static final float MIN_NORM_POS = Float.intBitsToFloat(0x00800000);
