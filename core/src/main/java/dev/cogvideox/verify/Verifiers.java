@@ -1,17 +1,24 @@
 package dev.cogvideox.verify;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 
-/** The registry: one verifier per implemented component. */
+/**
+ * The registry: one verifier per implemented component. The library's own are listed here; modules above the
+ * library (e.g. {@code train}) add theirs through {@link ServiceLoader} ({@code META-INF/services}).
+ */
 public final class Verifiers {
     private Verifiers() {
     }
 
     public static List<ComponentVerifier> all() {
-        return List.of(
+        List<ComponentVerifier> all = new ArrayList<>(List.of(
                 new EmbeddingsVerifier(),
                 new RngVerifier(),
                 new SchedulerVerifier(),
-                new TransformerVerifier());
+                new TransformerVerifier()));
+        ServiceLoader.load(ComponentVerifier.class).forEach(all::add);
+        return all;
     }
 }
