@@ -8,6 +8,6 @@ public final class Verifiers {
     }
 
     public static List<ComponentVerifier> all() {
-        return List.of();
+        return List.of(new VaeVerifier());
     }
 }
