@@ -17,7 +17,8 @@ public final class Verifiers {
                 new EmbeddingsVerifier(),
                 new RngVerifier(),
                 new SchedulerVerifier(),
-                new TransformerVerifier()));
+                new TransformerVerifier(),
+                new VaeVerifier()));
         ServiceLoader.load(ComponentVerifier.class).forEach(all::add);
         return all;
     }

@@ -1,0 +1,324 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CogVideoX 3D causal VAE: {@code encode} videos {@code [B, 3, 1+4k, H, W]} (H, W multiples of 8) to a posterior
+ * over latents {@code [B, 16, 1+k, H/8, W/8]}, {@code decode} latents back to frames.
+ *
+ * <p>Work is split as the reference splits it (semantics.md, VAE): one sample at a time; frame batches of
+ * {@link VaeOptions#numSampleFramesBatchSize} frames (encode) or {@link VaeOptions#numLatentFramesBatchSize} latent
+ * frames (decode), the remainder joining the FIRST batch, each batch normalised on its own and linked to the previous
+ * one by the causal convs' caches; optionally overlapping spatial tiles, each with its own frame batches, blended in
+ * place. Only one frame batch's activations (plus the conv caches) are alive at a time.
+ *
+ * <p>{@code decode} does not apply the scaling factor (neither does the reference's): pipelines call
+ * {@link #unscaleLatents} first. Owns its {@link WeightStore}: close the VAE to release the mapped weights.
+ */
+public final class AutoencoderKLCogVideoX implements AutoCloseable {
+    private final AutoencoderKLCogVideoXConfig config;
+    private final WeightStore store;
+    private final CogVideoXEncoder3D encoder;
+    private final CogVideoXDecoder3D decoder;
+    private DebugTap tap = DebugTap.NONE;
+
+    private AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig config, WeightStore store) {
+        this.config = config;
+        this.store = store;
+        this.encoder = new CogVideoXEncoder3D(store, config);
+        this.decoder = new CogVideoXDecoder3D(store, config);
+    }
+
+    /** Loads {@code config.json} and the weights of a {@code vae/} folder; every weight is checked before returning. */
+    public static AutoencoderKLCogVideoX load(Path vaeDir) {
+        AutoencoderKLCogVideoXConfig config = AutoencoderKLCogVideoXConfig.read(vaeDir.resolve("config.json"));
+        WeightStore store = WeightStore.open(vaeDir);
+        try {
+            return new AutoencoderKLCogVideoX(config, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    public AutoencoderKLCogVideoXConfig config() {
+        return config;
+    }
+
+    /** The reference's options right after loading (no tiling, tiles of half the config's sample size). */
+    public VaeOptions defaultOptions() {
+        return VaeOptions.defaults(config);
+    }
+
+    /** Sets the receiver of named intermediate tensors ({@link DebugTap#NONE} by default). */
+    public void setDebugTap(DebugTap tap) {
+        this.tap = tap == null ? DebugTap.NONE : tap;
+    }
+
+    /**
+     * The reference's frame batches of {@code frames} frames: {@code max(frames / size, 1)} batches of {@code size},
+     * the remainder {@code frames % size} added to the first one. Returns {@code [start, end)} pairs.
+     */
+    public static List<int[]> frameBatches(int frames, int size) {
+        int batches = Math.max(frames / size, 1);
+        int remainder = frames % size;
+        List<int[]> r = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            int start = size * i + (i == 0 ? 0 : remainder);
+            r.add(new int[] {start, Math.min(size * (i + 1) + remainder, frames)});
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- encode
+
+    /** {@link #encode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
+    public DiagonalGaussianDistribution encode(Tensor x) {
+        return encode(x, defaultOptions());
+    }
+
+    /** {@code x [B, in_channels, F, H, W]} with {@code F = 1 + 4k} and H, W multiples of 8 -> posterior over {@code [B, latent, 1+k, H/8, W/8]}. */
+    public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options) {
+        checkVideo(x);
+        List<Tensor> samples = new ArrayList<>();
+        for (int b = 0; b < x.dim(0); b++) {
+            Tensor sample = Slices.narrow(x, 0, b, 1); // [1, 3, F, H, W]
+            samples.add(useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth())
+                    ? tiledEncode(sample, options) : encodeFrames(sample, options));
+        }
+        return DiagonalGaussianDistribution.of(Slices.cat(0, samples)); // [B, 2*latent, t, h, w]
+    }
+
+    /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
+    private Tensor encodeFrames(Tensor x, VaeOptions options) {
+        ConvCache cache = new ConvCache();
+        List<Tensor> parts = new ArrayList<>();
+        for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
+            Tensor frames = Slices.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
+            parts.add(encoder.forward(frames, cache)); // [1, 2*latent, f', H/8, W/8]
+        }
+        return Slices.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
+    }
+
+    /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
+    private Tensor tiledEncode(Tensor x, VaeOptions o) {
+        int ratio = config.spatialCompressionRatio();
+        int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
+        Tiling t = new Tiling(
+                (int) (o.tileSampleMinHeight() * (1 - o.tileOverlapFactorHeight())),
+                (int) (o.tileSampleMinWidth() * (1 - o.tileOverlapFactorWidth())),
+                (int) (latentH * o.tileOverlapFactorHeight()),
+                (int) (latentW * o.tileOverlapFactorWidth()),
+                latentH - (int) (latentH * o.tileOverlapFactorHeight()),
+                latentW - (int) (latentW * o.tileOverlapFactorWidth()));
+        List<List<Tensor>> rows = new ArrayList<>();
+        for (int i = 0; i < x.dim(3); i += t.strideH()) {
+            List<Tensor> row = new ArrayList<>();
+            for (int j = 0; j < x.dim(4); j += t.strideW()) {
+                row.add(encodeFrames(crop(x, i, o.tileSampleMinHeight(), j, o.tileSampleMinWidth()), o)); // [1, 2*latent, t, th, tw]
+            }
+            rows.add(row);
+        }
+        return t.blend(rows); // [1, 2*latent, t, h, w]
+    }
+
+    // ---------------------------------------------------------------------------------------------------- decode
+
+    /** {@link #decode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
+    public Tensor decode(Tensor z) {
+        return decode(z, defaultOptions());
+    }
+
+    /** {@code z [B, latent, t, h, w] -> [B, out_channels, F, 8h, 8w]} (F = 1 + 4(t-1) for the CogVideoX structure). */
+    public Tensor decode(Tensor z, VaeOptions options) {
+        List<List<Tensor>> perSample = new ArrayList<>();
+        decode(z, options, (sample, first, frames) -> {
+            if (sample == perSample.size()) {
+                perSample.add(new ArrayList<>());
+            }
+            perSample.get(sample).add(frames);
+        });
+        return Slices.cat(0, perSample.stream().map(parts -> Slices.cat(2, parts)).toList());
+    }
+
+    /**
+     * Decodes {@code z [B, latent, t, h, w]} and hands the frames to {@code sink} batch by batch. Without tiling each
+     * frame batch is handed over as soon as it is decoded; with tiling (the reference's order: every tile through all
+     * frame batches, then the blend) a sample's batches follow once its last tile is done.
+     */
+    public void decode(Tensor z, VaeOptions options, FrameSink sink) {
+        checkLatents(z);
+        int ratio = config.spatialCompressionRatio();
+        boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
+        for (int b = 0; b < z.dim(0); b++) {
+            int sample = b;
+            Tensor latents = Slices.narrow(z, 0, b, 1); // [1, latent, t, h, w]
+            if (tiled) {
+                Tensor video = tiledDecode(latents, options); // [1, 3, F, H, W]
+                int first = 0;
+                for (int frames : decodedFrameCounts(z.dim(2), options)) {
+                    sink.accept(sample, first, Slices.narrow(video, 2, first, frames)); // [1, 3, f, H, W]
+                    first += frames;
+                }
+            } else {
+                int[] first = {0};
+                decodeFrames(latents, options, frames -> {
+                    sink.accept(sample, first[0], frames);
+                    first[0] += frames.dim(2);
+                });
+            }
+        }
+    }
+
+    /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
+    private void decodeFrames(Tensor z, VaeOptions options, java.util.function.Consumer<Tensor> out) {
+        ConvCache cache = new ConvCache();
+        for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
+            Tensor latents = Slices.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
+            out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
+        }
+    }
+
+    /** Output frames of each latent frame batch: the causal temporal upsampling doubles all but a leading odd frame. */
+    private List<Integer> decodedFrameCounts(int latentFrames, VaeOptions options) {
+        List<Integer> counts = new ArrayList<>();
+        for (int[] batch : frameBatches(latentFrames, options.numLatentFramesBatchSize())) {
+            int f = batch[1] - batch[0];
+            for (int i = 0; i < config.temporalCompressLevel(); i++) {
+                f = 2 * f - f % 2;
+            }
+            counts.add(f);
+        }
+        return counts;
+    }
+
+    /** The reference's tiled_decode: overlapping latent tiles, each decoded alone, blended in pixel space. */
+    private Tensor tiledDecode(Tensor z, VaeOptions o) {
+        int ratio = config.spatialCompressionRatio();
+        int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
+        int blendH = (int) (o.tileSampleMinHeight() * o.tileOverlapFactorHeight());
+        int blendW = (int) (o.tileSampleMinWidth() * o.tileOverlapFactorWidth());
+        Tiling t = new Tiling(
+                (int) (latentH * (1 - o.tileOverlapFactorHeight())),
+                (int) (latentW * (1 - o.tileOverlapFactorWidth())),
+                blendH, blendW, o.tileSampleMinHeight() - blendH, o.tileSampleMinWidth() - blendW);
+        List<List<Tensor>> rows = new ArrayList<>();
+        for (int i = 0; i < z.dim(3); i += t.strideH()) {
+            List<Tensor> row = new ArrayList<>();
+            for (int j = 0; j < z.dim(4); j += t.strideW()) {
+                List<Tensor> parts = new ArrayList<>();
+                decodeFrames(crop(z, i, latentH, j, latentW), o, parts::add);
+                row.add(Slices.cat(2, parts)); // [1, 3, F, th, tw]
+            }
+            rows.add(row);
+        }
+        return t.blend(rows); // [1, 3, F, H, W]
+    }
+
+    // ---------------------------------------------------------------------------------------------------- tiling
+
+    private static boolean useTiling(VaeOptions o, int height, int width, int tileHeight, int tileWidth) {
+        return o.useTiling() && (width > tileWidth || height > tileHeight);
+    }
+
+    /** {@code x[:, :, :, top:top+height, left:left+width]}, clipped at the border like a Python slice. */
+    private static Tensor crop(Tensor x, int top, int height, int left, int width) {
+        Tensor rows = Slices.narrow(x, 3, top, Math.min(height, x.dim(3) - top));
+        return Slices.narrow(rows, 4, left, Math.min(width, x.dim(4) - left));
+    }
+
+    /**
+     * Tile geometry: input strides between tiles, blend extents and kept sizes in output units.
+     * {@link #blend} follows the reference exactly (semantics.md, VAE: tiling): tile (i, j) is blended IN PLACE with
+     * its upper neighbour, then its left neighbour, both already blended themselves, and only then cropped.
+     */
+    private record Tiling(int strideH, int strideW, int blendH, int blendW, int keepH, int keepW) {
+        Tensor blend(List<List<Tensor>> rows) {
+            List<Tensor> resultRows = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                List<Tensor> row = rows.get(i);
+                List<Tensor> kept = new ArrayList<>();
+                for (int j = 0; j < row.size(); j++) {
+                    Tensor tile = row.get(j);
+                    if (i > 0) {
+                        Tensor above = rows.get(i - 1).get(j);
+                        Slices.blend(above, tile, 3, Math.min(Math.min(above.dim(3), tile.dim(3)), blendH));
+                    }
+                    if (j > 0) {
+                        Tensor left = row.get(j - 1);
+                        Slices.blend(left, tile, 4, Math.min(Math.min(left.dim(4), tile.dim(4)), blendW));
+                    }
+                    kept.add(crop(tile, 0, keepH, 0, keepW)); // [1, C, F, <=keepH, <=keepW]
+                }
+                resultRows.add(Slices.cat(4, kept));
+            }
+            return Slices.cat(3, resultRows);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- scaling
+
+    /** {@code scaling_factor * z}: posterior samples to the transformer's latent space (video-to-video, training). */
+    public Tensor scaleLatents(Tensor z) {
+        return Ops.scale(z, (float) config.scalingFactor());
+    }
+
+    /**
+     * The image-to-video conditioning latents: {@code scaling_factor * z}, or {@code (1 / scaling_factor) * z} for
+     * the 1.5 VAE ({@code invert_scale_latents}: the reference's pipeline divides there, matching how it was trained).
+     */
+    public Tensor scaleImageLatents(Tensor z) {
+        return config.invertScaleLatents() ? unscaleLatents(z) : scaleLatents(z);
+    }
+
+    /** {@code (1 / scaling_factor) * latents}: what a pipeline applies before {@link #decode} (semantics.md, VAE). */
+    public Tensor unscaleLatents(Tensor latents) {
+        return Ops.scale(latents, (float) (1.0 / config.scalingFactor()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------- checks
+
+    private void checkVideo(Tensor x) {
+        if (x.rank() != 5) {
+            throw new IllegalArgumentException("encode: video must be [B, C, F, H, W], got " + x);
+        }
+        if (x.dim(1) != config.inChannels()) {
+            throw new IllegalArgumentException("encode: video has " + x.dim(1) + " channels, the VAE's in_channels is " + config.inChannels());
+        }
+        int tcr = config.temporalCompressionRatio();
+        if (x.dim(2) < 1 || (x.dim(2) - 1) % tcr != 0) {
+            throw new IllegalArgumentException("encode: " + x.dim(2) + " frames; the VAE encodes 1 + " + tcr + "k frames (1, "
+                    + (1 + tcr) + ", " + (1 + 2 * tcr) + ", ...)");
+        }
+        int ratio = config.spatialCompressionRatio();
+        if (x.dim(3) % ratio != 0 || x.dim(4) % ratio != 0) {
+            throw new IllegalArgumentException("encode: height " + x.dim(3) + " and width " + x.dim(4) + " must be multiples of "
+                    + ratio + " (the VAE's spatial compression ratio)");
+        }
+    }
+
+    private void checkLatents(Tensor z) {
+        if (z.rank() != 5) {
+            throw new IllegalArgumentException("decode: latents must be [B, C, F, H, W], got " + z);
+        }
+        if (z.dim(1) != config.latentChannels()) {
+            throw new IllegalArgumentException("decode: latents have " + z.dim(1) + " channels, the VAE's latent_channels is "
+                    + config.latentChannels() + " (pass [B, C, F, H, W], not the transformer's [B, F, C, H, W])");
+        }
+        if (z.dim(2) < 1 || z.dim(3) < 1 || z.dim(4) < 1) {
+            throw new IllegalArgumentException("decode: empty latents " + z);
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.Resample;
+import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+import java.util.List;
+
+/**
+ * A 3D convolution made causal in time (pad mode "first"): {@code kt - 1} frames go in front of the input, copies of
+ * frame 0 in the first frame batch, the cached frames of the previous batch afterwards; height and width are
+ * zero-padded by {@code (k - 1) / 2}. Weights {@code <prefix>.conv.weight [Cout, Cin, k, k, k]} and
+ * {@code <prefix>.conv.bias}.
+ */
+final class CogVideoXCausalConv3d {
+    private final String name;
+    private final Weight weight;
+    private final float[] bias;
+    private final int timeKernel;
+    private final Conv3d.Geometry geometry;
+
+    CogVideoXCausalConv3d(WeightStore store, String prefix, int inChannels, int outChannels, int kernel) {
+        this.name = prefix;
+        this.weight = store.weight(prefix + ".conv.weight", outChannels, inChannels, kernel, kernel, kernel);
+        this.bias = store.tensor(prefix + ".conv.bias", outChannels).data();
+        this.timeKernel = kernel;
+        this.geometry = Conv3d.Geometry.same((kernel - 1) / 2);
+    }
+
+    /** {@code [N, Cin, T, H, W] -> [N, Cout, T, H, W]}, updating this conv's entry of {@code cache}. */
+    Tensor forward(Tensor x, ConvCache cache) {
+        Tensor front = null;
+        if (timeKernel > 1) {
+            // 1. causal padding (semantics.md, VAE: conv cache): the previous batch's last frames, else frame 0 repeated
+            front = cache.get(name);
+            if (front == null) {
+                front = Resample.gather(x, new int[timeKernel - 1], Resample.identity(x.dim(3)), Resample.identity(x.dim(4))); // [N, Cin, kt-1, H, W]
+            }
+            // 2. the new cache: the last kt-1 frames of the padded input front ++ x
+            cache.put(name, lastFrames(front, x, timeKernel - 1)); // [N, Cin, kt-1, H, W]
+        }
+        // 3. the convolution over front ++ x with spatial zero padding
+        return Conv3d.forward(x, front, weight, bias, geometry); // [N, Cout, T, H, W]
+    }
+
+    private static Tensor lastFrames(Tensor front, Tensor x, int n) {
+        int t = x.dim(2);
+        if (t >= n) {
+            return Slices.narrow(x, 2, t - n, n);
+        }
+        return Slices.cat(2, List.of(Slices.narrow(front, 2, front.dim(2) - (n - t), n - t), x));
+    }
+}

@@ -1,0 +1,49 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Tensor;
+
+/**
+ * The decoder: {@code conv_in}, {@code mid_block} (2 resnets), {@code up_blocks.0..3} ({@code layers_per_block + 1}
+ * resnets each; the first {@code log2(temporal_compression_ratio)} also double time, all but the last double height
+ * and width), {@code norm_out} (SpatialNorm3D) + SiLU, {@code conv_out}. Every norm is conditioned on this batch's
+ * latents. Weights under {@code decoder.}.
+ */
+final class CogVideoXDecoder3D {
+    private final CogVideoXCausalConv3d convIn;
+    private final CogVideoXMidBlock3D midBlock;
+    private final CogVideoXUpBlock3D[] upBlocks;
+    private final CogVideoXSpatialNorm3D normOut;
+    private final CogVideoXCausalConv3d convOut;
+
+    CogVideoXDecoder3D(WeightStore store, AutoencoderKLCogVideoXConfig c) {
+        int[] blocks = c.blockOutChannels();
+        int n = blocks.length;
+        int latent = c.latentChannels();
+        this.convIn = new CogVideoXCausalConv3d(store, "decoder.conv_in", latent, blocks[n - 1], 3);
+        this.midBlock = new CogVideoXMidBlock3D(store, "decoder.mid_block", blocks[n - 1], 2, c.normNumGroups(), c.normEps(), latent);
+        this.upBlocks = new CogVideoXUpBlock3D[n];
+        for (int i = 0; i < n; i++) {
+            int in = i == 0 ? blocks[n - 1] : blocks[n - i];
+            upBlocks[i] = new CogVideoXUpBlock3D(store, "decoder.up_blocks." + i, in, blocks[n - 1 - i], c.layersPerBlock() + 1,
+                    c.normNumGroups(), c.normEps(), latent, i < n - 1, i < c.temporalCompressLevel());
+        }
+        this.normOut = new CogVideoXSpatialNorm3D(store, "decoder.norm_out", blocks[0], latent, c.normNumGroups());
+        this.convOut = new CogVideoXCausalConv3d(store, "decoder.conv_out", blocks[0], c.outChannels(), 3);
+    }
+
+    /** One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next batch. */
+    Tensor forward(Tensor z, ConvCache cache, DebugTap tap) {
+        Tensor h = convIn.forward(z, cache); // [N, C3, t, h, w]
+        // 1. mid
+        h = midBlock.forward(h, z, cache); // [N, C3, t, h, w]
+        tap.tap("decoder.mid_block", h);
+        // 2. up
+        for (CogVideoXUpBlock3D block : upBlocks) {
+            h = block.forward(h, z, cache); // [N, Ci, T', H', W']
+        }
+        // 3. post-process
+        normOut.normSilu(h, z, true);
+        return convOut.forward(h, cache); // [N, 3, T, H, W]
+    }
+}

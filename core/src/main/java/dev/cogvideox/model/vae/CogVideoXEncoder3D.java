@@ -1,0 +1,47 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Tensor;
+
+/**
+ * The encoder: {@code conv_in}, {@code down_blocks.0..3} (the first {@code log2(temporal_compression_ratio)} also
+ * halve time, all but the last halve height and width), {@code mid_block} (2 resnets), {@code norm_out} (GroupNorm,
+ * eps 1e-6) + SiLU, {@code conv_out} to {@code 2 x latent_channels} (mean and log-variance). Weights under
+ * {@code encoder.}.
+ */
+final class CogVideoXEncoder3D {
+    private final CogVideoXCausalConv3d convIn;
+    private final CogVideoXDownBlock3D[] downBlocks;
+    private final CogVideoXMidBlock3D midBlock;
+    private final GroupNormLayer normOut;
+    private final CogVideoXCausalConv3d convOut;
+
+    CogVideoXEncoder3D(WeightStore store, AutoencoderKLCogVideoXConfig c) {
+        int[] blocks = c.blockOutChannels();
+        int last = blocks[blocks.length - 1];
+        this.convIn = new CogVideoXCausalConv3d(store, "encoder.conv_in", c.inChannels(), blocks[0], 3);
+        this.downBlocks = new CogVideoXDownBlock3D[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            int in = i == 0 ? blocks[0] : blocks[i - 1];
+            downBlocks[i] = new CogVideoXDownBlock3D(store, "encoder.down_blocks." + i, in, blocks[i], c.layersPerBlock(),
+                    c.normNumGroups(), c.normEps(), i < blocks.length - 1, i < c.temporalCompressLevel());
+        }
+        this.midBlock = new CogVideoXMidBlock3D(store, "encoder.mid_block", last, 2, c.normNumGroups(), c.normEps(), 0);
+        this.normOut = new GroupNormLayer(store, "encoder.norm_out", last, c.normNumGroups(), 1e-6f);
+        this.convOut = new CogVideoXCausalConv3d(store, "encoder.conv_out", last, 2 * c.latentChannels(), 3);
+    }
+
+    /** One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch. */
+    Tensor forward(Tensor x, ConvCache cache) {
+        Tensor h = convIn.forward(x, cache); // [N, C0, T, H, W]
+        // 1. down
+        for (CogVideoXDownBlock3D block : downBlocks) {
+            h = block.forward(h, cache); // [N, Ci, T', H', W']
+        }
+        // 2. mid
+        h = midBlock.forward(h, null, cache); // [N, C3, t, h, w]
+        // 3. post-process
+        normOut.normSilu(h, null, true);
+        return convOut.forward(h, cache); // [N, 2*latent, t, h, w]
+    }
+}

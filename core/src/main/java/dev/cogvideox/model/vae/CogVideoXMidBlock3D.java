@@ -1,0 +1,26 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Tensor;
+
+/** The middle stage: {@code resnets.0..L-1} at constant channels (SpatialNorm3D in the decoder, GroupNorm in the encoder). */
+final class CogVideoXMidBlock3D {
+    private final CogVideoXResnetBlock3D[] resnets;
+
+    /** {@code spatialNormDim} 0 for the encoder, the latent channel count for the decoder. */
+    CogVideoXMidBlock3D(WeightStore store, String prefix, int channels, int layers, int groups, float eps, int spatialNormDim) {
+        this.resnets = new CogVideoXResnetBlock3D[layers];
+        for (int i = 0; i < layers; i++) {
+            resnets[i] = new CogVideoXResnetBlock3D(store, prefix + ".resnets." + i, channels, channels, groups, eps, spatialNormDim);
+        }
+    }
+
+    /** {@code [N, C, T, H, W] -> [N, C, T, H, W]}; {@code zq} the decoder's latents or null. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        Tensor h = x;
+        for (CogVideoXResnetBlock3D resnet : resnets) {
+            h = resnet.forward(h, zq, cache); // [N, C, T, H, W]
+        }
+        return h;
+    }
+}

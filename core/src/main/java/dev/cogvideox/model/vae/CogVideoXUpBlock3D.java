@@ -1,0 +1,28 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Tensor;
+
+/** A decoder stage: {@code resnets.0..L-1} (SpatialNorm3D on the latents), then an optional {@code upsamplers.0}. */
+final class CogVideoXUpBlock3D {
+    private final CogVideoXResnetBlock3D[] resnets;
+    private final CogVideoXUpsample3D upsampler;
+
+    CogVideoXUpBlock3D(WeightStore store, String prefix, int in, int out, int layers, int groups, float eps, int spatialNormDim,
+                       boolean addUpsample, boolean compressTime) {
+        this.resnets = new CogVideoXResnetBlock3D[layers];
+        for (int i = 0; i < layers; i++) {
+            resnets[i] = new CogVideoXResnetBlock3D(store, prefix + ".resnets." + i, i == 0 ? in : out, out, groups, eps, spatialNormDim);
+        }
+        this.upsampler = addUpsample ? new CogVideoXUpsample3D(store, prefix + ".upsamplers.0", out, out, compressTime) : null;
+    }
+
+    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        Tensor h = x;
+        for (CogVideoXResnetBlock3D resnet : resnets) {
+            h = resnet.forward(h, zq, cache); // [N, out, T, H, W]
+        }
+        return upsampler == null ? h : upsampler.forward(h); // [N, out, T', 2H, 2W]
+    }
+}

@@ -1,0 +1,36 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.Resample;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+/**
+ * Doubles height and width (nearest) and, with {@code compress_time}, the frames: an odd count above 1 keeps frame 0
+ * single and doubles the rest, an even count doubles all, one frame stays one (semantics.md, VAE: temporal
+ * upsampling). Then a 3x3 Conv2d with padding 1 on every frame, {@code <prefix>.conv.weight [C, C, 3, 3]}.
+ */
+final class CogVideoXUpsample3D {
+    private final Weight weight;
+    private final float[] bias;
+    private final boolean compressTime;
+
+    CogVideoXUpsample3D(WeightStore store, String prefix, int in, int out, boolean compressTime) {
+        this.weight = store.weight(prefix + ".conv.weight", out, in, 3, 3);
+        this.bias = store.tensor(prefix + ".conv.bias", out).data();
+        this.compressTime = compressTime;
+    }
+
+    /** {@code [N, C, T, H, W] -> [N, C, T', 2H, 2W]}: {@code T' = 2T - T%2} with compress_time, else T. */
+    Tensor forward(Tensor x) {
+        int t = x.dim(2);
+        int frames = compressTime ? 2 * t - t % 2 : t;
+        // 1. nearest upsampling: frame 0 apart for odd counts, as in CogVideoXSpatialNorm3D's resize
+        int[] frameIndex = compressTime ? Resample.causalFrameIndex(t, frames) : Resample.identity(t);
+        Tensor h = Resample.gather(x, frameIndex, Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
+                Resample.nearestIndex(x.dim(4), 2 * x.dim(4))); // [N, C, T', 2H, 2W]
+        // 2. the 3x3 conv on every frame
+        return Conv3d.forward(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
+    }
+}

@@ -1,0 +1,150 @@
+package dev.cogvideox.tensor;
+
+import java.util.Arrays;
+
+/**
+ * 3D convolution as an implicit GEMM on {@link MatMul#gemm}, and the per-frame 2D convolution (a 3D one with
+ * temporal kernel 1, weight {@code [Cout, Cin, kh, kw]}).
+ *
+ * <p>Output positions are processed in tiles: the patches of one tile are unfolded (im2col) into a
+ * {@code [P, K]} panel with {@code K = Cin*kt*kh*kw} in the weight's own order, multiplied with the weight seen
+ * as {@code [Cout, K]} (kept in its stored dtype), and the {@code [P, Cout]} result is scattered into the
+ * channel-first output. Only one panel per call is ever unfolded, never the whole volume.
+ *
+ * <p>The time axis of the input is the concatenation of optional leading frames ({@code front}: a causal
+ * conv's padding or cache) and the input itself, so the padded volume is never materialised. Spatial
+ * positions outside the input read as zero (zero padding, possibly asymmetric).
+ */
+public final class Conv3d {
+    /** Floats of one unfolded panel: 1M floats (4 MB) stays in the last-level cache next to the weight panel. */
+    private static final int PANEL_FLOATS = 1 << 20;
+
+    /** Strides (time, height, width) and spatial zero padding (top, bottom, left, right). */
+    public record Geometry(int strideT, int strideH, int strideW, int padTop, int padBottom, int padLeft, int padRight) {
+        public Geometry {
+            if (strideT < 1 || strideH < 1 || strideW < 1) {
+                throw new IllegalArgumentException("strides must be positive: " + strideT + ", " + strideH + ", " + strideW);
+            }
+            if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) {
+                throw new IllegalArgumentException("padding must not be negative");
+            }
+        }
+
+        /** Stride 1 and the same zero padding {@code pad} on all four sides. */
+        public static Geometry same(int pad) {
+            return new Geometry(1, 1, 1, pad, pad, pad, pad);
+        }
+    }
+
+    private Conv3d() {
+    }
+
+    /**
+     * {@code out[n, co, t, y, x] = bias[co] + sum w[co, ci, dt, dh, dw] * in[n, ci, t*sT + dt, y*sH + dh - top, x*sW + dw - left]}
+     * where {@code in} is {@code front ++ x} along time.
+     *
+     * @param x     {@code [N, Cin, T, H, W]}
+     * @param front {@code [N, Cin, Tf, H, W]} frames placed before {@code x}, or null
+     * @param w     {@code [Cout, Cin, kt, kh, kw]}, or {@code [Cout, Cin, kh, kw]} for a 2D convolution of every frame
+     * @param bias  {@code [Cout]} or null
+     * @return {@code [N, Cout, Tout, Hout, Wout]}
+     */
+    public static Tensor forward(Tensor x, Tensor front, Weight w, float[] bias, Geometry g) {
+        if (x.rank() != 5) {
+            throw new IllegalArgumentException("conv " + w.name() + ": input must be [N, C, T, H, W], got " + x);
+        }
+        if (w.rank() != 5 && w.rank() != 4) {
+            throw new IllegalArgumentException("conv " + w.name() + ": weight must have rank 4 or 5, got " + Shapes.str(w.shape()));
+        }
+        int n = x.dim(0), cin = x.dim(1), t = x.dim(2), h = x.dim(3), wi = x.dim(4);
+        int cout = w.dim(0);
+        int kt = w.rank() == 5 ? w.dim(2) : 1, kh = w.dim(-2), kw = w.dim(-1);
+        if (w.dim(1) != cin) {
+            throw new IllegalArgumentException("conv " + w.name() + ": weight " + Shapes.str(w.shape()) + " expects " + w.dim(1)
+                    + " input channels, input " + x + " has " + cin);
+        }
+        if (bias != null && bias.length != cout) {
+            throw new IllegalArgumentException("conv " + w.name() + ": bias has " + bias.length + " entries for " + cout + " outputs");
+        }
+        int tf = front == null ? 0 : front.dim(2);
+        if (front != null && (front.rank() != 5 || front.dim(0) != n || front.dim(1) != cin || front.dim(3) != h || front.dim(4) != wi)) {
+            throw new IllegalArgumentException("conv " + w.name() + ": leading frames " + front + " do not match input " + x);
+        }
+        int tOut = (tf + t - kt) / g.strideT() + 1;
+        int hOut = (h + g.padTop() + g.padBottom() - kh) / g.strideH() + 1;
+        int wOut = (wi + g.padLeft() + g.padRight() - kw) / g.strideW() + 1;
+        if (tf + t < kt || hOut < 1 || wOut < 1) {
+            throw new IllegalArgumentException("conv " + w.name() + ": input " + x + " (with " + tf + " leading frames) is smaller than the kernel "
+                    + kt + "x" + kh + "x" + kw);
+        }
+        Tensor out = Tensor.zeros(n, cout, tOut, hOut, wOut);
+        int k = cin * kt * kh * kw;
+        int plane = tOut * hOut * wOut;
+        int tile = Math.max(1, Math.min(plane, PANEL_FLOATS / k));
+        float[] panel = new float[tile * k];
+        float[] acc = new float[tile * cout];
+        Unfold u = new Unfold(x.data(), front == null ? null : front.data(), cin, t, tf, h, wi, kt, kh, kw, hOut, wOut, g);
+        float[] od = out.data();
+        for (int b = 0; b < n; b++) {
+            int batch = b;
+            for (int p0 = 0; p0 < plane; p0 += tile) {
+                int pn = Math.min(tile, plane - p0);
+                int first = p0;
+                // 1. unfold the patches of positions [p0, p0 + pn) into panel[pn, K]
+                Parallel.forRange(pn, 16, (from, to) -> {
+                    for (int p = from; p < to; p++) {
+                        u.row(batch, first + p, panel, p * k);
+                    }
+                });
+                // 2. acc[pn, Cout] = panel[pn, K] . W[Cout, K]^T + bias
+                MatMul.gemm(panel, 0, pn, k, w, bias, acc, 0);
+                // 3. scatter into the channel-first output out[b, co, p0 + p]
+                Parallel.forRange(cout, 4, (from, to) -> {
+                    for (int co = from; co < to; co++) {
+                        int dst = (batch * cout + co) * plane + first;
+                        for (int p = 0; p < pn; p++) {
+                            od[dst + p] = acc[p * cout + co];
+                        }
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    /** The im2col row builder: the patch of one output position in the weight's (ci, dt, dh, dw) order. */
+    private record Unfold(float[] x, float[] front, int cin, int t, int tf, int h, int w, int kt, int kh, int kw,
+                          int hOut, int wOut, Geometry g) {
+        void row(int b, int pos, float[] dst, int off) {
+            int xo = pos % wOut;
+            int r = pos / wOut;
+            int yo = r % hOut;
+            int to = r / hOut;
+            int t0 = to * g.strideT();
+            int y0 = yo * g.strideH() - g.padTop();
+            int x0 = xo * g.strideW() - g.padLeft();
+            int hw = h * w;
+            int idx = off;
+            for (int ci = 0; ci < cin; ci++) {
+                for (int dt = 0; dt < kt; dt++) {
+                    int f = t0 + dt;
+                    float[] src = f < tf ? front : x;
+                    int base = f < tf ? ((b * cin + ci) * tf + f) * hw : ((b * cin + ci) * t + f - tf) * hw;
+                    for (int dh = 0; dh < kh; dh++) {
+                        int yy = y0 + dh;
+                        if (yy < 0 || yy >= h) {
+                            Arrays.fill(dst, idx, idx + kw, 0f);
+                            idx += kw;
+                            continue;
+                        }
+                        int rowBase = base + yy * w;
+                        for (int dw = 0; dw < kw; dw++) {
+                            int xx = x0 + dw;
+                            dst[idx++] = xx >= 0 && xx < w ? src[rowBase + xx] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

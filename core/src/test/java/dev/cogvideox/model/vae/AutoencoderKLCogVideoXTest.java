@@ -1,0 +1,108 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Input rules, frame batching and streaming of the VAE, on the fixtures' tiny 2b VAE (the golden cases cover the numbers). */
+class AutoencoderKLCogVideoXTest {
+    private static final Path VAE_DIR = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b/vae");
+    private static AutoencoderKLCogVideoX vae;
+
+    @BeforeAll
+    static void load() {
+        vae = AutoencoderKLCogVideoX.load(VAE_DIR);
+    }
+
+    @AfterAll
+    static void close() {
+        vae.close();
+    }
+
+    @Test
+    void frameBatchesPutTheRemainderFirst() {
+        assertThat(AutoencoderKLCogVideoX.frameBatches(9, 8)).containsExactly(new int[] {0, 9});
+        assertThat(AutoencoderKLCogVideoX.frameBatches(17, 8)).containsExactly(new int[] {0, 9}, new int[] {9, 17});
+        assertThat(AutoencoderKLCogVideoX.frameBatches(13, 8)).containsExactly(new int[] {0, 13});
+        assertThat(AutoencoderKLCogVideoX.frameBatches(1, 8)).containsExactly(new int[] {0, 1});
+        assertThat(AutoencoderKLCogVideoX.frameBatches(13, 2)).hasSize(6).first().isEqualTo(new int[] {0, 3});
+    }
+
+    @Test
+    void encodeRejectsFrameCountsOtherThanOnePlusFourK() {
+        assertThatThrownBy(() -> vae.encode(Tensor.zeros(1, 3, 8, 16, 16)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8 frames").hasMessageContaining("1 + 4k");
+    }
+
+    @Test
+    void encodeRejectsSizesNotMultipleOfEight() {
+        assertThatThrownBy(() -> vae.encode(Tensor.zeros(1, 3, 1, 30, 32)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("height 30").hasMessageContaining("multiples of 8");
+    }
+
+    @Test
+    void encodeRejectsWrongChannelCount() {
+        assertThatThrownBy(() -> vae.encode(Tensor.zeros(1, 4, 1, 16, 16)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4 channels").hasMessageContaining("in_channels is 3");
+    }
+
+    @Test
+    void decodeRejectsTransformerLayout() {
+        assertThatThrownBy(() -> vae.decode(Tensor.zeros(1, 3, 16, 4, 4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("latent_channels is 16").hasMessageContaining("[B, F, C, H, W]");
+    }
+
+    @Test
+    void configThatDoesNotMatchTheWeightsNamesTheTensor(@TempDir Path dir) throws IOException {
+        String config = Files.readString(VAE_DIR.resolve("config.json")).replace("\"layers_per_block\": 2", "\"layers_per_block\": 3");
+        Files.writeString(dir.resolve("config.json"), config);
+        Files.createSymbolicLink(dir.resolve("diffusion_pytorch_model.safetensors"), VAE_DIR.resolve("diffusion_pytorch_model.safetensors").toAbsolutePath());
+        assertThatThrownBy(() -> AutoencoderKLCogVideoX.load(dir))
+                .isInstanceOf(ModelFormatException.class).hasMessageContaining("encoder.down_blocks.0.resnets.2");
+    }
+
+    @Test
+    void decodeStreamsFrameBatchesInOrder() {
+        Random rnd = new Random(42);
+        Tensor z = Tensor.zeros(1, 16, 5, 2, 3);
+        for (int i = 0; i < z.numel(); i++) {
+            z.data()[i] = (float) rnd.nextGaussian();
+        }
+        List<int[]> calls = new ArrayList<>();
+        List<Tensor> frames = new ArrayList<>();
+        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> {
+            calls.add(new int[] {sample, first, f.dim(2)});
+            frames.add(f);
+        });
+        // latent batches [0:3] and [3:5] give 9 and 8 frames
+        assertThat(calls).containsExactly(new int[] {0, 0, 9}, new int[] {0, 9, 8});
+        Tensor whole = vae.decode(z);
+        assertThat(whole.shape()).containsExactly(1, 3, 17, 16, 24);
+        // same computation twice; not bit-exact only because MatMul's lane reduction order differs before and after JIT
+        assertThat(dev.cogvideox.tensor.Conv3dTest.normalisedError(dev.cogvideox.tensor.Slices.cat(2, frames), whole)).isLessThan(1e-12);
+    }
+
+    @Test
+    void posteriorSampleIsMeanPlusStdTimesNoise() {
+        Tensor moments = Tensor.of(new float[] {1, 2, 0, -100}, 1, 4, 1, 1, 1);
+        DiagonalGaussianDistribution p = DiagonalGaussianDistribution.of(moments);
+        assertThat(p.logvar().data()).containsExactly(0, -30);
+        Tensor s = p.sample(Tensor.of(new float[] {2, 1}, 1, 2, 1, 1, 1));
+        assertThat(s.data()[0]).isEqualTo(3f);
+        assertThat(s.data()[1]).isCloseTo(2f, org.assertj.core.api.Assertions.within(1e-6f));
+    }
+}
