@@ -123,6 +123,26 @@ public final class Ops {
         });
     }
 
+    /** {@code x += s}, in place. */
+    public static void addScalarInPlace(Tensor x, float s) {
+        float[] d = x.data();
+        Parallel.forRange(d.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d[i] += s;
+            }
+        });
+    }
+
+    /** The pipelines' postprocess of decoded pixels: {@code (x / 2 + 0.5).clamp(0, 1)}, in place. */
+    public static void postprocessInPlace(Tensor x) {
+        float[] d = x.data();
+        Parallel.forRange(d.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d[i] = Math.min(1f, Math.max(0f, d[i] / 2f + 0.5f));
+            }
+        });
+    }
+
     private static void requireSame(Tensor a, Tensor b, String op) {
         if (!a.sameShape(b)) {
             throw new IllegalArgumentException(op + ": shapes " + a + " and " + b + " differ");

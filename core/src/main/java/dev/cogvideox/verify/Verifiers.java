@@ -15,6 +15,7 @@ public final class Verifiers {
     public static List<ComponentVerifier> all() {
         List<ComponentVerifier> all = new ArrayList<>(List.of(
                 new EmbeddingsVerifier(),
+                new PipelineVerifier(),
                 new RngVerifier(),
                 new SchedulerVerifier(),
                 new TransformerVerifier(),

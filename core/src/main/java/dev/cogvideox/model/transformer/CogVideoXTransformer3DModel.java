@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Layout;
@@ -17,15 +18,6 @@ import java.util.List;
  * and releases it on {@link #close()}.
  */
 public final class CogVideoXTransformer3DModel implements AutoCloseable {
-    /** Receives named intermediate tensors (the golden cases' {@code out.dbg.*} names) for debugging. */
-    @FunctionalInterface
-    public interface Taps {
-        Taps NONE = (name, t) -> {
-        };
-
-        void tap(String name, Tensor t);
-    }
-
     private final CogVideoXTransformerConfig cfg;
     private final WeightStore store;
     private final CogVideoXPatchEmbed patchEmbed;

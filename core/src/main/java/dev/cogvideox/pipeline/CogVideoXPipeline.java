@@ -1,0 +1,226 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.io.ModelIndex;
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.schedule.ClassifierFreeGuidance;
+import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.model.transformer.Embeddings;
+import dev.cogvideox.model.transformer.RotaryPositions;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.model.vae.VaeOptions;
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
+import dev.cogvideox.random.NoiseSource;
+import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * {@code CogVideoXPipeline} and {@code CogVideoXImageToVideoPipeline} of diffusers in one orchestrator: the model
+ * folder's transformer decides which (32 input channels = image-to-video). Each stage loads its model, uses it and
+ * releases it before the next one loads (text encoder, VAE encoder for an image, transformer, VAE decoder), so
+ * peak memory is that of the largest stage, not the sum.
+ */
+public final class CogVideoXPipeline {
+    /** The ofs value the 1.5 image-to-video pipeline passes to the transformer. */
+    private static final float OFS = 2.0f;
+
+    private final Path modelDir;
+    private final CogVideoXTransformerConfig transformerConfig;
+    private final PromptEncoder promptEncoder;
+
+    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, PromptEncoder promptEncoder) {
+        this.modelDir = modelDir;
+        this.transformerConfig = transformerConfig;
+        this.promptEncoder = promptEncoder;
+    }
+
+    /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
+    public static CogVideoXPipeline load(Path modelDir) {
+        ModelIndex index = ModelIndex.read(modelDir);
+        for (String needed : new String[]{"transformer", "vae", "scheduler"}) {
+            if (!index.components().containsKey(needed) || !Files.isDirectory(modelDir.resolve(needed))) {
+                throw new ModelFormatException(modelDir + ": the model has no " + needed + "/ component (model_index.json lists "
+                        + index.components().keySet() + ")");
+            }
+        }
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
+        return new CogVideoXPipeline(modelDir, cfg, PromptEncoder.forModel(modelDir));
+    }
+
+    public CogVideoXTransformerConfig transformerConfig() {
+        return transformerConfig;
+    }
+
+    public boolean isImageToVideo() {
+        return transformerConfig.inChannels() == 2 * transformerConfig.outChannels();
+    }
+
+    /** Runs the pipeline and returns the whole video {@code [B, F, 3, H, W]} in [0, 1] (output_type "pt"). */
+    public Tensor generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
+        int[] frames = new int[1];
+        Tensor[] video = new Tensor[1];
+        generate(req, noise, progress, cancel, taps, (sample, first, batch) -> {
+            if (video[0] == null) {
+                frames[0] = req.numFrames();
+                video[0] = Tensor.zeros(req.batchSize(), frames[0], batch.dim(1), batch.dim(2), batch.dim(3));
+            }
+            Layout.paste(video[0].reshape(req.batchSize() * frames[0], batch.dim(1), batch.dim(2), batch.dim(3)), 0,
+                    sample * frames[0] + first, batch);
+        });
+        return video[0];
+    }
+
+    /**
+     * Runs the pipeline and hands the decoded frames to {@code out} batch by batch as the VAE finishes them.
+     * Follows the numbered steps of diffusers' {@code __call__}.
+     */
+    public void generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+        CogVideoXTransformerConfig cfg = transformerConfig;
+        // 1. check inputs
+        if (isImageToVideo() != (req.image() != null)) {
+            throw new IllegalArgumentException(isImageToVideo()
+                    ? "this is an image-to-video model (" + cfg.variant() + "): give an image"
+                    : "this is a text-to-video model (" + cfg.variant() + "): it cannot take an image; use an I2V model");
+        }
+        int batch = req.batchSize();
+        // 2. guidance runs at all only when the ORIGINAL scale is > 1 (semantics.md: dynamic CFG)
+        boolean cfgOn = req.guidanceScale() > 1.0;
+
+        // 3. prompt embeddings: the text encoder is loaded, used and released here
+        Tensor[] embeds = promptEmbeddings(req, cfgOn);
+        Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
+        cancel.throwIfCancelled();
+
+        // 4. timesteps
+        CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(modelDir);
+        scheduler.setTimesteps(req.numInferenceSteps());
+        long[] timesteps = scheduler.timesteps();
+
+        // 5. latents; the 1.5 models pad an odd latent frame count with one frame (dropped from the FRONT later)
+        int latentFrames = (req.numFrames() - 1) / 4 + 1;
+        int padding = 0;
+        if (cfg.patchSizeT() != null && latentFrames % cfg.patchSizeT() != 0) {
+            padding = cfg.patchSizeT() - latentFrames % cfg.patchSizeT();
+        }
+        int h = req.height() / 8, w = req.width() / 8, c = cfg.outChannels();
+        int[] shape = {batch, latentFrames + padding, c, h, w};
+        // 6. image-to-video: the image latents are drawn first (the VAE posterior sample), as in the reference
+        Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, taps) : null;
+        Tensor latents = req.latents() != null ? req.latents().copy().requireShape("latents", shape) : noise.randn(shape);
+
+        // 7. RoPE table for the video tokens
+        Embeddings.RotaryTable rope = cfg.useRotaryPositionalEmbeddings() ? RotaryPositions.forLatents(cfg, h, w, shape[1]) : null;
+        if (rope != null) {
+            taps.tap("rope_cos", rope.cos());
+            taps.tap("rope_sin", rope.sin());
+        }
+
+        // 8. denoising loop
+        try (CogVideoXTransformer3DModel transformer = CogVideoXTransformer3DModel.load(modelDir.resolve("transformer"))) {
+            progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
+            for (int i = 0; i < timesteps.length; i++) {
+                cancel.throwIfCancelled();
+                long t = timesteps[i];
+                Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
+                if (imageLatents != null) {
+                    Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
+                    input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
+                }
+                float[] tIn = new float[input.dim(0)];
+                Arrays.fill(tIn, t);
+                taps.tap("transformer_hidden_states_in." + i, input);
+                taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
+                float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
+                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs);    // [2B, F, C, h, w]
+                taps.tap("noise_pred_raw." + i, noisePred);
+                if (cfgOn) {
+                    double scale = req.useDynamicCfg()
+                            ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, req.numInferenceSteps())
+                            : req.guidanceScale();
+                    noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
+                            Layout.narrow(noisePred, 0, batch, batch), scale);
+                }
+                latents = scheduler.step(noisePred, t, latents, noise).prevSample();
+                taps.tap("latents_after_step." + i, latents);
+                progress.onProgress(i + 1);
+            }
+            progress.onEnd();
+        }
+        taps.tap("latents", latents);
+
+        // 9. decode: drop the 1.5 padding frame(s) from the front, then [B, F, C, h, w] -> [B, C, F, h, w]
+        Tensor z = Layout.narrow(latents, 1, padding, latents.dim(1) - padding);
+        z = Layout.permute(z, 0, 2, 1, 3, 4);
+        cancel.throwIfCancelled();
+        decode(z, req, progress, cancel, taps, out);
+    }
+
+    /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
+    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn) {
+        if (req.promptEmbeds() != null) {
+            if (cfgOn && req.negativePromptEmbeds() == null) {
+                throw new IllegalArgumentException("guidance needs negative prompt embeddings along with the prompt embeddings");
+            }
+            return new Tensor[]{req.promptEmbeds(), req.negativePromptEmbeds()};
+        }
+        return promptEncoder.encode(req.prompts(), cfgOn ? negatives(req) : null, req.maxSequenceLength());
+    }
+
+    private static java.util.List<String> negatives(GenerationRequest req) {
+        return req.negativePrompts() != null ? req.negativePrompts() : java.util.Collections.nCopies(req.prompts().size(), "");
+    }
+
+    /**
+     * The image-to-video conditioning latents {@code [B, F, C, h, w]}: the image in [-1, 1] through the VAE encoder
+     * (one frame), a posterior sample, scaled (divided for the 1.5 VAE), zero frames after it (semantics.md).
+     */
+    private Tensor imageLatents(GenerationRequest req, int[] shape, NoiseSource noise, Taps taps) {
+        Tensor image = req.image();
+        if (image.rank() != 4 || image.dim(0) != shape[0] || image.dim(1) != 3 || image.dim(2) != req.height() || image.dim(3) != req.width()) {
+            throw new IllegalArgumentException("image must be [" + shape[0] + ", 3, " + req.height() + ", " + req.width() + "] in [0, 1], got " + image);
+        }
+        Tensor pixels = Ops.scale(image, 2f);                                                   // [0, 1] -> [-1, 1]
+        Ops.addScalarInPlace(pixels, -1f);
+        Tensor z;
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+            VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
+            var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options);   // [B, C, 1, h, w]
+            z = vae.scaleImageLatents(posterior.sample(noise.randn(posterior.mean().shape())));
+        }
+        Tensor first = Layout.permute(z, 0, 2, 1, 3, 4);                                        // [B, 1, C, h, w]
+        Tensor padded = Tensor.zeros(shape);
+        Layout.paste(padded, 1, 0, first);
+        taps.tap("image_latents", padded);
+        return padded;
+    }
+
+    /** {@code decode_latents} + {@code postprocess_video}: VAE decode, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame. */
+    private void decode(Tensor z, GenerationRequest req, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+            VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
+            int total = z.dim(0) * req.numFrames();
+            int[] done = {0};
+            progress.onStart("decoding", total, ProgressUnit.ITEMS);
+            Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
+            taps.tap("vae_decode_input", input);
+            vae.decode(input, options, (sample, first, frames) -> {
+                cancel.throwIfCancelled();
+                Tensor f = Layout.permute(frames, 0, 2, 1, 3, 4);                              // [1, n, 3, H, W]
+                Ops.postprocessInPlace(f);
+                out.accept(sample, first, f.reshape(f.dim(1), f.dim(2), f.dim(3), f.dim(4)));
+                done[0] += f.dim(1);
+                progress.onProgress(done[0]);
+            });
+            progress.onEnd();
+        }
+    }
+}

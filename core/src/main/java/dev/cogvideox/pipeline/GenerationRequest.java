@@ -1,0 +1,139 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * What to generate. Prompts are strings (encoded by the model's T5) or ready embeddings; everything else has the
+ * reference pipeline's meaning. Build with {@link #builder()}.
+ *
+ * @param prompts                one prompt per video (ignored when {@code promptEmbeds} is given)
+ * @param negativePrompts        one per prompt, or null for "" (diffusers' default)
+ * @param promptEmbeds           {@code [B, T, text_dim]}, or null to encode {@code prompts}
+ * @param negativePromptEmbeds   {@code [B, T, text_dim]}, or null
+ * @param image                  image-to-video conditioning frame {@code [B, 3, H, W]} in [0, 1], or null
+ * @param latents                initial latents {@code [B, F_latent, C, H/8, W/8]}, or null to draw them
+ * @param numFrames              video frames (1 + 4k; the 1.5 models take 16N+1 at their operating point)
+ * @param useDynamicCfg          the reference's dynamic guidance scale (see ClassifierFreeGuidance)
+ * @param maxSequenceLength      prompt tokens (the transformer's max_text_seq_length: 226 for the real models)
+ * @param vaeTiling              decode (and encode) in overlapping spatial tiles, which bounds memory
+ */
+public record GenerationRequest(List<String> prompts, List<String> negativePrompts, Tensor promptEmbeds, Tensor negativePromptEmbeds,
+                                Tensor image, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
+                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, boolean vaeTiling) {
+
+    public GenerationRequest {
+        if (promptEmbeds == null && (prompts == null || prompts.isEmpty())) {
+            throw new IllegalArgumentException("a prompt (or prompt embeddings) is required");
+        }
+        if (negativePrompts != null && prompts != null && negativePrompts.size() != prompts.size()) {
+            throw new IllegalArgumentException(negativePrompts.size() + " negative prompts for " + prompts.size() + " prompts");
+        }
+        if (numInferenceSteps < 1 || numInferenceSteps > 1000) {
+            throw new IllegalArgumentException("steps must be between 1 and 1000, got " + numInferenceSteps);
+        }
+        if (numFrames < 1 || (numFrames - 1) % 4 != 0) {
+            throw new IllegalArgumentException("frames must be 1 + 4k (the VAE compresses 4 frames into one latent frame), got " + numFrames);
+        }
+        if (height <= 0 || width <= 0 || height % 16 != 0 || width % 16 != 0) {
+            throw new IllegalArgumentException("height and width must be positive multiples of 16 (8x VAE, 2x patch), got " + width + "x" + height);
+        }
+    }
+
+    /** Number of videos: prompts, or the batch of the given embeddings. */
+    public int batchSize() {
+        return promptEmbeds != null ? promptEmbeds.dim(0) : prompts.size();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Mutable builder with the pipeline's defaults for the tiny test models (callers set the real operating point). */
+    public static final class Builder {
+        private List<String> prompts;
+        private List<String> negativePrompts;
+        private Tensor promptEmbeds, negativePromptEmbeds, image, latents;
+        private int numFrames = 49, height = 480, width = 720, steps = 50, maxSequenceLength = 226;
+        private double guidanceScale = 6.0;
+        private boolean dynamicCfg, vaeTiling;
+
+        public Builder prompt(String prompt) {
+            this.prompts = List.of(prompt);
+            return this;
+        }
+
+        public Builder prompts(List<String> prompts) {
+            this.prompts = List.copyOf(prompts);
+            return this;
+        }
+
+        public Builder negativePrompt(String negative) {
+            this.negativePrompts = negative == null ? null : List.of(negative);
+            return this;
+        }
+
+        public Builder negativePrompts(List<String> negatives) {
+            this.negativePrompts = negatives == null ? null : List.copyOf(negatives);
+            return this;
+        }
+
+        public Builder promptEmbeds(Tensor positive, Tensor negative) {
+            this.promptEmbeds = positive;
+            this.negativePromptEmbeds = negative;
+            return this;
+        }
+
+        public Builder image(Tensor image) {
+            this.image = image;
+            return this;
+        }
+
+        public Builder latents(Tensor latents) {
+            this.latents = latents;
+            return this;
+        }
+
+        public Builder frames(int frames) {
+            this.numFrames = frames;
+            return this;
+        }
+
+        public Builder size(int height, int width) {
+            this.height = height;
+            this.width = width;
+            return this;
+        }
+
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        public Builder guidance(double scale) {
+            this.guidanceScale = scale;
+            return this;
+        }
+
+        public Builder dynamicCfg(boolean on) {
+            this.dynamicCfg = on;
+            return this;
+        }
+
+        public Builder maxSequenceLength(int tokens) {
+            this.maxSequenceLength = tokens;
+            return this;
+        }
+
+        public Builder vaeTiling(boolean on) {
+            this.vaeTiling = on;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(prompts, negativePrompts, promptEmbeds, negativePromptEmbeds, image, latents,
+                    numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, vaeTiling);
+        }
+    }
+}
