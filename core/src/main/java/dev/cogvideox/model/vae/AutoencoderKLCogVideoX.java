@@ -8,6 +8,7 @@ import dev.cogvideox.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The CogVideoX 3D causal VAE: {@code encode} videos {@code [B, 3, 1+4k, H, W]} (H, W multiples of 8) to a posterior
@@ -111,13 +112,12 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private Tensor tiledEncode(Tensor x, VaeOptions o) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
+        int blendH = (int) (latentH * o.tileOverlapFactorHeight());
+        int blendW = (int) (latentW * o.tileOverlapFactorWidth());
         Tiling t = new Tiling(
                 (int) (o.tileSampleMinHeight() * (1 - o.tileOverlapFactorHeight())),
                 (int) (o.tileSampleMinWidth() * (1 - o.tileOverlapFactorWidth())),
-                (int) (latentH * o.tileOverlapFactorHeight()),
-                (int) (latentW * o.tileOverlapFactorWidth()),
-                latentH - (int) (latentH * o.tileOverlapFactorHeight()),
-                latentW - (int) (latentW * o.tileOverlapFactorWidth()));
+                blendH, blendW, latentH - blendH, latentW - blendW);
         List<List<Tensor>> rows = new ArrayList<>();
         for (int i = 0; i < x.dim(3); i += t.strideH()) {
             List<Tensor> row = new ArrayList<>();
@@ -159,26 +159,22 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
         for (int b = 0; b < z.dim(0); b++) {
             int sample = b;
+            int[] first = {0};
+            Consumer<Tensor> out = frames -> {
+                sink.accept(sample, first[0], frames);
+                first[0] += frames.dim(2);
+            };
             Tensor latents = Slices.narrow(z, 0, b, 1); // [1, latent, t, h, w]
             if (tiled) {
-                Tensor video = tiledDecode(latents, options); // [1, 3, F, H, W]
-                int first = 0;
-                for (int frames : decodedFrameCounts(z.dim(2), options)) {
-                    sink.accept(sample, first, Slices.narrow(video, 2, first, frames)); // [1, 3, f, H, W]
-                    first += frames;
-                }
+                tiledDecode(latents, options, out);
             } else {
-                int[] first = {0};
-                decodeFrames(latents, options, frames -> {
-                    sink.accept(sample, first[0], frames);
-                    first[0] += frames.dim(2);
-                });
+                decodeFrames(latents, options, out);
             }
         }
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, java.util.function.Consumer<Tensor> out) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             Tensor latents = Slices.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
@@ -186,21 +182,11 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         }
     }
 
-    /** Output frames of each latent frame batch: the causal temporal upsampling doubles all but a leading odd frame. */
-    private List<Integer> decodedFrameCounts(int latentFrames, VaeOptions options) {
-        List<Integer> counts = new ArrayList<>();
-        for (int[] batch : frameBatches(latentFrames, options.numLatentFramesBatchSize())) {
-            int f = batch[1] - batch[0];
-            for (int i = 0; i < config.temporalCompressLevel(); i++) {
-                f = 2 * f - f % 2;
-            }
-            counts.add(f);
-        }
-        return counts;
-    }
-
-    /** The reference's tiled_decode: overlapping latent tiles, each decoded alone, blended in pixel space. */
-    private Tensor tiledDecode(Tensor z, VaeOptions o) {
+    /**
+     * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
+     * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
+     */
+    private void tiledDecode(Tensor z, VaeOptions o, Consumer<Tensor> out) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         int blendH = (int) (o.tileSampleMinHeight() * o.tileOverlapFactorHeight());
@@ -209,17 +195,21 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 (int) (latentH * (1 - o.tileOverlapFactorHeight())),
                 (int) (latentW * (1 - o.tileOverlapFactorWidth())),
                 blendH, blendW, o.tileSampleMinHeight() - blendH, o.tileSampleMinWidth() - blendW);
-        List<List<Tensor>> rows = new ArrayList<>();
+        List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch
         for (int i = 0; i < z.dim(3); i += t.strideH()) {
-            List<Tensor> row = new ArrayList<>();
+            List<List<Tensor>> row = new ArrayList<>();
             for (int j = 0; j < z.dim(4); j += t.strideW()) {
-                List<Tensor> parts = new ArrayList<>();
-                decodeFrames(crop(z, i, latentH, j, latentW), o, parts::add);
-                row.add(Slices.cat(2, parts)); // [1, 3, F, th, tw]
+                List<Tensor> batches = new ArrayList<>();
+                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add); // each [1, 3, f, th, tw]
+                row.add(batches);
             }
             rows.add(row);
         }
-        return t.blend(rows); // [1, 3, F, H, W]
+        int batches = rows.getFirst().getFirst().size();
+        for (int k = 0; k < batches; k++) {
+            int batch = k;
+            out.accept(t.blend(rows.stream().map(row -> row.stream().map(tile -> tile.get(batch)).toList()).toList())); // [1, 3, f, H, W]
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------- tiling
@@ -240,6 +230,13 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * its upper neighbour, then its left neighbour, both already blended themselves, and only then cropped.
      */
     private record Tiling(int strideH, int strideW, int blendH, int blendW, int keepH, int keepW) {
+        Tiling {
+            if (strideH < 1 || strideW < 1 || keepH < 1 || keepW < 1) {
+                throw new IllegalArgumentException("tiles too small for their overlap: stride " + strideH + "x" + strideW
+                        + ", kept " + keepH + "x" + keepW);
+            }
+        }
+
         Tensor blend(List<List<Tensor>> rows) {
             List<Tensor> resultRows = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {

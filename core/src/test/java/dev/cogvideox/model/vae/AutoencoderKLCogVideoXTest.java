@@ -97,6 +97,18 @@ class AutoencoderKLCogVideoXTest {
     }
 
     @Test
+    void tiledDecodeStreamsEveryFrameBatch() {
+        Random rnd = new Random(9);
+        Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
+        for (int i = 0; i < z.numel(); i++) {
+            z.data()[i] = (float) rnd.nextGaussian();
+        }
+        List<int[]> calls = new ArrayList<>();
+        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> calls.add(new int[] {first, f.dim(2), f.dim(3), f.dim(4)}));
+        assertThat(calls).containsExactly(new int[] {0, 9, 64, 64}, new int[] {9, 8, 64, 64});
+    }
+
+    @Test
     void posteriorSampleIsMeanPlusStdTimesNoise() {
         Tensor moments = Tensor.of(new float[] {1, 2, 0, -100}, 1, 4, 1, 1, 1);
         DiagonalGaussianDistribution p = DiagonalGaussianDistribution.of(moments);
