@@ -8,12 +8,14 @@ public final class Ops {
     private Ops() {
     }
 
+    /** A float-to-float function applied to every element. */
     @FunctionalInterface
-    private interface FloatOp {
+    public interface FloatFunction {
         float apply(float v);
     }
 
-    private static Tensor map(Tensor x, FloatOp op) {
+    /** A new tensor {@code y[i] = f(x[i])}. */
+    public static Tensor map(Tensor x, FloatFunction op) {
         Tensor y = Tensor.zeros(x.shape());
         float[] xd = x.data(), yd = y.data();
         Parallel.forRange(xd.length, 1 << 14, (from, to) -> {

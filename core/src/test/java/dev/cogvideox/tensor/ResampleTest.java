@@ -6,7 +6,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Index rules of {@link Resample} (PyTorch's nearest rule), temporal pooling, and the tile blend of {@link Slices}. */
+/** Index rules of {@link Resample} (PyTorch's nearest rule), temporal pooling, and the tile blend of {@link Layout}. */
 class ResampleTest {
     @Test
     void nearestIndexFollowsPytorch() {
@@ -40,7 +40,7 @@ class ResampleTest {
     void blendMixesTheOverlapLinearlyInPlace() {
         Tensor a = Tensor.of(new float[] {0, 10, 20, 30}, 1, 4);
         Tensor b = Tensor.of(new float[] {100, 100, 100, 100}, 1, 4);
-        Slices.blend(a, b, 1, 2);
+        Layout.blend(a, b, 1, 2);
         // b[0] = a[2] * 1 + b[0] * 0, b[1] = a[3] * 0.5 + b[1] * 0.5
         assertThat(b.data()).containsExactly(20, 65, 100, 100);
     }
@@ -48,7 +48,7 @@ class ResampleTest {
     @Test
     void narrowAndCatAreInverse() {
         Tensor x = Conv3dTest.random(new java.util.Random(1), 2, 3, 5, 4);
-        Tensor back = Slices.cat(2, List.of(Slices.narrow(x, 2, 0, 2), Slices.narrow(x, 2, 2, 3)));
+        Tensor back = Layout.cat(2, List.of(Layout.narrow(x, 2, 0, 2), Layout.narrow(x, 2, 2, 3)));
         assertThat(back.data()).containsExactly(x.data());
     }
 }

@@ -2,7 +2,7 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.Ops;
-import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -90,11 +90,11 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         checkVideo(x);
         List<Tensor> samples = new ArrayList<>();
         for (int b = 0; b < x.dim(0); b++) {
-            Tensor sample = Slices.narrow(x, 0, b, 1); // [1, 3, F, H, W]
+            Tensor sample = Layout.narrow(x, 0, b, 1); // [1, 3, F, H, W]
             samples.add(useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth())
                     ? tiledEncode(sample, options) : encodeFrames(sample, options));
         }
-        return DiagonalGaussianDistribution.of(Slices.cat(0, samples)); // [B, 2*latent, t, h, w]
+        return DiagonalGaussianDistribution.of(Layout.cat(0, samples)); // [B, 2*latent, t, h, w]
     }
 
     /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
@@ -102,10 +102,10 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
-            Tensor frames = Slices.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
+            Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
             parts.add(encoder.forward(frames, cache)); // [1, 2*latent, f', H/8, W/8]
         }
-        return Slices.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
+        return Layout.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
     }
 
     /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
@@ -145,7 +145,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             }
             perSample.get(sample).add(frames);
         });
-        return Slices.cat(0, perSample.stream().map(parts -> Slices.cat(2, parts)).toList());
+        return Layout.cat(0, perSample.stream().map(parts -> Layout.cat(2, parts)).toList());
     }
 
     /**
@@ -164,7 +164,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 sink.accept(sample, first[0], frames);
                 first[0] += frames.dim(2);
             };
-            Tensor latents = Slices.narrow(z, 0, b, 1); // [1, latent, t, h, w]
+            Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
             if (tiled) {
                 tiledDecode(latents, options, out);
             } else {
@@ -177,7 +177,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
-            Tensor latents = Slices.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
+            Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
             out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
         }
     }
@@ -220,8 +220,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     /** {@code x[:, :, :, top:top+height, left:left+width]}, clipped at the border like a Python slice. */
     private static Tensor crop(Tensor x, int top, int height, int left, int width) {
-        Tensor rows = Slices.narrow(x, 3, top, Math.min(height, x.dim(3) - top));
-        return Slices.narrow(rows, 4, left, Math.min(width, x.dim(4) - left));
+        Tensor rows = Layout.narrow(x, 3, top, Math.min(height, x.dim(3) - top));
+        return Layout.narrow(rows, 4, left, Math.min(width, x.dim(4) - left));
     }
 
     /**
@@ -246,17 +246,17 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                     Tensor tile = row.get(j);
                     if (i > 0) {
                         Tensor above = rows.get(i - 1).get(j);
-                        Slices.blend(above, tile, 3, Math.min(Math.min(above.dim(3), tile.dim(3)), blendH));
+                        Layout.blend(above, tile, 3, Math.min(Math.min(above.dim(3), tile.dim(3)), blendH));
                     }
                     if (j > 0) {
                         Tensor left = row.get(j - 1);
-                        Slices.blend(left, tile, 4, Math.min(Math.min(left.dim(4), tile.dim(4)), blendW));
+                        Layout.blend(left, tile, 4, Math.min(Math.min(left.dim(4), tile.dim(4)), blendW));
                     }
                     kept.add(crop(tile, 0, keepH, 0, keepW)); // [1, C, F, <=keepH, <=keepW]
                 }
-                resultRows.add(Slices.cat(4, kept));
+                resultRows.add(Layout.cat(4, kept));
             }
-            return Slices.cat(3, resultRows);
+            return Layout.cat(3, resultRows);
         }
     }
 

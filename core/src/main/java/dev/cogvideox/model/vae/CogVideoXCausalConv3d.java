@@ -3,7 +3,7 @@ package dev.cogvideox.model.vae;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.Resample;
-import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -49,8 +49,8 @@ final class CogVideoXCausalConv3d {
     private static Tensor lastFrames(Tensor front, Tensor x, int n) {
         int t = x.dim(2);
         if (t >= n) {
-            return Slices.narrow(x, 2, t - n, n);
+            return Layout.narrow(x, 2, t - n, n);
         }
-        return Slices.cat(2, List.of(Slices.narrow(front, 2, front.dim(2) - (n - t), n - t), x));
+        return Layout.cat(2, List.of(Layout.narrow(front, 2, front.dim(2) - (n - t), n - t), x));
     }
 }

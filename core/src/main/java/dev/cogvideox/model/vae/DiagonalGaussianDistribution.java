@@ -1,8 +1,8 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.tensor.Ops;
-import dev.cogvideox.tensor.Pointwise;
-import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -22,14 +22,14 @@ public record DiagonalGaussianDistribution(Tensor mean, Tensor logvar) {
     /** Splits the encoder output {@code [B, 2*latent, t, h, w]} into mean and (clamped) log-variance along channels. */
     public static DiagonalGaussianDistribution of(Tensor moments) {
         int half = moments.dim(1) / 2;
-        Tensor mean = Slices.narrow(moments, 1, 0, half); // [B, latent, t, h, w]
-        Tensor logvar = Pointwise.map(Slices.narrow(moments, 1, half, half), v -> Math.clamp(v, -30f, 20f)); // [B, latent, t, h, w]
+        Tensor mean = Layout.narrow(moments, 1, 0, half); // [B, latent, t, h, w]
+        Tensor logvar = Ops.map(Layout.narrow(moments, 1, half, half), v -> Math.clamp(v, -30f, 20f)); // [B, latent, t, h, w]
         return new DiagonalGaussianDistribution(mean, logvar);
     }
 
     /** {@code exp(0.5 * logvar)}. */
     public Tensor std() {
-        return Pointwise.map(logvar, v -> (float) Math.exp(0.5f * v)); // [B, latent, t, h, w]
+        return Ops.map(logvar, v -> (float) Math.exp(0.5f * v)); // [B, latent, t, h, w]
     }
 
     /** {@code mean + std * noise}, with {@code noise} the standard normal draw the reference takes ({@code randn_tensor}). */

@@ -93,7 +93,7 @@ class AutoencoderKLCogVideoXTest {
         Tensor whole = vae.decode(z);
         assertThat(whole.shape()).containsExactly(1, 3, 17, 16, 24);
         // same computation twice; not bit-exact only because MatMul's lane reduction order differs before and after JIT
-        assertThat(dev.cogvideox.tensor.Conv3dTest.normalisedError(dev.cogvideox.tensor.Slices.cat(2, frames), whole)).isLessThan(1e-12);
+        assertThat(dev.cogvideox.tensor.Conv3dTest.normalisedError(dev.cogvideox.tensor.Layout.cat(2, frames), whole)).isLessThan(1e-12);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.cogvideox.model.vae;
 
-import dev.cogvideox.tensor.Pointwise;
-import dev.cogvideox.tensor.Slices;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenCase;
 import dev.cogvideox.verify.GoldenSuite;
@@ -26,15 +26,15 @@ class VaePipelineCasesTest {
         try (GoldenCase c = GoldenCase.open(json); AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(c.modelDir().resolve("vae"))) {
             // 1. image in [0, 1] -> [-1, 1] as a one-frame video, posterior sample, scaled
             Tensor image = c.tensor("in.image"); // [1, 3, 64, 64]
-            Tensor video = Pointwise.map(image, v -> 2 * v - 1).reshape(1, 3, 1, 64, 64);
+            Tensor video = Ops.map(image, v -> 2 * v - 1).reshape(1, 3, 1, 64, 64);
             Tensor z = vae.encode(video).sample(c.tensor("in.noise.0")); // [1, 16, 1, 8, 8]
             Tensor latent = vae.scaleImageLatents(z).reshape(1, 1, 16, 8, 8);
-            Tensor expected = Slices.narrow(c.tensor("out.dbg.image_latents"), 1, 0, 1); // [1, 1, 16, 8, 8] frame 0
+            Tensor expected = Layout.narrow(c.tensor("out.dbg.image_latents"), 1, 0, 1); // [1, 1, 16, 8, 8] frame 0
             assertWithin(latent, expected, c.tolerance("out.dbg.image_latents"));
 
             // 2. decode of the denoised latents, post-processed as output_type 'pt': clamp(x / 2 + 0.5, 0, 1), [B, F, C, H, W]
             Tensor frames = vae.decode(c.tensor("out.dbg.vae_decode_input")); // [1, 3, 9, 64, 64]
-            Tensor pixels = Pointwise.map(frames, v -> Math.clamp(v / 2 + 0.5f, 0f, 1f));
+            Tensor pixels = Ops.map(frames, v -> Math.clamp(v / 2 + 0.5f, 0f, 1f));
             assertWithin(framesFirst(pixels), c.tensor("out.video"), c.tolerance("out.video"));
         }
     }
