@@ -10,6 +10,7 @@ public final class Verifiers {
     public static List<ComponentVerifier> all() {
         return List.of(
                 new EmbeddingsVerifier(),
-                new TransformerVerifier());
+                new TransformerVerifier(),
+                new TokenizerVerifier());
     }
 }
