@@ -11,6 +11,7 @@ public final class Verifiers {
         return List.of(
                 new EmbeddingsVerifier(),
                 new TransformerVerifier(),
-                new TokenizerVerifier());
+                new TokenizerVerifier(),
+                new TextEncoderVerifier());
     }
 }
