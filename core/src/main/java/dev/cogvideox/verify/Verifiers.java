@@ -12,6 +12,7 @@ public final class Verifiers {
                 new EmbeddingsVerifier(),
                 new TransformerVerifier(),
                 new TokenizerVerifier(),
-                new TextEncoderVerifier());
+                new TextEncoderVerifier(),
+                new PromptEncodingVerifier());
     }
 }
