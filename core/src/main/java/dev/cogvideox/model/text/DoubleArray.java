@@ -40,6 +40,9 @@ final class DoubleArray {
                 return;
             }
             nodePos ^= offset(unit);
+            if (nodePos >= units.length) {
+                return;
+            }
             if (hasLeaf(unit)) {
                 match.accept(i + 1 - from, value(units[nodePos]));
             }

@@ -71,10 +71,6 @@ public final class SentencePieceProcessor {
         return new SentencePieceProcessor(ModelProto.read(modelFile), modelFile.toString());
     }
 
-    static SentencePieceProcessor of(ModelProto proto, String source) {
-        return new SentencePieceProcessor(proto, source);
-    }
-
     /** {@code SentencePieceProcessor.encode(text, out_type=str)} with the ids alongside. */
     public List<Piece> encode(String text) {
         byte[] normalized = normalizer.normalize(text.getBytes(StandardCharsets.UTF_8));
