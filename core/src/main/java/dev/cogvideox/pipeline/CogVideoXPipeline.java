@@ -4,6 +4,9 @@ import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.schedule.ClassifierFreeGuidance;
+import dev.cogvideox.model.text.PromptEncoder;
+import dev.cogvideox.model.text.T5EncoderModel;
+import dev.cogvideox.model.text.T5Tokenizer;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
@@ -35,12 +38,10 @@ public final class CogVideoXPipeline {
 
     private final Path modelDir;
     private final CogVideoXTransformerConfig transformerConfig;
-    private final PromptEncoder promptEncoder;
 
-    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, PromptEncoder promptEncoder) {
+    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
-        this.promptEncoder = promptEncoder;
     }
 
     /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
@@ -53,7 +54,7 @@ public final class CogVideoXPipeline {
             }
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
-        return new CogVideoXPipeline(modelDir, cfg, PromptEncoder.forModel(modelDir));
+        return new CogVideoXPipeline(modelDir, cfg);
     }
 
     public CogVideoXTransformerConfig transformerConfig() {
@@ -172,11 +173,13 @@ public final class CogVideoXPipeline {
             }
             return new Tensor[]{req.promptEmbeds(), req.negativePromptEmbeds()};
         }
-        return promptEncoder.encode(req.prompts(), cfgOn ? negatives(req) : null, req.maxSequenceLength());
-    }
-
-    private static java.util.List<String> negatives(GenerationRequest req) {
-        return req.negativePrompts() != null ? req.negativePrompts() : java.util.Collections.nCopies(req.prompts().size(), "");
+        // encode_prompt: pad/truncate to max_sequence_length, no attention mask, negative None -> "" (semantics.md)
+        T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
+            PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder)
+                    .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());
+            return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
+        }
     }
 
     /**

@@ -24,8 +24,17 @@ public final class Checker {
         return results;
     }
 
-    /** Compares {@code actual} with the stored tensor {@code name} (shape and values). */
+    /** Compares {@code actual} with the stored tensor {@code name} (shape and values) within the case's tolerance. */
     public void check(String name, Tensor actual) {
+        check(name, actual, golden.tolerance(name));
+    }
+
+    /** Compares {@code actual} with the stored tensor {@code name} bit for bit (table lookups, integer-valued floats). */
+    public void checkExact(String name, Tensor actual) {
+        check(name, actual, new Tolerance(0, 0));
+    }
+
+    private void check(String name, Tensor actual, Tolerance tol) {
         if (golden.file().entry(name).dtype() == dev.cogvideox.tensor.DType.I64) {
             checkLongs(name, integral(name, actual));
             return;
@@ -36,7 +45,6 @@ public final class Checker {
                     "shape " + Shapes.str(actual.shape()) + " but expected " + Shapes.str(expected.shape())));
             return;
         }
-        Tolerance tol = golden.tolerance(name);
         float[] a = actual.data(), e = expected.data();
         double worstShare = -1, worstAbs = 0, worstRel = 0;
         int worstAt = -1;

@@ -89,13 +89,28 @@ public final class GoldenCase implements AutoCloseable {
         return tensors;
     }
 
-    /** Tolerance for one output: the per-tensor entry if present, else the case-level one. */
+    /**
+     * Tolerance for one output: the per-tensor entry if present, else the case-level one. Cases write it as
+     * {@code max_abs}/{@code max_rel}, or (the text-side cases) {@code atol}/{@code rtol}, possibly under
+     * {@code embeds}; a case without any float tolerance compares exactly.
+     */
     public Tolerance tolerance(String output) {
         JsonNode tol = spec.path("tolerance");
         JsonNode per = tol.path("per_tensor").path(output);
-        double abs = per.has("max_abs") ? per.get("max_abs").asDouble() : tol.path("max_abs").asDouble(0);
-        double rel = per.has("max_rel") ? per.get("max_rel").asDouble() : tol.path("max_rel").asDouble(0);
-        return new Tolerance(abs, rel);
+        JsonNode caseLevel = tol.has("embeds") ? tol.path("embeds") : tol;
+        return new Tolerance(first(per, caseLevel, "max_abs", "atol"), first(per, caseLevel, "max_rel", "rtol"));
+    }
+
+    private static double first(JsonNode per, JsonNode caseLevel, String key, String alias) {
+        for (JsonNode n : new JsonNode[]{per, caseLevel}) {
+            if (n.has(key)) {
+                return n.get(key).asDouble();
+            }
+            if (n.has(alias)) {
+                return n.get(alias).asDouble();
+            }
+        }
+        return 0;
     }
 
     @Override

@@ -16,8 +16,11 @@ public final class Verifiers {
         List<ComponentVerifier> all = new ArrayList<>(List.of(
                 new EmbeddingsVerifier(),
                 new PipelineVerifier(),
+                new PromptEncodingVerifier(),
                 new RngVerifier(),
                 new SchedulerVerifier(),
+                new TextEncoderVerifier(),
+                new TokenizerVerifier(),
                 new TransformerVerifier(),
                 new VaeVerifier()));
         ServiceLoader.load(ComponentVerifier.class).forEach(all::add);

@@ -1,0 +1,106 @@
+package dev.cogvideox.model.text;
+
+import dev.cogvideox.tensor.Tensor;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Prompt encoding as diffusers' {@code CogVideoXPipeline.encode_prompt} / {@code _get_t5_prompt_embeds} does it:
+ * <ol>
+ *   <li>tokenize every prompt with {@code padding="max_length", max_length=max_sequence_length, truncation=True}
+ *       (truncation is reported to the {@link TruncationListener}, by default a WARNING log line);</li>
+ *   <li>run the encoder on the ids WITHOUT an attention mask (padding tokens are attended, as in the reference);</li>
+ *   <li>repeat each prompt's embeddings {@code num_videos_per_prompt} times: rows p0, p0, p1, p1, ...;</li>
+ *   <li>with classifier-free guidance, encode the negative prompts the same way; no negative prompt means
+ *       {@code ""} for every prompt.</li>
+ * </ol>
+ * The tokenizer and encoder are borrowed: the caller closes the encoder.
+ */
+public final class PromptEncoder {
+    private static final System.Logger LOG = System.getLogger(PromptEncoder.class.getName());
+
+    /** Told when truncation to {@code max_sequence_length} dropped content tokens of a prompt. */
+    @FunctionalInterface
+    public interface TruncationListener {
+        void truncated(String prompt, int droppedTokens, int maxSequenceLength);
+    }
+
+    /** Embeddings {@code [B * num_videos_per_prompt, L, d_model]} and the B tokenizations they came from. */
+    public record TextEmbeds(Tensor embeds, List<T5Tokenizer.Encoding> textInputs) {
+    }
+
+    /** {@code (prompt_embeds, negative_prompt_embeds)}; {@code negative} is null without classifier-free guidance. */
+    public record PromptEmbeds(TextEmbeds prompt, TextEmbeds negative) {
+    }
+
+    private static final TruncationListener LOG_WARNING = (prompt, dropped, max) -> LOG.log(System.Logger.Level.WARNING,
+            "prompt truncated to max_sequence_length {0} tokens: {1} tokens dropped (prompt starts \"{2}\")",
+            max, dropped, prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+
+    private final T5Tokenizer tokenizer;
+    private final T5EncoderModel textEncoder;
+    private final TruncationListener truncationListener;
+
+    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder) {
+        this(tokenizer, textEncoder, LOG_WARNING);
+    }
+
+    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.truncationListener = truncationListener;
+    }
+
+    /**
+     * {@code encode_prompt(prompt, negative_prompt, do_classifier_free_guidance, num_videos_per_prompt,
+     * max_sequence_length)}. {@code negativePrompt} null or empty means {@code ""} for every prompt; otherwise it
+     * needs one entry per prompt.
+     */
+    public PromptEmbeds encodePrompt(List<String> prompt, List<String> negativePrompt, boolean doClassifierFreeGuidance,
+                                     int numVideosPerPrompt, int maxSequenceLength) {
+        if (prompt.isEmpty()) {
+            throw new IllegalArgumentException("prompt must hold at least one string");
+        }
+        TextEmbeds embeds = getT5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength);
+        if (!doClassifierFreeGuidance) {
+            return new PromptEmbeds(embeds, null);
+        }
+        List<String> negative = negativePrompt == null || negativePrompt.isEmpty() ? Collections.nCopies(prompt.size(), "") : negativePrompt;
+        if (negative.size() != prompt.size()) {
+            throw new IllegalArgumentException("negative_prompt has batch size " + negative.size() + ", but prompt has batch size " + prompt.size());
+        }
+        return new PromptEmbeds(embeds, getT5PromptEmbeds(negative, numVideosPerPrompt, maxSequenceLength));
+    }
+
+    /** {@code _get_t5_prompt_embeds(prompt, num_videos_per_prompt, max_sequence_length)}. */
+    public TextEmbeds getT5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength) {
+        if (numVideosPerPrompt < 1 || maxSequenceLength < 1) {
+            throw new IllegalArgumentException("num_videos_per_prompt (" + numVideosPerPrompt + ") and max_sequence_length ("
+                    + maxSequenceLength + ") must be positive");
+        }
+        // 1. Tokenize (padding to max_sequence_length, truncation).
+        List<T5Tokenizer.Encoding> inputs = tokenizer.encode(prompt, maxSequenceLength);
+        int[][] ids = new int[inputs.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = inputs.get(i).inputIds();
+            if (inputs.get(i).droppedTokens() > 0) {
+                truncationListener.truncated(prompt.get(i), inputs.get(i).droppedTokens(), maxSequenceLength);
+            }
+        }
+        // 2. Encode without an attention mask.
+        Tensor embeds = textEncoder.forward(ids);                               // [B, L, D]
+        // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
+        return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
+    }
+
+    /** {@code x [B, L, D] -> [B * n, L, D]} with each sample's rows repeated n times in a row. */
+    private static Tensor repeatRows(Tensor x, int n) {
+        int b = x.dim(0), rowSize = x.numel() / b;
+        Tensor out = Tensor.zeros(b * n, x.dim(1), x.dim(2));
+        for (int i = 0; i < b * n; i++) {
+            System.arraycopy(x.data(), (i / n) * rowSize, out.data(), i * rowSize, rowSize);
+        }
+        return out;
+    }
+}
