@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox synth}: a random-weight checkpoint with a published model's shapes, in the diffusers layout. */
 @Command(name = "synth", description = "Write a random-weight checkpoint with the published shapes of a variant (diffusers layout, sharded like the real ones).")
 final class SynthCommand implements Callable<Integer> {
-    @Option(names = "--variant", required = true, description = "2b, 5b, 5b-i2v, 1.5-5b, 1.5-5b-i2v or tiny")
+    @Option(names = "--variant", required = true, description = "2b, 5b, 5b-i2v, 1.5-5b, 1.5-5b-i2v, tiny, or t5-xxl (text encoder and tokenizer only)")
     String variant;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "bf16, fp16 or fp32 (default: ${DEFAULT-VALUE})")
@@ -32,10 +32,13 @@ final class SynthCommand implements Callable<Integer> {
             case "fp32" -> DType.F32;
             default -> throw new IllegalArgumentException("--dtype must be bf16, fp16 or fp32, not " + dtype);
         };
-        Variant v = Variant.of(variant);
         long start = System.nanoTime();
-        SyntheticCheckpoint.write(v, d, out, seed);
-        System.out.printf("wrote %s (%s, %s) to %s in %.1f s%n", v.id(), v.hubId(), dtype, out, (System.nanoTime() - start) / 1e9);
+        if (variant.equals("t5-xxl")) {
+            SyntheticCheckpoint.writeTextEncoder(Variant.COGVIDEOX_5B, d, out, seed, SyntheticCheckpoint.SHARD_BYTES);
+        } else {
+            SyntheticCheckpoint.write(Variant.of(variant), d, out, seed);
+        }
+        System.out.printf("wrote %s (%s) to %s in %.1f s%n", variant, dtype, out, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 }

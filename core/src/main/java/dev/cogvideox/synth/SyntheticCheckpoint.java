@@ -1,10 +1,15 @@
 package dev.cogvideox.synth;
 
+import dev.cogvideox.io.AtomicFile;
 import dev.cogvideox.io.CheckpointWriter;
 import dev.cogvideox.io.ShapeRecordingStore;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.text.T5Config;
+import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.tensor.DType;
 
 import java.io.IOException;
@@ -29,7 +34,7 @@ public final class SyntheticCheckpoint {
     private SyntheticCheckpoint() {
     }
 
-    /** Writes the transformer, the scheduler and {@code model_index.json} of {@code variant} into {@code out}. */
+    /** Writes every component of {@code variant} (transformer, VAE, T5 encoder, tokenizer, scheduler) into {@code out}. */
     public static void write(Variant variant, DType dtype, Path out, long seed) {
         write(variant, dtype, out, seed, SHARD_BYTES);
     }
@@ -40,6 +45,17 @@ public final class SyntheticCheckpoint {
         writeJson(out.resolve("scheduler/scheduler_config.json"), variant.schedulerConfig());
         writeComponent(out.resolve("transformer"), variant.transformerConfig(), "diffusion_pytorch_model", dtype, seed, shardBytes,
                 (config, store) -> new CogVideoXTransformer3DModel(CogVideoXTransformerConfig.read(config), store));
+        writeComponent(out.resolve("vae"), variant.vaeConfig(), "diffusion_pytorch_model", dtype, seed, shardBytes,
+                (config, store) -> new AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig.read(config), store));
+        writeTextEncoder(variant, dtype, out, seed, shardBytes);
+    }
+
+    /** Writes {@code text_encoder/} (T5 encoder weights, named as transformers' T5EncoderModel) and {@code tokenizer/}. */
+    public static void writeTextEncoder(Variant variant, DType dtype, Path out, long seed, long shardBytes) {
+        writeComponent(out.resolve("text_encoder"), variant.textEncoderConfig(), "model", dtype, seed, shardBytes,
+                (config, store) -> new T5EncoderModel(T5Config.read(config), store));
+        writeJson(out.resolve("tokenizer/tokenizer_config.json"), variant.tokenizerConfig());
+        AtomicFile.write(out.resolve("tokenizer/spiece.model"), tmp -> Files.write(tmp, SentencePieceModelWriter.model()));
     }
 
     /**

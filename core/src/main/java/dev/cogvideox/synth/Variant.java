@@ -89,6 +89,73 @@ public enum Variant {
         return c;
     }
 
+    /** {@code vae/config.json}: the published VAE (scaling 1.15258426 for 2b, 0.7 otherwise; inverted for 1.5). */
+    public Map<String, Object> vaeConfig() {
+        boolean tiny = this == TINY;
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("_class_name", "AutoencoderKLCogVideoX");
+        c.put("_diffusers_version", "0.40.0");
+        c.put("act_fn", "silu");
+        c.put("block_out_channels", tiny ? new int[]{8, 8, 16, 16} : new int[]{128, 256, 256, 512});
+        c.put("down_block_types", new String[]{"CogVideoXDownBlock3D", "CogVideoXDownBlock3D", "CogVideoXDownBlock3D", "CogVideoXDownBlock3D"});
+        c.put("force_upcast", true);
+        c.put("in_channels", 3);
+        c.put("invert_scale_latents", is15());
+        c.put("latent_channels", 16);
+        c.put("latents_mean", null);
+        c.put("latents_std", null);
+        c.put("layers_per_block", tiny ? 1 : 3);
+        c.put("norm_eps", 1e-6);
+        c.put("norm_num_groups", tiny ? 4 : 32);
+        c.put("out_channels", 3);
+        c.put("sample_height", tiny ? 64 : 480);
+        c.put("sample_width", tiny ? 64 : 720);
+        c.put("scaling_factor", this == COGVIDEOX_2B ? 1.15258426 : 0.7);
+        c.put("shift_factor", null);
+        c.put("temporal_compression_ratio", 4);
+        c.put("up_block_types", new String[]{"CogVideoXUpBlock3D", "CogVideoXUpBlock3D", "CogVideoXUpBlock3D", "CogVideoXUpBlock3D"});
+        c.put("use_post_quant_conv", false);
+        c.put("use_quant_conv", false);
+        return c;
+    }
+
+    /** {@code text_encoder/config.json}: T5 v1.1 XXL encoder (d_model 4096, 24 layers), or a 2-layer one for TINY. */
+    public Map<String, Object> textEncoderConfig() {
+        boolean tiny = this == TINY;
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("architectures", new String[]{"T5EncoderModel"});
+        c.put("d_ff", tiny ? 64 : 10240);
+        c.put("d_kv", tiny ? 8 : 64);
+        c.put("d_model", tiny ? 32 : 4096);
+        c.put("dense_act_fn", "gelu_new");
+        c.put("eos_token_id", 1);
+        c.put("feed_forward_proj", "gated-gelu");
+        c.put("is_gated_act", true);
+        c.put("layer_norm_epsilon", 1e-6);
+        c.put("model_type", "t5");
+        c.put("num_heads", tiny ? 4 : 64);
+        c.put("num_layers", tiny ? 2 : 24);
+        c.put("pad_token_id", 0);
+        c.put("relative_attention_max_distance", 128);
+        c.put("relative_attention_num_buckets", 32);
+        c.put("tie_word_embeddings", false);
+        c.put("vocab_size", tiny ? (SentencePieceModelWriter.pieces().size() + 100 + 127) / 128 * 128 : 32128);
+        return c;
+    }
+
+    /** {@code tokenizer/tokenizer_config.json}: T5Tokenizer with 100 extra ids, legacy behaviour. */
+    public Map<String, Object> tokenizerConfig() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("eos_token", "</s>");
+        c.put("extra_ids", 100);
+        c.put("legacy", true);
+        c.put("model_max_length", this == TINY ? 16 : 226);
+        c.put("pad_token", "<pad>");
+        c.put("tokenizer_class", "T5Tokenizer");
+        c.put("unk_token", "<unk>");
+        return c;
+    }
+
     /** {@code scheduler/scheduler_config.json}: DDIM with SNR shift 3 for 2b, DPM with shift 1 otherwise. */
     public Map<String, Object> schedulerConfig() {
         Map<String, Object> c = new LinkedHashMap<>();

@@ -33,7 +33,8 @@ public final class T5EncoderModel implements AutoCloseable {
     private final List<T5Block> blocks;
     private final T5LayerNorm finalLayerNorm;
 
-    private T5EncoderModel(T5Config config, WeightStore store) {
+    /** Builds the encoder from a config and a weight store (which it then owns); every weight is checked here. */
+    public T5EncoderModel(T5Config config, WeightStore store) {
         this.config = config;
         this.store = store;
         String embedName = store.has("shared.weight") ? "shared.weight" : "encoder.embed_tokens.weight";

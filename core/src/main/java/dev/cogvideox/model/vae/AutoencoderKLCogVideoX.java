@@ -30,7 +30,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private final CogVideoXDecoder3D decoder;
     private DebugTap tap = DebugTap.NONE;
 
-    private AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig config, WeightStore store) {
+    /** Builds the VAE from a config and a weight store (which it then owns); every weight is checked here. */
+    public AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig config, WeightStore store) {
         this.config = config;
         this.store = store;
         this.encoder = new CogVideoXEncoder3D(store, config);
