@@ -1,0 +1,177 @@
+package dev.cogvideox.progress;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Renders progress to a {@link PrintStream}. On a terminal it redraws one line in place with a carriage
+ * return: {@code denoising [#####-----] 12/50 24% 00:31<01:38 2.50 s/it}, at most every 100 ms. Elsewhere (a log
+ * file, a pipe) it prints a plain line each time another tenth of the task is done and when the task ends.
+ * Elapsed time, rate and ETA are measured from {@code onStart}. Not thread-safe: one task reports at a time.
+ */
+public final class ProgressBar implements ProgressListener {
+    private static final long REDRAW_NANOS = 100_000_000L;
+    private static final int DEFAULT_WIDTH = 80;
+    private static final int MIN_BAR = 10;
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private final int width;
+    private final LongSupplier nanoClock;
+
+    private String task = "";
+    private long total;
+    private ProgressUnit unit = ProgressUnit.ITEMS;
+    private long startNanos;
+    private long lastDrawNanos;
+    private long done;
+    private long lastTenth;
+    private boolean running;
+
+    /**
+     * @param interactive redraw in place (a terminal) or print sparse plain lines
+     * @param width       line width in columns for the interactive bar
+     * @param nanoClock   time source in nanoseconds ({@code System::nanoTime}; tests pass a fake)
+     */
+    public ProgressBar(PrintStream out, boolean interactive, int width, LongSupplier nanoClock) {
+        this.out = out;
+        this.interactive = interactive;
+        this.width = width;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * A bar on {@code out} that redraws in place when this process's console is a terminal (width from
+     * {@code $COLUMNS}, else 80), and prints plain lines when output is redirected.
+     */
+    public static ProgressBar forConsole(PrintStream out) {
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        return new ProgressBar(out, terminal, columns(System.getenv("COLUMNS")), System::nanoTime);
+    }
+
+    private static int columns(String env) {
+        if (env != null && env.matches("\\d{2,4}")) {
+            return Integer.parseInt(env);
+        }
+        return DEFAULT_WIDTH;
+    }
+
+    @Override
+    public void onStart(String task, long total, ProgressUnit unit) {
+        if (running) {
+            onEnd();
+        }
+        this.task = task;
+        this.total = total;
+        this.unit = unit;
+        this.done = 0;
+        this.lastTenth = 0;
+        this.startNanos = nanoClock.getAsLong();
+        this.lastDrawNanos = startNanos;
+        this.running = true;
+        if (interactive) {
+            draw();
+        }
+    }
+
+    @Override
+    public void onProgress(long done) {
+        if (!running) {
+            return;
+        }
+        this.done = done;
+        long now = nanoClock.getAsLong();
+        if (interactive) {
+            if (now - lastDrawNanos >= REDRAW_NANOS || (total > 0 && done >= total)) {
+                lastDrawNanos = now;
+                draw();
+            }
+        } else if (total > 0) {
+            long tenth = Math.min(10, done * 10 / total);
+            if (tenth > lastTenth && done < total) {
+                lastTenth = tenth;
+                out.println(task + ": " + status(now));
+            }
+        }
+    }
+
+    @Override
+    public void onEnd() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        long now = nanoClock.getAsLong();
+        if (interactive) {
+            draw();
+            out.println();
+        } else {
+            out.println(task + ": " + status(now) + " done");
+        }
+        out.flush();
+    }
+
+    private void draw() {
+        String status = status(nanoClock.getAsLong());
+        String line = task + " " + bar(width - task.length() - status.length() - 2) + " " + status;
+        out.print("\r" + line);
+        out.flush();
+    }
+
+    private String bar(int cells) {
+        int n = Math.max(MIN_BAR, cells - 2);
+        int filled = total > 0 ? (int) Math.min(n, done * n / total) : 0;
+        return "[" + "#".repeat(filled) + "-".repeat(n - filled) + "]";
+    }
+
+    /** {@code 12/50 24% 00:31<01:38 2.50 s/it}; without a known total only count, elapsed and rate. */
+    private String status(long now) {
+        double seconds = (now - startNanos) / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        StringBuilder s = new StringBuilder();
+        if (total > 0) {
+            s.append(count(done)).append('/').append(count(total))
+                    .append(' ').append(done * 100 / total).append("% ").append(clock(seconds));
+            s.append('<').append(rate > 0 ? clock((total - done) / rate) : "?");
+        } else {
+            s.append(count(done)).append(' ').append(clock(seconds));
+        }
+        s.append(' ').append(rate(rate));
+        return s.toString();
+    }
+
+    private String count(long n) {
+        return unit == ProgressUnit.BYTES ? bytes(n) : Long.toString(n);
+    }
+
+    private String rate(double perSecond) {
+        if (unit == ProgressUnit.BYTES) {
+            return bytes((long) perSecond) + "/s";
+        }
+        if (perSecond <= 0) {
+            return "? it/s";
+        }
+        return perSecond >= 1
+                ? String.format(Locale.ROOT, "%.2f it/s", perSecond)
+                : String.format(Locale.ROOT, "%.2f s/it", 1 / perSecond);
+    }
+
+    static String bytes(long n) {
+        String[] prefixes = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int p = 0;
+        while (v >= 1024 && p < prefixes.length - 1) {
+            v /= 1024;
+            p++;
+        }
+        return p == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, prefixes[p]);
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}

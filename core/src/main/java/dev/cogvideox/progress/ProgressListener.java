@@ -1,0 +1,43 @@
+package dev.cogvideox.progress;
+
+/**
+ * Receives the progress of one task at a time: {@code onStart}, any number of {@code onProgress}, {@code onEnd}.
+ * A pipeline reports "denoising" (steps) then "decoding" (frames); a download reports bytes.
+ * Calls come from the thread running the task; implementations must be quick (they run between steps).
+ */
+public interface ProgressListener {
+    /** A listener that ignores everything. */
+    ProgressListener NONE = new ProgressListener() {
+        @Override
+        public void onStart(String task, long total, ProgressUnit unit) {
+        }
+
+        @Override
+        public void onProgress(long done) {
+        }
+
+        @Override
+        public void onEnd() {
+        }
+    };
+
+    /**
+     * A task begins.
+     *
+     * @param task  short name shown to the user, e.g. "denoising"
+     * @param total the count at which the task is complete; 0 or less when unknown
+     * @param unit  what is counted
+     */
+    void onStart(String task, long total, ProgressUnit unit);
+
+    /** A task counting {@link ProgressUnit#ITEMS} begins. */
+    default void onStart(String task, long total) {
+        onStart(task, total, ProgressUnit.ITEMS);
+    }
+
+    /** Absolute count done so far (not an increment), between 0 and the total. */
+    void onProgress(long done);
+
+    /** The current task is over (complete or abandoned). */
+    void onEnd();
+}
