@@ -5,14 +5,17 @@ import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The FFmpeg build we ship: {@code org.bytedeco:ffmpeg} (LGPL v3) with natives for linux-x86_64 only. Loads
  * it once, quiets its log to errors, and finds the H.264 encoder, with errors that say what is missing.
  */
 final class Ffmpeg {
-    /** The natives artifact, for error messages. */
-    static final String ARTIFACT = "org.bytedeco:ffmpeg:7.1.1-1.5.12:jar:linux-x86_64";
+    /** The natives artifact, for error messages (the version is read from the presets jar, when not shaded away). */
+    static final String ARTIFACT = "org.bytedeco:ffmpeg:"
+            + Objects.requireNonNullElse(avcodec.class.getPackage().getImplementationVersion(), "<version>")
+            + ":jar:linux-x86_64";
     /** H.264 encoders in the LGPL build, best first (libx264 is GPL and absent from it). */
     static final List<String> H264_ENCODERS = List.of("libopenh264");
 

@@ -7,6 +7,7 @@ import org.bytedeco.javacv.Frame;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -24,7 +25,10 @@ public final class MediaReader {
     private MediaReader() {
     }
 
-    /** An image file (PNG, JPEG, BMP, GIF's first frame: what ImageIO reads) as {@code [3, H, W]}. */
+    /**
+     * An image file (PNG, JPEG, BMP, GIF's first frame: what ImageIO reads) as {@code [3, H, W]}, turned upright
+     * by its EXIF orientation as diffusers' {@code load_image} does.
+     */
     public static Tensor readImage(Path file) {
         RgbImage image = decodeImage(file);
         return RgbImage.stack(List.of(image), file.toString()).reshape(3, image.height(), image.width());
@@ -70,11 +74,12 @@ public final class MediaReader {
             throw new IllegalArgumentException("image " + file + ": no such file");
         }
         try {
-            BufferedImage image = ImageIO.read(file.toFile());
+            byte[] bytes = Files.readAllBytes(file);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
             if (image == null) {
                 throw new IllegalArgumentException("image " + file + ": not a format ImageIO reads (PNG, JPEG, BMP, GIF)");
             }
-            return RgbImage.of(image);
+            return ExifOrientation.upright(RgbImage.of(image), ExifOrientation.read(bytes));
         } catch (IOException e) {
             throw new IllegalArgumentException("image " + file + ": cannot decode: " + e.getMessage(), e);
         }
