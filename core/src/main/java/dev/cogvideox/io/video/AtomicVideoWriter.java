@@ -17,6 +17,7 @@ abstract class AtomicVideoWriter implements VideoWriter {
     private int height;
     private int frames;
     private boolean finished;
+    private boolean failed;
 
     protected AtomicVideoWriter(Path target, TempOutput temp) {
         this.target = target;
@@ -41,6 +42,7 @@ abstract class AtomicVideoWriter implements VideoWriter {
             throw new IllegalStateException(target + ": writer already finished");
         }
         int n = batch.rank() == 3 ? 1 : batch.dim(0);
+        boolean ok = false;
         try {
             for (int i = 0; i < n; i++) {
                 RgbImage frame = RgbImage.fromTensor(batch, i);
@@ -55,8 +57,11 @@ abstract class AtomicVideoWriter implements VideoWriter {
                 append(frame, frames);
                 frames++;
             }
+            ok = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            failed |= !ok;
         }
     }
 
@@ -67,6 +72,9 @@ abstract class AtomicVideoWriter implements VideoWriter {
 
     @Override
     public final Path finish() {
+        if (failed) {
+            throw new IllegalStateException(target + ": a write failed; the output is discarded on close");
+        }
         if (frames == 0) {
             throw new IllegalStateException(target + ": no frames written");
         }

@@ -131,6 +131,7 @@ class VideoWritersTest {
             w.write(Frames.gradients(1, 16, 16));
             assertThatThrownBy(() -> w.write(Frames.gradients(1, 16, 18)))
                     .hasMessageContaining("frame 1 is 18x16, the video is 16x16");
+            assertThatThrownBy(w::finish).hasMessageContaining("a write failed");
         }
     }
 
