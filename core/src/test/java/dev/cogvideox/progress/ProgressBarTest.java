@@ -1,0 +1,86 @@
+package dev.cogvideox.progress;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CancellationException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ProgressBarTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private long now;
+
+    private String output() {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void terminalBarRedrawsInPlaceWithElapsedEtaAndRate() {
+        ProgressBar bar = new ProgressBar(out, true, 72, () -> now);
+        bar.onStart("denoising", 50);
+        now = 30_000_000_000L;
+        bar.onProgress(12);
+        now += 50_000_000L; // within 100 ms of the last redraw: skipped
+        bar.onProgress(13);
+        String[] frames = output().split("\r");
+        assertThat(frames).hasSize(3); // "", the start, 12/50
+        assertThat(frames[2]).startsWith("denoising [").contains("12/50 24% 00:30<01:35 2.50 s/it");
+        assertThat(frames[2]).hasSize(72);
+        now = 100_000_000_000L;
+        bar.onProgress(50);
+        bar.onEnd();
+        assertThat(output()).endsWith("50/50 100% 01:40<00:00 2.00 s/it" + System.lineSeparator());
+        assertThat(output()).contains("[" + "#".repeat(72 - "denoising ".length() - " 50/50 100% 01:40<00:00 2.00 s/it".length() - 2) + "]");
+    }
+
+    @Test
+    void plainOutputPrintsOneLinePerTenthAndAnEndLine() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("decoding", 49);
+        for (int i = 1; i <= 49; i++) {
+            now += 1_000_000_000L;
+            bar.onProgress(i);
+        }
+        bar.onEnd();
+        String[] lines = output().split(System.lineSeparator());
+        assertThat(lines).hasSize(10);
+        assertThat(lines[0]).isEqualTo("decoding: 5/49 10% 00:05<00:44 1.00 it/s");
+        assertThat(lines[9]).isEqualTo("decoding: 49/49 100% 00:49<00:00 1.00 it/s done");
+        assertThat(output()).doesNotContain("\r");
+    }
+
+    @Test
+    void bytesUseBinaryPrefixes() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("model.safetensors", 3L << 30, ProgressUnit.BYTES);
+        now = 2_000_000_000L;
+        bar.onProgress(3L << 29);
+        bar.onEnd();
+        assertThat(output()).contains("1.5 GiB/3.0 GiB 50% 00:02<00:02 768.0 MiB/s done");
+    }
+
+    @Test
+    void cancellationStopsAtTheNextCheck() {
+        CancellationToken token = new CancellationToken();
+        token.throwIfCancelled();
+        token.cancel();
+        assertThat(token.isCancelled()).isTrue();
+        assertThatThrownBy(token::throwIfCancelled).isInstanceOf(CancellationException.class);
+    }
+
+    @Test
+    void anInterruptedThreadCountsAsCancelled() {
+        CancellationToken token = new CancellationToken();
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(token::throwIfCancelled).hasMessageContaining("interrupted");
+        } finally {
+            assertThat(Thread.interrupted()).as("flag left set").isTrue();
+        }
+    }
+}
