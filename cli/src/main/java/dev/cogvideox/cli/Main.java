@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code ./cogvideox}. */
 @Command(name = "cogvideox", mixinStandardHelpOptions = true, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
-        subcommands = {VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class})
+        subcommands = {GenerateCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, defaultValue = "0",
             description = "Kernel threads (default: all cores).")
@@ -21,15 +21,21 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    public static void main(String[] args) {
+    /** The command line with the error handling of the application: one line per error, the stack with COGVIDEOX_DEBUG set. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("error: " + ex.getMessage());
+            java.io.PrintStream err = System.err;
+            err.println("error: " + ex.getMessage());
             if (System.getenv("COGVIDEOX_DEBUG") != null) {
-                ex.printStackTrace(cmd.getErr());
+                ex.printStackTrace(err);
             }
             return 2;
         });
-        System.exit(cl.execute(args));
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
     }
 }

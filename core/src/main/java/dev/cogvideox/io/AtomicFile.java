@@ -19,6 +19,16 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
+    /**
+     * Gives a temporary file or folder the permissions of an ordinary one ({@code rw-r--r--}, {@code rwxr-xr-x}):
+     * {@code createTempFile}/{@code createTempDirectory} make them owner-only, and the rename keeps that.
+     */
+    public static void makeOrdinary(Path tmp) throws IOException {
+        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(Files.isDirectory(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+    }
+
     public static void write(Path target, Writer writer) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -26,10 +36,7 @@ public final class AtomicFile {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
-            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
-                // createTempFile makes the file owner-only; the result is an ordinary file
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            }
+            makeOrdinary(tmp);
             writer.writeTo(tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

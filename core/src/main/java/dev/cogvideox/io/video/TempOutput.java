@@ -1,5 +1,6 @@
 package dev.cogvideox.io.video;
 
+import dev.cogvideox.io.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -45,6 +46,7 @@ final class TempOutput {
 
     /** Renames the temporary output onto the target (replacing a file, or an empty folder) and returns the target. */
     Path publish() throws IOException {
+        AtomicFile.makeOrdinary(temp);
         if (Files.isDirectory(target)) {
             Files.delete(target); // fails unless empty: VideoWriters.checkWritable refuses non-empty folders
         }

@@ -11,14 +11,14 @@ import java.util.Set;
  * A minimal ISO BMFF reader for tests, independent of FFmpeg: walks moov/trak/mdia/minf/stbl and reads the
  * video track's frame count (stsz), display size (tkhd), media timescale (mdhd) and frame duration (stts).
  */
-record Mp4Boxes(int frames, int width, int height, long timescale, long frameDelta, boolean moovBeforeMdat) {
+public record Mp4Boxes(int frames, int width, int height, long timescale, long frameDelta, boolean moovBeforeMdat) {
     private static final Set<String> CONTAINERS = Set.of("moov", "trak", "mdia", "minf", "stbl");
 
-    double fps() {
+    public double fps() {
         return (double) timescale / frameDelta;
     }
 
-    static Mp4Boxes parse(Path file) throws IOException {
+    public static Mp4Boxes parse(Path file) throws IOException {
         Builder b = new Builder();
         walk(ByteBuffer.wrap(Files.readAllBytes(file)), 0, (int) Files.size(file), b);
         return new Mp4Boxes(b.frames, b.width, b.height, b.timescale, b.delta, b.moovAt < b.mdatAt);

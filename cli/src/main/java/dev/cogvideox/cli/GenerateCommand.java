@@ -1,0 +1,192 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.io.hub.HubSettings;
+import dev.cogvideox.io.hub.ModelResolver;
+import dev.cogvideox.io.video.MediaReader;
+import dev.cogvideox.io.video.VideoOptions;
+import dev.cogvideox.io.video.VideoOutput;
+import dev.cogvideox.io.video.VideoWriter;
+import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationRequest;
+import dev.cogvideox.pipeline.ImagePreprocess;
+import dev.cogvideox.pipeline.MemoryPlan;
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.random.NoiseSource;
+import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.synth.DefaultModel;
+import dev.cogvideox.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+
+/** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
+@Command(name = "generate", description = "Generate a video from a prompt (text-to-video) or a prompt and an image (image-to-video).")
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "A diffusers model folder or a hub id (THUDM/CogVideoX-2b). Default: a tiny random-weight "
+            + "model written on first use (fast, meaningless pictures: it shows the whole path works).")
+    String model;
+
+    @Option(names = "--download", description = "Download a hub model into the Hugging Face cache if it is not there.")
+    boolean download;
+
+    @Option(names = "--revision", defaultValue = "main", description = "Hub revision (default: ${DEFAULT-VALUE}).")
+    String revision;
+
+    @Option(names = "--prompt", required = true)
+    String prompt;
+
+    @Option(names = "--negative-prompt", description = "Default: \"\" (as diffusers).")
+    String negativePrompt;
+
+    @Option(names = "--image", description = "Conditioning image for image-to-video models (PNG/JPEG).")
+    Path image;
+
+    @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models (default 49), 16N+1 for 1.5 models (default 81).")
+    Integer frames;
+
+    @Option(names = "--height", description = "Default: 480 (1.0), 768 (1.5).")
+    Integer height;
+
+    @Option(names = "--width", description = "Default: 720 (1.0), 1360 (1.5).")
+    Integer width;
+
+    @Option(names = "--steps", defaultValue = "50")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "6.0")
+    double guidance;
+
+    @Option(names = "--dynamic-cfg", negatable = true, description = "Dynamic guidance scale (default: on with the DPM scheduler, as the official demo).")
+    Boolean dynamicCfg;
+
+    @Option(names = "--seed", defaultValue = "42", description = "torch.manual_seed-compatible seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, in call order).")
+    Path noiseFile;
+
+    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    Double fps;
+
+    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
+    boolean vaeTiling;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
+            + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
+    String dtype;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @Override
+    public Integer call() throws Exception {
+        // 1. the output is checked before any work
+        VideoOutput out = VideoOutput.parse(output);
+        VideoWriters.checkWritable(out);
+        // 2. the model
+        Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
+                .resolve(model, revision, download, ProgressBar.forConsole(System.err));
+        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
+        boolean v15 = cfg.patchSizeT() != null;
+        checkDtype(cfg);
+        int f = frames != null ? frames : v15 ? 81 : cfg.sampleFrames();
+        int step = v15 ? 16 : 8;
+        if ((f - 1) % step != 0) {
+            throw new IllegalArgumentException("--frames " + f + ": the " + cfg.variant() + " model takes " + step + "N+1 frames (e.g. "
+                    + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + ")");
+        }
+        int h = height != null ? height : v15 ? 768 : cfg.sampleHeight() * 8;
+        int w = width != null ? width : v15 ? 1360 : cfg.sampleWidth() * 8;
+        if (h % 16 != 0 || w % 16 != 0) {
+            throw new IllegalArgumentException("--height " + h + " --width " + w + ": both must be multiples of 16");
+        }
+        if (image != null && !pipeline.isImageToVideo()) {
+            throw new IllegalArgumentException("--image given but " + dir + " is a text-to-video model (" + cfg.variant() + "); use an image-to-video model such as THUDM/CogVideoX-5b-I2V");
+        }
+        if (image == null && pipeline.isImageToVideo()) {
+            throw new IllegalArgumentException(dir + " is an image-to-video model (" + cfg.variant() + "): give --image");
+        }
+        boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
+        GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
+                .frames(f).size(h, w).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
+                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling);
+        if (image != null) {
+            b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
+        }
+        GenerationRequest req = b.build();
+        // 3. the memory plan, before anything big is loaded
+        MemoryPlan plan = MemoryPlan.estimate(dir, cfg, req);
+        System.err.println(plan.describe());
+        long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        plan.check(Runtime.getRuntime().maxMemory(), ram, req);
+        // 4. run, writing frames as the VAE finishes them; Ctrl-C cancels and leaves no partial file
+        NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
+        CancellationToken cancel = new CancellationToken();
+        Thread worker = Thread.currentThread();
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                worker.join(30_000);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (VideoWriter writer = VideoWriters.open(out, VideoOptions.fps(fps != null ? fps : v15 ? 16 : 8))) {
+            pipeline.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, (sample, first, batch) -> writer.write(batch));
+            Path written = writer.finish();
+            System.out.println("wrote " + writer.frameCount() + " frames (" + w + "x" + h + ") to " + written);
+        } catch (CancellationException e) {
+            System.err.println("cancelled: no output written");
+            return 130;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+        return 0;
+    }
+
+    private void checkDtype(CogVideoXTransformerConfig cfg) {
+        switch (dtype) {
+            case "bf16", "fp32" -> {
+            }
+            case "fp16" -> {
+                if (!cfg.variant().equals("2b")) {
+                    throw new IllegalArgumentException("--dtype fp16: the " + cfg.variant() + " model was trained in bf16 and gives NaN "
+                            + "(a black video) in fp16, as the official repository documents; use --dtype bf16");
+                }
+            }
+            default -> throw new IllegalArgumentException("--dtype must be bf16, fp16 or fp32, not " + dtype);
+        }
+    }
+
+    /** Recorded draws in call order: {@code noise.<j>} or {@code in.noise.<j>}. */
+    private static NoiseSource replay(Path file) {
+        List<Tensor> draws = new ArrayList<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            String prefix = f.has("noise.0") ? "noise." : "in.noise.";
+            for (int j = 0; f.has(prefix + j); j++) {
+                draws.add(f.entry(prefix + j).toTensor());
+            }
+        }
+        if (draws.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no noise.0 / in.noise.0 tensor to replay");
+        }
+        return NoiseSource.replay(draws);
+    }
+}

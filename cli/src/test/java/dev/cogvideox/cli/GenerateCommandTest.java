@@ -1,0 +1,178 @@
+package dev.cogvideox.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.io.video.Mp4Boxes;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * End to end through the command line: {@code generate} from a prompt string on the fixtures' tiny models, the
+ * video checked with a reader that is not ours (an MP4 box parser, ImageIO for PNG), and the frames compared with
+ * the reference pipeline's output when the reference's random draws are replayed.
+ */
+class GenerateCommandTest {
+    private static final Path FIXTURES = GoldenSuite.defaultFixtureRoot();
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            int exit = Main.commandLine().execute(args);
+            return new Run(exit, out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static JsonNode golden(String name) throws IOException {
+        return new ObjectMapper().readTree(FIXTURES.resolve("golden/" + name + ".json").toFile());
+    }
+
+    /** The CLI arguments that reproduce a pipeline_e2e case: its model, prompt and settings, its recorded draws. */
+    private static List<String> e2eArgs(String name) throws IOException {
+        JsonNode a = golden(name).path("arguments");
+        return new ArrayList<>(List.of("generate", "--model", FIXTURES.resolve(golden(name).path("model_dir").asText()).toString(),
+                "--prompt", a.path("prompt").asText(), "--frames", a.path("num_frames").asText(),
+                "--height", a.path("height").asText(), "--width", a.path("width").asText(),
+                "--steps", a.path("num_inference_steps").asText(), "--guidance", a.path("guidance_scale").asText(),
+                a.path("use_dynamic_cfg").asBoolean(false) ? "--dynamic-cfg" : "--no-dynamic-cfg",
+                "--noise", FIXTURES.resolve("golden/" + name + ".safetensors").toString()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pipeline_e2e_t2v_2b_prompt", "pipeline_e2e_t2v_5b_prompt"})
+    void promptToPngFramesReproducesTheReference(String name) throws IOException {
+        List<String> args = e2eArgs(name);
+        Path frames = tmp.resolve("frames");
+        args.addAll(List.of("--output", frames + "/"));
+        Run r = run(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        Tensor want;
+        try (SafetensorsFile f = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
+            want = f.entry("out.video").toTensor();                                    // [1, F, 3, H, W] in [0, 1]
+        }
+        List<Path> pngs;
+        try (Stream<Path> s = Files.list(frames)) {
+            pngs = s.sorted().toList();
+        }
+        assertThat(pngs).hasSize(want.dim(1));
+        int h = want.dim(3), w = want.dim(4);
+        for (int f = 0; f < pngs.size(); f++) {
+            BufferedImage img = ImageIO.read(pngs.get(f).toFile());
+            assertThat(img.getWidth()).isEqualTo(w);
+            assertThat(img.getHeight()).isEqualTo(h);
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int got = (img.getRGB(x, y) >> (16 - 8 * c)) & 0xff;
+                        float expected = want.data()[((f * 3 + c) * h + y) * w + x] * 255f;
+                        // 8-bit quantisation: within one level of the reference's float value
+                        assertThat((double) got).as("frame %d channel %d at (%d, %d)", f, c, x, y).isCloseTo(expected, org.assertj.core.data.Offset.offset(1.0));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void writesAnMp4ThatAnIndependentReaderAccepts() throws IOException {
+        List<String> args = e2eArgs("pipeline_e2e_t2v_5b_prompt");
+        Path mp4 = tmp.resolve("out.mp4");
+        args.addAll(List.of("--output", mp4.toString(), "--fps", "8"));
+        Run r = run(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        Mp4Boxes boxes = Mp4Boxes.parse(mp4);
+        assertThat(boxes.frames()).isEqualTo(9);
+        assertThat(boxes.width()).isEqualTo(64);
+        assertThat(boxes.height()).isEqualTo(64);
+        assertThat(boxes.fps()).isCloseTo(8.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(r.err()).contains("memory plan").contains("denoising").contains("decoding");
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("out.mp4");
+        }
+    }
+
+    @Test
+    void imageToVideoFromAPngFile() throws IOException {
+        Path png = tmp.resolve("first.png");
+        BufferedImage img = new BufferedImage(96, 80, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 80; y++) {
+            for (int x = 0; x < 96; x++) {
+                img.setRGB(x, y, (x * 2) << 16 | (y * 3) << 8 | 128);
+            }
+        }
+        ImageIO.write(img, "png", png.toFile());
+        Path mp4 = tmp.resolve("i2v.mp4");
+        Run r = run("generate", "--model", FIXTURES.resolve("models/tiny-cogvideox-5b-i2v").toString(), "--prompt", "a red kite",
+                "--image", png.toString(), "--frames", "9", "--height", "64", "--width", "64", "--steps", "2", "--output", mp4.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        Mp4Boxes boxes = Mp4Boxes.parse(mp4);
+        assertThat(boxes.frames()).isEqualTo(9);
+        assertThat(boxes.width()).isEqualTo(64);
+    }
+
+    @Test
+    void badInputsFailClearlyAndWriteNothing() throws IOException {
+        String t2v = FIXTURES.resolve("models/tiny-cogvideox-5b").toString();
+        String v15 = FIXTURES.resolve("models/tiny-cogvideox1.5-5b").toString();
+        String out = tmp.resolve("x.mp4").toString();
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--frames", "10", "--height", "64", "--width", "64", "--output", out),
+                "takes 8N+1 frames");
+        assertError(run("generate", "--model", v15, "--prompt", "p", "--frames", "9", "--height", "64", "--width", "64", "--output", out),
+                "takes 16N+1 frames");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--frames", "9", "--height", "60", "--width", "64", "--output", out),
+                "multiples of 16");
+        Path png = tmp.resolve("i.png");
+        ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--image", png.toString(), "--frames", "9", "--height", "64", "--width", "64", "--output", out),
+                "text-to-video model");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--dtype", "fp16", "--frames", "9", "--height", "64", "--width", "64", "--output", out),
+                "NaN");
+        assertError(run("generate", "--model", "nobody/no-such-model", "--prompt", "p", "--output", out), "--download");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--output", "/proc/cannot/x.mp4"), "/proc/cannot");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--output", tmp.resolve("x.avi").toString()), "x.avi");
+        Path broken = tmp.resolve("broken");
+        Files.createDirectories(broken.resolve("transformer"));
+        Files.copy(Path.of(t2v, "model_index.json"), broken.resolve("model_index.json"));
+        Files.copy(Path.of(t2v, "transformer/config.json"), broken.resolve("transformer/config.json"));
+        assertError(run("generate", "--model", broken.toString(), "--prompt", "p", "--output", out), "no vae/ component");
+        assertThat(Files.exists(Path.of(out))).isFalse();
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("i.png", "broken");
+        }
+    }
+
+    private static void assertError(Run r, String message) {
+        assertThat(r.exit()).as(r.out() + r.err()).isNotZero();
+        assertThat(r.err()).contains("error:").contains(message);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.text.T5Config;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a generation will need, stage by stage, before anything is loaded. The pipeline runs the stages one after
+ * the other and releases each model before the next loads, so the peak is the largest stage, not the sum.
+ * Weights are memory-mapped (page cache, evictable); activations live on the Java heap, which is the hard limit.
+ *
+ * <p>Activation estimates count the tensors alive at each stage's widest point (fp32):
+ * <ul>
+ *   <li>text encoder: the gated feed-forward of one layer, {@code B x L x (3 d_ff + 6 d_model)} floats;</li>
+ *   <li>transformer: the feed-forward of one block over [text; video] of the guidance batch, about
+ *   {@code 2B x tokens x 18 D} floats (inputs, modulated copies, the 4D-wide projection and its GELU);</li>
+ *   <li>VAE decode: one frame batch (8 frames) of the first decoder level at full resolution, about 4
+ *   activations of {@code 128 x 8 x H x W} plus the per-conv caches; a tile instead of the frame when tiling.</li>
+ * </ul>
+ */
+public record MemoryPlan(List<Stage> stages) {
+    /** One stage: weight bytes (mapped) and activation bytes (heap). */
+    public record Stage(String name, long weightBytes, long activationBytes) {
+        public long total() {
+            return weightBytes + activationBytes;
+        }
+    }
+
+    public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest req) {
+        List<Stage> stages = new ArrayList<>();
+        int batch = req.batchSize();
+        int guidance = req.guidanceScale() > 1 ? 2 : 1;
+        if (req.promptEmbeds() == null) {
+            T5Config tc = T5Config.read(modelDir.resolve("text_encoder/config.json"));
+            long floats = (long) batch * guidance * req.maxSequenceLength() * (3L * tc.dFf() + 6L * tc.dModel());
+            stages.add(new Stage("text encoder", weightBytes(modelDir.resolve("text_encoder")), 4 * floats));
+        }
+        AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
+        int latentFrames = (req.numFrames() - 1) / 4 + 1;
+        int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
+        long d = t.innerDim();
+        stages.add(new Stage("transformer", weightBytes(modelDir.resolve("transformer")), 4L * guidance * batch * tokens * 18 * d));
+        long pixels = req.vaeTiling()
+                ? (long) Math.min(req.height(), vc.sampleHeight() / 2 + vc.sampleHeight() / 12) * Math.min(req.width(), vc.sampleWidth() / 2 + vc.sampleWidth() / 12)
+                : (long) req.height() * req.width();
+        long c0 = vc.blockOutChannels()[0];
+        stages.add(new Stage("VAE decode", weightBytes(modelDir.resolve("vae")), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6)));
+        return new MemoryPlan(List.copyOf(stages));
+    }
+
+    /** The largest stage's weights plus activations. */
+    public long peakBytes() {
+        return stages.stream().mapToLong(Stage::total).max().orElse(0);
+    }
+
+    public long peakActivationBytes() {
+        return stages.stream().mapToLong(Stage::activationBytes).max().orElse(0);
+    }
+
+    /** A few lines for the user: each stage and the peak. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("memory plan (stages run one at a time):\n");
+        for (Stage s : stages) {
+            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped)  activations %8s (heap)%n", s.name(), gib(s.weightBytes()), gib(s.activationBytes())));
+        }
+        sb.append(String.format(Locale.ROOT, "  peak          %8s", gib(peakBytes())));
+        return sb.toString();
+    }
+
+    /**
+     * Throws with the option that would fit when the activations exceed the heap or the peak exceeds the machine.
+     *
+     * @param heapBytes   the JVM's maximum heap
+     * @param memoryBytes the machine's physical memory
+     */
+    public void check(long heapBytes, long memoryBytes, GenerationRequest req) {
+        Stage worst = stages.stream().max(java.util.Comparator.comparingLong(Stage::activationBytes)).orElseThrow();
+        String hint = worst.name().equals("VAE decode") && !req.vaeTiling() ? "use --vae-tiling"
+                : "use fewer frames or a smaller size";
+        if (peakActivationBytes() > heapBytes) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "the %s stage needs about %s of heap for activations, the JVM has %s: %s, or give the JVM more heap (COGVIDEOX_JAVA_OPTS=-Xmx...)",
+                    worst.name(), gib(worst.activationBytes()), gib(heapBytes), hint));
+        }
+        if (peakBytes() > memoryBytes) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "this run needs about %s at its peak, the machine has %s: %s",
+                    gib(peakBytes()), gib(memoryBytes), hint));
+        }
+    }
+
+    private static long weightBytes(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (WeightStore s = WeightStore.open(dir)) {
+            return s.byteSize();
+        }
+    }
+
+    /** Bytes with a binary prefix: {@code 512 B}, {@code 3.4 MiB}, {@code 11.2 GiB}. */
+    static String gib(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
