@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -98,8 +99,13 @@ class ModelResolverTest {
         hub.cutOnce.add(WEIGHTS);
         Path snapshot = new ModelResolver(settings(Optional.empty())).resolve("org/model", "main", true, ProgressListener.NONE);
         assertThat(Files.readAllBytes(snapshot.resolve(WEIGHTS))).isEqualTo(BIG);
-        assertThat(hub.requests).filteredOn(r -> r.path().startsWith("/cdn/")).extracting(FakeHub.Request::range)
-                .containsExactly(null, "bytes=" + BIG.length / 2 + "-");
+        // the server cuts after half the file; how much of it reached the client before the reset depends on timing
+        List<String> ranges = hub.requests.stream().filter(r -> r.path().startsWith("/cdn/")).map(FakeHub.Request::range).toList();
+        assertThat(ranges).hasSize(2);
+        assertThat(ranges.get(0)).isNull();
+        assertThat(ranges.get(1)).matches("bytes=\\d+-");
+        long resumedAt = Long.parseLong(ranges.get(1).substring("bytes=".length(), ranges.get(1).length() - 1));
+        assertThat(resumedAt).isPositive().isLessThanOrEqualTo(BIG.length / 2);
         assertThat(repo().resolve("blobs")).isDirectoryNotContaining("glob:**.incomplete");
     }
 
