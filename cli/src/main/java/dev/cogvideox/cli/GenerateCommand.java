@@ -52,6 +52,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--image", description = "Conditioning image for image-to-video models (PNG/JPEG).")
     Path image;
 
+    @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used.")
+    Path video;
+
+    @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source (default: ${DEFAULT-VALUE}).")
+    double strength;
+
     @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models (default 49), 16N+1 for 1.5 models (default 81).")
     Integer frames;
 
@@ -125,6 +131,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (image != null) {
             b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
         }
+        if (video != null) {
+            b.video(sourceVideo(video, f, h, w), strength);
+        }
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded
         MemoryPlan plan = MemoryPlan.estimate(dir, cfg, req);
@@ -173,6 +182,22 @@ final class GenerateCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--dtype must be bf16, fp16 or fp32, not " + dtype);
         }
+    }
+
+    /** The first {@code frames} frames of a video file, each fitted to {@code h x w}: {@code [1, F, 3, h, w]}. */
+    private static Tensor sourceVideo(Path file, int frames, int h, int w) {
+        Tensor src = MediaReader.readVideo(file, frames);                                       // [F, 3, H0, W0]
+        if (src.dim(0) < frames) {
+            throw new IllegalArgumentException(file + " has " + src.dim(0) + " frames, --frames asks for " + frames);
+        }
+        Tensor out = Tensor.zeros(1, frames, 3, h, w);
+        int per = src.numel() / src.dim(0);
+        for (int i = 0; i < frames; i++) {
+            float[] one = java.util.Arrays.copyOfRange(src.data(), i * per, (i + 1) * per);
+            Tensor fitted = ImagePreprocess.resizeCenterCrop(Tensor.of(one, 3, src.dim(2), src.dim(3)), h, w);
+            System.arraycopy(fitted.data(), 0, out.data(), i * 3 * h * w, 3 * h * w);
+        }
+        return out;
     }
 
     /** Recorded draws in call order: {@code noise.<j>} or {@code in.noise.<j>}. */

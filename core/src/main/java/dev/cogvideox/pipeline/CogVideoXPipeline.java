@@ -27,8 +27,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * {@code CogVideoXPipeline} and {@code CogVideoXImageToVideoPipeline} of diffusers in one orchestrator: the model
- * folder's transformer decides which (32 input channels = image-to-video). Each stage loads its model, uses it and
+ * {@code CogVideoXPipeline}, {@code CogVideoXImageToVideoPipeline} and {@code CogVideoXVideoToVideoPipeline} of
+ * diffusers in one orchestrator: the model folder's transformer decides between text and image conditioning (32
+ * input channels = image-to-video); a source video in the request makes it video-to-video. Each stage loads its model, uses it and
  * releases it before the next one loads (text encoder, VAE encoder for an image, transformer, VAE decoder), so
  * peak memory is that of the largest stage, not the sum.
  */
@@ -92,6 +93,10 @@ public final class CogVideoXPipeline {
                     ? "this is an image-to-video model (" + cfg.variant() + "): give an image"
                     : "this is a text-to-video model (" + cfg.variant() + "): it cannot take an image; use an I2V model");
         }
+        if (req.video() != null && (isImageToVideo() || cfg.patchSizeT() != null)) {
+            throw new IllegalArgumentException("video-to-video takes a CogVideoX 1.0 text-to-video model (2b or 5b), not " + cfg.variant()
+                    + " (diffusers' CogVideoXVideoToVideoPipeline has no 1.5 frame padding)");
+        }
         int batch = req.batchSize();
         // 2. guidance runs at all only when the ORIGINAL scale is > 1 (semantics.md: dynamic CFG)
         boolean cfgOn = req.guidanceScale() > 1.0;
@@ -101,10 +106,17 @@ public final class CogVideoXPipeline {
         Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
         cancel.throwIfCancelled();
 
-        // 4. timesteps
+        // 4. timesteps; video-to-video starts part-way, at strength x N steps from the end (get_timesteps)
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(modelDir);
         scheduler.setTimesteps(req.numInferenceSteps());
         long[] timesteps = scheduler.timesteps();
+        int steps = req.numInferenceSteps();
+        if (req.video() != null) {
+            int init = Math.min((int) (steps * req.strength()), steps);
+            int start = Math.max(steps - init, 0);
+            timesteps = Arrays.copyOfRange(timesteps, start, timesteps.length);
+            steps -= start;                                       // the dynamic CFG then uses the reduced count
+        }
 
         // 5. latents; the 1.5 models pad an odd latent frame count with one frame (dropped from the FRONT later)
         int latentFrames = (req.numFrames() - 1) / 4 + 1;
@@ -116,7 +128,9 @@ public final class CogVideoXPipeline {
         int[] shape = {batch, latentFrames + padding, c, h, w};
         // 6. image-to-video: the image latents are drawn first (the VAE posterior sample), as in the reference
         Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, taps) : null;
-        Tensor latents = req.latents() != null ? req.latents().copy().requireShape("latents", shape) : noise.randn(shape);
+        Tensor latents = req.latents() != null ? req.latents().copy().requireShape("latents", shape)
+                : req.video() != null ? noisedVideoLatents(req, shape, timesteps[0], scheduler, noise)
+                : noise.randn(shape);
 
         // 7. RoPE table for the video tokens
         Embeddings.RotaryTable rope = cfg.useRotaryPositionalEmbeddings() ? RotaryPositions.forLatents(cfg, h, w, shape[1]) : null;
@@ -145,7 +159,7 @@ public final class CogVideoXPipeline {
                 taps.tap("noise_pred_raw." + i, noisePred);
                 if (cfgOn) {
                     double scale = req.useDynamicCfg()
-                            ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, req.numInferenceSteps())
+                            ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, steps)
                             : req.guidanceScale();
                     noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
                             Layout.narrow(noisePred, 0, batch, batch), scale);
@@ -204,6 +218,30 @@ public final class CogVideoXPipeline {
         Layout.paste(padded, 1, 0, first);
         taps.tap("image_latents", padded);
         return padded;
+    }
+
+    /**
+     * Video-to-video starting latents: the source video in [-1, 1] through the VAE encoder, a posterior sample times
+     * the scaling factor, then {@code add_noise} at the first timestep (the reference's draw order: posterior, noise).
+     */
+    private Tensor noisedVideoLatents(GenerationRequest req, int[] shape, long t0, CogVideoXScheduler scheduler, NoiseSource noise) {
+        Tensor video = req.video();
+        if (video.rank() != 5 || video.dim(0) != shape[0] || video.dim(1) != req.numFrames() || video.dim(2) != 3
+                || video.dim(3) != req.height() || video.dim(4) != req.width()) {
+            throw new IllegalArgumentException("video must be [" + shape[0] + ", " + req.numFrames() + ", 3, " + req.height() + ", "
+                    + req.width() + "] in [0, 1], got " + video);
+        }
+        Tensor pixels = Layout.permute(Ops.scale(video, 2f), 0, 2, 1, 3, 4);                    // [B, 3, F, H, W]
+        Ops.addScalarInPlace(pixels, -1f);                                                      // [0, 1] -> [-1, 1]
+        Tensor z;
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+            var posterior = vae.encode(pixels, vae.defaultOptions().withTiling(req.vaeTiling()));  // [B, C, F', h, w]
+            z = vae.scaleLatents(posterior.sample(noise.randn(posterior.mean().shape())));
+        }
+        Tensor init = Layout.permute(z, 0, 2, 1, 3, 4).requireShape("video latents", shape);     // [B, F', C, h, w]
+        long[] t = new long[shape[0]];
+        Arrays.fill(t, t0);
+        return scheduler.addNoise(init, noise.randn(shape), t);
     }
 
     /** {@code decode_latents} + {@code postprocess_video}: VAE decode, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame. */

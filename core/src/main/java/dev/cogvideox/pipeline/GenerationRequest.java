@@ -13,6 +13,8 @@ import java.util.List;
  * @param promptEmbeds           {@code [B, T, text_dim]}, or null to encode {@code prompts}
  * @param negativePromptEmbeds   {@code [B, T, text_dim]}, or null
  * @param image                  image-to-video conditioning frame {@code [B, 3, H, W]} in [0, 1], or null
+ * @param video                  video-to-video source {@code [B, F, 3, H, W]} in [0, 1] (F = numFrames), or null
+ * @param strength               video-to-video: how much of the schedule is re-noised (1 = all of it)
  * @param latents                initial latents {@code [B, F_latent, C, H/8, W/8]}, or null to draw them
  * @param numFrames              video frames (1 + 4k; the 1.5 models take 16N+1 at their operating point)
  * @param useDynamicCfg          the reference's dynamic guidance scale (see ClassifierFreeGuidance)
@@ -20,7 +22,7 @@ import java.util.List;
  * @param vaeTiling              decode (and encode) in overlapping spatial tiles, which bounds memory
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, Tensor promptEmbeds, Tensor negativePromptEmbeds,
-                                Tensor image, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
+                                Tensor image, Tensor video, double strength, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
                                 double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, boolean vaeTiling) {
 
     public GenerationRequest {
@@ -29,6 +31,12 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         }
         if (negativePrompts != null && prompts != null && negativePrompts.size() != prompts.size()) {
             throw new IllegalArgumentException(negativePrompts.size() + " negative prompts for " + prompts.size() + " prompts");
+        }
+        if (image != null && video != null) {
+            throw new IllegalArgumentException("give an image (image-to-video) or a video (video-to-video), not both");
+        }
+        if (video != null && (strength <= 0 || strength > 1)) {
+            throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
         }
         if (numInferenceSteps < 1 || numInferenceSteps > 1000) {
             throw new IllegalArgumentException("steps must be between 1 and 1000, got " + numInferenceSteps);
@@ -54,7 +62,8 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
     public static final class Builder {
         private List<String> prompts;
         private List<String> negativePrompts;
-        private Tensor promptEmbeds, negativePromptEmbeds, image, latents;
+        private Tensor promptEmbeds, negativePromptEmbeds, image, video, latents;
+        private double strength = 0.8;
         private int numFrames = 49, height = 480, width = 720, steps = 50, maxSequenceLength = 226;
         private double guidanceScale = 6.0;
         private boolean dynamicCfg, vaeTiling;
@@ -87,6 +96,13 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
 
         public Builder image(Tensor image) {
             this.image = image;
+            return this;
+        }
+
+        /** Video-to-video: the source frames and the strength (the reference's default is 0.8). */
+        public Builder video(Tensor video, double strength) {
+            this.video = video;
+            this.strength = strength;
             return this;
         }
 
@@ -132,7 +148,7 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompts, negativePrompts, promptEmbeds, negativePromptEmbeds, image, latents,
+            return new GenerationRequest(prompts, negativePrompts, promptEmbeds, negativePromptEmbeds, image, video, strength, latents,
                     numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, vaeTiling);
         }
     }

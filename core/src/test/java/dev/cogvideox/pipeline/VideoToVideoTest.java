@@ -1,0 +1,77 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.random.NoiseSource;
+import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Video-to-video on the fixtures' tiny 2b model. */
+class VideoToVideoTest {
+    private static final CogVideoXPipeline PIPELINE = CogVideoXPipeline.load(GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b"));
+
+    private static GenerationRequest.Builder request(TorchGenerator g) {
+        return GenerationRequest.builder().promptEmbeds(g.randn(1, 16, 32), g.randn(1, 16, 32))
+                .frames(9).size(64, 64).steps(4).guidance(6);
+    }
+
+    private static Tensor source(TorchGenerator g) {
+        Tensor v = g.randn(1, 9, 3, 64, 64);
+        float[] d = v.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.min(1f, Math.max(0f, 0.5f + 0.2f * d[i]));
+        }
+        return v;
+    }
+
+    /**
+     * With zero terminal SNR, alpha_bar(999) = 0, so add_noise at strength 1 keeps only the noise: video-to-video at
+     * strength 1 must equal text-to-video started from that same noise, whatever the source video.
+     */
+    @Test
+    void strengthOneIsTextToVideoFromTheSameNoise() {
+        TorchGenerator g = new TorchGenerator(7);
+        GenerationRequest.Builder b = request(g);
+        Tensor video = source(g);
+        Tensor posteriorNoise = g.randn(1, 16, 3, 8, 8);
+        Tensor noise = g.randn(1, 3, 16, 8, 8);
+        Tensor v2v = PIPELINE.generate(b.video(video, 1.0).build(), NoiseSource.replay(List.of(posteriorNoise, noise)),
+                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+        Tensor t2v = PIPELINE.generate(b.video(null, 0.8).latents(noise).build(), NoiseSource.replay(List.of()),
+                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+        assertThat(v2v.data()).containsExactly(t2v.data());
+    }
+
+    @Test
+    void strengthSetsHowManyStepsRun() {
+        TorchGenerator g = new TorchGenerator(8);
+        GenerationRequest.Builder b = request(g);
+        Tensor video = source(g);
+        List<String> calls = new ArrayList<>();
+        PIPELINE.generate(b.video(video, 0.5).build(), NoiseSource.of(new TorchGenerator(1)), ProgressListener.NONE, new CancellationToken(),
+                (name, t) -> {
+                    if (name.startsWith("transformer_timestep_in.")) {
+                        calls.add(name + "=" + (long) t.data()[0]);
+                    }
+                });
+        // set_timesteps(4) gives 999, 749, 499, 249; strength 0.5 keeps the last int(4 * 0.5) = 2
+        assertThat(calls).containsExactly("transformer_timestep_in.0=499", "transformer_timestep_in.1=249");
+    }
+
+    @Test
+    void rejectsWrongShapesAndStrengths() {
+        TorchGenerator g = new TorchGenerator(9);
+        assertThatThrownBy(() -> PIPELINE.generate(request(g).video(Tensor.zeros(1, 5, 3, 64, 64), 0.5).build(), NoiseSource.of(g),
+                ProgressListener.NONE, new CancellationToken(), Taps.NONE)).hasMessageContaining("video must be [1, 9, 3, 64, 64]");
+        assertThatThrownBy(() -> request(g).video(Tensor.zeros(1, 9, 3, 64, 64), 0).build()).hasMessageContaining("strength must be in (0, 1]");
+    }
+}
