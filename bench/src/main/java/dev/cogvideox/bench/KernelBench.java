@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * The kernels on CogVideoX's real shapes, each as GFLOP/s and as a fraction of the machine's fp32 FMA peak
  * measured by {@code fma_peak.c} in the same run (before and after the kernels; the ratio uses their mean).
  *
- * <p>Usage: {@code KernelBench [--peak-src PATH] [--out DIR] [--reps N] [--tokens L] [--only gemm|attention]}.
+ * <p>Usage: {@code KernelBench [--peak-src PATH] [--out DIR] [--reps N] [--tokens L] [--only gemm|attention] [--threads N]}.
  * Each case runs once untimed (JIT warm-up, page faults), then {@code reps} timed runs; the median and the
  * min..max spread are printed, one line per case and one JSON line per case for scripts. A sampled check
  * against a double-precision dot product guards against benchmarking a broken kernel.
@@ -66,6 +66,7 @@ public final class KernelBench {
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
                 case "--small" -> small = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--threads" -> Parallel.setThreads(Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
