@@ -29,8 +29,10 @@ public final class Attention {
     private static final int ROWS = TileKernel.ROWS;
     /** Queries per task: one tile width. */
     private static final int BQ = TileKernel.COLS;
-    /** Keys per online-softmax step: the K and V blocks (16 KB each at D = 64) stay in L1/L2 for the query block. */
-    private static final int BK = 64;
+    /** Keys per online-softmax step: the K and V blocks (32 KB each at D = 64) stay in L2 for the whole task. */
+    private static final int BK = 128;
+    /** Query blocks per task: each K/V block fetched into cache serves GROUP * BQ queries. */
+    private static final int GROUP = 4;
 
     private Attention() {
     }
@@ -51,52 +53,55 @@ public final class Attention {
         Tensor out = Tensor.zeros(b, lq, width);
         Flash f = new Flash(q.data(), k.data(), v.data(), bias == null ? null : bias.data(), out.data(),
                 lq, lk, width, width / heads, scale * VectorMath.LOG2E);
-        int qBlocks = (lq + BQ - 1) / BQ;
+        int span = GROUP * BQ;
+        int tasks = (lq + span - 1) / span;
         // Consecutive tasks share a head, so both threads stream the same K and V through the shared cache.
-        Parallel.forRange(b * heads * qBlocks, 1, (t0, t1) -> {
+        Parallel.forRange(b * heads * tasks, 1, (t0, t1) -> {
             Scratch s = new Scratch(f.d);
             for (int t = t0; t < t1; t++) {
-                int bh = t / qBlocks;
-                f.block(s, bh / heads, bh % heads, (t % qBlocks) * BQ);
+                int bh = t / tasks;
+                f.task(s, bh / heads, bh % heads, (t % tasks) * span);
             }
         });
         return out;
     }
 
-    /** Per-thread working memory of one query block. */
+    /** Per-thread working memory of one task ({@code GROUP} query blocks). */
     private static final class Scratch {
-        final float[] qt;        // [D][BQ] scaled, transposed queries
-        final float[] st;        // [BK][BQ] scores, then probabilities, transposed
-        final float[] ot;        // [DP][BQ] unnormalised output, transposed (D rounded up to whole tiles)
+        final int dp;            // D rounded up to whole tiles
+        final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
+        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
+        final float[] max;       // [GROUP][BQ] running max of the base-2 scores
+        final float[] sum;       // [GROUP][BQ] running softmax denominators
+        final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
+        final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
         final float[] zero = new float[BQ];
-        final float[] max = new float[BQ];
-        final float[] sum = new float[BQ];
-        final float[] alpha = new float[BQ];
-        final float[] edgeK;     // [ROWS][D] the last keys of a sequence when fewer than ROWS remain
-        final float[] edgeV;     // [BK][DP] a value block padded to whole tiles when D is not a multiple of ROWS
+        final float[] kb;        // [BK][D] the key block, contiguous (rows past the last key are ignored)
+        final float[] vb;        // [BK][DP] the value block, contiguous, zero-padded to whole tiles of D
 
         Scratch(int d) {
-            int dp = (d + ROWS - 1) / ROWS * ROWS;
-            qt = new float[d * BQ];
-            st = new float[BK * BQ];
-            ot = new float[dp * BQ];
-            edgeK = new float[ROWS * d];
-            edgeV = d == dp ? null : new float[BK * dp];
+            dp = (d + ROWS - 1) / ROWS * ROWS;
+            qt = new float[GROUP * d * BQ];
+            ot = new float[GROUP * dp * BQ];
+            max = new float[GROUP * BQ];
+            sum = new float[GROUP * BQ];
+            kb = new float[BK * d];
+            vb = new float[BK * dp];
         }
     }
 
     private record Flash(float[] q, float[] k, float[] v, float[] bias, float[] out, int lq, int lk, int width, int d, float qScale) {
 
-        /** Queries {@code [i0, i0 + BQ)} of head h in batch bb. */
-        void block(Scratch s, int bb, int h, int i0) {
-            int nq = Math.min(BQ, lq - i0);
-            int dp = s.ot.length / BQ;
-            // 1. Q^T of the block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
+        /** Queries {@code [i0, i0 + GROUP*BQ)} of head h in batch bb. */
+        void task(Scratch s, int bb, int h, int i0) {
+            int groups = Math.min(GROUP, (lq - i0 + BQ - 1) / BQ);
+            // 1. Q^T of each query block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
             Arrays.fill(s.qt, 0f);
-            for (int i = 0; i < nq; i++) {
+            for (int i = 0; i < Math.min(groups * BQ, lq - i0); i++) {
                 int qi = (bb * lq + i0 + i) * width + h * d;
+                int dst = (i / BQ) * d * BQ + i % BQ;
                 for (int e = 0; e < d; e++) {
-                    s.qt[e * BQ + i] = q[qi + e] * qScale;
+                    s.qt[dst + e * BQ] = q[qi + e] * qScale;
                 }
             }
             Arrays.fill(s.ot, 0f);
@@ -104,65 +109,65 @@ public final class Attention {
             Arrays.fill(s.sum, 0f);
             for (int j0 = 0; j0 < lk; j0 += BK) {
                 int nk = Math.min(BK, lk - j0);
+                // Contiguous copies of the key and value blocks: the strided rows of one head would touch a page
+                // per key (a TLB miss per row in the P·V tiles); the copies stay in cache for all query blocks.
                 int kv = (bb * lk + j0) * width + h * d;
-                // 2. S^T = K_blk · Q^T, 8 keys per tile; a last partial tile reads a padded copy.
-                for (int jt = 0; jt < nk; jt += ROWS) {
-                    if (nk - jt >= ROWS) {
-                        TileKernel.tile(k, kv + jt * width, width, 1, d, s.qt, 0, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
-                    } else {
-                        for (int r = 0; r < nk - jt; r++) {
-                            System.arraycopy(k, kv + (jt + r) * width, s.edgeK, r * d, d);
-                        }
-                        TileKernel.tile(s.edgeK, 0, d, 1, d, s.qt, 0, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
-                    }
+                for (int j = 0; j < nk; j++) {
+                    System.arraycopy(k, kv + j * width, s.kb, j * d, d);
+                    System.arraycopy(v, kv + j * width, s.vb, j * s.dp, d);
                 }
-                if (bias != null) {
-                    for (int j = 0; j < nk; j++) {
-                        for (int i = 0; i < nq; i++) {
-                            s.st[j * BQ + i] += VectorMath.LOG2E * bias[(h * lq + i0 + i) * lk + j0 + j];
-                        }
-                    }
-                }
-                // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor of the old terms.
-                for (int c = 0; c < BQ; c += L) {
-                    FloatVector mOld = FloatVector.fromArray(S, s.max, c);
-                    FloatVector m = mOld;
-                    for (int j = 0; j < nk; j++) {
-                        m = m.max(FloatVector.fromArray(S, s.st, j * BQ + c));
-                    }
-                    FloatVector sum = FloatVector.zero(S);
-                    for (int j = 0; j < nk; j++) {
-                        FloatVector p = VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m));
-                        p.intoArray(s.st, j * BQ + c);
-                        sum = sum.add(p);
-                    }
-                    FloatVector a = VectorMath.exp2(mOld.sub(m));
-                    a.intoArray(s.alpha, c);
-                    FloatVector.fromArray(S, s.sum, c).fma(a, sum).intoArray(s.sum, c);
-                    m.intoArray(s.max, c);
-                }
-                // 4. O^T = alpha ⊙ O^T + V_blk^T · P^T, 8 head dimensions per tile (V read through its strides).
-                float[] va = v;
-                int vo = kv, vld = width;
-                if (s.edgeV != null) {
-                    for (int j = 0; j < nk; j++) {
-                        System.arraycopy(v, kv + j * width, s.edgeV, j * dp, d);
-                    }
-                    va = s.edgeV;
-                    vo = 0;
-                    vld = dp;
-                }
-                for (int dt = 0; dt < dp; dt += ROWS) {
-                    TileKernel.tile(va, vo + dt, 1, vld, nk, s.st, 0, s.ot, dt * BQ, BQ, s.alpha, s.ot, dt * BQ, BQ);
+                for (int g = 0; g < groups; g++) {
+                    step(s, g, i0 + g * BQ, h, j0, nk);
                 }
             }
-            // 5. Normalise by the softmax sums and store the block back in [B, Lq, H*D] order.
-            for (int i = 0; i < nq; i++) {
+            // 5. Normalise by the softmax sums and store the blocks back in [B, Lq, H*D] order.
+            for (int i = 0; i < Math.min(groups * BQ, lq - i0); i++) {
                 float inv = 1f / s.sum[i];
                 int oi = (bb * lq + i0 + i) * width + h * d;
+                int src = (i / BQ) * s.dp * BQ + i % BQ;
                 for (int e = 0; e < d; e++) {
-                    out[oi + e] = s.ot[e * BQ + i] * inv;
+                    out[oi + e] = s.ot[src + e * BQ] * inv;
                 }
+            }
+        }
+
+        /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
+        private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
+            int qt = g * d * BQ, ot = g * s.dp * BQ, ms = g * BQ;
+            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of keys past nk are computed and ignored).
+            for (int jt = 0; jt < nk; jt += ROWS) {
+                TileKernel.tile(s.kb, jt * d, d, 1, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
+            }
+            if (bias != null) {
+                int nq = Math.min(BQ, lq - qi0);
+                for (int j = 0; j < nk; j++) {
+                    for (int i = 0; i < nq; i++) {
+                        s.st[j * BQ + i] += VectorMath.LOG2E * bias[(h * lq + qi0 + i) * lk + j0 + j];
+                    }
+                }
+            }
+            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor of the old terms.
+            for (int c = 0; c < BQ; c += L) {
+                FloatVector mOld = FloatVector.fromArray(S, s.max, ms + c);
+                FloatVector m = mOld;
+                for (int j = 0; j < nk; j++) {
+                    FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
+                    m = m.blend(sj, m.lt(sj));
+                }
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = 0; j < nk; j++) {
+                    FloatVector p = VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m));
+                    p.intoArray(s.st, j * BQ + c);
+                    sum = sum.add(p);
+                }
+                FloatVector a = VectorMath.exp2(mOld.sub(m));
+                a.intoArray(s.alpha, c);
+                FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
+                m.intoArray(s.max, ms + c);
+            }
+            // 4. O^T = alpha ⊙ O^T + V_blk^T · P^T, 8 head dimensions per tile (V^T read through its strides).
+            for (int dt = 0; dt < s.dp; dt += ROWS) {
+                TileKernel.tile(s.vb, dt, 1, s.dp, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
         }
     }
