@@ -6,32 +6,33 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Multi-head attention {@code softmax(scale · Q K^T + bias) V} as a flash attention: blocks of {@code COLS}
- * queries walk over blocks of {@code BK} keys with an online softmax, so the L x L score matrix is never
- * materialised and each key/value block is reused by the whole query block from cache.
+ * Multi-head attention {@code softmax(scale · Q K^T + bias) V} as a flash attention: groups of query blocks
+ * walk over blocks of {@code BK} keys with an online softmax, so the L x L score matrix is never materialised
+ * and each key/value block is reused from cache by the whole group.
  *
  * <p>Layout: q {@code [B, Lq, H*D]}, k and v {@code [B, Lk, H*D]} (head h owns columns {@code h*D..h*D+D}),
- * output {@code [B, Lq, H*D]}: the layout the projections produce, so no transpose is needed.
+ * output {@code [B, Lq, H*D]}: the layout the projections produce, so no transpose is needed outside.
  *
  * <p>Queries run along the vector lanes throughout: the scores of a block are kept transposed,
- * {@code S^T[j][i] = sum_d K[j][d] · Q^T[d][i]}, and the output transposed, {@code O^T[d][i] += sum_j V[j][d] · P^T[j][i]}.
- * Both products are {@link TileKernel} tiles reading K and V in place (K rows at stride H*D, V transposed by
- * its strides); only the query block is copied (transposed, once per task). The running max and sum of each
- * query are then lanewise vectors, so the softmax needs no horizontal reductions. Scores are kept in base 2
- * ({@code scale · log2 e} is folded into Q^T) so that each probability is one {@link VectorMath#exp2}.
+ * {@code S^T[j][i] = sum_d K[j][d] · Q^T[d][i]}, and so is the output, {@code O^T[d][i] += sum_j V^T[d][j] · P^T[j][i]}.
+ * Both products are {@link TileKernel} tiles. The running max and sum of each query are lanewise vectors, so the
+ * softmax needs no horizontal reductions. Scores are kept in base 2 ({@code scale · log2 e} is folded into Q^T)
+ * so that each probability is one {@link VectorMath#exp2}.
  *
- * <p>Every query row's result depends only on its own block's fixed key order, so any thread count gives
- * identical bits.
+ * <p>Heads run one after the other: each head's K is first copied contiguous and its V transposed (once per
+ * head, shared by every query task of the head; strided rows of one head would cost a TLB miss per key), then
+ * both threads take query tasks of that head, which keeps the head's K and V in the shared cache. A query row's
+ * result depends only on the fixed key order, so any thread count gives identical bits.
  */
 public final class Attention {
     private static final VectorSpecies<Float> S = TileKernel.S;
     private static final int L = TileKernel.L;
     private static final int ROWS = TileKernel.ROWS;
-    /** Queries per task: one tile width. */
+    /** Queries per block: one tile width. */
     private static final int BQ = TileKernel.COLS;
-    /** Keys per online-softmax step: the K and V blocks (32 KB each at D = 64) stay in L2 for the whole task. */
+    /** Keys per online-softmax step: the block's K and V^T (32 KB each at D = 64) stay in L2 for the whole group. */
     private static final int BK = 128;
-    /** Query blocks per task: each K/V block fetched into cache serves GROUP * BQ queries. */
+    /** Query blocks per task: each key/value block brought into cache serves GROUP * BQ queries. */
     private static final int GROUP = 4;
 
     private Attention() {
@@ -50,25 +51,43 @@ public final class Attention {
         if (bias != null) {
             bias.requireShape("attention bias", heads, lq, lk);
         }
+        int d = width / heads;
+        int dp = (d + ROWS - 1) / ROWS * ROWS;
         Tensor out = Tensor.zeros(b, lq, width);
-        Flash f = new Flash(q.data(), k.data(), v.data(), bias == null ? null : bias.data(), out.data(),
-                lq, lk, width, width / heads, scale * VectorMath.LOG2E);
+        // One head's keys [Lk rounded up to whole tiles][D] (the padding rows stay zero) and values transposed
+        // [DP][Lk] (the padding dimensions stay zero).
+        float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
+        float[] vt = new float[dp * lk];
+        Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
+                scale * VectorMath.LOG2E);
         int span = GROUP * BQ;
         int tasks = (lq + span - 1) / span;
-        // Consecutive tasks share a head, so both threads stream the same K and V through the shared cache.
-        Parallel.forRange(b * heads * tasks, 1, (t0, t1) -> {
-            Scratch s = new Scratch(f.d);
-            for (int t = t0; t < t1; t++) {
-                int bh = t / tasks;
-                f.task(s, bh / heads, bh % heads, (t % tasks) * span);
+        float[] kd = k.data(), vd = v.data();
+        for (int bb = 0; bb < b; bb++) {
+            for (int h = 0; h < heads; h++) {
+                int base = bb * lk * width + h * d;
+                Parallel.forRange(lk, 256, (j0, j1) -> {
+                    for (int j = j0; j < j1; j++) {
+                        System.arraycopy(kd, base + j * width, kh, j * d, d);
+                        for (int e = 0; e < d; e++) {
+                            vt[e * lk + j] = vd[base + j * width + e];
+                        }
+                    }
+                });
+                int bh = bb, hh = h;
+                Parallel.forRange(tasks, 1, (t0, t1) -> {
+                    Scratch s = new Scratch(d, dp);
+                    for (int t = t0; t < t1; t++) {
+                        f.task(s, bh, hh, t * span);
+                    }
+                });
             }
-        });
+        }
         return out;
     }
 
     /** Per-thread working memory of one task ({@code GROUP} query blocks). */
     private static final class Scratch {
-        final int dp;            // D rounded up to whole tiles
         final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
         final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
         final float[] max;       // [GROUP][BQ] running max of the base-2 scores
@@ -76,28 +95,25 @@ public final class Attention {
         final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
         final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
         final float[] zero = new float[BQ];
-        final float[] kb;        // [BK][D] the key block, contiguous (rows past the last key are ignored)
-        final float[] vb;        // [BK][DP] the value block, contiguous, zero-padded to whole tiles of D
 
-        Scratch(int d) {
-            dp = (d + ROWS - 1) / ROWS * ROWS;
+        Scratch(int d, int dp) {
             qt = new float[GROUP * d * BQ];
             ot = new float[GROUP * dp * BQ];
             max = new float[GROUP * BQ];
             sum = new float[GROUP * BQ];
-            kb = new float[BK * d];
-            vb = new float[BK * dp];
         }
     }
 
-    private record Flash(float[] q, float[] k, float[] v, float[] bias, float[] out, int lq, int lk, int width, int d, float qScale) {
+    private record Flash(float[] q, float[] bias, float[] out, float[] kh, float[] vt, int lq, int lk, int width, int d, int dp,
+                         float qScale) {
 
         /** Queries {@code [i0, i0 + GROUP*BQ)} of head h in batch bb. */
         void task(Scratch s, int bb, int h, int i0) {
-            int groups = Math.min(GROUP, (lq - i0 + BQ - 1) / BQ);
+            int nq = Math.min(GROUP * BQ, lq - i0);
+            int groups = (nq + BQ - 1) / BQ;
             // 1. Q^T of each query block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
             Arrays.fill(s.qt, 0f);
-            for (int i = 0; i < Math.min(groups * BQ, lq - i0); i++) {
+            for (int i = 0; i < nq; i++) {
                 int qi = (bb * lq + i0 + i) * width + h * d;
                 int dst = (i / BQ) * d * BQ + i % BQ;
                 for (int e = 0; e < d; e++) {
@@ -109,22 +125,15 @@ public final class Attention {
             Arrays.fill(s.sum, 0f);
             for (int j0 = 0; j0 < lk; j0 += BK) {
                 int nk = Math.min(BK, lk - j0);
-                // Contiguous copies of the key and value blocks: the strided rows of one head would touch a page
-                // per key (a TLB miss per row in the P·V tiles); the copies stay in cache for all query blocks.
-                int kv = (bb * lk + j0) * width + h * d;
-                for (int j = 0; j < nk; j++) {
-                    System.arraycopy(k, kv + j * width, s.kb, j * d, d);
-                    System.arraycopy(v, kv + j * width, s.vb, j * s.dp, d);
-                }
                 for (int g = 0; g < groups; g++) {
                     step(s, g, i0 + g * BQ, h, j0, nk);
                 }
             }
             // 5. Normalise by the softmax sums and store the blocks back in [B, Lq, H*D] order.
-            for (int i = 0; i < Math.min(groups * BQ, lq - i0); i++) {
+            for (int i = 0; i < nq; i++) {
                 float inv = 1f / s.sum[i];
                 int oi = (bb * lq + i0 + i) * width + h * d;
-                int src = (i / BQ) * s.dp * BQ + i % BQ;
+                int src = (i / BQ) * dp * BQ + i % BQ;
                 for (int e = 0; e < d; e++) {
                     out[oi + e] = s.ot[src + e * BQ] * inv;
                 }
@@ -133,10 +142,10 @@ public final class Attention {
 
         /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
         private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
-            int qt = g * d * BQ, ot = g * s.dp * BQ, ms = g * BQ;
-            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of keys past nk are computed and ignored).
+            int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
+            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
-                TileKernel.tile(s.kb, jt * d, d, 1, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
+                TileKernel.tile(kh, (j0 + jt) * d, d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
             }
             if (bias != null) {
                 int nq = Math.min(BQ, lq - qi0);
@@ -165,9 +174,9 @@ public final class Attention {
                 FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
                 m.intoArray(s.max, ms + c);
             }
-            // 4. O^T = alpha ⊙ O^T + V_blk^T · P^T, 8 head dimensions per tile (V^T read through its strides).
-            for (int dt = 0; dt < s.dp; dt += ROWS) {
-                TileKernel.tile(s.vb, dt, 1, s.dp, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
+            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 8 head dimensions per tile.
+            for (int dt = 0; dt < dp; dt += ROWS) {
+                TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
         }
     }
