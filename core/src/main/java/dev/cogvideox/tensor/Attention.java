@@ -3,15 +3,37 @@ package dev.cogvideox.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
- * Multi-head attention {@code softmax(scale · Q K^T + bias) V} with an online softmax: one query row at a
- * time, so the L x L score matrix is never materialised.
+ * Multi-head attention {@code softmax(scale · Q K^T + bias) V} as a flash attention: groups of query blocks
+ * walk over blocks of {@code BK} keys with an online softmax, so the L x L score matrix is never materialised
+ * and each key/value block is reused from cache by the whole group.
  *
  * <p>Layout: q {@code [B, Lq, H*D]}, k and v {@code [B, Lk, H*D]} (head h owns columns {@code h*D..h*D+D}),
- * output {@code [B, Lq, H*D]}: the layout the projections produce, so no transpose is needed.
+ * output {@code [B, Lq, H*D]}: the layout the projections produce, so no transpose is needed outside.
+ *
+ * <p>Queries run along the vector lanes throughout: the scores of a block are kept transposed,
+ * {@code S^T[j][i] = sum_d K[j][d] · Q^T[d][i]}, and so is the output, {@code O^T[d][i] += sum_j V^T[d][j] · P^T[j][i]}.
+ * Both products are {@link TileKernel} tiles. The running max and sum of each query are lanewise vectors, so the
+ * softmax needs no horizontal reductions. Scores are kept in base 2 ({@code scale · log2 e} is folded into Q^T)
+ * so that each probability is one {@link VectorMath#exp2}.
+ *
+ * <p>Heads run one after the other: each head's K is first copied contiguous and its V transposed (once per
+ * head, shared by every query task of the head; strided rows of one head would cost a TLB miss per key), then
+ * both threads take query tasks of that head, which keeps the head's K and V in the shared cache. A query row's
+ * result depends only on the fixed key order, so any thread count gives identical bits.
  */
 public final class Attention {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = TileKernel.S;
+    private static final int L = TileKernel.L;
+    private static final int ROWS = TileKernel.ROWS;
+    /** Queries per block: one tile width. */
+    private static final int BQ = TileKernel.COLS;
+    /** Keys per online-softmax step: the block's K and V^T (32 KB each at D = 64) stay in L2 for the whole group. */
+    private static final int BK = 128;
+    /** Query blocks per task: each key/value block brought into cache serves GROUP * BQ queries. */
+    private static final int GROUP = 4;
 
     private Attention() {
     }
@@ -22,60 +44,140 @@ public final class Attention {
     public static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias) {
         int b = q.dim(0), lq = q.dim(1), width = q.dim(2);
         int lk = k.dim(1);
-        if (width % heads != 0 || k.dim(2) != width || v.dim(2) != width || k.dim(0) != b || v.dim(0) != b || v.dim(1) != lk) {
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || width % heads != 0 || k.dim(2) != width || v.dim(2) != width
+                || k.dim(0) != b || v.dim(0) != b || v.dim(1) != lk || lk == 0) {
             throw new IllegalArgumentException("attention: q " + q + ", k " + k + ", v " + v + " with " + heads + " heads do not agree");
         }
         if (bias != null) {
             bias.requireShape("attention bias", heads, lq, lk);
         }
         int d = width / heads;
+        int dp = (d + ROWS - 1) / ROWS * ROWS;
         Tensor out = Tensor.zeros(b, lq, width);
-        float[] qd = q.data(), kd = k.data(), vd = v.data(), od = out.data();
-        float[] bd = bias == null ? null : bias.data();
-        Parallel.forRange(b * heads * lq, 16, (from, to) -> {
-            float[] scores = new float[lk];
-            float[] acc = new float[d];
-            for (int idx = from; idx < to; idx++) {
-                int i = idx % lq;
-                int h = (idx / lq) % heads;
-                int bb = idx / (lq * heads);
-                int qOff = (bb * lq + i) * width + h * d;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < lk; j++) {
-                    float s = scale * MatMul.dot(qd, qOff, kd, (bb * lk + j) * width + h * d, d);
-                    if (bd != null) {
-                        s += bd[(h * lq + i) * lk + j];
+        // One head's keys [Lk rounded up to whole tiles][D] (the padding rows stay zero) and values transposed
+        // [DP][Lk] (the padding dimensions stay zero).
+        float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
+        float[] vt = new float[dp * lk];
+        Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
+                scale * VectorMath.LOG2E);
+        int span = GROUP * BQ;
+        int tasks = (lq + span - 1) / span;
+        float[] kd = k.data(), vd = v.data();
+        for (int bb = 0; bb < b; bb++) {
+            for (int h = 0; h < heads; h++) {
+                int base = bb * lk * width + h * d;
+                Parallel.forRange(lk, 256, (j0, j1) -> {
+                    for (int j = j0; j < j1; j++) {
+                        System.arraycopy(kd, base + j * width, kh, j * d, d);
+                        for (int e = 0; e < d; e++) {
+                            vt[e * lk + j] = vd[base + j * width + e];
+                        }
                     }
-                    scores[j] = s;
-                    max = Math.max(max, s);
-                }
-                java.util.Arrays.fill(acc, 0f);
-                float sum = 0f;
-                for (int j = 0; j < lk; j++) {
-                    float p = (float) Math.exp(scores[j] - max);
-                    sum += p;
-                    axpy(p, vd, (bb * lk + j) * width + h * d, acc, d);
-                }
-                float inv = 1f / sum;
-                int oOff = (bb * lq + i) * width + h * d;
-                for (int t = 0; t < d; t++) {
-                    od[oOff + t] = acc[t] * inv;
-                }
+                });
+                int bh = bb, hh = h;
+                Parallel.forRange(tasks, 1, (t0, t1) -> {
+                    Scratch s = new Scratch(d, dp);
+                    for (int t = t0; t < t1; t++) {
+                        f.task(s, bh, hh, t * span);
+                    }
+                });
             }
-        });
+        }
         return out;
     }
 
-    /** {@code acc[0..d) += p * x[off..off+d)}. */
-    private static void axpy(float p, float[] x, int off, float[] acc, int d) {
-        int t = 0;
-        int bound = S.loopBound(d);
-        FloatVector pv = FloatVector.broadcast(S, p);
-        for (; t < bound; t += S.length()) {
-            FloatVector.fromArray(S, x, off + t).fma(pv, FloatVector.fromArray(S, acc, t)).intoArray(acc, t);
+    /** Per-thread working memory of one task ({@code GROUP} query blocks). */
+    private static final class Scratch {
+        final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
+        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
+        final float[] max;       // [GROUP][BQ] running max of the base-2 scores
+        final float[] sum;       // [GROUP][BQ] running softmax denominators
+        final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
+        final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
+        final float[] zero = new float[BQ];
+
+        Scratch(int d, int dp) {
+            qt = new float[GROUP * d * BQ];
+            ot = new float[GROUP * dp * BQ];
+            max = new float[GROUP * BQ];
+            sum = new float[GROUP * BQ];
         }
-        for (; t < d; t++) {
-            acc[t] += p * x[off + t];
+    }
+
+    private record Flash(float[] q, float[] bias, float[] out, float[] kh, float[] vt, int lq, int lk, int width, int d, int dp,
+                         float qScale) {
+
+        /** Queries {@code [i0, i0 + GROUP*BQ)} of head h in batch bb. */
+        void task(Scratch s, int bb, int h, int i0) {
+            int nq = Math.min(GROUP * BQ, lq - i0);
+            int groups = (nq + BQ - 1) / BQ;
+            // 1. Q^T of each query block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
+            Arrays.fill(s.qt, 0f);
+            for (int i = 0; i < nq; i++) {
+                int qi = (bb * lq + i0 + i) * width + h * d;
+                int dst = (i / BQ) * d * BQ + i % BQ;
+                for (int e = 0; e < d; e++) {
+                    s.qt[dst + e * BQ] = q[qi + e] * qScale;
+                }
+            }
+            Arrays.fill(s.ot, 0f);
+            Arrays.fill(s.max, Float.NEGATIVE_INFINITY);
+            Arrays.fill(s.sum, 0f);
+            for (int j0 = 0; j0 < lk; j0 += BK) {
+                int nk = Math.min(BK, lk - j0);
+                for (int g = 0; g < groups; g++) {
+                    step(s, g, i0 + g * BQ, h, j0, nk);
+                }
+            }
+            // 5. Normalise by the softmax sums and store the blocks back in [B, Lq, H*D] order.
+            for (int i = 0; i < nq; i++) {
+                float inv = 1f / s.sum[i];
+                int oi = (bb * lq + i0 + i) * width + h * d;
+                int src = (i / BQ) * dp * BQ + i % BQ;
+                for (int e = 0; e < d; e++) {
+                    out[oi + e] = s.ot[src + e * BQ] * inv;
+                }
+            }
+        }
+
+        /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
+        private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
+            int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
+            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of the padding keys past nk are ignored).
+            for (int jt = 0; jt < nk; jt += ROWS) {
+                TileKernel.tile(kh, (j0 + jt) * d, d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
+            }
+            if (bias != null) {
+                int nq = Math.min(BQ, lq - qi0);
+                for (int j = 0; j < nk; j++) {
+                    for (int i = 0; i < nq; i++) {
+                        s.st[j * BQ + i] += VectorMath.LOG2E * bias[(h * lq + qi0 + i) * lk + j0 + j];
+                    }
+                }
+            }
+            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor of the old terms.
+            for (int c = 0; c < BQ; c += L) {
+                FloatVector mOld = FloatVector.fromArray(S, s.max, ms + c);
+                FloatVector m = mOld;
+                for (int j = 0; j < nk; j++) {
+                    FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
+                    m = m.blend(sj, m.lt(sj));
+                }
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = 0; j < nk; j++) {
+                    FloatVector p = VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m));
+                    p.intoArray(s.st, j * BQ + c);
+                    sum = sum.add(p);
+                }
+                FloatVector a = VectorMath.exp2(mOld.sub(m));
+                a.intoArray(s.alpha, c);
+                FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
+                m.intoArray(s.max, ms + c);
+            }
+            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 8 head dimensions per tile.
+            for (int dt = 0; dt < dp; dt += ROWS) {
+                TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
+            }
         }
     }
 }

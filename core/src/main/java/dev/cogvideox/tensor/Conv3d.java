@@ -79,6 +79,7 @@ public final class Conv3d {
         }
         Tensor out = Tensor.zeros(n, cout, tOut, hOut, wOut);
         int k = cin * kt * kh * kw;
+        Weight matrix = w.reshape(cout, k);                                   // [Cout, Cin*kt*kh*kw], same bytes
         int plane = tOut * hOut * wOut;
         int tile = Math.max(1, Math.min(plane, PANEL_FLOATS / k));
         float[] panel = new float[tile * k];
@@ -97,7 +98,7 @@ public final class Conv3d {
                     }
                 });
                 // 2. acc[pn, Cout] = panel[pn, K] . W[Cout, K]^T + bias
-                MatMul.gemm(panel, 0, pn, k, w, bias, acc, 0);
+                MatMul.gemm(panel, 0, pn, k, matrix, bias, acc, 0);
                 // 3. scatter into the channel-first output out[b, co, p0 + p]
                 Parallel.forRange(cout, 4, (from, to) -> {
                     for (int co = from; co < to; co++) {

@@ -1,0 +1,224 @@
+package dev.cogvideox.bench;
+
+import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernels on CogVideoX's real shapes, each as GFLOP/s and as a fraction of the machine's fp32 FMA peak
+ * measured by {@code fma_peak.c} in the same run (before and after the kernels; the ratio uses their mean).
+ *
+ * <p>Usage: {@code KernelBench [--peak-src PATH] [--out DIR] [--reps N] [--tokens L] [--only gemm|attention] [--threads N]}.
+ * Each case runs once untimed (JIT warm-up, page faults), then {@code reps} timed runs; the median and the
+ * min..max spread are printed, one line per case and one JSON line per case for scripts. A sampled check
+ * against a double-precision dot product guards against benchmarking a broken kernel.
+ */
+public final class KernelBench {
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private KernelBench() {
+    }
+
+    private record Result(String name, double gflop, double[] seconds) {
+        double median() {
+            double[] s = seconds.clone();
+            Arrays.sort(s);
+            return s[s.length / 2];
+        }
+    }
+
+    @FunctionalInterface
+    private interface Run {
+        void run();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path peakSrc = Path.of("../shared/bench/fma_peak.c");
+        Path out = Path.of("bench/target");
+        int reps = 3;
+        int tokens = 17776;
+        int small = 4096;
+        String only = "";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--peak-src" -> peakSrc = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--tokens" -> tokens = Integer.parseInt(args[++i]);
+                case "--small" -> small = Integer.parseInt(args[++i]);
+                case "--only" -> only = args[++i];
+                case "--threads" -> Parallel.setThreads(Integer.parseInt(args[++i]));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Path peakBin = buildPeak(peakSrc, out);
+        double peakBefore = peak(peakBin);
+        System.out.printf(Locale.ROOT, "threads %d, species %s, fp32 FMA peak before: %.1f GFLOP/s%n",
+                Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, peakBefore);
+        List<Result> results = new ArrayList<>();
+        if (!only.equals("attention")) {
+            results.add(linear("linear " + tokens + "x1920->1920 bf16", tokens, 1920, 1920, DType.BF16, reps));
+            results.add(linear("linear " + tokens + "x1920->1920 f32", tokens, 1920, 1920, DType.F32, reps));
+            results.add(linear("ff1 " + tokens + "x1920->7680 bf16", tokens, 1920, 7680, DType.BF16, reps));
+            results.add(linear("ff2 " + tokens + "x7680->1920 bf16", tokens, 7680, 1920, DType.BF16, reps));
+        }
+        if (!only.equals("gemm")) {
+            results.add(attention("attention 30x64 L=" + small, small, 30, 64, reps));
+            if (tokens != small) {
+                results.add(attention("attention 30x64 L=" + tokens, tokens, 30, 64, reps));
+            }
+        }
+        double peakAfter = peak(peakBin);
+        double peak = (peakBefore + peakAfter) / 2;
+        System.out.printf(Locale.ROOT, "fp32 FMA peak after: %.1f GFLOP/s; ratios below use %.1f%n", peakAfter, peak);
+        for (Result r : results) {
+            double[] s = r.seconds.clone();
+            Arrays.sort(s);
+            double med = r.median();
+            System.out.printf(Locale.ROOT, "%-38s median %8.3f s (%.3f..%.3f)  %7.1f GFLOP/s  %5.1f%% of peak%n",
+                    r.name, med, s[0], s[s.length - 1], r.gflop / med, 100 * r.gflop / med / peak);
+        }
+        for (Result r : results) {
+            double med = r.median();
+            System.out.printf(Locale.ROOT, "{\"case\": \"%s\", \"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"fraction_of_peak\": %.3f}%n",
+                    r.name, med, Arrays.stream(r.seconds).min().orElseThrow(), Arrays.stream(r.seconds).max().orElseThrow(),
+                    r.gflop / med, peak, r.gflop / med / peak);
+        }
+    }
+
+    private static Result linear(String name, int m, int k, int n, DType dtype, int reps) {
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] x = random(rnd, m * k, 1f);
+        Weight w = weight(dtype, n, k, rnd, (float) (1 / Math.sqrt(k)));
+        float[] bias = random(rnd, n, 0.1f);
+        float[] y = new float[m * n];
+        Result r = time(name, 2.0 * m * k * n, reps, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0));
+        float[] wf = new float[k];
+        for (int t = 0; t < 16; t++) {
+            int i = rnd.nextInt(m), j = rnd.nextInt(n);
+            w.widen((long) j * k, wf, 0, k);
+            double s = bias[j];
+            for (int kk = 0; kk < k; kk++) {
+                s += (double) x[i * k + kk] * wf[kk];
+            }
+            check(name, y[i * n + j], s, 1e-4 * Math.sqrt(k));
+        }
+        return r;
+    }
+
+    private static Result attention(String name, int l, int heads, int d, int reps) {
+        SplittableRandom rnd = new SplittableRandom(2);
+        int width = heads * d;
+        Tensor q = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
+        Tensor k = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
+        Tensor v = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
+        float scale = (float) (1 / Math.sqrt(d));
+        Tensor[] out = new Tensor[1];
+        Result r = time(name, 4.0 * heads * l * (double) l * d, reps, () -> out[0] = Attention.attend(q, k, v, heads, scale, null));
+        double[] p = new double[l];
+        for (int t = 0; t < 4; t++) {
+            int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < l; j++) {
+                double s = 0;
+                for (int e = 0; e < d; e++) {
+                    s += (double) q.data()[i * width + h * d + e] * k.data()[j * width + h * d + e];
+                }
+                p[j] = s * scale;
+                max = Math.max(max, p[j]);
+            }
+            double sum = 0, acc = 0;
+            for (int j = 0; j < l; j++) {
+                double e = Math.exp(p[j] - max);
+                sum += e;
+                acc += e * v.data()[j * width + h * d + c];
+            }
+            check(name, out[0].data()[i * width + h * d + c], acc / sum, 1e-4);
+        }
+        return r;
+    }
+
+    private static Result time(String name, double flops, int reps, Run body) {
+        body.run();
+        double[] s = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            body.run();
+            s[i] = (System.nanoTime() - t0) * 1e-9;
+        }
+        Result r = new Result(name, flops * 1e-9, s);
+        System.out.printf(Locale.ROOT, "  %-38s %s s%n", name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
+        return r;
+    }
+
+    private static void check(String name, float got, double want, double tol) {
+        if (!(Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)))) {
+            throw new IllegalStateException(name + ": kernel gave " + got + ", double-precision reference " + want);
+        }
+    }
+
+    private static Path buildPeak(Path src, Path out) throws IOException, InterruptedException {
+        Files.createDirectories(out);
+        Path bin = out.resolve("fma_peak");
+        exec(List.of("gcc", "-O2", "-mavx512f", "-pthread", src.toString(), "-o", bin.toString()));
+        return bin;
+    }
+
+    private static double peak(Path bin) throws IOException, InterruptedException {
+        String json = exec(List.of(bin.toString(), Integer.toString(Parallel.threads())));
+        Matcher m = Pattern.compile("\"median_gflops\": ([0-9.]+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("fma_peak printed " + json);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static String exec(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + text);
+        }
+        return text;
+    }
+
+    private static float[] random(SplittableRandom rnd, int n, float scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextDouble() * 2 - 1) * scale;
+        }
+        return v;
+    }
+
+    private static Weight weight(DType dtype, int n, int k, SplittableRandom rnd, float scale) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[n * k * dtype.bytes()]);
+        for (long i = 0; i < (long) n * k; i++) {
+            float v = (float) (rnd.nextDouble() * 2 - 1) * scale;
+            if (dtype == DType.F32) {
+                seg.setAtIndex(F32, i, v);
+            } else {
+                seg.setAtIndex(U16, i, dtype == DType.BF16 ? (short) (Float.floatToRawIntBits(v) >>> 16) : Float.floatToFloat16(v));
+            }
+        }
+        return new Weight("w", dtype, new int[]{n, k}, seg);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.cogvideox.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorised elementary functions, accurate to about 2 ulp in fp32. */
+final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** log2(e): {@code exp(x) = exp2(x * LOG2E)}. */
+    static final float LOG2E = 1.4426950408889634f;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    // Cephes exp2f: 2^f = 1 + f * P(f) on [-0.5, 0.5], relative error below 2e-7.
+    private static final float P0 = 1.535336188319500e-4f;
+    private static final float P1 = 1.339887440266574e-3f;
+    private static final float P2 = 9.618437357674640e-3f;
+    private static final float P3 = 5.550332471162809e-2f;
+    private static final float P4 = 2.402264791363012e-1f;
+    private static final float P5 = 6.931472028550421e-1f;
+
+    private VectorMath() {
+    }
+
+    /**
+     * {@code 2^x} for {@code x <= 128}; results below 2^-126 (including {@code x = -inf}) are flushed to zero.
+     * Range reduction {@code x = n + f} with n the nearest integer, then {@code 2^n} is built in the exponent bits.
+     */
+    static FloatVector exp2(FloatVector x) {
+        // A compare and blend, not max(): the vector max follows Math.max's NaN and -0 rules and costs 5 instructions.
+        FloatVector xc = x.blend(-127f, x.lt(-127f));
+        FloatVector t = xc.add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector f = xc.sub(n);
+        FloatVector p = f.fma(P0, P1);
+        p = p.fma(f, FloatVector.broadcast(S, P2));
+        p = p.fma(f, FloatVector.broadcast(S, P3));
+        p = p.fma(f, FloatVector.broadcast(S, P4));
+        p = p.fma(f, FloatVector.broadcast(S, P5));
+        p = p.fma(f, FloatVector.broadcast(S, 1f));
+        // bits(t) = ROUND_BITS + n, so (bits(t) - ROUND_BITS + 127) << 23 is 2^n (zero for n = -127).
+        IntVector e = t.reinterpretAsInts().add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(e.reinterpretAsFloats());
+    }
+}
