@@ -33,7 +33,20 @@ public final class Ops {
 
     /** GELU, tanh approximation ("gelu-approximate", T5's gelu_new): {@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))}. */
     public static Tensor geluTanh(Tensor x) {
-        return map(x, v -> 0.5f * v * (1f + (float) Math.tanh(GELU_C * (v + 0.044715f * v * v * v))));
+        return map(x, Ops::geluTanh);
+    }
+
+    /** {@link #geluTanh(Tensor)} in place on {@code d[0..n)}. */
+    public static void geluTanhInPlace(float[] d, int n) {
+        Parallel.forRange(n, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d[i] = geluTanh(d[i]);
+            }
+        });
+    }
+
+    private static float geluTanh(float v) {
+        return 0.5f * v * (1f + (float) Math.tanh(GELU_C * (v + 0.044715f * v * v * v)));
     }
 
     public static Tensor scale(Tensor x, float s) {
@@ -77,13 +90,24 @@ public final class Ops {
      * {@code x [B, L, C]} and {@code scale, shift [B, C]}.
      */
     public static void modulateInPlace(Tensor x, Tensor scale, Tensor shift) {
+        modulateSegmentsInPlace(x, 0, scale, shift, scale, shift);
+    }
+
+    /**
+     * Expert AdaLN modulation, in place: tokens {@code l < split} of {@code x [B, L, C]} use {@code (scaleA, shiftA)},
+     * the others {@code (scaleB, shiftB)}, all {@code [B, C]}: {@code x * (1 + scale) + shift}.
+     */
+    public static void modulateSegmentsInPlace(Tensor x, int split, Tensor scaleA, Tensor shiftA, Tensor scaleB, Tensor shiftB) {
         int b = x.dim(0), l = x.dim(1), c = x.dim(2);
-        scale.requireShape("modulation scale", b, c);
-        shift.requireShape("modulation shift", b, c);
-        float[] xd = x.data(), sc = scale.data(), sh = shift.data();
+        for (Tensor t : new Tensor[]{scaleA, shiftA, scaleB, shiftB}) {
+            t.requireShape("modulation", b, c);
+        }
+        float[] xd = x.data();
         Parallel.forRange(b * l, 64, (from, to) -> {
             for (int row = from; row < to; row++) {
-                int bb = row / l, o = row * c, m = bb * c;
+                boolean a = row % l < split;
+                float[] sc = (a ? scaleA : scaleB).data(), sh = (a ? shiftA : shiftB).data();
+                int o = row * c, m = (row / l) * c;
                 for (int i = 0; i < c; i++) {
                     xd[o + i] = xd[o + i] * (1f + sc[m + i]) + sh[m + i];
                 }
@@ -94,14 +118,28 @@ public final class Ops {
     /** Gated residual per sample: {@code acc[b, l, c] += gate[b, c] * y[b, l, c]} for {@code acc, y [B, L, C]}, {@code gate [B, C]}. */
     public static void addGatedInPlace(Tensor acc, Tensor gate, Tensor y) {
         requireSame(acc, y, "gated add");
+        addGatedSegmentsInPlace(acc, 0, gate, gate, y.data(), 0, acc.dim(0) * acc.dim(1));
+    }
+
+    /**
+     * Expert gated residual, in place, on the flattened rows {@code [firstRow, firstRow + rows)} of {@code acc [B, L, C]}:
+     * {@code acc[row] += gate[b] * y[row - firstRow]}, with {@code gateA} for tokens {@code l < split}, {@code gateB} after.
+     */
+    public static void addGatedSegmentsInPlace(Tensor acc, int split, Tensor gateA, Tensor gateB, float[] y, int firstRow, int rows) {
         int b = acc.dim(0), l = acc.dim(1), c = acc.dim(2);
-        gate.requireShape("gate", b, c);
-        float[] ad = acc.data(), g = gate.data(), yd = y.data();
-        Parallel.forRange(b * l, 64, (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int o = row * c, m = (row / l) * c;
+        gateA.requireShape("gate", b, c);
+        gateB.requireShape("gate", b, c);
+        if (firstRow < 0 || firstRow + rows > b * l || y.length < rows * c) {
+            throw new IllegalArgumentException("gated add: rows [" + firstRow + ", " + (firstRow + rows) + ") of " + acc + " from " + y.length + " values");
+        }
+        float[] ad = acc.data();
+        Parallel.forRange(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int row = firstRow + r;
+                float[] g = (row % l < split ? gateA : gateB).data();
+                int o = row * c, m = (row / l) * c, yo = r * c;
                 for (int i = 0; i < c; i++) {
-                    ad[o + i] += g[m + i] * yd[o + i];
+                    ad[o + i] += g[m + i] * y[yo + i];
                 }
             }
         });

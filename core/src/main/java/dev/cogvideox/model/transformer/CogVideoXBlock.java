@@ -5,6 +5,7 @@ import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Attention;
 import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Rope;
 import dev.cogvideox.tensor.Tensor;
@@ -15,6 +16,9 @@ import dev.cogvideox.tensor.Tensor;
  * the video tokens, and a GELU(tanh) feed-forward over [text; video].
  */
 public final class CogVideoXBlock {
+    /** Token rows per feed-forward slab: 4096 x 4D floats is 126 MB for the 2b, 201 MB for the 5b. */
+    private static final int FF_CHUNK = 4096;
+
     private final int dim;
     private final int heads;
     private final Linear norm1Linear, norm2Linear;
@@ -48,40 +52,59 @@ public final class CogVideoXBlock {
     }
 
     /**
+     * The block on separate streams, as diffusers calls it.
+     *
      * @param hidden  video tokens {@code [B, N, D]}
      * @param encoder text tokens {@code [B, T, D]}
      * @param siluTemb {@code silu(temb) [B, time_embed_dim]}
      * @param rope    RoPE table for the N video tokens, or null
      */
     public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope) {
-        int b = hidden.dim(0), n = hidden.dim(1), t = encoder.dim(1);
-        hidden = hidden.copy();
-        encoder = encoder.copy();
+        int t = encoder.dim(1), n = hidden.dim(1);
+        Tensor x = Layout.cat(1, encoder, hidden);                                    // [B, T + N, D]
+        forwardInPlace(x, t, siluTemb, rope);
+        return new Output(Layout.narrow(x, 1, t, n), Layout.narrow(x, 1, 0, t));
+    }
 
+    /**
+     * The block on the joint stream {@code x [B, T + N, D]} (text first), updated in place. Text and video tokens
+     * share every weight but the modulation (expert AdaLN): tokens before {@code textLen} take the enc_* chunks.
+     */
+    public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope) {
         // 1. norm1: shift, scale, gate, enc_shift, enc_scale, enc_gate = linear(silu(temb)).chunk(6)
-        Tensor[] m1 = chunk(norm1Linear.forward(siluTemb), 6);                          // 6 x [B, D]
-        Tensor normHidden = norm1.forward(hidden);                                     // [B, N, D]
-        Ops.modulateInPlace(normHidden, m1[1], m1[0]);
-        Tensor normEncoder = norm1.forward(encoder);                                   // [B, T, D]
-        Ops.modulateInPlace(normEncoder, m1[4], m1[3]);
+        Tensor[] m1 = chunk(norm1Linear.forward(siluTemb), 6);                         // 6 x [B, D]
+        Tensor normed = norm1.forward(x);                                             // [B, T + N, D]
+        Ops.modulateSegmentsInPlace(normed, textLen, m1[4], m1[3], m1[1], m1[0]);
 
-        // 2. attention over [text; video]
-        Tensor x = Layout.cat(1, normEncoder, normHidden);                             // [B, T + N, D]
-        Tensor attn = toOut.forward(attention(x, t, rope));                            // [B, T + N, D]
-        Ops.addGatedInPlace(hidden, m1[2], Layout.narrow(attn, 1, t, n));
-        Ops.addGatedInPlace(encoder, m1[5], Layout.narrow(attn, 1, 0, t));
+        // 2. attention over [text; video], gated residual
+        Tensor attn = toOut.forward(attention(normed, textLen, rope));                // [B, T + N, D]
+        Ops.addGatedSegmentsInPlace(x, textLen, m1[5], m1[2], attn.data(), 0, x.dim(0) * x.dim(1));
 
-        // 3. norm2 and the feed-forward over [text; video]
+        // 3. norm2, then the feed-forward over [text; video]
         Tensor[] m2 = chunk(norm2Linear.forward(siluTemb), 6);
-        normHidden = norm2.forward(hidden);
-        Ops.modulateInPlace(normHidden, m2[1], m2[0]);
-        normEncoder = norm2.forward(encoder);
-        Ops.modulateInPlace(normEncoder, m2[4], m2[3]);
-        x = Layout.cat(1, normEncoder, normHidden);                                    // [B, T + N, D]
-        Tensor ff = ffOut.forward(Ops.geluTanh(ffIn.forward(x)));                      // [B, T + N, D]
-        Ops.addGatedInPlace(hidden, m2[2], Layout.narrow(ff, 1, t, n));
-        Ops.addGatedInPlace(encoder, m2[5], Layout.narrow(ff, 1, 0, t));
-        return new Output(hidden, encoder);
+        normed = norm2.forward(x);
+        Ops.modulateSegmentsInPlace(normed, textLen, m2[4], m2[3], m2[1], m2[0]);
+        feedForward(x, normed, textLen, m2[5], m2[2]);
+    }
+
+    /**
+     * {@code x += gate * ff(normed)} a slab of tokens at a time: every row is independent (and the matrix product's
+     * sums do not depend on the row count), so chunking gives the same numbers while the 4D-wide intermediate stays
+     * at {@link #FF_CHUNK} rows instead of the whole sequence (diffusers' forward chunking).
+     */
+    private void feedForward(Tensor x, Tensor normed, int textLen, Tensor textGate, Tensor videoGate) {
+        int rows = x.dim(0) * x.dim(1), inner = ffIn.outFeatures();
+        int chunk = Math.min(FF_CHUNK, rows);
+        float[] hidden = new float[chunk * inner];
+        float[] out = new float[chunk * dim];
+        float[] bIn = ffIn.bias().toTensor().data(), bOut = ffOut.bias().toTensor().data();
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            MatMul.gemm(normed.data(), r0 * dim, n, dim, ffIn.weight(), bIn, hidden, 0);          // [n, 4D]
+            Ops.geluTanhInPlace(hidden, n * inner);
+            MatMul.gemm(hidden, 0, n, inner, ffOut.weight(), bOut, out, 0);                     // [n, D]
+            Ops.addGatedSegmentsInPlace(x, textLen, textGate, videoGate, out, r0, n);
+        }
     }
 
     /** {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, T + N, D] -> [B, T + N, D]}. */

@@ -92,21 +92,20 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         }
         Tensor siluEmb = Ops.silu(emb);
 
-        // 2. patch embedding, then split [text; video]
+        // 2. patch embedding: the joint stream [text; video]
         Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates);         // [B, T + N, D]
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
-        Tensor encoder = Layout.narrow(embeds, 1, 0, textLen);                         // [B, T, D]
-        Tensor hidden = Layout.narrow(embeds, 1, textLen, n);                          // [B, N, D]
 
-        // 3. transformer blocks
+        // 3. transformer blocks, in place on the joint stream
         for (int i = 0; i < blocks.size(); i++) {
-            CogVideoXBlock.Output out = blocks.get(i).forward(hidden, encoder, siluEmb, rope);
-            hidden = out.hidden();
-            encoder = out.encoder();
-            taps.tap("block" + i + ".hidden", hidden);
-            taps.tap("block" + i + ".encoder", encoder);
+            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope);
+            if (taps != Taps.NONE) {
+                taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
+                taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
+            }
         }
+        Tensor hidden = Layout.narrow(embeds, 1, textLen, n);                          // [B, N, D]
         hidden = normFinal.forward(hidden);                                            // video tokens only (semantics.md)
         taps.tap("norm_final", hidden);
 
