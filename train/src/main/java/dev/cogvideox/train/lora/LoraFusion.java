@@ -2,6 +2,7 @@ package dev.cogvideox.train.lora;
 
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Ops;
@@ -11,6 +12,7 @@ import dev.cogvideox.train.model.LoraBranch;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +28,22 @@ public final class LoraFusion {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private LoraFusion() {
+    }
+
+    /**
+     * The inference transformer of {@code transformerDir} with the LoRA file {@code loraFile} fused at {@code scale}
+     * (what {@code generate --lora FILE --lora-scale S} needs). Errors name unknown or misfit LoRA keys.
+     */
+    public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale) {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(transformerDir.resolve("config.json"));
+        LoraWeights lora = LoraFile.read(loraFile);
+        WeightStore store = WeightStore.open(transformerDir);
+        try {
+            return new CogVideoXTransformer3DModel(cfg, fuse(store, cfg, lora, scale));
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /**

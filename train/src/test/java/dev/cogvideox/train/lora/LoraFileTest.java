@@ -3,10 +3,12 @@ package dev.cogvideox.train.lora;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.LoraBranch;
+import dev.cogvideox.verify.GoldenCase;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +19,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The diffusers LoRA file: reading the golden file, writing it back, the errors, and fusing into bf16 weights. */
 class LoraFileTest {
@@ -83,6 +86,20 @@ class LoraFileTest {
         assertThatThrownBy(() -> LoraWeights.fromKeys(wide, null, "wide").checkFits(cfg, "wide"))
                 .hasMessageContaining("transformer_blocks.5.attn1.to_v: the transformer has 2 blocks")
                 .hasMessageContaining("transformer_blocks.0.attn1.to_k: lora_A [4, 64]");
+    }
+
+    @Test
+    void loadTransformerFusesTheFileForInference() {
+        try (GoldenCase c = GoldenCase.open(ROOT.resolve("golden/train_lora_checkpoint_2b.json"));
+             CogVideoXTransformer3DModel model = LoraFusion.loadTransformer(TRANSFORMER_2B, GOLDEN_FILE, 0.5)) {
+            long[] steps = c.longs("in.timestep");
+            Tensor out = model.forward(c.tensor("in.hidden_states"), c.tensor("in.encoder_hidden_states"),
+                    new float[]{steps[0], steps[1]}, null, null);
+            float[] expected = c.tensor("out.sample_fused.lora_scale_0.5").data();
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(out.data()[i]).isCloseTo(expected[i], within(5e-5f + 1e-4f * Math.abs(expected[i])));
+            }
+        }
     }
 
     @Test
