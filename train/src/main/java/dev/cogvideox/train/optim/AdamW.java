@@ -1,0 +1,75 @@
+package dev.cogvideox.train.optim;
+
+import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.train.model.Parameter;
+
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * {@code torch.optim.AdamW} (decoupled weight decay, bias correction, no amsgrad) on fp32 master parameters. Per step
+ * t and parameter p with gradient g:
+ * <pre>
+ *   p = p * (1 - lr * weight_decay)
+ *   m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2
+ *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * Parameters without a gradient are skipped, as in torch. The moments are fp32 like the parameters.
+ */
+public final class AdamW {
+    /** torch defaults except the weight decay, which the CogVideoX scripts set (adam_weight_decay 1e-4). */
+    public record Config(double beta1, double beta2, double eps, double weightDecay) {
+        public static final Config COGVIDEOX = new Config(0.9, 0.95, 1e-8, 1e-4);
+
+        public Config {
+            if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps <= 0 || weightDecay < 0) {
+                throw new IllegalArgumentException("AdamW needs 0 <= betas < 1, eps > 0 and weight_decay >= 0, got " + this);
+            }
+        }
+    }
+
+    private record Moments(float[] m, float[] v) {
+    }
+
+    private final Collection<Parameter> params;
+    private final Config cfg;
+    private final Map<Parameter, Moments> state = new IdentityHashMap<>();
+    private int step;
+
+    public AdamW(Collection<Parameter> params, Config cfg) {
+        this.params = params;
+        this.cfg = cfg;
+    }
+
+    /** Steps taken so far. */
+    public int steps() {
+        return step;
+    }
+
+    /** One update of every parameter that has a gradient, with learning rate {@code lr}. */
+    public void step(double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(cfg.beta1(), step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(cfg.beta2(), step));
+        float decay = (float) (1 - lr * cfg.weightDecay());
+        float b1 = (float) cfg.beta1(), b2 = (float) cfg.beta2();
+        float stepSize = (float) (lr / bc1);
+        for (Parameter p : params) {
+            if (p.grad() == null) {
+                continue;
+            }
+            float[] w = p.value().data(), g = p.grad().data();
+            Moments mo = state.computeIfAbsent(p, k -> new Moments(new float[w.length], new float[w.length]));
+            float[] m = mo.m(), v = mo.v();
+            Parallel.forRange(w.length, 1 << 14, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    w[i] *= decay;
+                    m[i] = b1 * m[i] + (1 - b1) * g[i];
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                    w[i] -= stepSize * m[i] / (float) (Math.sqrt(v[i]) / bc2Sqrt + cfg.eps());
+                }
+            });
+        }
+    }
+}

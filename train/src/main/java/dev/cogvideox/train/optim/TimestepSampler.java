@@ -1,0 +1,62 @@
+package dev.cogvideox.train.optim;
+
+import java.util.SplittableRandom;
+
+/**
+ * Training timesteps in {@code [0, T)}. {@link Iid} is the diffusers scripts' {@code torch.randint(0, T, (B,))};
+ * {@link ExplicitUniform} is CogVideoX's Explicit Uniform Sampling (paper section 3, the SAT code's per-rank
+ * intervals): {@code [0, T)} is cut into R intervals and the k-th draw comes from interval {@code k mod R}, so every R
+ * consecutive draws (one batch of R samples, or R data-parallel ranks) cover every part of the schedule once.
+ */
+public sealed interface TimestepSampler permits TimestepSampler.Iid, TimestepSampler.ExplicitUniform {
+    /** The next {@code n} timesteps. */
+    long[] sample(int n);
+
+    /** Independent uniform draws. */
+    final class Iid implements TimestepSampler {
+        private final int numTrainTimesteps;
+        private final SplittableRandom rng;
+
+        public Iid(int numTrainTimesteps, long seed) {
+            this.numTrainTimesteps = numTrainTimesteps;
+            this.rng = new SplittableRandom(seed);
+        }
+
+        @Override
+        public long[] sample(int n) {
+            long[] t = new long[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = rng.nextInt(numTrainTimesteps);
+            }
+            return t;
+        }
+    }
+
+    /** Stratified draws: interval {@code r} is {@code [floor(r T / R), floor((r + 1) T / R))}. */
+    final class ExplicitUniform implements TimestepSampler {
+        private final int numTrainTimesteps;
+        private final int intervals;
+        private final SplittableRandom rng;
+        private long drawn;
+
+        public ExplicitUniform(int numTrainTimesteps, int intervals, long seed) {
+            if (intervals < 1 || intervals > numTrainTimesteps) {
+                throw new IllegalArgumentException("Explicit Uniform Sampling needs 1 <= intervals <= " + numTrainTimesteps + ", got " + intervals);
+            }
+            this.numTrainTimesteps = numTrainTimesteps;
+            this.intervals = intervals;
+            this.rng = new SplittableRandom(seed);
+        }
+
+        @Override
+        public long[] sample(int n) {
+            long[] t = new long[n];
+            for (int i = 0; i < n; i++) {
+                int r = (int) (drawn++ % intervals);
+                long lo = (long) r * numTrainTimesteps / intervals, hi = (long) (r + 1) * numTrainTimesteps / intervals;
+                t[i] = lo + rng.nextLong(hi - lo);
+            }
+            return t;
+        }
+    }
+}
