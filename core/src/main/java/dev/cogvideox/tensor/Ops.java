@@ -39,7 +39,9 @@ public final class Ops {
 
     /** GELU, tanh approximation ("gelu-approximate", T5's gelu_new): {@code 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))}. */
     public static Tensor geluTanh(Tensor x) {
-        return map(x, Ops::geluTanh);
+        Tensor y = x.copy();
+        geluTanhInPlace(y.data(), y.numel());
+        return y;
     }
 
     /**
@@ -60,9 +62,6 @@ public final class Ops {
         });
     }
 
-    private static float geluTanh(float v) {
-        return 0.5f * v * (1f + (float) Math.tanh(GELU_C * (v + 0.044715f * v * v * v)));
-    }
 
     public static Tensor scale(Tensor x, float s) {
         return map(x, v -> v * s);
