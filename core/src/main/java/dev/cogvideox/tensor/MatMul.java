@@ -209,7 +209,14 @@ public final class MatMul {
         for (; kk < bound; kk += S.length()) {
             s = FloatVector.fromArray(S, a, ai + kk).fma(FloatVector.fromArray(S, b, bi + kk), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        // Lanes summed in a fixed order: reduceLanes(ADD) orders them differently in the interpreter and in C2
+        // code, so results would change once the method is compiled.
+        float[] lanes = new float[S.length()];
+        s.intoArray(lanes, 0);
+        float r = 0f;
+        for (float lane : lanes) {
+            r += lane;
+        }
         for (; kk < k; kk++) {
             r += a[ai + kk] * b[bi + kk];
         }
