@@ -20,6 +20,8 @@ import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.synth.DefaultModel;
 import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.train.lora.LoraFile;
+import dev.cogvideox.train.lora.LoraFusion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,6 +94,12 @@ final class GenerateCommand implements Callable<Integer> {
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
 
+    @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors), fused into the transformer.")
+    Path lora;
+
+    @Option(names = "--lora-scale", defaultValue = "1.0", description = "LoRA strength (diffusers' attention_kwargs scale; default ${DEFAULT-VALUE}).")
+    double loraScale;
+
     @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
     String output;
 
@@ -104,6 +112,11 @@ final class GenerateCommand implements Callable<Integer> {
         Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
                 .resolve(model, revision, download, ProgressBar.forConsole(System.err));
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        if (lora != null) {
+            // the file is checked against the model now, before any stage runs
+            LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
+            pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale));
+        }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         boolean v15 = cfg.patchSizeT() != null;
         checkDtype(cfg);

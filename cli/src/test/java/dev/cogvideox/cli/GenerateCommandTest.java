@@ -141,6 +141,35 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aLoraFileChangesTheVideoByItsScale() throws IOException {
+        Path lora = FIXTURES.resolve("golden/train_lora_checkpoint_2b/pytorch_lora_weights.safetensors");
+        String model = FIXTURES.resolve("models/tiny-cogvideox-2b").toString();
+        List<String> base = List.of("generate", "--model", model, "--prompt", "a lighthouse", "--frames", "9", "--height", "64",
+                "--width", "64", "--steps", "2", "--seed", "3");
+        byte[][] frames = new byte[3][];
+        String[][] extra = {{}, {"--lora", lora.toString(), "--lora-scale", "0"}, {"--lora", lora.toString(), "--lora-scale", "1"}};
+        for (int i = 0; i < 3; i++) {
+            List<String> args = new ArrayList<>(base);
+            args.addAll(List.of(extra[i]));
+            Path dir = tmp.resolve("run" + i);
+            args.addAll(List.of("--output", dir + "/"));
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.exit()).as(r.err()).isZero();
+            frames[i] = Files.readAllBytes(dir.resolve("frame_0004.png"));
+        }
+        assertThat(frames[1]).as("scale 0 leaves the model as it is").isEqualTo(frames[0]);
+        assertThat(frames[2]).as("scale 1 changes the video").isNotEqualTo(frames[0]);
+        Path wrong = tmp.resolve("wrong.safetensors");
+        new dev.cogvideox.io.SafetensorsWriter(java.util.Map.of("format", "pt"))
+                .add("transformer.transformer_blocks.7.attn1.to_q.lora_A.weight", dev.cogvideox.tensor.DType.F32, Tensor.zeros(4, 32))
+                .add("transformer.transformer_blocks.7.attn1.to_q.lora_B.weight", dev.cogvideox.tensor.DType.F32, Tensor.zeros(32, 4))
+                .write(wrong);
+        List<String> args = new ArrayList<>(base);
+        args.addAll(List.of("--lora", wrong.toString(), "--output", tmp.resolve("w.mp4").toString()));
+        assertError(run(args.toArray(String[]::new)), "transformer_blocks.7");
+    }
+
+    @Test
     void badInputsFailClearlyAndWriteNothing() throws IOException {
         String t2v = FIXTURES.resolve("models/tiny-cogvideox-5b").toString();
         String v15 = FIXTURES.resolve("models/tiny-cogvideox1.5-5b").toString();

@@ -37,12 +37,25 @@ public final class CogVideoXPipeline {
     /** The ofs value the 1.5 image-to-video pipeline passes to the transformer. */
     private static final float OFS = 2.0f;
 
+    /** Loads the transformer from its folder when the denoising stage starts (e.g. with a LoRA fused in). */
+    @FunctionalInterface
+    public interface TransformerLoader {
+        CogVideoXTransformer3DModel load(Path transformerDir);
+    }
+
     private final Path modelDir;
     private final CogVideoXTransformerConfig transformerConfig;
+    private final TransformerLoader transformerLoader;
 
-    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig) {
+    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, TransformerLoader transformerLoader) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
+        this.transformerLoader = transformerLoader;
+    }
+
+    /** The same pipeline with another way of loading the transformer (a LoRA, for instance). */
+    public CogVideoXPipeline withTransformerLoader(TransformerLoader loader) {
+        return new CogVideoXPipeline(modelDir, transformerConfig, loader);
     }
 
     /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
@@ -55,7 +68,7 @@ public final class CogVideoXPipeline {
             }
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
-        return new CogVideoXPipeline(modelDir, cfg);
+        return new CogVideoXPipeline(modelDir, cfg, CogVideoXTransformer3DModel::load);
     }
 
     public CogVideoXTransformerConfig transformerConfig() {
@@ -140,7 +153,7 @@ public final class CogVideoXPipeline {
         }
 
         // 8. denoising loop
-        try (CogVideoXTransformer3DModel transformer = CogVideoXTransformer3DModel.load(modelDir.resolve("transformer"))) {
+        try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
             progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
             for (int i = 0; i < timesteps.length; i++) {
                 cancel.throwIfCancelled();
