@@ -74,6 +74,11 @@ public final class ShapeRecordingStore implements WeightStore {
     }
 
     @Override
+    public void evict(String prefix) {
+        // nothing is mapped from a file
+    }
+
+    @Override
     public String source() {
         return "weight manifest";
     }

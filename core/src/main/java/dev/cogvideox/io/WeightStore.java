@@ -43,6 +43,23 @@ public interface WeightStore extends AutoCloseable {
         return weight(name, shape).toTensor();
     }
 
+    /**
+     * Drops the pages of every mapped tensor whose name starts with {@code prefix} from this process's resident
+     * memory ({@code madvise(DONTNEED)} through {@link java.lang.foreign.MemorySegment#unload()}). The file stays in
+     * the page cache, so the next use re-maps it for the cost of page faults; meanwhile the process's resident
+     * set holds one block's weights instead of all of them. Heap-backed tensors are left alone.
+     */
+    default void evict(String prefix) {
+        for (String n : names()) {
+            if (n.startsWith(prefix)) {
+                var bytes = entry(n).bytes();
+                if (bytes.isMapped()) {
+                    bytes.unload();
+                }
+            }
+        }
+    }
+
     /** Total bytes of all tensors. */
     default long byteSize() {
         return names().stream().mapToLong(n -> entry(n).byteSize()).sum();

@@ -74,6 +74,11 @@ public final class RandomWeightStore implements WeightStore {
     }
 
     @Override
+    public void evict(String prefix) {
+        // nothing is mapped from a file
+    }
+
+    @Override
     public String source() {
         return "random weights (seed " + seed + ", " + dtype + ")";
     }

@@ -94,6 +94,7 @@ public final class T5EncoderModel implements AutoCloseable {
         // 3. Blocks.
         for (int i = 0; i < blocks.size(); i++) {
             hidden = blocks.get(i).forward(hidden, positionBias);          // [B, L, d_model]
+            store.evict("encoder.block." + i + ".");                       // weights streamed from the map
             trace.record("encoder.block." + i, hidden);
         }
         // 4. Final RMS norm.

@@ -100,6 +100,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         // 3. transformer blocks, in place on the joint stream
         for (int i = 0; i < blocks.size(); i++) {
             blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope);
+            store.evict("transformer_blocks." + i + ".");                             // weights streamed from the map
             if (taps != Taps.NONE) {
                 taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
                 taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
