@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 
 /**
  * The kernels on CogVideoX's real shapes, each as GFLOP/s and as a fraction of the machine's fp32 FMA peak
- * measured by {@code fma_peak.c} in the same run (before and after the kernels; the ratio uses their mean).
+ * measured by {@code fma_peak.c} in the same run, right before and right after each case (the ratio uses
+ * their mean; on a shared machine the peak drifts, and both are printed so that drift shows).
  *
  * <p>Usage: {@code KernelBench [--peak-src PATH] [--out DIR] [--reps N] [--tokens L] [--only gemm|attention] [--threads N]}.
  * Each case runs once untimed (JIT warm-up, page faults), then {@code reps} timed runs; the median and the
@@ -38,7 +39,11 @@ public final class KernelBench {
     private KernelBench() {
     }
 
-    private record Result(String name, double gflop, double[] seconds) {
+    private record Result(String name, double gflop, double[] seconds, double peakBefore, double peakAfter) {
+        double peak() {
+            return (peakBefore + peakAfter) / 2;
+        }
+
         double median() {
             double[] s = seconds.clone();
             Arrays.sort(s);
@@ -71,61 +76,64 @@ public final class KernelBench {
             }
         }
         Path peakBin = buildPeak(peakSrc, out);
-        double peakBefore = peak(peakBin);
-        System.out.printf(Locale.ROOT, "threads %d, species %s, fp32 FMA peak before: %.1f GFLOP/s%n",
-                Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, peakBefore);
-        List<Result> results = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "threads %d, species %s%n", Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        List<Case> cases = new ArrayList<>();
         if (!only.equals("attention")) {
-            results.add(linear("linear " + tokens + "x1920->1920 bf16", tokens, 1920, 1920, DType.BF16, reps));
-            results.add(linear("linear " + tokens + "x1920->1920 f32", tokens, 1920, 1920, DType.F32, reps));
-            results.add(linear("ff1 " + tokens + "x1920->7680 bf16", tokens, 1920, 7680, DType.BF16, reps));
-            results.add(linear("ff2 " + tokens + "x7680->1920 bf16", tokens, 7680, 1920, DType.BF16, reps));
+            cases.add(linear("linear " + tokens + "x1920->1920 bf16", tokens, 1920, 1920, DType.BF16));
+            cases.add(linear("linear " + tokens + "x1920->1920 f32", tokens, 1920, 1920, DType.F32));
+            cases.add(linear("ff1 " + tokens + "x1920->7680 bf16", tokens, 1920, 7680, DType.BF16));
+            cases.add(linear("ff2 " + tokens + "x7680->1920 bf16", tokens, 7680, 1920, DType.BF16));
         }
         if (!only.equals("gemm")) {
-            results.add(attention("attention 30x64 L=" + small, small, 30, 64, reps));
+            cases.add(attention("attention 30x64 L=" + small, small, 30, 64));
             if (tokens != small) {
-                results.add(attention("attention 30x64 L=" + tokens, tokens, 30, 64, reps));
+                cases.add(attention("attention 30x64 L=" + tokens, tokens, 30, 64));
             }
         }
-        double peakAfter = peak(peakBin);
-        double peak = (peakBefore + peakAfter) / 2;
-        System.out.printf(Locale.ROOT, "fp32 FMA peak after: %.1f GFLOP/s; ratios below use %.1f%n", peakAfter, peak);
+        List<Result> results = new ArrayList<>();
+        for (Case c : cases) {
+            results.add(time(c, reps, peakBin));
+        }
         for (Result r : results) {
             double[] s = r.seconds.clone();
             Arrays.sort(s);
             double med = r.median();
-            System.out.printf(Locale.ROOT, "%-38s median %8.3f s (%.3f..%.3f)  %7.1f GFLOP/s  %5.1f%% of peak%n",
-                    r.name, med, s[0], s[s.length - 1], r.gflop / med, 100 * r.gflop / med / peak);
+            System.out.printf(Locale.ROOT, "%-36s median %7.3f s (%.3f..%.3f) %6.1f GFLOP/s, peak %5.1f..%5.1f: %5.1f%% of peak%n",
+                    r.name, med, s[0], s[s.length - 1], r.gflop / med, r.peakBefore, r.peakAfter, 100 * r.gflop / med / r.peak());
         }
         for (Result r : results) {
             double med = r.median();
             System.out.printf(Locale.ROOT, "{\"case\": \"%s\", \"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"fraction_of_peak\": %.3f}%n",
                     r.name, med, Arrays.stream(r.seconds).min().orElseThrow(), Arrays.stream(r.seconds).max().orElseThrow(),
-                    r.gflop / med, peak, r.gflop / med / peak);
+                    r.gflop / med, r.peak(), r.gflop / med / r.peak());
         }
     }
 
-    private static Result linear(String name, int m, int k, int n, DType dtype, int reps) {
+    /** A benchmark case: its work, its FLOP count and a check of the last result. */
+    private record Case(String name, double flops, Run body, Run check) {
+    }
+
+    private static Case linear(String name, int m, int k, int n, DType dtype) {
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = random(rnd, m * k, 1f);
         Weight w = weight(dtype, n, k, rnd, (float) (1 / Math.sqrt(k)));
         float[] bias = random(rnd, n, 0.1f);
         float[] y = new float[m * n];
-        Result r = time(name, 2.0 * m * k * n, reps, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0));
-        float[] wf = new float[k];
-        for (int t = 0; t < 16; t++) {
-            int i = rnd.nextInt(m), j = rnd.nextInt(n);
-            w.widen((long) j * k, wf, 0, k);
-            double s = bias[j];
-            for (int kk = 0; kk < k; kk++) {
-                s += (double) x[i * k + kk] * wf[kk];
+        return new Case(name, 2.0 * m * k * n, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0), () -> {
+            float[] wf = new float[k];
+            for (int t = 0; t < 16; t++) {
+                int i = rnd.nextInt(m), j = rnd.nextInt(n);
+                w.widen((long) j * k, wf, 0, k);
+                double s = bias[j];
+                for (int kk = 0; kk < k; kk++) {
+                    s += (double) x[i * k + kk] * wf[kk];
+                }
+                check(name, y[i * n + j], s, 1e-4 * Math.sqrt(k));
             }
-            check(name, y[i * n + j], s, 1e-4 * Math.sqrt(k));
-        }
-        return r;
+        });
     }
 
-    private static Result attention(String name, int l, int heads, int d, int reps) {
+    private static Case attention(String name, int l, int heads, int d) {
         SplittableRandom rnd = new SplittableRandom(2);
         int width = heads * d;
         Tensor q = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
@@ -133,41 +141,44 @@ public final class KernelBench {
         Tensor v = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
         float scale = (float) (1 / Math.sqrt(d));
         Tensor[] out = new Tensor[1];
-        Result r = time(name, 4.0 * heads * l * (double) l * d, reps, () -> out[0] = Attention.attend(q, k, v, heads, scale, null));
-        double[] p = new double[l];
-        for (int t = 0; t < 4; t++) {
-            int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < l; j++) {
-                double s = 0;
-                for (int e = 0; e < d; e++) {
-                    s += (double) q.data()[i * width + h * d + e] * k.data()[j * width + h * d + e];
+        return new Case(name, 4.0 * heads * l * (double) l * d, () -> out[0] = Attention.attend(q, k, v, heads, scale, null), () -> {
+            double[] p = new double[l];
+            for (int t = 0; t < 4; t++) {
+                int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < l; j++) {
+                    double s = 0;
+                    for (int e = 0; e < d; e++) {
+                        s += (double) q.data()[i * width + h * d + e] * k.data()[j * width + h * d + e];
+                    }
+                    p[j] = s * scale;
+                    max = Math.max(max, p[j]);
                 }
-                p[j] = s * scale;
-                max = Math.max(max, p[j]);
+                double sum = 0, acc = 0;
+                for (int j = 0; j < l; j++) {
+                    double e = Math.exp(p[j] - max);
+                    sum += e;
+                    acc += e * v.data()[j * width + h * d + c];
+                }
+                check(name, out[0].data()[i * width + h * d + c], acc / sum, 1e-4);
             }
-            double sum = 0, acc = 0;
-            for (int j = 0; j < l; j++) {
-                double e = Math.exp(p[j] - max);
-                sum += e;
-                acc += e * v.data()[j * width + h * d + c];
-            }
-            check(name, out[0].data()[i * width + h * d + c], acc / sum, 1e-4);
-        }
-        return r;
+        });
     }
 
-    private static Result time(String name, double flops, int reps, Run body) {
-        body.run();
+    /** One untimed run (JIT warm-up, page faults) and its check, then the peak, {@code reps} timed runs, the peak. */
+    private static Result time(Case c, int reps, Path peakBin) throws IOException, InterruptedException {
+        c.body.run();
+        c.check.run();
+        double before = peak(peakBin);
         double[] s = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            body.run();
+            c.body.run();
             s[i] = (System.nanoTime() - t0) * 1e-9;
         }
-        Result r = new Result(name, flops * 1e-9, s);
-        System.out.printf(Locale.ROOT, "  %-38s %s s%n", name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
-        return r;
+        double after = peak(peakBin);
+        System.out.printf(Locale.ROOT, "  %-36s %s s%n", c.name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
+        return new Result(c.name, c.flops * 1e-9, s, before, after);
     }
 
     private static void check(String name, float got, double want, double tol) {

@@ -30,8 +30,8 @@ public final class Attention {
     private static final int ROWS = TileKernel.ROWS;
     /** Queries per block: one tile width. */
     private static final int BQ = TileKernel.COLS;
-    /** Keys per online-softmax step: the block's K and V^T (32 KB each at D = 64) stay in L2 for the whole group. */
-    private static final int BK = 128;
+    /** Keys per online-softmax step, whole tiles: the block's K and V^T (30 KB each at D = 64) stay in L2 for the whole group. */
+    private static final int BK = 20 * ROWS;
     /** Query blocks per task: each key/value block brought into cache serves GROUP * BQ queries. */
     private static final int GROUP = 4;
 
@@ -60,7 +60,11 @@ public final class Attention {
         float[] vt = new float[dp * lk];
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
                 scale * VectorMath.LOG2E);
-        int span = GROUP * BQ;
+        // Query blocks per task: up to GROUP, fewer when a head has too few blocks to keep every thread busy
+        // (T5's 226 tokens). Each block's result does not depend on its group.
+        int qBlocks = (lq + BQ - 1) / BQ;
+        int group = Math.clamp((qBlocks + Parallel.threads() - 1) / Parallel.threads(), 1, GROUP);
+        int span = group * BQ;
         int tasks = (lq + span - 1) / span;
         float[] kd = k.data(), vd = v.data();
         for (int bb = 0; bb < b; bb++) {
@@ -78,7 +82,7 @@ public final class Attention {
                 Parallel.forRange(tasks, 1, (t0, t1) -> {
                     Scratch s = new Scratch(d, dp);
                     for (int t = t0; t < t1; t++) {
-                        f.task(s, bh, hh, t * span);
+                        f.task(s, bh, hh, t * span, Math.min(span, lq - t * span));
                     }
                 });
             }
@@ -86,7 +90,7 @@ public final class Attention {
         return out;
     }
 
-    /** Per-thread working memory of one task ({@code GROUP} query blocks). */
+    /** Per-thread working memory of one task (up to {@code GROUP} query blocks). */
     private static final class Scratch {
         final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
         final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
@@ -107,9 +111,8 @@ public final class Attention {
     private record Flash(float[] q, float[] bias, float[] out, float[] kh, float[] vt, int lq, int lk, int width, int d, int dp,
                          float qScale) {
 
-        /** Queries {@code [i0, i0 + GROUP*BQ)} of head h in batch bb. */
-        void task(Scratch s, int bb, int h, int i0) {
-            int nq = Math.min(GROUP * BQ, lq - i0);
+        /** Queries {@code [i0, i0 + nq)} of head h in batch bb, at most {@code GROUP} blocks. */
+        void task(Scratch s, int bb, int h, int i0, int nq) {
             int groups = (nq + BQ - 1) / BQ;
             // 1. Q^T of each query block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
             Arrays.fill(s.qt, 0f);
@@ -143,7 +146,7 @@ public final class Attention {
         /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
         private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
             int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
-            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of the padding keys past nk are ignored).
+            // 2. S^T = K_blk · Q^T, 6 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
                 TileKernel.tile(kh, (j0 + jt) * d, d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
             }
@@ -174,7 +177,7 @@ public final class Attention {
                 FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
                 m.intoArray(s.max, ms + c);
             }
-            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 8 head dimensions per tile.
+            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66).
             for (int dt = 0; dt < dp; dt += ROWS) {
                 TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }

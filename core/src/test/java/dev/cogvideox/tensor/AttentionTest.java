@@ -19,10 +19,10 @@ class AttentionTest {
     }
 
     static Stream<Arguments> shapes() {
-        // batch, lq, lk, heads, head dim: test-model sizes, the real head size 64, tile edges (48 queries,
-        // 64 keys, 8 dims) and odd head sizes that need the padded paths.
-        int[][] s = {{1, 1, 1, 1, 8}, {2, 6, 13, 2, 16}, {1, 13, 207, 3, 64}, {1, 49, 65, 2, 64}, {2, 207, 6, 1, 13},
-                {1, 97, 130, 2, 5}, {1, 4098, 7, 1, 8}, {1, 3, 4098, 1, 16}};
+        // batch, lq, lk, heads, head dim: test-model sizes, the real head size 64, edges of the tiles (64 queries,
+        // 6 keys or dims), of a key block (120) and of a task (256 queries), and odd head sizes.
+        int[][] s = {{1, 1, 1, 1, 8}, {2, 6, 13, 2, 16}, {1, 13, 207, 3, 64}, {1, 65, 121, 2, 64}, {2, 207, 6, 1, 13},
+                {1, 257, 130, 2, 5}, {1, 4098, 7, 1, 6}, {1, 3, 4098, 1, 16}};
         return Stream.of(s).flatMap(a -> Stream.of(false, true).map(bias -> Arguments.of(a[0], a[1], a[2], a[3], a[4], bias)));
     }
 
