@@ -52,12 +52,14 @@ public final class Attention {
             bias.requireShape("attention bias", heads, lq, lk);
         }
         int d = width / heads;
-        int dp = (d + ROWS - 1) / ROWS * ROWS;
+        int dp = (d + 1 + ROWS - 1) / ROWS * ROWS;
         Tensor out = Tensor.zeros(b, lq, width);
         // One head's keys [Lk rounded up to whole tiles][D] (the padding rows stay zero) and values transposed
-        // [DP][Lk] (the padding dimensions stay zero).
+        // [DP][Lk], DP > D: row D is all ones, so the P·V tiles also accumulate the softmax denominators (with the
+        // same online rescaling), the other padding rows stay zero.
         float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
         float[] vt = new float[dp * lk];
+        Arrays.fill(vt, d * lk, (d + 1) * lk, 1f);
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
                 scale * VectorMath.LOG2E);
         // Query blocks per task: up to GROUP, fewer when a head has too few blocks to keep every thread busy
@@ -93,9 +95,8 @@ public final class Attention {
     /** Per-thread working memory of one task (up to {@code GROUP} query blocks). */
     private static final class Scratch {
         final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
-        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
+        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed; row D holds the denominators
         final float[] max;       // [GROUP][BQ] running max of the base-2 scores
-        final float[] sum;       // [GROUP][BQ] running softmax denominators
         final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
         final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
         final float[] zero = new float[BQ];
@@ -104,7 +105,6 @@ public final class Attention {
             qt = new float[GROUP * d * BQ];
             ot = new float[GROUP * dp * BQ];
             max = new float[GROUP * BQ];
-            sum = new float[GROUP * BQ];
         }
     }
 
@@ -125,18 +125,17 @@ public final class Attention {
             }
             Arrays.fill(s.ot, 0f);
             Arrays.fill(s.max, Float.NEGATIVE_INFINITY);
-            Arrays.fill(s.sum, 0f);
             for (int j0 = 0; j0 < lk; j0 += BK) {
                 int nk = Math.min(BK, lk - j0);
                 for (int g = 0; g < groups; g++) {
                     step(s, g, i0 + g * BQ, h, j0, nk);
                 }
             }
-            // 5. Normalise by the softmax sums and store the blocks back in [B, Lq, H*D] order.
+            // 5. Normalise by the softmax denominators and store the blocks back in [B, Lq, H*D] order.
             for (int i = 0; i < nq; i++) {
-                float inv = 1f / s.sum[i];
-                int oi = (bb * lq + i0 + i) * width + h * d;
                 int src = (i / BQ) * dp * BQ + i % BQ;
+                float inv = 1f / s.ot[src + d * BQ];
+                int oi = (bb * lq + i0 + i) * width + h * d;
                 for (int e = 0; e < d; e++) {
                     out[oi + e] = s.ot[src + e * BQ] * inv;
                 }
@@ -158,7 +157,7 @@ public final class Attention {
                     }
                 }
             }
-            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor of the old terms.
+            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor alpha of the old terms.
             for (int c = 0; c < BQ; c += L) {
                 FloatVector mOld = FloatVector.fromArray(S, s.max, ms + c);
                 FloatVector m = mOld;
@@ -166,18 +165,14 @@ public final class Attention {
                     FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
                     m = m.blend(sj, m.lt(sj));
                 }
-                FloatVector sum = FloatVector.zero(S);
                 for (int j = 0; j < nk; j++) {
-                    FloatVector p = VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m));
-                    p.intoArray(s.st, j * BQ + c);
-                    sum = sum.add(p);
+                    VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m)).intoArray(s.st, j * BQ + c);
                 }
-                FloatVector a = VectorMath.exp2(mOld.sub(m));
-                a.intoArray(s.alpha, c);
-                FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
+                VectorMath.exp2(mOld.sub(m)).intoArray(s.alpha, c);
                 m.intoArray(s.max, ms + c);
             }
-            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66).
+            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66, the first
+            //    padding row sums P).
             for (int dt = 0; dt < dp; dt += ROWS) {
                 TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
