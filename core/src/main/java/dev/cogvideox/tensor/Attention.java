@@ -81,11 +81,9 @@ public final class Attention {
                     }
                 });
                 int bh = bb, hh = h;
-                Parallel.forRange(tasks, 1, (t0, t1) -> {
+                TaskQueue.forEach(tasks, () -> {
                     Scratch s = new Scratch(d, dp);
-                    for (int t = t0; t < t1; t++) {
-                        f.task(s, bh, hh, t * span, Math.min(span, lq - t * span));
-                    }
+                    return t -> f.task(s, bh, hh, t * span, Math.min(span, lq - t * span));
                 });
             }
         }

@@ -115,14 +115,14 @@ public final class MatMul {
             int mBlocks = (m + MC - 1) / MC;
             // Few row blocks (short inputs): split the panel's column tiles across tasks too so both cores work.
             int splits = mBlocks >= 2 * Parallel.threads() ? 1 : panels;
-            Parallel.forRange(mBlocks * splits, 1, (t0, t1) -> {
+            TaskQueue.forEach(mBlocks * splits, () -> {
                 float[] edgeA = new float[ROWS * KC];
                 float[] edgeC = new float[ROWS * COLS];
-                for (int t = t0; t < t1; t++) {
+                return t -> {
                     int i0 = (t / splits) * MC;
                     int s = t % splits;
                     block(j0, nb, i0, Math.min(m, i0 + MC), s * panels / splits, (s + 1) * panels / splits, edgeA, edgeC);
-                }
+                };
             });
         }
 
