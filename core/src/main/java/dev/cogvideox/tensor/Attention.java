@@ -163,10 +163,12 @@ public final class Attention {
                     FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
                     m = m.blend(sj, m.lt(sj));
                 }
+                // While every score so far is -inf (a masking bias), subtract 0 instead: P = alpha = 0, not NaN.
+                FloatVector mSub = m.blend(0f, m.eq(Float.NEGATIVE_INFINITY));
                 for (int j = 0; j < nk; j++) {
-                    VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m)).intoArray(s.st, j * BQ + c);
+                    VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(mSub)).intoArray(s.st, j * BQ + c);
                 }
-                VectorMath.exp2(mOld.sub(m)).intoArray(s.alpha, c);
+                VectorMath.exp2(mOld.sub(mSub)).intoArray(s.alpha, c);
                 m.intoArray(s.max, ms + c);
             }
             // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66, the first

@@ -50,6 +50,22 @@ class AttentionTest {
     }
 
     @Test
+    void maskedKeysAcrossKeyBlocksGetZeroWeight() {
+        // A -inf bias on the first 130 keys of query 0 (past the first key block of 120) and on key 3 of query 1.
+        SplittableRandom rnd = new SplittableRandom(3);
+        int lq = 2, lk = 200, d = 64;
+        Tensor q = Tensor.of(MatMulTest.random(rnd, lq * d), 1, lq, d);
+        Tensor k = Tensor.of(MatMulTest.random(rnd, lk * d), 1, lk, d);
+        Tensor v = Tensor.of(MatMulTest.random(rnd, lk * d), 1, lk, d);
+        float[] bias = new float[lq * lk];
+        java.util.Arrays.fill(bias, 0, 130, Float.NEGATIVE_INFINITY);
+        bias[lk + 3] = Float.NEGATIVE_INFINITY;
+        float[] expected = scalarTwin(q.data(), k.data(), v.data(), 1, lq, lk, 1, d, 0.125f, bias);
+        Tensor out = Attention.attend(q, k, v, 1, 0.125f, Tensor.of(bias, 1, lq, lk));
+        MatMulTest.assertClose(out.data(), expected, 1e-11, 2e-5f);
+    }
+
+    @Test
     void exp2IsAccurateToTwoUlp() {
         float[] x = new float[TileKernel.L];
         for (float start = -126f; start < 0f; start += 0.37f * TileKernel.L) {
