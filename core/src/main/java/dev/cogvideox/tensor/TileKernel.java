@@ -36,23 +36,15 @@ final class TileKernel {
     static void tile(float[] a, int aOff, int rowStride, int kc, float[] b, int bOff,
                      float[] init, int initOff, int initLd, float[] colScale,
                      float[] c, int cOff, int ldc) {
-        // Accumulators c<row><vector>: 6 rows x 4 vectors; i<row> and o<row> are the init and output row offsets.
-        int i0 = initOff, i1 = i0 + initLd, i2 = i1 + initLd, i3 = i2 + initLd, i4 = i3 + initLd, i5 = i4 + initLd;
-        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + L),
-                c02 = FloatVector.fromArray(S, init, i0 + 2 * L), c03 = FloatVector.fromArray(S, init, i0 + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + L),
-                c12 = FloatVector.fromArray(S, init, i1 + 2 * L), c13 = FloatVector.fromArray(S, init, i1 + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + L),
-                c22 = FloatVector.fromArray(S, init, i2 + 2 * L), c23 = FloatVector.fromArray(S, init, i2 + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + L),
-                c32 = FloatVector.fromArray(S, init, i3 + 2 * L), c33 = FloatVector.fromArray(S, init, i3 + 3 * L);
-        FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + L),
-                c42 = FloatVector.fromArray(S, init, i4 + 2 * L), c43 = FloatVector.fromArray(S, init, i4 + 3 * L);
-        FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + L),
-                c52 = FloatVector.fromArray(S, init, i5 + 2 * L), c53 = FloatVector.fromArray(S, init, i5 + 3 * L);
+        // Accumulators c<row><vector>: 6 rows x 4 vectors.
+        FloatVector c00 = FloatVector.fromArray(S, init, initOff), c01 = FloatVector.fromArray(S, init, initOff + L), c02 = FloatVector.fromArray(S, init, initOff + 2 * L), c03 = FloatVector.fromArray(S, init, initOff + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, initOff + initLd), c11 = FloatVector.fromArray(S, init, initOff + initLd + L), c12 = FloatVector.fromArray(S, init, initOff + initLd + 2 * L), c13 = FloatVector.fromArray(S, init, initOff + initLd + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, initOff + 2 * initLd), c21 = FloatVector.fromArray(S, init, initOff + 2 * initLd + L), c22 = FloatVector.fromArray(S, init, initOff + 2 * initLd + 2 * L), c23 = FloatVector.fromArray(S, init, initOff + 2 * initLd + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, initOff + 3 * initLd), c31 = FloatVector.fromArray(S, init, initOff + 3 * initLd + L), c32 = FloatVector.fromArray(S, init, initOff + 3 * initLd + 2 * L), c33 = FloatVector.fromArray(S, init, initOff + 3 * initLd + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, initOff + 4 * initLd), c41 = FloatVector.fromArray(S, init, initOff + 4 * initLd + L), c42 = FloatVector.fromArray(S, init, initOff + 4 * initLd + 2 * L), c43 = FloatVector.fromArray(S, init, initOff + 4 * initLd + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, initOff + 5 * initLd), c51 = FloatVector.fromArray(S, init, initOff + 5 * initLd + L), c52 = FloatVector.fromArray(S, init, initOff + 5 * initLd + 2 * L), c53 = FloatVector.fromArray(S, init, initOff + 5 * initLd + 3 * L);
         if (colScale != null) {
-            FloatVector s0 = FloatVector.fromArray(S, colScale, 0), s1 = FloatVector.fromArray(S, colScale, L);
-            FloatVector s2 = FloatVector.fromArray(S, colScale, 2 * L), s3 = FloatVector.fromArray(S, colScale, 3 * L);
+            FloatVector s0 = FloatVector.fromArray(S, colScale, 0), s1 = FloatVector.fromArray(S, colScale, L), s2 = FloatVector.fromArray(S, colScale, 2 * L), s3 = FloatVector.fromArray(S, colScale, 3 * L);
             c00 = c00.mul(s0); c01 = c01.mul(s1); c02 = c02.mul(s2); c03 = c03.mul(s3);
             c10 = c10.mul(s0); c11 = c11.mul(s1); c12 = c12.mul(s2); c13 = c13.mul(s3);
             c20 = c20.mul(s0); c21 = c21.mul(s1); c22 = c22.mul(s2); c23 = c23.mul(s3);
@@ -63,8 +55,7 @@ final class TileKernel {
         int a0 = aOff, a1 = a0 + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride, a4 = a3 + rowStride, a5 = a4 + rowStride;
         for (int k = 0; k < kc; k++) {
             int bk = bOff + k * COLS;
-            FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L), b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L), b2 = FloatVector.fromArray(S, b, bk + 2 * L), b3 = FloatVector.fromArray(S, b, bk + 3 * L);
             FloatVector av = FloatVector.broadcast(S, a[a0 + k]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
             av = FloatVector.broadcast(S, a[a1 + k]);
@@ -78,12 +69,11 @@ final class TileKernel {
             av = FloatVector.broadcast(S, a[a5 + k]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
         }
-        int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L); c02.intoArray(c, o0 + 2 * L); c03.intoArray(c, o0 + 3 * L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L); c12.intoArray(c, o1 + 2 * L); c13.intoArray(c, o1 + 3 * L);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + L); c22.intoArray(c, o2 + 2 * L); c23.intoArray(c, o2 + 3 * L);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + L); c32.intoArray(c, o3 + 2 * L); c33.intoArray(c, o3 + 3 * L);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + L); c42.intoArray(c, o4 + 2 * L); c43.intoArray(c, o4 + 3 * L);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + L); c52.intoArray(c, o5 + 2 * L); c53.intoArray(c, o5 + 3 * L);
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + L); c02.intoArray(c, cOff + 2 * L); c03.intoArray(c, cOff + 3 * L);
+        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + L); c12.intoArray(c, cOff + ldc + 2 * L); c13.intoArray(c, cOff + ldc + 3 * L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L); c22.intoArray(c, cOff + 2 * ldc + 2 * L); c23.intoArray(c, cOff + 2 * ldc + 3 * L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L); c32.intoArray(c, cOff + 3 * ldc + 2 * L); c33.intoArray(c, cOff + 3 * ldc + 3 * L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L); c42.intoArray(c, cOff + 4 * ldc + 2 * L); c43.intoArray(c, cOff + 4 * ldc + 3 * L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L); c52.intoArray(c, cOff + 5 * ldc + 2 * L); c53.intoArray(c, cOff + 5 * ldc + 3 * L);
     }
 }
