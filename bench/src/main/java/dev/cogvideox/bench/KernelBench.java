@@ -8,6 +8,7 @@ import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -19,12 +20,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The kernels on CogVideoX's real shapes, each as GFLOP/s and as a fraction of the machine's fp32 FMA peak
- * measured by {@code fma_peak.c} in the same run (before and after the kernels; the ratio uses their mean).
+ * measured by {@code fma_peak.c} in the same run, right before and right after each case. Two ratios:
+ * <ul>
+ *   <li>wall: the median run's GFLOP/s over the mean of the two peak medians (both wall-clock);
+ *   <li>cpu: GFLOP per CPU-second of this process (median over the runs) over GFLOP per CPU-second of
+ *       fma_peak. On a machine shared with other jobs, time slices taken by them slow both sides of the wall
+ *       ratio by different amounts; the cpu ratio counts only the time each side actually ran, so it estimates
+ *       the kernel itself (it does not count threads waiting at a barrier).
+ * </ul>
  *
  * <p>Usage: {@code KernelBench [--peak-src PATH] [--out DIR] [--reps N] [--tokens L] [--only gemm|attention] [--threads N]}.
  * Each case runs once untimed (JIT warm-up, page faults), then {@code reps} timed runs; the median and the
@@ -38,9 +47,29 @@ public final class KernelBench {
     private KernelBench() {
     }
 
-    private record Result(String name, double gflop, double[] seconds) {
+    /** fma_peak's median over its samples (wall-clock GFLOP/s) and its rate per CPU-second over the whole run. */
+    private record Peak(double median, double perCpuSecond) {
+    }
+
+    private record Result(String name, double gflop, double[] seconds, double[] cpuSeconds, Peak before, Peak after) {
+        double peak() {
+            return (before.median + after.median) / 2;
+        }
+
+        double cpuPeak() {
+            return (before.perCpuSecond + after.perCpuSecond) / 2;
+        }
+
+        double cpuRate() {
+            return gflop / median(cpuSeconds);
+        }
+
         double median() {
-            double[] s = seconds.clone();
+            return median(seconds);
+        }
+
+        private static double median(double[] v) {
+            double[] s = v.clone();
             Arrays.sort(s);
             return s[s.length / 2];
         }
@@ -70,62 +99,69 @@ public final class KernelBench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        Path peakBin = buildPeak(peakSrc, out);
-        double peakBefore = peak(peakBin);
-        System.out.printf(Locale.ROOT, "threads %d, species %s, fp32 FMA peak before: %.1f GFLOP/s%n",
-                Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, peakBefore);
-        List<Result> results = new ArrayList<>();
+        PeakProbe peakBin = buildPeak(peakSrc, out);
+        System.out.printf(Locale.ROOT, "threads %d, species %s%n", Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        // Suppliers, so that each case's arrays exist only while it runs (the FF cases hold 0.7 GB each).
+        List<Supplier<Case>> cases = new ArrayList<>();
         if (!only.equals("attention")) {
-            results.add(linear("linear " + tokens + "x1920->1920 bf16", tokens, 1920, 1920, DType.BF16, reps));
-            results.add(linear("linear " + tokens + "x1920->1920 f32", tokens, 1920, 1920, DType.F32, reps));
-            results.add(linear("ff1 " + tokens + "x1920->7680 bf16", tokens, 1920, 7680, DType.BF16, reps));
-            results.add(linear("ff2 " + tokens + "x7680->1920 bf16", tokens, 7680, 1920, DType.BF16, reps));
+            int m = tokens;
+            cases.add(() -> linear("linear " + m + "x1920->1920 bf16", m, 1920, 1920, DType.BF16));
+            cases.add(() -> linear("linear " + m + "x1920->1920 f32", m, 1920, 1920, DType.F32));
+            cases.add(() -> linear("ff1 " + m + "x1920->7680 bf16", m, 1920, 7680, DType.BF16));
+            cases.add(() -> linear("ff2 " + m + "x7680->1920 bf16", m, 7680, 1920, DType.BF16));
         }
         if (!only.equals("gemm")) {
-            results.add(attention("attention 30x64 L=" + small, small, 30, 64, reps));
-            if (tokens != small) {
-                results.add(attention("attention 30x64 L=" + tokens, tokens, 30, 64, reps));
+            for (int l : tokens == small ? new int[]{small} : new int[]{small, tokens}) {
+                cases.add(() -> attention("attention 30x64 L=" + l, l, 30, 64));
             }
         }
-        double peakAfter = peak(peakBin);
-        double peak = (peakBefore + peakAfter) / 2;
-        System.out.printf(Locale.ROOT, "fp32 FMA peak after: %.1f GFLOP/s; ratios below use %.1f%n", peakAfter, peak);
+        List<Result> results = new ArrayList<>();
+        for (Supplier<Case> c : cases) {
+            results.add(time(c.get(), reps, peakBin));
+        }
         for (Result r : results) {
             double[] s = r.seconds.clone();
             Arrays.sort(s);
             double med = r.median();
-            System.out.printf(Locale.ROOT, "%-38s median %8.3f s (%.3f..%.3f)  %7.1f GFLOP/s  %5.1f%% of peak%n",
-                    r.name, med, s[0], s[s.length - 1], r.gflop / med, 100 * r.gflop / med / peak);
+            System.out.printf(Locale.ROOT, "%-36s median %7.3f s (%.3f..%.3f) %6.1f GFLOP/s, peak %5.1f..%5.1f: wall %5.1f%%;"
+                            + " %5.1f GFLOP/cpu-s of %5.1f: cpu %5.1f%%%n",
+                    r.name, med, s[0], s[s.length - 1], r.gflop / med, r.before.median, r.after.median, 100 * r.gflop / med / r.peak(),
+                    r.cpuRate(), r.cpuPeak(), 100 * r.cpuRate() / r.cpuPeak());
         }
         for (Result r : results) {
             double med = r.median();
-            System.out.printf(Locale.ROOT, "{\"case\": \"%s\", \"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"gflops\": %.1f, \"peak_gflops\": %.1f, \"fraction_of_peak\": %.3f}%n",
+            System.out.printf(Locale.ROOT, "{\"case\": \"%s\", \"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"gflops\": %.1f,"
+                            + " \"peak_gflops\": %.1f, \"fraction_of_peak\": %.3f, \"cpu_fraction_of_peak\": %.3f}%n",
                     r.name, med, Arrays.stream(r.seconds).min().orElseThrow(), Arrays.stream(r.seconds).max().orElseThrow(),
-                    r.gflop / med, peak, r.gflop / med / peak);
+                    r.gflop / med, r.peak(), r.gflop / med / r.peak(), r.cpuRate() / r.cpuPeak());
         }
     }
 
-    private static Result linear(String name, int m, int k, int n, DType dtype, int reps) {
+    /** A benchmark case: its work, its FLOP count and a check of the last result. */
+    private record Case(String name, double flops, Run body, Run check) {
+    }
+
+    private static Case linear(String name, int m, int k, int n, DType dtype) {
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = random(rnd, m * k, 1f);
         Weight w = weight(dtype, n, k, rnd, (float) (1 / Math.sqrt(k)));
         float[] bias = random(rnd, n, 0.1f);
         float[] y = new float[m * n];
-        Result r = time(name, 2.0 * m * k * n, reps, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0));
-        float[] wf = new float[k];
-        for (int t = 0; t < 16; t++) {
-            int i = rnd.nextInt(m), j = rnd.nextInt(n);
-            w.widen((long) j * k, wf, 0, k);
-            double s = bias[j];
-            for (int kk = 0; kk < k; kk++) {
-                s += (double) x[i * k + kk] * wf[kk];
+        return new Case(name, 2.0 * m * k * n, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0), () -> {
+            float[] wf = new float[k];
+            for (int t = 0; t < 16; t++) {
+                int i = rnd.nextInt(m), j = rnd.nextInt(n);
+                w.widen((long) j * k, wf, 0, k);
+                double s = bias[j];
+                for (int kk = 0; kk < k; kk++) {
+                    s += (double) x[i * k + kk] * wf[kk];
+                }
+                check(name, y[i * n + j], s, 1e-4 * Math.sqrt(k));
             }
-            check(name, y[i * n + j], s, 1e-4 * Math.sqrt(k));
-        }
-        return r;
+        });
     }
 
-    private static Result attention(String name, int l, int heads, int d, int reps) {
+    private static Case attention(String name, int l, int heads, int d) {
         SplittableRandom rnd = new SplittableRandom(2);
         int width = heads * d;
         Tensor q = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
@@ -133,41 +169,48 @@ public final class KernelBench {
         Tensor v = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
         float scale = (float) (1 / Math.sqrt(d));
         Tensor[] out = new Tensor[1];
-        Result r = time(name, 4.0 * heads * l * (double) l * d, reps, () -> out[0] = Attention.attend(q, k, v, heads, scale, null));
-        double[] p = new double[l];
-        for (int t = 0; t < 4; t++) {
-            int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < l; j++) {
-                double s = 0;
-                for (int e = 0; e < d; e++) {
-                    s += (double) q.data()[i * width + h * d + e] * k.data()[j * width + h * d + e];
+        return new Case(name, 4.0 * heads * l * (double) l * d, () -> out[0] = Attention.attend(q, k, v, heads, scale, null), () -> {
+            double[] p = new double[l];
+            for (int t = 0; t < 4; t++) {
+                int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < l; j++) {
+                    double s = 0;
+                    for (int e = 0; e < d; e++) {
+                        s += (double) q.data()[i * width + h * d + e] * k.data()[j * width + h * d + e];
+                    }
+                    p[j] = s * scale;
+                    max = Math.max(max, p[j]);
                 }
-                p[j] = s * scale;
-                max = Math.max(max, p[j]);
+                double sum = 0, acc = 0;
+                for (int j = 0; j < l; j++) {
+                    double e = Math.exp(p[j] - max);
+                    sum += e;
+                    acc += e * v.data()[j * width + h * d + c];
+                }
+                check(name, out[0].data()[i * width + h * d + c], acc / sum, 1e-4);
             }
-            double sum = 0, acc = 0;
-            for (int j = 0; j < l; j++) {
-                double e = Math.exp(p[j] - max);
-                sum += e;
-                acc += e * v.data()[j * width + h * d + c];
-            }
-            check(name, out[0].data()[i * width + h * d + c], acc / sum, 1e-4);
-        }
-        return r;
+        });
     }
 
-    private static Result time(String name, double flops, int reps, Run body) {
-        body.run();
+    /** One untimed run (JIT warm-up, page faults) and its check, then the peak, {@code reps} timed runs, the peak. */
+    private static Result time(Case c, int reps, PeakProbe peakBin) throws IOException, InterruptedException {
+        c.body.run();
+        c.check.run();
+        Peak before = peak(peakBin);
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] s = new double[reps];
+        double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
+            long c0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            body.run();
+            c.body.run();
             s[i] = (System.nanoTime() - t0) * 1e-9;
+            cpu[i] = (os.getProcessCpuTime() - c0) * 1e-9;
         }
-        Result r = new Result(name, flops * 1e-9, s);
-        System.out.printf(Locale.ROOT, "  %-38s %s s%n", name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
-        return r;
+        Peak after = peak(peakBin);
+        System.out.printf(Locale.ROOT, "  %-36s %s s%n", c.name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
+        return new Result(c.name, c.flops * 1e-9, s, cpu, before, after);
     }
 
     private static void check(String name, float got, double want, double tol) {
@@ -176,20 +219,45 @@ public final class KernelBench {
         }
     }
 
-    private static Path buildPeak(Path src, Path out) throws IOException, InterruptedException {
+    /** The built fma_peak and the FLOPs one of its threads performs over all its samples. */
+    private record PeakProbe(Path bin, long flopsPerThread) {
+    }
+
+    private static PeakProbe buildPeak(Path src, Path out) throws IOException, InterruptedException {
+        String c = Files.readString(src);
         Files.createDirectories(out);
         Path bin = out.resolve("fma_peak");
         exec(List.of("gcc", "-O2", "-mavx512f", "-pthread", src.toString(), "-o", bin.toString()));
-        return bin;
+        return new PeakProbe(bin, 2L * define(c, "SAMPLES") * define(c, "ITERS") * define(c, "CHAINS") * define(c, "LANES"));
     }
 
-    private static double peak(Path bin) throws IOException, InterruptedException {
-        String json = exec(List.of(bin.toString(), Integer.toString(Parallel.threads())));
-        Matcher m = Pattern.compile("\"median_gflops\": ([0-9.]+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("fma_peak printed " + json);
+    /**
+     * Runs fma_peak under bash's {@code time} for its CPU seconds. Its FLOP count is its loop's constants read
+     * from the source: SAMPLES x threads x ITERS x CHAINS x LANES x 2.
+     */
+    private static Peak peak(PeakProbe probe) throws IOException, InterruptedException {
+        int threads = Parallel.threads();
+        String text = exec(List.of("bash", "-c", "TIMEFORMAT='cpu %3U %3S'; time '" + probe.bin + "' " + threads));
+        Matcher m = Pattern.compile("\"median_gflops\": ([0-9.]+)").matcher(text);
+        Matcher t = Pattern.compile("cpu ([0-9.]+) ([0-9.]+)").matcher(text);
+        if (!m.find() || !t.find()) {
+            throw new IllegalStateException("fma_peak printed " + text);
         }
-        return Double.parseDouble(m.group(1));
+        double flops = (double) probe.flopsPerThread * threads;
+        return new Peak(Double.parseDouble(m.group(1)), flops * 1e-9 / (Double.parseDouble(t.group(1)) + Double.parseDouble(t.group(2))));
+    }
+
+    /** The last {@code #define NAME value} of the C source (the AVX-512 branch comes after the AVX2 one). */
+    private static long define(String c, String name) {
+        Matcher m = Pattern.compile("#define " + name + " ([0-9]+)L?\\s").matcher(c);
+        long v = -1;
+        while (m.find()) {
+            v = Long.parseLong(m.group(1));
+        }
+        if (v < 0) {
+            throw new IllegalStateException("fma_peak.c defines no " + name);
+        }
+        return v;
     }
 
     private static String exec(List<String> cmd) throws IOException, InterruptedException {

@@ -30,8 +30,8 @@ public final class Attention {
     private static final int ROWS = TileKernel.ROWS;
     /** Queries per block: one tile width. */
     private static final int BQ = TileKernel.COLS;
-    /** Keys per online-softmax step: the block's K and V^T (32 KB each at D = 64) stay in L2 for the whole group. */
-    private static final int BK = 128;
+    /** Keys per online-softmax step, whole tiles: the block's K and V^T (30 KB each at D = 64) stay in L2 for the whole group. */
+    private static final int BK = 20 * ROWS;
     /** Query blocks per task: each key/value block brought into cache serves GROUP * BQ queries. */
     private static final int GROUP = 4;
 
@@ -52,15 +52,21 @@ public final class Attention {
             bias.requireShape("attention bias", heads, lq, lk);
         }
         int d = width / heads;
-        int dp = (d + ROWS - 1) / ROWS * ROWS;
+        int dp = (d + 1 + ROWS - 1) / ROWS * ROWS;
         Tensor out = Tensor.zeros(b, lq, width);
         // One head's keys [Lk rounded up to whole tiles][D] (the padding rows stay zero) and values transposed
-        // [DP][Lk] (the padding dimensions stay zero).
+        // [DP][Lk], DP > D: row D is all ones, so the P·V tiles also accumulate the softmax denominators (with the
+        // same online rescaling), the other padding rows stay zero.
         float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
         float[] vt = new float[dp * lk];
+        Arrays.fill(vt, d * lk, (d + 1) * lk, 1f);
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
                 scale * VectorMath.LOG2E);
-        int span = GROUP * BQ;
+        // Query blocks per task: up to GROUP, fewer when a head has too few blocks to keep every thread busy
+        // (T5's 226 tokens). Each block's result does not depend on its group.
+        int qBlocks = (lq + BQ - 1) / BQ;
+        int group = Math.clamp((qBlocks + Parallel.threads() - 1) / Parallel.threads(), 1, GROUP);
+        int span = group * BQ;
         int tasks = (lq + span - 1) / span;
         float[] kd = k.data(), vd = v.data();
         for (int bb = 0; bb < b; bb++) {
@@ -75,23 +81,20 @@ public final class Attention {
                     }
                 });
                 int bh = bb, hh = h;
-                Parallel.forRange(tasks, 1, (t0, t1) -> {
+                TaskQueue.forEach(tasks, () -> {
                     Scratch s = new Scratch(d, dp);
-                    for (int t = t0; t < t1; t++) {
-                        f.task(s, bh, hh, t * span);
-                    }
+                    return t -> f.task(s, bh, hh, t * span, Math.min(span, lq - t * span));
                 });
             }
         }
         return out;
     }
 
-    /** Per-thread working memory of one task ({@code GROUP} query blocks). */
+    /** Per-thread working memory of one task (up to {@code GROUP} query blocks). */
     private static final class Scratch {
         final float[] qt;        // [GROUP][D][BQ] scaled, transposed queries
-        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed
+        final float[] ot;        // [GROUP][DP][BQ] unnormalised outputs, transposed; row D holds the denominators
         final float[] max;       // [GROUP][BQ] running max of the base-2 scores
-        final float[] sum;       // [GROUP][BQ] running softmax denominators
         final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
         final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
         final float[] zero = new float[BQ];
@@ -100,16 +103,14 @@ public final class Attention {
             qt = new float[GROUP * d * BQ];
             ot = new float[GROUP * dp * BQ];
             max = new float[GROUP * BQ];
-            sum = new float[GROUP * BQ];
         }
     }
 
     private record Flash(float[] q, float[] bias, float[] out, float[] kh, float[] vt, int lq, int lk, int width, int d, int dp,
                          float qScale) {
 
-        /** Queries {@code [i0, i0 + GROUP*BQ)} of head h in batch bb. */
-        void task(Scratch s, int bb, int h, int i0) {
-            int nq = Math.min(GROUP * BQ, lq - i0);
+        /** Queries {@code [i0, i0 + nq)} of head h in batch bb, at most {@code GROUP} blocks. */
+        void task(Scratch s, int bb, int h, int i0, int nq) {
             int groups = (nq + BQ - 1) / BQ;
             // 1. Q^T of each query block, scaled by scale · log2 e; padding lanes stay zero and are never stored.
             Arrays.fill(s.qt, 0f);
@@ -122,18 +123,17 @@ public final class Attention {
             }
             Arrays.fill(s.ot, 0f);
             Arrays.fill(s.max, Float.NEGATIVE_INFINITY);
-            Arrays.fill(s.sum, 0f);
             for (int j0 = 0; j0 < lk; j0 += BK) {
                 int nk = Math.min(BK, lk - j0);
                 for (int g = 0; g < groups; g++) {
                     step(s, g, i0 + g * BQ, h, j0, nk);
                 }
             }
-            // 5. Normalise by the softmax sums and store the blocks back in [B, Lq, H*D] order.
+            // 5. Normalise by the softmax denominators and store the blocks back in [B, Lq, H*D] order.
             for (int i = 0; i < nq; i++) {
-                float inv = 1f / s.sum[i];
-                int oi = (bb * lq + i0 + i) * width + h * d;
                 int src = (i / BQ) * dp * BQ + i % BQ;
+                float inv = 1f / s.ot[src + d * BQ];
+                int oi = (bb * lq + i0 + i) * width + h * d;
                 for (int e = 0; e < d; e++) {
                     out[oi + e] = s.ot[src + e * BQ] * inv;
                 }
@@ -143,7 +143,7 @@ public final class Attention {
         /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
         private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
             int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
-            // 2. S^T = K_blk · Q^T, 8 keys per tile (scores of the padding keys past nk are ignored).
+            // 2. S^T = K_blk · Q^T, 6 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
                 TileKernel.tile(kh, (j0 + jt) * d, d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
             }
@@ -155,7 +155,7 @@ public final class Attention {
                     }
                 }
             }
-            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor of the old terms.
+            // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor alpha of the old terms.
             for (int c = 0; c < BQ; c += L) {
                 FloatVector mOld = FloatVector.fromArray(S, s.max, ms + c);
                 FloatVector m = mOld;
@@ -163,18 +163,16 @@ public final class Attention {
                     FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
                     m = m.blend(sj, m.lt(sj));
                 }
-                FloatVector sum = FloatVector.zero(S);
+                // While every score so far is -inf (a masking bias), subtract 0 instead: P = alpha = 0, not NaN.
+                FloatVector mSub = m.blend(0f, m.eq(Float.NEGATIVE_INFINITY));
                 for (int j = 0; j < nk; j++) {
-                    FloatVector p = VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(m));
-                    p.intoArray(s.st, j * BQ + c);
-                    sum = sum.add(p);
+                    VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(mSub)).intoArray(s.st, j * BQ + c);
                 }
-                FloatVector a = VectorMath.exp2(mOld.sub(m));
-                a.intoArray(s.alpha, c);
-                FloatVector.fromArray(S, s.sum, ms + c).fma(a, sum).intoArray(s.sum, ms + c);
+                VectorMath.exp2(mOld.sub(mSub)).intoArray(s.alpha, c);
                 m.intoArray(s.max, ms + c);
             }
-            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 8 head dimensions per tile.
+            // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66, the first
+            //    padding row sums P).
             for (int dt = 0; dt < dp; dt += ROWS) {
                 TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>GotoBLAS blocking around {@link TileKernel}: for each panel of {@code NC} output columns, W's rows are
  * widened once into a k-major packed panel ({@code K x NC} floats, shared by all threads; never the whole
  * weight), then blocks of {@code MC} rows of x run in parallel. Inside a block, {@code KC} steps of k at a time:
- * the 8 rows of x being used ({@code 8 x KC}) stay in L1 while the {@code KC x NC} slab of the panel and
+ * the 6 rows of x being used ({@code 6 x KC}) stay in L1 while the {@code KC x NC} slab of the panel and
  * the {@code MC x NC} block of y stay in L2. x is read in place (rows at stride K), so it is never copied.
  *
  * <p>Each output is one FMA chain over k in order, starting from the bias (or from y when accumulating), so the
@@ -21,12 +21,12 @@ public final class MatMul {
     private static final int ROWS = TileKernel.ROWS;
     private static final int COLS = TileKernel.COLS;
     // Block sizes, tuned on Zen 4 (32 KB L1d, 1 MB L2 per core); see docs/performance.md.
-    /** Steps of k per pass over a block: the 8-row A sliver (8 x KC floats, 16 KB) stays in L1. */
+    /** Steps of k per pass over a block: the 6-row A sliver (6 x KC floats, 12 KB) stays in L1. */
     private static final int KC = 512;
-    /** Output columns per packed panel: the KC x NC slab (480 KB) and the MC x NC block of y (120 KB) share L2. */
-    private static final int NC = 5 * COLS;
-    /** Rows of x per parallel task. */
-    private static final int MC = 128;
+    /** Output columns per packed panel: the KC x NC slab (512 KB) and the MC x NC block of y (120 KB) share L2. */
+    private static final int NC = 4 * COLS;
+    /** Rows of x per parallel task, whole tiles. */
+    private static final int MC = 20 * ROWS;
     /** Steps of k widened at a time while packing, so the transposing copy stays in L1. */
     private static final int PACK_K = 64;
 
@@ -114,14 +114,14 @@ public final class MatMul {
             int mBlocks = (m + MC - 1) / MC;
             // Few row blocks (short inputs): split the panel's column tiles across tasks too so both cores work.
             int splits = mBlocks >= 2 * Parallel.threads() ? 1 : panels;
-            Parallel.forRange(mBlocks * splits, 1, (t0, t1) -> {
+            TaskQueue.forEach(mBlocks * splits, () -> {
                 float[] edgeA = new float[ROWS * KC];
                 float[] edgeC = new float[ROWS * COLS];
-                for (int t = t0; t < t1; t++) {
+                return t -> {
                     int i0 = (t / splits) * MC;
                     int s = t % splits;
                     block(j0, nb, i0, Math.min(m, i0 + MC), s * panels / splits, (s + 1) * panels / splits, edgeA, edgeC);
-                }
+                };
             });
         }
 

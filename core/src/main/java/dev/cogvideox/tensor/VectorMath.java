@@ -13,6 +13,7 @@ final class VectorMath {
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUND = 12582912f;
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final int MINUS_127_BITS = Float.floatToRawIntBits(-127f);
     // Cephes exp2f: 2^f = 1 + f * P(f) on [-0.5, 0.5], relative error below 2e-7.
     private static final float P0 = 1.535336188319500e-4f;
     private static final float P1 = 1.339887440266574e-3f;
@@ -29,8 +30,9 @@ final class VectorMath {
      * Range reduction {@code x = n + f} with n the nearest integer, then {@code 2^n} is built in the exponent bits.
      */
     static FloatVector exp2(FloatVector x) {
-        // A compare and blend, not max(): the vector max follows Math.max's NaN and -0 rules and costs 5 instructions.
-        FloatVector xc = x.blend(-127f, x.lt(-127f));
+        // Clamp x >= -127 with one unsigned integer min: negative floats order by magnitude as unsigned bits,
+        // above every non-negative float (FloatVector.max follows Math.max's NaN and -0 rules: 5 instructions).
+        FloatVector xc = x.reinterpretAsInts().lanewise(VectorOperators.UMIN, MINUS_127_BITS).reinterpretAsFloats();
         FloatVector t = xc.add(ROUND);
         FloatVector n = t.sub(ROUND);
         FloatVector f = xc.sub(n);

@@ -19,10 +19,10 @@ class AttentionTest {
     }
 
     static Stream<Arguments> shapes() {
-        // batch, lq, lk, heads, head dim: test-model sizes, the real head size 64, tile edges (48 queries,
-        // 64 keys, 8 dims) and odd head sizes that need the padded paths.
-        int[][] s = {{1, 1, 1, 1, 8}, {2, 6, 13, 2, 16}, {1, 13, 207, 3, 64}, {1, 49, 65, 2, 64}, {2, 207, 6, 1, 13},
-                {1, 97, 130, 2, 5}, {1, 4098, 7, 1, 8}, {1, 3, 4098, 1, 16}};
+        // batch, lq, lk, heads, head dim: test-model sizes, the real head size 64, edges of the tiles (64 queries,
+        // 6 keys or dims), of a key block (120) and of a task (256 queries), and odd head sizes.
+        int[][] s = {{1, 1, 1, 1, 8}, {2, 6, 13, 2, 16}, {1, 13, 207, 3, 64}, {1, 65, 121, 2, 64}, {2, 207, 6, 1, 13},
+                {1, 257, 130, 2, 5}, {1, 4098, 7, 1, 6}, {1, 3, 4098, 1, 16}};
         return Stream.of(s).flatMap(a -> Stream.of(false, true).map(bias -> Arguments.of(a[0], a[1], a[2], a[3], a[4], bias)));
     }
 
@@ -47,6 +47,22 @@ class AttentionTest {
         assertThat(two.data()).as("2 threads vs 1 thread, bit for bit").isEqualTo(one.data());
         assertThat(one.shape()).containsExactly(b, lq, width);
         MatMulTest.assertClose(one.data(), expected, 1e-11, 2e-5f);
+    }
+
+    @Test
+    void maskedKeysAcrossKeyBlocksGetZeroWeight() {
+        // A -inf bias on the first 130 keys of query 0 (past the first key block of 120) and on key 3 of query 1.
+        SplittableRandom rnd = new SplittableRandom(3);
+        int lq = 2, lk = 200, d = 64;
+        Tensor q = Tensor.of(MatMulTest.random(rnd, lq * d), 1, lq, d);
+        Tensor k = Tensor.of(MatMulTest.random(rnd, lk * d), 1, lk, d);
+        Tensor v = Tensor.of(MatMulTest.random(rnd, lk * d), 1, lk, d);
+        float[] bias = new float[lq * lk];
+        java.util.Arrays.fill(bias, 0, 130, Float.NEGATIVE_INFINITY);
+        bias[lk + 3] = Float.NEGATIVE_INFINITY;
+        float[] expected = scalarTwin(q.data(), k.data(), v.data(), 1, lq, lk, 1, d, 0.125f, bias);
+        Tensor out = Attention.attend(q, k, v, 1, 0.125f, Tensor.of(bias, 1, lq, lk));
+        MatMulTest.assertClose(out.data(), expected, 1e-11, 2e-5f);
     }
 
     @Test
