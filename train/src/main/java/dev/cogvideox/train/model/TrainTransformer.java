@@ -21,6 +21,9 @@ import java.util.List;
  * kernels and keeps a {@link Pass} for {@link #backward}, which accumulates {@code d loss / d parameter} for every
  * trainable parameter. The weights are copied at construction; the store may be closed afterwards.
  *
+ * <p>A batch may mix clips of different sizes ({@link #forward(List, float[])}, Frame Pack): they run as one packed
+ * sequence in which each clip attends only to itself (see {@link Packing}).
+ *
  * <p>With {@link #setRecomputeBlocks} the pass keeps only each block's inputs and recomputes the block's
  * intermediate tensors during the backward pass (activation checkpointing: one more forward, far less memory).
  */

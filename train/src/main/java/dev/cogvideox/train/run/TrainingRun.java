@@ -12,7 +12,6 @@ import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.Trainer;
 import dev.cogvideox.train.TrainingStep;
-import dev.cogvideox.train.data.ClipShape;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.data.LatentCache;
 import dev.cogvideox.train.lora.LoraAdapter;

@@ -33,7 +33,7 @@ final class SyntheticVideos {
             String file = "videos/clip" + c + ".gif";
             writeGif(dir.resolve(file), square(c, frames, size));
             videos.add(file);
-            prompts.add("a " + NAMES[c % NAMES.length] + " square moving " + (c % 2 == 0 ? "right" : "down"));
+            prompts.add(NAMES[c % NAMES.length] + " square " + (c % 2 == 0 ? "right" : "down"));
         }
         Tensor still = square(0, 1, size);
         ImageIO.write(RgbImage.fromTensor(still, 0).toBufferedImage(), "png", dir.resolve("videos/still.png").toFile());
