@@ -1,6 +1,7 @@
 package dev.cogvideox.train;
 
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.Parameter;
 import dev.cogvideox.train.model.TrainTransformer;
 import dev.cogvideox.train.optim.AdamW;
@@ -8,6 +9,9 @@ import dev.cogvideox.train.optim.GradientClipping;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * The optimisation loop of the CogVideoX training scripts for one process: per batch, zero the gradients, run the
@@ -38,12 +42,37 @@ public final class Trainer {
     }
 
     public StepReport step(TrainingStep.Batch batch) {
+        return optimize(() -> TrainingStep.run(model, scheduler, batch).loss().loss());
+    }
+
+    /** One step on a Frame Pack batch (its loss is the mean of the clips' losses). */
+    public StepReport step(List<TrainingStep.Clip> pack) {
+        return optimize(() -> TrainingStep.runPacked(model, scheduler, pack).loss());
+    }
+
+    /** The optimizer's moments by parameter name, for a checkpoint. */
+    public Map<String, Tensor> optimizerState() {
+        return optimizer.state();
+    }
+
+    /** Steps taken (also after {@link #restore}). */
+    public int steps() {
+        return optimizer.steps();
+    }
+
+    /** Continues from a checkpoint: the optimizer's moments and the number of steps taken. */
+    public void restore(Map<String, Tensor> optimizerState, int steps, String source) {
+        optimizer.restore(optimizerState, steps, source);
+    }
+
+    /** Zero the gradients, run the forward and backward pass (returning the loss), clip, step. */
+    private StepReport optimize(DoubleSupplier forwardBackward) {
         int step = optimizer.steps();
         model.parameters().zeroGrad();
-        TrainingStep.Result r = TrainingStep.run(model, scheduler, batch);
+        double loss = forwardBackward.getAsDouble();
         double norm = GradientClipping.clipByGlobalNorm(trainable, cfg.maxGradNorm());
         double lr = cfg.schedule().lr(step);
         optimizer.step(lr);
-        return new StepReport(step, r.loss().loss(), norm, lr);
+        return new StepReport(step, loss, norm, lr);
     }
 }

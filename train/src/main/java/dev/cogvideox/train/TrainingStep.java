@@ -3,9 +3,14 @@ package dev.cogvideox.train;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.loss.VPredictionLoss;
 import dev.cogvideox.train.model.TrainTransformer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The loop body of diffusers' {@code train_cogvideox_lora.py} / {@code train_cogvideox_image_to_video_lora.py} up to
@@ -33,6 +38,57 @@ public final class TrainingStep {
 
     /** The noisy latents, the transformer output and the loss with its gradient. */
     public record Result(Tensor noisyLatents, Tensor modelOutput, VPredictionLoss.Value loss) {
+    }
+
+    /**
+     * One clip of a packed (Frame Pack) text-to-video batch.
+     *
+     * @param latents      the clean latents {@code [1, F, C, H, W]}, already scaled
+     * @param promptEmbeds {@code [1, T, text_embed_dim]}
+     * @param timestep     the clip's timestep
+     * @param noise        shaped like the latents
+     * @param rope         the clip's RoPE table (RoPE models) or null
+     */
+    public record Clip(Tensor latents, Tensor promptEmbeds, long timestep, Tensor noise, Embeddings.RotaryTable rope) {
+        public Clip {
+            latents.requireShape("clip latents", 1, latents.dim(1), latents.dim(2), latents.dim(3), latents.dim(4));
+            noise.requireShape("clip noise", latents.shape());
+        }
+    }
+
+    /** The loss of a packed batch (the mean of its clips' losses) and each clip's loss. */
+    public record PackedResult(double loss, double[] clipLosses) {
+    }
+
+    /**
+     * A Frame Pack batch: clips of any frame count and size in one packed sequence; each clip's loss is that of
+     * {@link #run} on the clip alone, the batch loss is their mean, and so are the gradients.
+     */
+    public static PackedResult runPacked(TrainTransformer model, CogVideoXScheduler scheduler, List<Clip> clips) {
+        // 1. noisy input per clip
+        List<Tensor> noisy = new ArrayList<>();
+        List<TrainTransformer.Clips> groups = new ArrayList<>();
+        for (Clip c : clips) {
+            Tensor x = VPredictionLoss.noisyInput(scheduler, c.latents(), c.noise(), new long[]{c.timestep()}); // [1, F, C, H, W]
+            noisy.add(x);
+            groups.add(new TrainTransformer.Clips(x, c.promptEmbeds(), new float[]{c.timestep()}, c.rope()));
+        }
+
+        // 2. one transformer forward over the packed sequence
+        TrainTransformer.Pass pass = model.forward(groups, null);
+
+        // 3. per-clip losses, their mean, and the backward pass of the mean
+        double[] losses = new double[clips.size()];
+        List<Tensor> grads = new ArrayList<>();
+        float share = 1f / clips.size();
+        for (int i = 0; i < clips.size(); i++) {
+            Clip c = clips.get(i);
+            VPredictionLoss.Value v = VPredictionLoss.evaluate(scheduler, pass.outputs().get(i), noisy.get(i), c.latents(), new long[]{c.timestep()});
+            losses[i] = v.loss();
+            grads.add(Ops.scale(v.dModelOutput(), share));
+        }
+        model.backward(pass, grads);
+        return new PackedResult(Arrays.stream(losses).average().orElseThrow(), losses);
     }
 
     public static Result run(TrainTransformer model, CogVideoXScheduler scheduler, Batch batch) {

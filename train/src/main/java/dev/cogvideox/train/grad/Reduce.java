@@ -16,26 +16,34 @@ public final class Reduce {
      * {@code a, m [B, L, C]}, accumulated in double: {@code [B, C]}.
      */
     public static Tensor sumTokens(Tensor a, Tensor m) {
-        int b = a.dim(0), l = a.dim(1), c = a.dim(2);
-        if (m != null && !m.sameShape(a)) {
-            throw new IllegalArgumentException("sumTokens: shapes " + a + " and " + m + " differ");
+        return sumSegments(a, m, TokenSegments.uniform(a.dim(0), a.dim(1)));
+    }
+
+    /**
+     * {@code out[s, c] = sum over the rows r of segment s of a[r, c] * m[r, c]} (or of {@code a[r, c]} when {@code m}
+     * is null), {@code a, m} any shape of {@code [segments.total(), C]} rows, accumulated in double: {@code [S, C]}.
+     */
+    public static Tensor sumSegments(Tensor a, Tensor m, TokenSegments segments) {
+        int c = a.dim(-1), s = segments.count();
+        if (a.numel() != segments.total() * c || (m != null && !m.sameShape(a))) {
+            throw new IllegalArgumentException("sumSegments: " + a + (m == null ? "" : " and " + m) + " over " + segments);
         }
-        Tensor out = Tensor.zeros(b, c);
+        Tensor out = Tensor.zeros(s, c);
         float[] ad = a.data(), md = m == null ? null : m.data(), od = out.data();
         int strips = (c + COLUMNS - 1) / COLUMNS;
-        Parallel.forRange(b * strips, 1, (from, to) -> {
+        Parallel.forRange(s * strips, 1, (from, to) -> {
             double[] acc = new double[COLUMNS];
             for (int task = from; task < to; task++) {
-                int bb = task / strips, c0 = (task % strips) * COLUMNS, n = Math.min(COLUMNS, c - c0);
+                int seg = task / strips, c0 = (task % strips) * COLUMNS, n = Math.min(COLUMNS, c - c0);
                 java.util.Arrays.fill(acc, 0);
-                for (int t = 0; t < l; t++) {
-                    int o = (bb * l + t) * c + c0;
+                for (int t = segments.start(seg); t < segments.start(seg) + segments.length(seg); t++) {
+                    int o = t * c + c0;
                     for (int i = 0; i < n; i++) {
                         acc[i] += md == null ? ad[o + i] : (double) ad[o + i] * md[o + i];
                     }
                 }
                 for (int i = 0; i < n; i++) {
-                    od[bb * c + c0 + i] = (float) acc[i];
+                    od[seg * c + c0 + i] = (float) acc[i];
                 }
             }
         });

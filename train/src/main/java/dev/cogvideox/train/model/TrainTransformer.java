@@ -9,6 +9,7 @@ import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.grad.ActivationGrad;
 import dev.cogvideox.train.grad.ModulationGrad;
 import dev.cogvideox.train.grad.Reduce;
+import dev.cogvideox.train.grad.TokenSegments;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,9 @@ import java.util.List;
  * diffusers {@code state_dict} key, {@link #forward} runs the same computation as the core model with the core
  * kernels and keeps a {@link Pass} for {@link #backward}, which accumulates {@code d loss / d parameter} for every
  * trainable parameter. The weights are copied at construction; the store may be closed afterwards.
+ *
+ * <p>A batch may mix clips of different sizes ({@link #forward(List, float[])}, Frame Pack): they run as one packed
+ * sequence in which each clip attends only to itself (see {@link Packing}).
  *
  * <p>With {@link #setRecomputeBlocks} the pass keeps only each block's inputs and recomputes the block's
  * intermediate tensors during the backward pass (activation checkpointing: one more forward, far less memory).
@@ -76,32 +80,46 @@ public final class TrainTransformer {
         this.recomputeBlocks = recompute;
     }
 
+    /**
+     * Equally shaped clips of a (packed) batch.
+     *
+     * @param latents   {@code [b, F, C_in, H, W]}
+     * @param prompts   prompt embeddings {@code [b, T, text_embed_dim]}
+     * @param timesteps one per clip (the reference casts int64 to float32)
+     * @param rope      RoPE table of one clip's video tokens (RoPE models), else null
+     */
+    public record Clips(Tensor latents, Tensor prompts, float[] timesteps, Embeddings.RotaryTable rope) {
+        int count() {
+            return latents.dim(0);
+        }
+    }
+
     /** One block's inputs and, unless recomputed, its tape. */
     private record BlockRecord(Tensor hidden, Tensor encoder, TrainBlock.Tape tape) {
     }
 
-    /** A forward pass: the prediction and what {@link #backward} needs. */
+    /** A forward pass: the predictions and what {@link #backward} needs. */
     public static final class Pass {
-        private final Tensor output;
-        private final int[] latentShape;
-        private final Embeddings.RotaryTable rope;
+        private final List<Tensor> outputs;
+        private final List<Clips> groups;
+        private final Packing pack;
         private final TrainTimestepEmbedding.Tape time;
         private final TrainTimestepEmbedding.Tape ofs;
         private final Tensor emb;
         private final Tensor siluEmb;
-        private final TrainPatchEmbed.Tape patches;
+        private final List<TrainPatchEmbed.Tape> patches;
         private final List<BlockRecord> blocks;
         private final Tensor blocksOut;
         private final Tensor normFinalOut;
         private final Tensor mod;
         private final Tensor projIn;
 
-        private Pass(Tensor output, int[] latentShape, Embeddings.RotaryTable rope, TrainTimestepEmbedding.Tape time,
-                     TrainTimestepEmbedding.Tape ofs, Tensor emb, Tensor siluEmb, TrainPatchEmbed.Tape patches, List<BlockRecord> blocks,
-                     Tensor blocksOut, Tensor normFinalOut, Tensor mod, Tensor projIn) {
-            this.output = output;
-            this.latentShape = latentShape;
-            this.rope = rope;
+        private Pass(List<Tensor> outputs, List<Clips> groups, Packing pack, TrainTimestepEmbedding.Tape time,
+                     TrainTimestepEmbedding.Tape ofs, Tensor emb, Tensor siluEmb, List<TrainPatchEmbed.Tape> patches,
+                     List<BlockRecord> blocks, Tensor blocksOut, Tensor normFinalOut, Tensor mod, Tensor projIn) {
+            this.outputs = outputs;
+            this.groups = groups;
+            this.pack = pack;
             this.time = time;
             this.ofs = ofs;
             this.emb = emb;
@@ -114,13 +132,23 @@ public final class TrainTransformer {
             this.projIn = projIn;
         }
 
-        /** The prediction {@code [B, F, C_out, H, W]}. */
+        /** The prediction {@code [B, F, C_out, H, W]} of a one-group pass. */
         public Tensor output() {
-            return output;
+            if (outputs.size() != 1) {
+                throw new IllegalStateException("a pass over " + outputs.size() + " groups of clips has one output per group");
+            }
+            return outputs.getFirst();
+        }
+
+        /** The predictions, one {@code [b, F, C_out, H, W]} per group of clips. */
+        public List<Tensor> outputs() {
+            return outputs;
         }
     }
 
     /**
+     * One batch of equally shaped clips.
+     *
      * @param hiddenStates        latents {@code [B, F, C_in, H, W]}
      * @param encoderHiddenStates prompt embeddings {@code [B, T, text_embed_dim]}
      * @param timesteps           one per sample (the reference casts int64 to float32)
@@ -128,79 +156,151 @@ public final class TrainTransformer {
      * @param ofs                 the 1.5-I2V ofs value ({@code [1]}), else null
      */
     public Pass forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope, float[] ofs) {
-        checkInputs(hiddenStates, encoderHiddenStates, timesteps, rope, ofs);
-        int b = hiddenStates.dim(0), textLen = encoderHiddenStates.dim(1), d = cfg.innerDim();
+        return forward(List.of(new Clips(hiddenStates, encoderHiddenStates, timesteps, rope)), ofs);
+    }
 
-        // 1. time embedding (Timesteps has the inner dim as width)
+    /**
+     * A packed batch (Frame Pack): groups of clips of any frame count and size in one sequence, each clip attending
+     * only to its own tokens, with its own RoPE positions (starting at 0) and timestep. Equal to running every clip
+     * alone, up to float rounding.
+     */
+    public Pass forward(List<Clips> groups, float[] ofs) {
+        for (Clips g : groups) {
+            checkInputs(g.latents(), g.prompts(), g.timesteps(), g.rope(), ofs);
+        }
+        int clips = groups.stream().mapToInt(Clips::count).sum(), d = cfg.innerDim();
+
+        // 1. time embedding (Timesteps has the inner dim as width), one row per clip
+        float[] timesteps = new float[clips];
+        int at = 0;
+        for (Clips g : groups) {
+            System.arraycopy(g.timesteps(), 0, timesteps, at, g.count());
+            at += g.count();
+        }
         TrainTimestepEmbedding.Tape time = timeEmbedding.forward(
                 Embeddings.timestepEmbedding(timesteps, d, cfg.flipSinToCos(), cfg.freqShift()));
-        Tensor emb = time.output().copy();                                                     // [B, time_embed_dim]
+        Tensor emb = time.output().copy();                                                     // [S, time_embed_dim]
         TrainTimestepEmbedding.Tape ofsTape = null;
         if (ofsEmbedding != null) {
             ofsTape = ofsEmbedding.forward(Embeddings.timestepEmbedding(ofs, cfg.ofsEmbedDim(), cfg.flipSinToCos(), cfg.freqShift()));
-            Ops.addRowsInPlace(emb.reshape(b, 1, -1), ofsTape.output().reshape(-1));          // broadcast over the batch
+            Ops.addRowsInPlace(emb.reshape(clips, 1, -1), ofsTape.output().reshape(-1));      // broadcast over the clips
         }
-        Tensor siluEmb = Ops.silu(emb);                                                        // [B, time_embed_dim]
+        Tensor siluEmb = Ops.silu(emb);                                                        // [S, time_embed_dim]
 
-        // 2. patch embedding, then split [text; video]
-        TrainPatchEmbed.Output embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates); // [B, T + N, D]
-        int n = embeds.embeds().dim(1) - textLen;
-        Tensor encoder = Layout.narrow(embeds.embeds(), 1, 0, textLen);                        // [B, T, D]
-        Tensor hidden = Layout.narrow(embeds.embeds(), 1, textLen, n);                         // [B, N, D]
+        // 2. patch embedding per group, then pack: [text of every clip; video of every clip]
+        List<TrainPatchEmbed.Tape> patches = new ArrayList<>();
+        List<Tensor> texts = new ArrayList<>(), videos = new ArrayList<>();
+        List<Integer> textLengths = new ArrayList<>(), videoLengths = new ArrayList<>();
+        List<Embeddings.RotaryTable> ropes = new ArrayList<>();
+        for (Clips g : groups) {
+            TrainPatchEmbed.Output embeds = patchEmbed.forward(g.prompts(), g.latents());      // [b, T + N, D]
+            int textLen = g.prompts().dim(1), n = embeds.embeds().dim(1) - textLen;
+            patches.add(embeds.tape());
+            texts.add(Layout.narrow(embeds.embeds(), 1, 0, textLen).reshape(1, -1, d));      // [1, b*T, D]
+            videos.add(Layout.narrow(embeds.embeds(), 1, textLen, n).reshape(1, -1, d));     // [1, b*N, D]
+            for (int i = 0; i < g.count(); i++) {
+                textLengths.add(textLen);
+                videoLengths.add(n);
+                ropes.add(g.rope());
+            }
+        }
+        Packing pack = new Packing(segments(textLengths), segments(videoLengths), cfg.useRotaryPositionalEmbeddings() ? ropes : null);
+        Tensor encoder = Layout.cat(1, texts);                                                 // [1, T, D]
+        Tensor hidden = Layout.cat(1, videos);                                                 // [1, N, D]
 
         // 3. transformer blocks
         List<BlockRecord> records = new ArrayList<>();
         for (TrainBlock block : blocks) {
-            TrainBlock.Tape tape = block.forward(hidden, encoder, siluEmb, rope);
+            TrainBlock.Tape tape = block.forward(hidden, encoder, siluEmb, pack);
             records.add(new BlockRecord(hidden, encoder, recomputeBlocks ? null : tape));
             hidden = tape.outHidden();
             encoder = tape.outEncoder();
         }
-        Tensor normFinalOut = normFinal.forward(hidden);                                       // [B, N, D], video tokens only
+        Tensor normFinalOut = normFinal.forward(hidden);                                       // [1, N, D], video tokens only
 
-        // 4. final AdaLayerNorm: shift first, then scale
-        Tensor mod = normOutLinear.forward(siluEmb);                                           // [B, 2D]
-        Tensor projIn = normOutNorm.forward(normFinalOut);                                     // [B, N, D]
-        Ops.modulateInPlace(projIn, Layout.narrow(mod, 1, d, d), Layout.narrow(mod, 1, 0, d));
-        Tensor out = projOut.forward(projIn);                                                  // [B, N, patch_out]
+        // 4. final AdaLayerNorm: shift first, then scale, per clip
+        Tensor mod = normOutLinear.forward(siluEmb);                                           // [S, 2D]
+        Tensor projIn = normOutNorm.forward(normFinalOut);                                     // [1, N, D]
+        TokenSegments video = pack.video();
+        Ops.modulateInPlace(projIn.reshape(video.total(), 1, d), video.expand(Layout.narrow(mod, 1, d, d)),
+                video.expand(Layout.narrow(mod, 1, 0, d)));
+        Tensor out = projOut.forward(projIn);                                                  // [1, N, patch_out]
 
-        // 5. unpatchify
-        int[] latentShape = hiddenStates.shape();
-        return new Pass(unpatchify(out, latentShape), latentShape, rope, time, ofsTape, emb, siluEmb, embeds.tape(), records,
-                hidden, normFinalOut, mod, projIn);
+        // 5. unpatchify per group
+        List<Tensor> outputs = new ArrayList<>();
+        int row = 0;
+        for (Clips g : groups) {
+            int rows = g.count() * tokens(g.latents().shape());
+            outputs.add(unpatchify(Layout.narrow(out, 1, row, rows), g.latents().shape()));   // [b, F, C_out, H, W]
+            row += rows;
+        }
+        return new Pass(outputs, groups, pack, time, ofsTape, emb, siluEmb, patches, records, hidden, normFinalOut, mod, projIn);
     }
 
-    /** Accumulates {@code d loss / d parameter} into every trainable parameter, given {@code dOutput = d loss / d output}. */
+    /** {@link #backward(Pass, List)} of a one-group pass. */
     public void backward(Pass pass, Tensor dOutput) {
-        dOutput.requireShape("output gradient", pass.output.shape());
-        int d = cfg.innerDim(), b = pass.latentShape[0];
+        backward(pass, List.of(dOutput));
+    }
+
+    /** Accumulates {@code d loss / d parameter} into every trainable parameter, given {@code d loss / d output} per group. */
+    public void backward(Pass pass, List<Tensor> dOutputs) {
+        if (dOutputs.size() != pass.outputs.size()) {
+            throw new IllegalArgumentException(dOutputs.size() + " output gradients for " + pass.outputs.size() + " groups");
+        }
+        int d = cfg.innerDim();
+        Packing pack = pass.pack;
 
         // 5. unpatchify, 4. proj_out and the final AdaLayerNorm
-        Tensor dProjIn = projOut.backward(pass.projIn, patchify(dOutput, pass.latentShape), true); // [B, N, D]
-        ModulationGrad.Modulate m = ModulationGrad.modulate(normOutNorm.forward(pass.normFinalOut), Layout.narrow(pass.mod, 1, d, d), dProjIn);
-        Tensor dMod = Layout.cat(1, m.dshift(), m.dscale());                                   // [B, 2D]
-        Tensor dSiluEmb = normOutLinear.backward(pass.siluEmb, dMod, true);                    // [B, time_embed_dim]
-        Tensor dHidden = normFinal.backward(pass.blocksOut, normOutNorm.backward(pass.normFinalOut, m.dn())); // [B, N, D]
+        List<Tensor> dTokens = new ArrayList<>();
+        for (int i = 0; i < dOutputs.size(); i++) {
+            dOutputs.get(i).requireShape("output gradient", pass.outputs.get(i).shape());
+            dTokens.add(patchify(dOutputs.get(i), pass.groups.get(i).latents().shape()).reshape(1, -1, cfg.patchOutputDim()));
+        }
+        Tensor dProjIn = projOut.backward(pass.projIn, Layout.cat(1, dTokens), true);          // [1, N, D]
+        ModulationGrad.Modulate m = ModulationGrad.modulate(normOutNorm.forward(pass.normFinalOut),
+                Layout.narrow(pass.mod, 1, d, d), dProjIn, pack.video());
+        Tensor dMod = Layout.cat(1, m.dshift(), m.dscale());                                   // [S, 2D]
+        Tensor dSiluEmb = normOutLinear.backward(pass.siluEmb, dMod, true);                    // [S, time_embed_dim]
+        Tensor dHidden = normFinal.backward(pass.blocksOut, normOutNorm.backward(pass.normFinalOut, m.dn())); // [1, N, D]
 
         // 3. transformer blocks, last first (the last block's text output is discarded: zero gradient)
-        Tensor dEncoder = Tensor.zeros(b, pass.patches.text().dim(1), d);                      // [B, T, D]
+        Tensor dEncoder = Tensor.zeros(1, pack.text().total(), d);                             // [1, T, D]
         for (int i = blocks.size() - 1; i >= 0; i--) {
             BlockRecord r = pass.blocks.get(i);
-            TrainBlock.Tape tape = r.tape() != null ? r.tape() : blocks.get(i).forward(r.hidden(), r.encoder(), pass.siluEmb, pass.rope);
+            TrainBlock.Tape tape = r.tape() != null ? r.tape() : blocks.get(i).forward(r.hidden(), r.encoder(), pass.siluEmb, pack);
             TrainBlock.InputGrads g = blocks.get(i).backward(tape, dHidden, dEncoder, dSiluEmb);
             dHidden = g.dHidden();
             dEncoder = g.dEncoder();
         }
 
-        // 2. patch embedding
-        patchEmbed.backward(pass.patches, Layout.cat(1, dEncoder, dHidden));
+        // 2. patch embedding per group
+        int textRow = 0, videoRow = 0;
+        for (int i = 0; i < pass.groups.size(); i++) {
+            Clips g = pass.groups.get(i);
+            int b = g.count(), textLen = g.prompts().dim(1), n = tokens(g.latents().shape());
+            patchEmbed.backward(pass.patches.get(i), Layout.cat(1,
+                    Layout.narrow(dEncoder, 1, textRow, b * textLen).reshape(b, textLen, d),
+                    Layout.narrow(dHidden, 1, videoRow, b * n).reshape(b, n, d)));
+            textRow += b * textLen;
+            videoRow += b * n;
+        }
 
-        // 1. time embedding (the ofs embedding is broadcast over the batch: its gradient sums over samples)
-        Tensor dEmb = ActivationGrad.silu(pass.emb, dSiluEmb);                                 // [B, time_embed_dim]
+        // 1. time embedding (the ofs embedding is broadcast over the clips: its gradient sums over them)
+        Tensor dEmb = ActivationGrad.silu(pass.emb, dSiluEmb);                                 // [S, time_embed_dim]
         if (ofsEmbedding != null) {
             ofsEmbedding.backward(pass.ofs, Reduce.sumRows(dEmb).reshape(1, -1));
         }
         timeEmbedding.backward(pass.time, dEmb);
+    }
+
+    private static TokenSegments segments(List<Integer> lengths) {
+        return TokenSegments.ofLengths(lengths.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** Video tokens of one clip of latents {@code [B, F, C, H, W]}. */
+    private int tokens(int[] latent) {
+        int[] shape = tokenShape(latent);
+        return shape[1] * shape[2] * shape[3];
     }
 
     /** Permutation from {@code [B, F', H/p, W/p, C, (pt,) p, p]} tokens to the latent layout, before the final reshape. */

@@ -1,10 +1,12 @@
 package dev.cogvideox.train.optim;
 
 import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.Parameter;
 
 import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -45,6 +47,35 @@ public final class AdamW {
     /** Steps taken so far. */
     public int steps() {
         return step;
+    }
+
+    /** The moments by parameter name ({@code <name>.exp_avg}, {@code <name>.exp_avg_sq}), for a checkpoint. */
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Parameter p : params) {
+            Moments mo = state.get(p);
+            if (mo != null) {
+                out.put(p.name() + ".exp_avg", Tensor.of(mo.m(), p.value().shape()));
+                out.put(p.name() + ".exp_avg_sq", Tensor.of(mo.v(), p.value().shape()));
+            }
+        }
+        return out;
+    }
+
+    /** Restores the moments of {@link #state} and the number of steps taken; errors name a missing or misfit moment. */
+    public void restore(Map<String, Tensor> moments, int steps, String source) {
+        state.clear();
+        for (Parameter p : params) {
+            Tensor m = moments.get(p.name() + ".exp_avg"), v = moments.get(p.name() + ".exp_avg_sq");
+            if (m == null && v == null) {
+                continue;                                                                      // never had a gradient
+            }
+            if (m == null || v == null || m.numel() != p.value().numel() || v.numel() != p.value().numel()) {
+                throw new IllegalArgumentException(source + ": no optimizer moments of " + p.value() + " for parameter " + p.name());
+            }
+            state.put(p, new Moments(m.data().clone(), v.data().clone()));
+        }
+        this.step = steps;
     }
 
     /** One update of every parameter that has a gradient, with learning rate {@code lr}. */

@@ -40,12 +40,18 @@ public sealed interface TimestepSampler permits TimestepSampler.Iid, TimestepSam
         private long drawn;
 
         public ExplicitUniform(int numTrainTimesteps, int intervals, long seed) {
+            this(numTrainTimesteps, intervals, seed, 0);
+        }
+
+        /** A sampler whose next draw is the {@code drawn}-th (so it uses interval {@code drawn mod R}): how a resumed run continues. */
+        public ExplicitUniform(int numTrainTimesteps, int intervals, long seed, long drawn) {
             if (intervals < 1 || intervals > numTrainTimesteps) {
                 throw new IllegalArgumentException("Explicit Uniform Sampling needs 1 <= intervals <= " + numTrainTimesteps + ", got " + intervals);
             }
             this.numTrainTimesteps = numTrainTimesteps;
             this.intervals = intervals;
             this.rng = new SplittableRandom(seed);
+            this.drawn = drawn;
         }
 
         @Override

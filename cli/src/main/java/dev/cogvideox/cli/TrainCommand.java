@@ -1,0 +1,138 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.train.optim.LearningRateSchedule;
+import dev.cogvideox.train.run.Stage;
+import dev.cogvideox.train.run.TrainOptions;
+import dev.cogvideox.train.run.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code cogvideox train}: LoRA or full fine-tuning of a text-to-video model on a folder of captioned videos. */
+@Command(name = "train", description = "Fine-tune a text-to-video model (LoRA or full) on captioned videos and images.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "A diffusers CogVideoX folder (text-to-video).")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "A folder with videos.txt and prompts.txt (one path, relative to the folder, "
+            + "and one caption per line, as diffusers' LoRA script), or a .jsonl of {\"video\": ..., \"caption\": ...} lines. Images are one-frame clips.")
+    Path data;
+
+    @Option(names = "--output", required = true, description = "Where checkpoints, loss.jsonl, loss.png, validation videos and the trained weights go.")
+    Path output;
+
+    @Option(names = "--cache", description = "Cache of VAE latents and prompt embeddings (default: OUTPUT/cache).")
+    Path cache;
+
+    @Option(names = "--lora-rank", description = "LoRA rank (default 128, as diffusers' script).")
+    Integer loraRank;
+
+    @Option(names = "--lora-alpha", description = "LoRA alpha; the update is scaled by alpha / rank (default: the rank).")
+    Double loraAlpha;
+
+    @Option(names = "--full", description = "Train every transformer parameter instead of a LoRA.")
+    boolean full;
+
+    @Option(names = "--steps", description = "Optimizer steps at the model's own size (default 500); see --stages.")
+    Integer steps;
+
+    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500.")
+    String stages;
+
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant, linear or cosine (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
+    @Option(names = "--warmup", defaultValue = "0", description = "Learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--batch-tokens", defaultValue = "0", description = "Frame Pack budget: tokens per step, clips of any length packed up to it "
+            + "(default: the tokens of one full-size clip of the stage).")
+    int batchTokens;
+
+    @Option(names = "--timestep-intervals", defaultValue = "8", description = "Explicit Uniform Sampling: consecutive clips draw timesteps "
+            + "from consecutive of this many intervals (default: ${DEFAULT-VALUE}).")
+    int timestepIntervals;
+
+    @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif).")
+    String validationPrompt;
+
+    @Option(names = "--validation-every", defaultValue = "0", description = "Steps between validation videos (default: only at the end).")
+    int validationEvery;
+
+    @Option(names = "--validation-steps", defaultValue = "50", description = "Denoising steps of a validation video (default: ${DEFAULT-VALUE}).")
+    int validationSteps;
+
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options.")
+    Path resume;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    @Override
+    public Integer call() {
+        if (full && (loraRank != null || loraAlpha != null)) {
+            throw new IllegalArgumentException("--full trains every parameter: drop --lora-rank/--lora-alpha, or drop --full to train a LoRA");
+        }
+        if (stages != null && steps != null) {
+            throw new IllegalArgumentException("--stages sets the steps of each stage: drop --steps");
+        }
+        int rank = full ? 0 : loraRank != null ? loraRank : 128;
+        if (!full && rank < 1) {
+            throw new IllegalArgumentException("--lora-rank must be at least 1, got " + rank);
+        }
+        LearningRateSchedule.Kind kind = switch (lrSchedule.toLowerCase(Locale.ROOT)) {
+            case "constant" -> LearningRateSchedule.Kind.CONSTANT;
+            case "linear" -> LearningRateSchedule.Kind.LINEAR;
+            case "cosine" -> LearningRateSchedule.Kind.COSINE;
+            default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
+        };
+        List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
+        TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
+                steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
+                validationEvery, validationSteps, checkpointEvery, resume, seed);
+
+        // Ctrl-C stops after the current step with a checkpoint to resume from
+        CancellationToken cancel = new CancellationToken();
+        Thread worker = Thread.currentThread();
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                worker.join(120_000);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            TrainingRun.Result r = TrainingRun.run(options, ProgressBar.forConsole(System.err), cancel, System.err::println);
+            if (r.interrupted()) {
+                System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
+                return 130;
+            }
+            System.out.println("trained " + r.steps() + " steps" + (r.problems().isEmpty() ? "" : " (" + r.problems().size() + " samples skipped)")
+                    + ": " + r.weights() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
+            return 0;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+}

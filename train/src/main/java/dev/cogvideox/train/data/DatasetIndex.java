@@ -1,0 +1,114 @@
+package dev.cogvideox.train.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The samples of a dataset, in one of two layouts:
+ * <ul>
+ *   <li>a folder with {@code videos.txt} and {@code prompts.txt}, one video path (relative to the folder) and one
+ *       caption per line, paired by line (diffusers' {@code train_cogvideox_lora.py --video_column/--caption_column};
+ *       as there, blank lines are dropped before pairing);</li>
+ *   <li>a JSONL file (or a folder holding exactly one), one {@code {"video": ..., "caption": ...}} per line, paths
+ *       relative to the file's folder.</li>
+ * </ul>
+ * A pair that cannot be made (a video without a caption, a JSONL line without one of the keys) is a {@link #problems
+ * problem}: reported and skipped, not fatal. A dataset without any sample is an error.
+ */
+public record DatasetIndex(List<DataSample> samples, List<String> problems) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static DatasetIndex read(Path data) {
+        DatasetIndex index;
+        if (Files.isRegularFile(data) && data.toString().endsWith(".jsonl")) {
+            index = jsonl(data);
+        } else if (Files.isDirectory(data) && Files.isRegularFile(data.resolve("videos.txt"))) {
+            index = lists(data);
+        } else if (Files.isDirectory(data) && jsonlFiles(data).size() == 1) {
+            index = jsonl(jsonlFiles(data).getFirst());
+        } else {
+            throw new IllegalArgumentException("--data " + data + ": expected a folder with videos.txt and prompts.txt (one video path and "
+                    + "one caption per line), or a .jsonl file of {\"video\": ..., \"caption\": ...} lines");
+        }
+        if (index.samples().isEmpty()) {
+            throw new IllegalArgumentException("--data " + data + ": no usable sample" + (index.problems().isEmpty() ? "" : " " + index.problems()));
+        }
+        return index;
+    }
+
+    private static DatasetIndex lists(Path dir) {
+        Path prompts = dir.resolve("prompts.txt");
+        if (!Files.isRegularFile(prompts)) {
+            throw new IllegalArgumentException("--data " + dir + ": has videos.txt but no prompts.txt (one caption per line, in the order of videos.txt)");
+        }
+        List<String> videos = nonBlankLines(dir.resolve("videos.txt")), captions = nonBlankLines(prompts);
+        List<DataSample> samples = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < videos.size(); i++) {
+            String origin = "videos.txt line " + (i + 1) + " (" + videos.get(i).strip() + ")";
+            if (i < captions.size()) {
+                samples.add(new DataSample(dir.resolve(videos.get(i).strip()), captions.get(i).strip(), origin));
+            } else {
+                problems.add(origin + ": no caption (prompts.txt has " + captions.size() + " non-blank lines for " + videos.size() + " videos)");
+            }
+        }
+        if (captions.size() > videos.size()) {
+            problems.add("prompts.txt has " + (captions.size() - videos.size()) + " more captions than videos.txt has videos; the extra ones are unused");
+        }
+        return new DatasetIndex(samples, problems);
+    }
+
+    private static DatasetIndex jsonl(Path file) {
+        List<DataSample> samples = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<String> lines = readLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String origin = file.getFileName() + " line " + (i + 1);
+            try {
+                JsonNode row = JSON.readTree(lines.get(i));
+                JsonNode video = row.get("video"), caption = row.get("caption");
+                if (video == null || !video.isTextual() || caption == null || !caption.isTextual()) {
+                    problems.add(origin + ": needs text fields \"video\" and \"caption\", got " + lines.get(i).strip());
+                } else {
+                    samples.add(new DataSample(file.toAbsolutePath().getParent().resolve(video.asText()), caption.asText(),
+                            origin + " (" + video.asText() + ")"));
+                }
+            } catch (JsonProcessingException e) {
+                problems.add(origin + ": not JSON: " + e.getOriginalMessage());
+            }
+        }
+        return new DatasetIndex(samples, problems);
+    }
+
+    private static List<Path> jsonlFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("--data " + dir + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> nonBlankLines(Path file) {
+        return readLines(file).stream().filter(l -> !l.isBlank()).toList();
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cogvideox.train.run;
+
+import dev.cogvideox.train.optim.LearningRateSchedule;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything {@code cogvideox train} is given.
+ *
+ * @param cache             where VAE latents and prompt embeddings are cached ({@code output/cache} when null)
+ * @param loraRank          LoRA rank, or 0 for full fine-tuning
+ * @param loraAlpha         LoRA alpha (scaling alpha / rank)
+ * @param stages            the progressive stages, or null for one stage at the model's size for {@code steps}
+ * @param batchTokens       the Frame Pack token budget per step, or 0 for the tokens of one full-size clip of the stage
+ * @param timestepIntervals Explicit Uniform Sampling intervals (consecutive draws take consecutive intervals)
+ * @param validationPrompt  prompt of the validation videos, or null for none
+ * @param validationEvery   steps between validation videos (0: only at the end, if there is a prompt)
+ * @param checkpointEvery   steps between checkpoints (0: only at the end)
+ * @param resume            a checkpoint folder, or an output folder (its latest checkpoint), or null
+ */
+public record TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
+                           List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
+                           double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
+                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
+    public TrainOptions {
+        if (loraRank < 0) {
+            throw new IllegalArgumentException("--lora-rank must be positive, got " + loraRank);
+        }
+        if (stages == null && steps < 1) {
+            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        }
+        if (lr <= 0 || warmup < 0 || maxGradNorm <= 0) {
+            throw new IllegalArgumentException("--lr and --max-grad-norm must be positive and --warmup not negative");
+        }
+        if (batchTokens < 0 || timestepIntervals < 1 || validationEvery < 0 || validationSteps < 1 || checkpointEvery < 0) {
+            throw new IllegalArgumentException("--batch-tokens, --validation-every and --checkpoint-every must not be negative, "
+                    + "--timestep-intervals and --validation-steps at least 1");
+        }
+        stages = stages == null ? null : List.copyOf(stages);
+    }
+
+    public boolean full() {
+        return loraRank == 0;
+    }
+
+    public Path cacheDir() {
+        return cache != null ? cache : output.resolve("cache");
+    }
+}

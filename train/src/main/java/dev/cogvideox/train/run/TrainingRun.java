@@ -1,0 +1,309 @@
+package dev.cogvideox.train.run;
+
+import dev.cogvideox.io.SafetensorsWriter;
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.train.Trainer;
+import dev.cogvideox.train.TrainingStep;
+import dev.cogvideox.train.data.DatasetIndex;
+import dev.cogvideox.train.data.LatentCache;
+import dev.cogvideox.train.lora.LoraAdapter;
+import dev.cogvideox.train.lora.LoraFile;
+import dev.cogvideox.train.lora.LoraWeights;
+import dev.cogvideox.train.model.ExtrapolatedRope;
+import dev.cogvideox.train.model.Parameter;
+import dev.cogvideox.train.model.TrainTransformer;
+import dev.cogvideox.train.optim.AdamW;
+import dev.cogvideox.train.optim.LearningRateSchedule;
+import dev.cogvideox.train.optim.TimestepSampler;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One training job, start to end (what {@code cogvideox train} runs):
+ * <ol>
+ *   <li>check the model, the stages and the token budget, and the checkpoint to resume, before any work;</li>
+ *   <li>index the data and fill the latent cache (the VAE and T5 are loaded, used and released there);</li>
+ *   <li>load the transformer, attach a LoRA (new, or the checkpoint's) or train every parameter;</li>
+ *   <li>run the stages one after the other as one job; each step packs clips of the stage (Frame Pack), draws the
+ *       posterior samples, noise and Explicit-Uniform timesteps from the step's own generator, and takes an AdamW
+ *       step; the loss goes to {@code loss.jsonl}; checkpoints and validation videos every N steps;</li>
+ *   <li>at the end (or when cancelled) a checkpoint, the trained weights and {@code loss.png}.</li>
+ * </ol>
+ * RoPE positions are {@link ExtrapolatedRope extrapolated} to each stage's grid.
+ */
+public final class TrainingRun {
+    /** How a run ended. */
+    public record Result(int steps, int totalSteps, boolean interrupted, Path checkpoint, Path weights, List<String> problems) {
+    }
+
+    private final TrainOptions o;
+    private final ProgressListener progress;
+    private final CancellationToken cancel;
+    private final Consumer<String> messages;
+    private final List<String> problems = new ArrayList<>();
+
+    private TrainingRun(TrainOptions o, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
+        this.o = o;
+        this.progress = progress;
+        this.cancel = cancel;
+        this.messages = messages;
+    }
+
+    /** Runs (or resumes) a job; {@code messages} receives skipped samples and written files. */
+    public static Result run(TrainOptions o, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
+        return new TrainingRun(o, progress, cancel, messages).run();
+    }
+
+    private Result run() {
+        // 1. model, stages, budget and checkpoint, checked before any work
+        CogVideoXTransformerConfig cfg = transformerConfig();
+        List<Stage> stages = o.stages() != null ? o.stages() : List.of(Stage.modelDefault(cfg, o.steps()));
+        for (Stage s : stages) {
+            s.checkFits(cfg, o.stages() != null ? "--stages " + s : "the model's default size " + s.shape());
+            if (o.batchTokens() > 0 && o.batchTokens() < s.maxTokens(cfg)) {
+                throw new IllegalArgumentException("--batch-tokens " + o.batchTokens() + ": one full clip of stage " + s + " has "
+                        + s.maxTokens(cfg) + " tokens (" + cfg.maxTextSeqLength() + " text + video patches); give at least that");
+            }
+        }
+        TrainState.Settings settings = new TrainState.Settings(stages.toString(), o.seed(), o.loraRank(), o.full() ? 0 : o.loraAlpha(),
+                o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals());
+        Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
+        if (resumed != null && !resumed.state().settings().equals(settings)) {
+            throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint was made with " + resumed.state().settings()
+                    + ", this run has " + settings + "; resume with the same options");
+        }
+        TrainState state = resumed != null ? resumed.state() : TrainState.start(settings);
+
+        // 2. data and the latent cache
+        DatasetIndex index = DatasetIndex.read(o.data());
+        index.problems().forEach(this::problem);
+        List<List<LatentCache.Entry>> entries = new LatentCache(o.model(), o.cacheDir()).prepare(index.samples(),
+                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, this::problem);
+        List<FramePacker> packers = new ArrayList<>();
+        for (int s = 0; s < stages.size(); s++) {
+            if (entries.get(s).isEmpty()) {
+                throw new IllegalArgumentException("--data " + o.data() + ": no sample could be read for stage " + stages.get(s) + " " + problems);
+            }
+            int budget = o.batchTokens() > 0 ? o.batchTokens() : stages.get(s).maxTokens(cfg);
+            packers.add(new FramePacker(entries.get(s).stream().mapToInt(e -> tokens(cfg, e)).toArray(), budget, o.seed(), s));
+        }
+
+        // 3. the transformer and what is trained
+        TrainTransformer model = TrainTransformer.load(o.model().resolve("transformer"));
+        if (!o.full()) {
+            LoraWeights lora = resumed != null ? checkedLora(cfg, resumed.lora()) : LoraAdapter.init(model, o.loraRank(), o.loraAlpha(), o.seed());
+            LoraAdapter.attach(model, lora, true);
+        } else if (resumed != null) {
+            restoreWeights(model, resumed.weights());
+        }
+        int total = stages.stream().mapToInt(Stage::steps).sum();
+        CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(o.model());
+        Trainer trainer = new Trainer(model, scheduler, new Trainer.Config(AdamW.Config.COGVIDEOX,
+                new LearningRateSchedule(o.lrSchedule(), o.lr(), Math.min(o.warmup(), total), total), o.maxGradNorm()));
+        if (resumed != null) {
+            trainer.restore(resumed.optimizer(), state.step(), "--resume " + o.resume());
+        }
+
+        // 4. the stages as one job
+        Path checkpoint = null;
+        boolean interrupted = false;
+        int numTimesteps = scheduler.alphasCumprod().length;
+        try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
+            progress.onStart("training", total);
+            progress.onProgress(state.step());
+            while (state.step() < total) {
+                if (cancel.isCancelled()) {
+                    interrupted = true;
+                    break;
+                }
+                int stage = stageOf(stages, state.step());
+                if (stage != state.stage()) {
+                    state = new TrainState(state.step(), stage, 0, 0, state.timestepsDrawn(), settings);
+                }
+                FramePacker.Pack pack = packers.get(stage).next(state.epoch(), state.cursor());
+                StepRandom rng = new StepRandom(o.seed(), state.step());
+                long[] t = new TimestepSampler.ExplicitUniform(numTimesteps, o.timestepIntervals(), rng.nextSeed(), state.timestepsDrawn())
+                        .sample(pack.samples().size());
+                List<TrainingStep.Clip> clips = new ArrayList<>();
+                for (int i = 0; i < t.length; i++) {
+                    clips.add(clip(cfg, entries.get(stage).get(pack.samples().get(i)), rng, t[i]));
+                }
+                Trainer.StepReport r = trainer.step(clips);
+                state = new TrainState(state.step() + 1, stage, pack.epoch(), pack.cursor(), state.timestepsDrawn() + t.length, settings);
+                log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), clips.size(), pack.tokens());
+                progress.onProgress(state.step());
+                if (o.checkpointEvery() > 0 && state.step() % o.checkpointEvery() == 0 && state.step() < total) {
+                    checkpoint = checkpoint(model, trainer, state, log);
+                }
+                if (o.validationPrompt() != null && o.validationEvery() > 0 && state.step() % o.validationEvery() == 0) {
+                    validate(model, stages.get(stage), state.step());
+                }
+            }
+            progress.onEnd();
+
+            // 5. the end: checkpoint, weights, curve
+            checkpoint = checkpoint(model, trainer, state, log);
+        }
+        Path weights = null;
+        if (!interrupted) {
+            weights = writeWeights(model);
+            if (o.validationPrompt() != null && (o.validationEvery() == 0 || state.step() % o.validationEvery() != 0)) {
+                validate(model, stages.getLast(), state.step());
+            }
+        }
+        return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems));
+    }
+
+    private CogVideoXTransformerConfig transformerConfig() {
+        Path config = o.model().resolve("transformer").resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("--model " + o.model() + ": no transformer/config.json (expected a diffusers CogVideoX folder)");
+        }
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(config);
+        if (cfg.inChannels() != cfg.outChannels()) {
+            throw new IllegalArgumentException("--model " + o.model() + ": the " + cfg.variant() + " model is image-to-video; train takes "
+                    + "text-to-video models (CogVideoX-2b, -5b, 1.5-5b)");
+        }
+        return cfg;
+    }
+
+    private static int stageOf(List<Stage> stages, int step) {
+        int end = 0;
+        for (int s = 0; s < stages.size(); s++) {
+            end += stages.get(s).steps();
+            if (step < end) {
+                return s;
+            }
+        }
+        return stages.size() - 1;
+    }
+
+    /** Tokens of an entry's clip, after the 1.5 frame padding. */
+    private static int tokens(CogVideoXTransformerConfig cfg, LatentCache.Entry e) {
+        int[] s = e.latentShape();                                                             // [1, C, F, h, w]
+        return Stage.tokens(cfg, paddedFrames(cfg, s[2]), s[3], s[4]);
+    }
+
+    /** Latent frames after diffusers' 1.5 rule: the first frame copied {@code F mod patch_size_t} times in front. */
+    private static int paddedFrames(CogVideoXTransformerConfig cfg, int frames) {
+        return cfg.patchSizeT() == null ? frames : frames + frames % cfg.patchSizeT();
+    }
+
+    /** A posterior sample scaled to the transformer's latent space, with fresh noise and the clip's RoPE table. */
+    private static TrainingStep.Clip clip(CogVideoXTransformerConfig cfg, LatentCache.Entry e, StepRandom rng, long timestep) {
+        LatentCache.Loaded l = LatentCache.load(e);
+        Tensor z = l.posterior().sample(rng.randn(l.posterior().mean().shape()));               // [1, C, F, h, w]
+        Tensor latents = Layout.permute(Ops.scale(z, l.scalingFactor()), 0, 2, 1, 3, 4);       // [1, F, C, h, w]
+        int copies = paddedFrames(cfg, latents.dim(1)) - latents.dim(1);
+        if (copies > 0) {
+            List<Tensor> parts = new ArrayList<>();
+            for (int i = 0; i < copies; i++) {
+                parts.add(Layout.narrow(latents, 1, 0, 1));
+            }
+            parts.add(latents);
+            latents = Layout.cat(1, parts);                                                    // [1, F', C, h, w]
+        }
+        Tensor noise = rng.randn(latents.shape());
+        return new TrainingStep.Clip(latents, l.promptEmbeds(), timestep, noise, cfg.useRotaryPositionalEmbeddings()
+                ? ExtrapolatedRope.forLatents(cfg, latents.dim(1), latents.dim(3), latents.dim(4)) : null);
+    }
+
+    private Path checkpoint(TrainTransformer model, Trainer trainer, TrainState state, LossLog log) {
+        Path dir = Checkpoint.write(o.output(), new Checkpoint.Content(o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
+                o.full() ? trainableWeights(model) : null, trainer.optimizerState(), state));
+        LossCurve.write(o.output().resolve("loss.png"), log.points());
+        messages.accept("checkpoint " + dir);
+        return dir;
+    }
+
+    private void validate(TrainTransformer model, Stage stage, int step) {
+        Path gif = o.output().resolve("validation").resolve(String.format("step-%06d.gif", step));
+        Path written = Validation.write(o.model(), o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
+                o.full() ? trainableWeights(model) : null, o.validationPrompt(), stage, o.validationSteps(), o.seed(), gif);
+        messages.accept("validation video " + written);
+    }
+
+    /** The LoRA in the diffusers format, or (full runs) a transformer folder loadable by {@code generate}. */
+    private Path writeWeights(TrainTransformer model) {
+        Path target;
+        if (!o.full()) {
+            target = o.output().resolve(LoraFile.WEIGHT_NAME);
+            LoraFile.write(target, LoraAdapter.export(model, o.loraAlpha()));
+        } else {
+            Path dir = o.output().resolve("transformer");
+            target = dir.resolve("diffusion_pytorch_model.safetensors");
+            Map<String, Tensor> trained = model.parameters().values();
+            SafetensorsWriter w = new SafetensorsWriter(Map.of("format", "pt"));
+            try (WeightStore base = WeightStore.open(o.model().resolve("transformer"))) {
+                for (String name : base.names()) {
+                    w.add(name, DType.F32, trained.containsKey(name) ? trained.get(name) : base.entry(name).toTensor());
+                }
+                w.write(target);
+                Files.copy(o.model().resolve("transformer/config.json"), dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(dir + ": cannot write the trained transformer: " + e.getMessage(), e);
+            }
+        }
+        messages.accept("trained weights " + target);
+        return target;
+    }
+
+    private static Map<String, Tensor> trainableWeights(TrainTransformer model) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Parameter p : model.parameters().trainable()) {
+            out.put(p.name(), p.value());
+        }
+        return out;
+    }
+
+    /** The checkpoint's LoRA, checked to fit the model and to cover every target of every block; errors name the keys. */
+    private LoraWeights checkedLora(CogVideoXTransformerConfig cfg, LoraWeights lora) {
+        String file = Checkpoint.resolve(o.resume()).resolve(LoraFile.WEIGHT_NAME).toString();
+        lora.checkFits(cfg, file);
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            for (String target : LoraWeights.TARGETS) {
+                String path = "transformer_blocks." + i + ".attn1." + target;
+                if (!lora.modules().containsKey(path)) {
+                    missing.add(LoraWeights.PREFIX + path + ".lora_A/B.weight");
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(file + ": LoRA keys do not match this " + cfg.variant() + " transformer: missing " + missing);
+        }
+        return lora;
+    }
+
+    private static void restoreWeights(TrainTransformer model, Map<String, Tensor> weights) {
+        for (Parameter p : model.parameters().trainable()) {
+            Tensor w = weights.get(p.name());
+            if (w == null || w.numel() != p.value().numel()) {
+                throw new IllegalArgumentException("--resume: the checkpoint has no weights " + p.value() + " for " + p.name());
+            }
+            System.arraycopy(w.data(), 0, p.value().data(), 0, w.numel());
+        }
+    }
+
+    private void problem(String message) {
+        problems.add(message);
+        messages.accept(message);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.cogvideox.train.run;
+
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.io.video.VideoOptions;
+import dev.cogvideox.io.video.VideoOutput;
+import dev.cogvideox.io.video.VideoWriter;
+import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationRequest;
+import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.random.NoiseSource;
+import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.train.lora.LoraFusion;
+import dev.cogvideox.train.lora.LoraWeights;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A validation video: the inference pipeline (T5, the denoising loop with guidance, the VAE decoder) with the
+ * transformer as trained so far: the base weights with the current LoRA fused at scale 1, or the current weights of
+ * a full run. The training state is only read, so validation does not change the run.
+ */
+final class Validation {
+    private static final double GUIDANCE = 6.0;
+
+    private Validation() {
+    }
+
+    /**
+     * @param lora    the current LoRA, or null for a full run
+     * @param weights the current trainable weights by name (full runs), or null
+     */
+    static Path write(Path modelDir, LoraWeights lora, Map<String, Tensor> weights, String prompt, Stage stage, int steps, long seed, Path gif) {
+        CogVideoXPipeline pipeline = CogVideoXPipeline.load(modelDir).withTransformerLoader(dir -> {
+            CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(dir.resolve("config.json"));
+            WeightStore base = WeightStore.open(dir);
+            return new CogVideoXTransformer3DModel(cfg, lora != null ? LoraFusion.fuse(base, cfg, lora, 1.0) : new Replaced(base, f32(weights)));
+        });
+        GenerationRequest req = GenerationRequest.builder().prompt(prompt).frames(stage.shape().frames())
+                .size(stage.shape().height(), stage.shape().width()).steps(steps).guidance(GUIDANCE)
+                .maxSequenceLength(pipeline.transformerConfig().maxTextSeqLength()).build();
+        try (VideoWriter writer = VideoWriters.open(VideoOutput.parse(gif.toString()), VideoOptions.fps(8))) {
+            pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), ProgressListener.NONE, new CancellationToken(), Taps.NONE,
+                    (sample, first, frames) -> writer.write(frames));
+            return writer.finish();
+        }
+    }
+
+    private static Map<String, SafetensorsFile.Entry> f32(Map<String, Tensor> weights) {
+        Map<String, SafetensorsFile.Entry> out = new HashMap<>();
+        weights.forEach((name, t) -> out.put(name, new SafetensorsFile.Entry("trained weights", name, DType.F32, t.shape(),
+                MemorySegment.ofArray(t.data().clone()))));
+        return out;
+    }
+
+    /** A weight store with some tensors replaced by trained values. */
+    private record Replaced(WeightStore base, Map<String, SafetensorsFile.Entry> replaced) implements WeightStore {
+        @Override
+        public Set<String> names() {
+            return base.names();
+        }
+
+        @Override
+        public boolean has(String name) {
+            return base.has(name);
+        }
+
+        @Override
+        public SafetensorsFile.Entry entry(String name) {
+            SafetensorsFile.Entry e = replaced.get(name);
+            return e != null ? e : base.entry(name);
+        }
+
+        @Override
+        public String source() {
+            return base.source() + " (trained weights)";
+        }
+
+        @Override
+        public void close() {
+            base.close();
+        }
+    }
+}
