@@ -5,6 +5,7 @@ import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -59,7 +60,7 @@ final class InspectCommand implements Callable<Integer> {
                 problems.add(c.name() + ": " + e.getMessage());
             }
             System.out.printf("%-13s %-30s %-12s %14s %12s  %s%n", c.name(), c.className(), dtypes,
-                    params == 0 ? "-" : String.format("%,d", params), bytes == 0 ? "-" : human(bytes), status);
+                    params == 0 ? "-" : String.format("%,d", params), bytes == 0 ? "-" : ProgressBar.bytes(bytes), status);
         }
         if (problems.isEmpty()) {
             System.out.println("no problems found");
@@ -89,16 +90,5 @@ final class InspectCommand implements Callable<Integer> {
             }
             default -> "present (not checked)";
         };
-    }
-
-    static String human(long bytes) {
-        String[] units = {"B", "KB", "MB", "GB", "TB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
     }
 }

@@ -4,6 +4,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.text.T5Config;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
+import dev.cogvideox.progress.ProgressBar;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,9 +69,9 @@ public record MemoryPlan(List<Stage> stages) {
     public String describe() {
         StringBuilder sb = new StringBuilder("memory plan (stages run one at a time):\n");
         for (Stage s : stages) {
-            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped)  activations %8s (heap)%n", s.name(), gib(s.weightBytes()), gib(s.activationBytes())));
+            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped)  activations %8s (heap)%n", s.name(), ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
         }
-        sb.append(String.format(Locale.ROOT, "  peak          %8s", gib(peakBytes())));
+        sb.append(String.format(Locale.ROOT, "  peak          %8s", ProgressBar.bytes(peakBytes())));
         return sb.toString();
     }
 
@@ -86,11 +87,11 @@ public record MemoryPlan(List<Stage> stages) {
                 : "use fewer frames or a smaller size";
         if (peakActivationBytes() > heapBytes) {
             throw new IllegalStateException(String.format(Locale.ROOT, "the %s stage needs about %s of heap for activations, the JVM has %s: %s, or give the JVM more heap (COGVIDEOX_JAVA_OPTS=-Xmx...)",
-                    worst.name(), gib(worst.activationBytes()), gib(heapBytes), hint));
+                    worst.name(), ProgressBar.bytes(worst.activationBytes()), ProgressBar.bytes(heapBytes), hint));
         }
         if (peakBytes() > memoryBytes) {
             throw new IllegalStateException(String.format(Locale.ROOT, "this run needs about %s at its peak, the machine has %s: %s",
-                    gib(peakBytes()), gib(memoryBytes), hint));
+                    ProgressBar.bytes(peakBytes()), ProgressBar.bytes(memoryBytes), hint));
         }
     }
 
@@ -103,15 +104,4 @@ public record MemoryPlan(List<Stage> stages) {
         }
     }
 
-    /** Bytes with a binary prefix: {@code 512 B}, {@code 3.4 MiB}, {@code 11.2 GiB}. */
-    static String gib(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 }

@@ -157,7 +157,8 @@ public final class ProgressBar implements ProgressListener {
                 : String.format(Locale.ROOT, "%.2f s/it", 1 / perSecond);
     }
 
-    static String bytes(long n) {
+    /** Bytes with a binary prefix: {@code 512 B}, {@code 3.4 MiB}, {@code 11.2 GiB}. */
+    public static String bytes(long n) {
         String[] prefixes = {"B", "KiB", "MiB", "GiB", "TiB"};
         double v = n;
         int p = 0;

@@ -13,7 +13,7 @@ import dev.cogvideox.tensor.Weight;
  * frame for 1.0, a Linear over (c, pt, ph, pw) patches for 1.5) and the additive positional embedding
  * (3D sincos for 2b, the learned table for 5b-I2V, none for RoPE models).
  */
-final class CogVideoXPatchEmbed {
+public final class CogVideoXPatchEmbed {
     private final CogVideoXTransformerConfig cfg;
     private final Linear textProj;
     private final Weight proj;
@@ -51,28 +51,41 @@ final class CogVideoXPatchEmbed {
         int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
         int p = cfg.patchSize();
         Tensor textEmbeds = textProj.forward(text);                                       // [B, T, D]
-        Tensor patches;
-        if (cfg.patchSizeT() == null) {
-            Tensor x = video.reshape(b, f, c, h / p, p, w / p, p);
-            patches = Layout.permute(x, 0, 1, 3, 5, 2, 4, 6)                              // [B, F, H/p, W/p, C, p, p]
-                    .reshape(b, f * (h / p) * (w / p), c * p * p);
-        } else {
-            int pt = cfg.patchSizeT();
-            Tensor x = video.reshape(b, f / pt, pt, c, h / p, p, w / p, p);
-            patches = Layout.permute(x, 0, 1, 4, 6, 3, 2, 5, 7)                           // [B, F/pt, H/p, W/p, C, pt, p, p]
-                    .reshape(b, (f / pt) * (h / p) * (w / p), c * pt * p * p);
-        }
+        Tensor patches = patchify(cfg, video);                                            // [B, N, C*p*p(*pt)]
         Tensor imageEmbeds = MatMul.linear(patches, proj, projBias);                      // [B, N, D]
         Tensor embeds = Layout.cat(1, textEmbeds, imageEmbeds);                           // [B, T + N, D]
-        Tensor pos = positionalEmbedding(h, w, f, text.dim(1));
+        Tensor pos = positionalEmbedding(cfg, learnedPosEmbedding, h, w, f, text.dim(1));
         if (pos != null) {
             Ops.addRowsInPlace(embeds.reshape(b, 1, -1), pos.reshape(-1));   // same table for every sample
         }
         return embeds;
     }
 
-    /** {@code [T + N, D]} to add to every sample, or null for RoPE-only models. */
-    private Tensor positionalEmbedding(int h, int w, int frames, int textLen) {
+    /**
+     * The patches the projection sees: {@code [B, F, C, H, W] -> [B, N, C*p*p]} with features (c, ph, pw) for 1.0
+     * models, {@code [B, N, C*pt*p*p]} with features (c, pt, ph, pw) for 1.5 (semantics.md); tokens ordered (frame,
+     * patch row, patch column).
+     */
+    public static Tensor patchify(CogVideoXTransformerConfig cfg, Tensor video) {
+        int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
+        int p = cfg.patchSize();
+        if (cfg.patchSizeT() == null) {
+            Tensor x = video.reshape(b, f, c, h / p, p, w / p, p);
+            return Layout.permute(x, 0, 1, 3, 5, 2, 4, 6)                                 // [B, F, H/p, W/p, C, p, p]
+                    .reshape(b, f * (h / p) * (w / p), c * p * p);
+        }
+        int pt = cfg.patchSizeT();
+        Tensor x = video.reshape(b, f / pt, pt, c, h / p, p, w / p, p);
+        return Layout.permute(x, 0, 1, 4, 6, 3, 2, 5, 7)                                  // [B, F/pt, H/p, W/p, C, pt, p, p]
+                .reshape(b, (f / pt) * (h / p) * (w / p), c * pt * p * p);
+    }
+
+    /**
+     * {@code [T + N, D]} to add to every sample, or null for RoPE-only models.
+     *
+     * @param learned the stored {@code patch_embed.pos_embedding [1, T + N, D]} of a 5b-I2V model, else null
+     */
+    public static Tensor positionalEmbedding(CogVideoXTransformerConfig cfg, Tensor learned, int h, int w, int frames, int textLen) {
         boolean sincos = !cfg.useRotaryPositionalEmbeddings();
         if (!sincos && !cfg.useLearnedPositionalEmbeddings()) {
             return null;
@@ -85,7 +98,7 @@ final class CogVideoXPatchEmbed {
                         + "), got " + h + "x" + w);
             }
             if (preFrames == cfg.sampleFrames()) {
-                return learnedPosEmbedding.reshape(-1, cfg.innerDim());
+                return learned.reshape(-1, cfg.innerDim());
             }
             // A different frame count silently switches to freshly computed sincos (semantics.md).
         }

@@ -1,6 +1,7 @@
 package dev.cogvideox.train.model;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.transformer.CogVideoXPatchEmbed;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.tensor.Layout;
@@ -52,21 +53,10 @@ final class TrainPatchEmbed {
      * @param video {@code [B, F, C, H, W]} latents
      */
     Output forward(Tensor text, Tensor video) {
-        int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
-        int p = cfg.patchSize();
-        Tensor patches;
-        if (cfg.patchSizeT() == null) {
-            Tensor x = video.reshape(b, f, c, h / p, p, w / p, p);
-            patches = Layout.permute(x, 0, 1, 3, 5, 2, 4, 6)                                    // [B, F, H/p, W/p, C, p, p]
-                    .reshape(b, f * (h / p) * (w / p), c * p * p);
-        } else {
-            int pt = cfg.patchSizeT();
-            Tensor x = video.reshape(b, f / pt, pt, c, h / p, p, w / p, p);
-            patches = Layout.permute(x, 0, 1, 4, 6, 3, 2, 5, 7)                                 // [B, F/pt, H/p, W/p, C, pt, p, p]
-                    .reshape(b, (f / pt) * (h / p) * (w / p), c * pt * p * p);
-        }
+        int b = video.dim(0), f = video.dim(1), h = video.dim(3), w = video.dim(4);
+        Tensor patches = CogVideoXPatchEmbed.patchify(cfg, video);                             // [B, N, C*p*p(*pt)]
         Tensor embeds = Layout.cat(1, textProj.forward(text), proj.forward(patches));          // [B, T + N, D]
-        Tensor pos = positionalEmbedding(h, w, f, text.dim(1));
+        Tensor pos = CogVideoXPatchEmbed.positionalEmbedding(cfg, learnedPosEmbedding, h, w, f, text.dim(1));
         if (pos != null) {
             Ops.addRowsInPlace(embeds.reshape(b, 1, -1), pos.reshape(-1));                     // same table for every sample
         }
@@ -78,27 +68,5 @@ final class TrainPatchEmbed {
         int t = tape.text().dim(1), n = tape.patches().dim(1);
         textProj.backward(tape.text(), Layout.narrow(dEmbeds, 1, 0, t), false);
         proj.backward(tape.patches(), Layout.narrow(dEmbeds, 1, t, n), false);
-    }
-
-    /** {@code [T + N, D]} to add to every sample, or null for RoPE-only models (the rule of the core patch embedding). */
-    private Tensor positionalEmbedding(int h, int w, int frames, int textLen) {
-        if (cfg.useRotaryPositionalEmbeddings() && !cfg.useLearnedPositionalEmbeddings()) {
-            return null;
-        }
-        int preFrames = (frames - 1) * cfg.temporalCompressionRatio() + 1;
-        if (cfg.useLearnedPositionalEmbeddings()) {
-            if (h != cfg.sampleHeight() || w != cfg.sampleWidth()) {
-                throw new IllegalArgumentException("this model has learned positional embeddings and only takes latents of "
-                        + cfg.sampleHeight() + "x" + cfg.sampleWidth() + ", got " + h + "x" + w);
-            }
-            if (preFrames == cfg.sampleFrames()) {
-                return learnedPosEmbedding.reshape(-1, cfg.innerDim());
-            }
-        }
-        int p = cfg.patchSize(), d = cfg.innerDim();
-        int latentFrames = (preFrames - 1) / cfg.temporalCompressionRatio() + 1;
-        Tensor grid = Embeddings.sincos3d(d, w / p, h / p, latentFrames,
-                cfg.spatialInterpolationScale(), cfg.temporalInterpolationScale());            // [F, H/p*W/p, D]
-        return Layout.cat(0, Tensor.zeros(textLen, d), grid.reshape(-1, d));                   // text rows are zeros
     }
 }
