@@ -25,11 +25,11 @@ final class Conv3dKernel {
     }
 
     /**
-     * {@code c[cOff + i*NR + j] (+)= sum_{p, tap} w[wOff + (p*taps + tap)*MR + i] * slab[p*planeStride + tapOff[tap] + j]}
+     * {@code c[cOff + i*NR + j] (+)= sum_{p, tap} w[wOff + (p*taps + tap)*MR + i] * slab[base + p*planeStride + tapOff[tap] + j]}
      * for {@code i < MR, j < NR}, the sum taken in that (plane, tap) order, starting from zero or, when
      * {@code resume}, from {@code c} (a reduction split into chunks gives the same sums as one call).
      */
-    static void tile(float[] slab, int planes, int planeStride, int[] tapOff, float[] w, int wOff, float[] c, int cOff, boolean resume) {
+    static void tile(float[] slab, int base, int planes, int planeStride, int[] tapOff, float[] w, int wOff, float[] c, int cOff, boolean resume) {
         int l = S.length();
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
         if (resume) {
@@ -71,7 +71,7 @@ final class Conv3dKernel {
         int taps = tapOff.length;
         int wi = wOff;
         for (int p = 0; p < planes; p++) {
-            int pb = p * planeStride;
+            int pb = base + p * planeStride;
             for (int tap = 0; tap < taps; tap++) {
                 int o = pb + tapOff[tap];
                 FloatVector a0 = FloatVector.fromArray(S, slab, o);
@@ -139,13 +139,13 @@ final class Conv3dKernel {
     }
 
     /** The scalar twin of {@link #tile}: the same sums in the same order, one lane at a time (fma per step). */
-    static void tileScalar(float[] slab, int planes, int planeStride, int[] tapOff, float[] w, int wOff, float[] c, int cOff, boolean resume) {
+    static void tileScalar(float[] slab, int base, int planes, int planeStride, int[] tapOff, float[] w, int wOff, float[] c, int cOff, boolean resume) {
         if (!resume) {
             java.util.Arrays.fill(c, cOff, cOff + MR * NR, 0f);
         }
         int wi = wOff;
         for (int p = 0; p < planes; p++) {
-            int pb = p * planeStride;
+            int pb = base + p * planeStride;
             for (int off : tapOff) {
                 int o = pb + off;
                 for (int i = 0; i < MR; i++) {
