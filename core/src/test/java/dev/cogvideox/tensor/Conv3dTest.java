@@ -29,7 +29,9 @@ public class Conv3dTest {
                 new Case("causal 3x3x3, batch 2, odd sizes", 2, 3, 7, 2, 6, 13, 11, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new Case("2D stride 2, pad right/bottom", 1, 5, 9, 0, 3, 13, 6, 1, 3, 3, 1, 2, 2, 0, 1, 0, 1),
                 new Case("temporal stride 2, no padding", 1, 4, 3, 1, 6, 9, 8, 3, 2, 3, 2, 1, 1, 0, 0, 0, 0),
-                new Case("several panels (plane > panel rows)", 1, 13, 33, 2, 3, 33, 37, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+                new Case("several panels (plane > panel rows)", 1, 13, 33, 2, 3, 33, 37, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new Case("K in several chunks, wide rows, asymmetric pad", 1, 150, 9, 2, 1, 4, 207, 3, 3, 3, 1, 1, 1, 0, 2, 2, 0),
+                new Case("several tile groups, 1x1", 1, 6, 17, 0, 2, 31, 29, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -82,6 +84,40 @@ public class Conv3dTest {
         } finally {
             Parallel.setThreads(before);
         }
+    }
+
+    @Test
+    void inPlaceCausalAnd2dMatchANewOutput() {
+        Random rnd = new Random(13);
+        Tensor x = random(rnd, 1, 9, 5, 7, 53);
+        Tensor front = random(rnd, 1, 9, 2, 7, 53);
+        Weight w3 = Weight.of("w3", random(rnd, 9, 9, 3, 3, 3));
+        Weight w2 = Weight.of("w2", random(rnd, 9, 9, 3, 3));
+        float[] bias = random(rnd, 9).data();
+        Tensor want3 = Conv3d.forward(x, front, w3, bias, Conv3d.Geometry.same(1));
+        Tensor want2 = Conv3d.forward(x, null, w2, bias, Conv3d.Geometry.same(1));
+        Tensor x2 = x.copy();
+        assertThat(Conv3d.inPlace(x, front, w3, bias, Conv3d.Geometry.same(1)).data()).containsExactly(want3.data());
+        assertThat(Conv3d.inPlace(x2, null, w2, bias, Conv3d.Geometry.same(1)).data()).containsExactly(want2.data());
+        assertThatThrownBy(() -> Conv3d.inPlace(x, null, w3, bias, Conv3d.Geometry.same(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("in place");
+    }
+
+    @Test
+    void accumulateAddsTheConvolutionToTheOutput() {
+        Random rnd = new Random(17);
+        Tensor x = random(rnd, 2, 5, 3, 6, 11);
+        Tensor front = random(rnd, 2, 5, 2, 6, 11);
+        Weight w = Weight.of("w", random(rnd, 19, 5, 3, 3, 3));
+        float[] bias = random(rnd, 19).data();
+        Tensor conv = Conv3d.forward(x, front, w, bias, Conv3d.Geometry.same(1));
+        Tensor out = random(rnd, 2, 19, 3, 6, 11);
+        float[] want = out.data().clone();
+        for (int i = 0; i < want.length; i++) {
+            want[i] += conv.data()[i];
+        }
+        Conv3d.accumulate(x, front, w, bias, Conv3d.Geometry.same(1), out);
+        assertThat(out.data()).containsExactly(want);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -155,6 +156,14 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * frame batches, then the blend) a sample's batches follow once its last tile is done.
      */
     public void decode(Tensor z, VaeOptions options, FrameSink sink) {
+        decode(z, options, sink, null);
+    }
+
+    /**
+     * {@link #decode(Tensor, VaeOptions, FrameSink)}, checking {@code cancel} (may be null) before every frame batch of
+     * every tile: a cancelled decode stops within one batch with a {@link java.util.concurrent.CancellationException}.
+     */
+    public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel) {
         checkLatents(z);
         int ratio = config.spatialCompressionRatio();
         boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
@@ -167,17 +176,20 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             };
             Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
             if (tiled) {
-                tiledDecode(latents, options, out);
+                tiledDecode(latents, options, out, cancel);
             } else {
-                decodeFrames(latents, options, out);
+                decodeFrames(latents, options, out, cancel);
             }
         }
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
+            if (cancel != null) {
+                cancel.throwIfCancelled();
+            }
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
             out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
         }
@@ -187,7 +199,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Consumer<Tensor> out) {
+    private void tiledDecode(Tensor z, VaeOptions o, Consumer<Tensor> out, CancellationToken cancel) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         int blendH = (int) (o.tileSampleMinHeight() * o.tileOverlapFactorHeight());
@@ -201,7 +213,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             List<List<Tensor>> row = new ArrayList<>();
             for (int j = 0; j < z.dim(4); j += t.strideW()) {
                 List<Tensor> batches = new ArrayList<>();
-                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add); // each [1, 3, f, th, tw]
+                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, cancel); // each [1, 3, f, th, tw]
                 row.add(batches);
             }
             rows.add(row);

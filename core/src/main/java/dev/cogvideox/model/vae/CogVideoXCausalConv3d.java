@@ -32,18 +32,32 @@ final class CogVideoXCausalConv3d {
 
     /** {@code [N, Cin, T, H, W] -> [N, Cout, T, H, W]}, updating this conv's entry of {@code cache}. */
     Tensor forward(Tensor x, ConvCache cache) {
-        Tensor front = null;
-        if (timeKernel > 1) {
-            // 1. causal padding (semantics.md, VAE: conv cache): the previous batch's last frames, else frame 0 repeated
-            front = cache.get(name);
-            if (front == null) {
-                front = Resample.gather(x, new int[timeKernel - 1], Resample.identity(x.dim(3)), Resample.identity(x.dim(4))); // [N, Cin, kt-1, H, W]
-            }
-            // 2. the new cache: the last kt-1 frames of the padded input front ++ x
-            cache.put(name, lastFrames(front, x, timeKernel - 1)); // [N, Cin, kt-1, H, W]
+        return Conv3d.forward(x, front(x, cache), weight, bias, geometry); // [N, Cout, T, H, W]
+    }
+
+    /** {@link #forward} written over {@code x} (needs {@code Cin == Cout}): one frame of scratch instead of a new volume. */
+    Tensor forwardInPlace(Tensor x, ConvCache cache) {
+        return Conv3d.inPlace(x, front(x, cache), weight, bias, geometry); // x, now [N, Cout, T, H, W]
+    }
+
+    /** {@code out += forward(x)}: the convolution summed into {@code out [N, Cout, T, H, W]} (a residual) in one pass. */
+    void accumulate(Tensor x, ConvCache cache, Tensor out) {
+        Conv3d.accumulate(x, front(x, cache), weight, bias, geometry, out);
+    }
+
+    /** The frames in front of {@code x} (null for a kernel of 1), after storing the next batch's in {@code cache}. */
+    private Tensor front(Tensor x, ConvCache cache) {
+        if (timeKernel == 1) {
+            return null;
         }
-        // 3. the convolution over front ++ x with spatial zero padding
-        return Conv3d.forward(x, front, weight, bias, geometry); // [N, Cout, T, H, W]
+        // 1. causal padding (semantics.md, VAE: conv cache): the previous batch's last frames, else frame 0 repeated
+        Tensor front = cache.get(name);
+        if (front == null) {
+            front = Resample.gather(x, new int[timeKernel - 1], Resample.identity(x.dim(3)), Resample.identity(x.dim(4))); // [N, Cin, kt-1, H, W]
+        }
+        // 2. the new cache: the last kt-1 frames of the padded input front ++ x (copied: x may be overwritten next)
+        cache.put(name, lastFrames(front, x, timeKernel - 1)); // [N, Cin, kt-1, H, W]
+        return front;
     }
 
     private static Tensor lastFrames(Tensor front, Tensor x, int n) {

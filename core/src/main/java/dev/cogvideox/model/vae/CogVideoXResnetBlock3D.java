@@ -1,7 +1,6 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
-import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -31,16 +30,32 @@ final class CogVideoXResnetBlock3D {
                 : new CogVideoXSpatialNorm3D(store, prefix, channels, spatialNormDim, groups);
     }
 
-    /** {@code [N, in, T, H, W] -> [N, out, T, H, W]}; {@code zq} the decoder's latents or null in the encoder. */
+    /**
+     * {@code [N, in, T, H, W] -> [N, out, T, H, W]}; {@code zq} the decoder's latents or null in the encoder. Consumes
+     * {@code x}: it is overwritten (and returned, holding the output) when the channel count stays.
+     *
+     * <p>Memory: two volumes at a time. With {@code in == out}: norm1's output is a new volume, conv1 overwrites it,
+     * conv2 sums into {@code x} (the residual). Otherwise the shortcut comes first (the reference adds it last; a sum
+     * of two terms is the same either way), norm1 then overwrites {@code x}, conv1 makes the only other volume and
+     * conv2 sums into the shortcut's output.
+     */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
-        // 1. norm1 + silu, conv1
-        Tensor h = norm1.normSilu(x, zq, false); // [N, in, T, H, W]
-        h = conv1.forward(h, cache); // [N, out, T, H, W]
-        // 2. norm2 + silu (in place: conv1's output is not needed again), conv2
+        if (convShortcut == null) {
+            // 1. norm1 + silu into a new volume, conv1 over it
+            Tensor h = norm1.normSilu(x, zq, false); // [N, C, T, H, W]
+            conv1.forwardInPlace(h, cache); // [N, C, T, H, W]
+            // 2. norm2 + silu in place, conv2 summed into x: the residual x + h
+            norm2.normSilu(h, zq, true);
+            conv2.accumulate(h, cache, x); // [N, C, T, H, W]
+            return x;
+        }
+        // 1. the shortcut of x, then norm1 + silu over x itself and conv1
+        Tensor out = convShortcut.forward(x); // [N, out, T, H, W]
+        norm1.normSilu(x, zq, true);
+        Tensor h = conv1.forward(x, cache); // [N, out, T, H, W]
+        // 2. norm2 + silu in place, conv2 summed into the shortcut
         norm2.normSilu(h, zq, true);
-        h = conv2.forward(h, cache); // [N, out, T, H, W]
-        // 3. residual
-        Ops.addInPlace(h, convShortcut == null ? x : convShortcut.forward(x));
-        return h;
+        conv2.accumulate(h, cache, out); // [N, out, T, H, W]
+        return out;
     }
 }

@@ -30,7 +30,7 @@ final class CogVideoXUpsample3D {
         int[] frameIndex = compressTime ? Resample.causalFrameIndex(t, frames) : Resample.identity(t);
         Tensor h = Resample.gather(x, frameIndex, Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
                 Resample.nearestIndex(x.dim(4), 2 * x.dim(4))); // [N, C, T', 2H, 2W]
-        // 2. the 3x3 conv on every frame
-        return Conv3d.forward(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
+        // 2. the 3x3 conv on every frame, written over the upsampled volume (one frame of scratch)
+        return Conv3d.inPlace(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
     }
 }

@@ -97,6 +97,18 @@ class AutoencoderKLCogVideoXTest {
     }
 
     @Test
+    void cancelledDecodeStopsBeforeTheNextFrameBatch() {
+        Tensor z = Tensor.zeros(1, 16, 5, 2, 3);
+        dev.cogvideox.progress.CancellationToken token = new dev.cogvideox.progress.CancellationToken();
+        List<Integer> batches = new ArrayList<>();
+        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), (sample, first, f) -> {
+            batches.add(first);
+            token.cancel();
+        }, token)).isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(batches).containsExactly(0);
+    }
+
+    @Test
     void tiledDecodeStreamsEveryFrameBatch() {
         Random rnd = new Random(9);
         Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
