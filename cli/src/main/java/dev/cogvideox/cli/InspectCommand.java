@@ -3,7 +3,11 @@ package dev.cogvideox.cli;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.text.T5EncoderModel;
+import dev.cogvideox.model.text.T5Tokenizer;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.DType;
@@ -87,6 +91,24 @@ final class InspectCommand implements Callable<Integer> {
                 try (CogVideoXTransformer3DModel m = CogVideoXTransformer3DModel.load(folder)) {
                     yield String.format("ok: %s, %d layers, %d heads x %d", cfg.variant(), cfg.numLayers(), cfg.numAttentionHeads(), cfg.attentionHeadDim());
                 }
+            }
+            case "AutoencoderKLCogVideoX" -> {
+                try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(folder)) {
+                    yield "ok: scaling " + vae.config().scalingFactor() + (vae.config().invertScaleLatents() ? " (inverted for image latents)" : "");
+                }
+            }
+            case "T5EncoderModel" -> {
+                try (T5EncoderModel t5 = T5EncoderModel.fromPretrained(folder)) {
+                    yield String.format("ok: %d layers, d_model %d", t5.config().numLayers(), t5.config().dModel());
+                }
+            }
+            case "T5Tokenizer" -> {
+                T5Tokenizer.fromPretrained(folder);
+                yield "ok";
+            }
+            case "CogVideoXDDIMScheduler", "CogVideoXDPMScheduler" -> {
+                CogVideoXScheduler.fromPretrained(folder);
+                yield "ok";
             }
             default -> "present (not checked)";
         };

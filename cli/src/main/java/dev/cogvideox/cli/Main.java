@@ -36,6 +36,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // library warnings (e.g. a truncated prompt) as one plain line: "WARNING: ..."
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
         System.exit(commandLine().execute(args));
     }
 }

@@ -14,9 +14,7 @@ import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,21 +34,8 @@ class GenerateCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out, oldErr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            int exit = Main.commandLine().execute(args);
-            return new Run(exit, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static JsonNode golden(String name) throws IOException {
@@ -74,7 +59,7 @@ class GenerateCommandTest {
         List<String> args = e2eArgs(name);
         Path frames = tmp.resolve("frames");
         args.addAll(List.of("--output", frames + "/"));
-        Run r = run(args.toArray(String[]::new));
+        CliRun r = run(args.toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         Tensor want;
         try (SafetensorsFile f = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
@@ -108,7 +93,7 @@ class GenerateCommandTest {
         List<String> args = e2eArgs("pipeline_e2e_t2v_5b_prompt");
         Path mp4 = tmp.resolve("out.mp4");
         args.addAll(List.of("--output", mp4.toString(), "--fps", "8"));
-        Run r = run(args.toArray(String[]::new));
+        CliRun r = run(args.toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         Mp4Boxes boxes = Mp4Boxes.parse(mp4);
         assertThat(boxes.frames()).isEqualTo(9);
@@ -132,7 +117,7 @@ class GenerateCommandTest {
         }
         ImageIO.write(img, "png", png.toFile());
         Path mp4 = tmp.resolve("i2v.mp4");
-        Run r = run("generate", "--model", FIXTURES.resolve("models/tiny-cogvideox-5b-i2v").toString(), "--prompt", "a red kite",
+        CliRun r = run("generate", "--model", FIXTURES.resolve("models/tiny-cogvideox-5b-i2v").toString(), "--prompt", "a red kite",
                 "--image", png.toString(), "--frames", "9", "--height", "64", "--width", "64", "--steps", "2", "--output", mp4.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         Mp4Boxes boxes = Mp4Boxes.parse(mp4);
@@ -153,7 +138,7 @@ class GenerateCommandTest {
             args.addAll(List.of(extra[i]));
             Path dir = tmp.resolve("run" + i);
             args.addAll(List.of("--output", dir + "/"));
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             assertThat(r.exit()).as(r.err()).isZero();
             frames[i] = Files.readAllBytes(dir.resolve("frame_0004.png"));
         }
@@ -200,7 +185,7 @@ class GenerateCommandTest {
         }
     }
 
-    private static void assertError(Run r, String message) {
+    private static void assertError(CliRun r, String message) {
         assertThat(r.exit()).as(r.out() + r.err()).isNotZero();
         assertThat(r.err()).contains("error:").contains(message);
     }
