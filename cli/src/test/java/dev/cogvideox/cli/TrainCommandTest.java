@@ -1,10 +1,12 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
@@ -12,12 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,20 +31,8 @@ class TrainCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out, oldErr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Run(Main.commandLine().execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** Two 5-frame 32x32 GIFs of a bar sweeping across (one horizontal, one vertical) with captions. */
@@ -68,7 +59,7 @@ class TrainCommandTest {
     @Test
     void trainsALoraWithCheckpointsLossLogCurveAndValidationVideos() throws IOException {
         Path data = dataset(), out = tmp.resolve("out");
-        Run r = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", out.toString(),
+        CliRun r = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", out.toString(),
                 "--lora-rank", "4", "--lora-alpha", "4", "--stages", "32x32x5:4", "--lr", "1e-3", "--checkpoint-every", "2",
                 "--validation-prompt", "a bar", "--validation-every", "2", "--validation-steps", "2", "--seed", "1");
         assertThat(r.exit()).as(r.err()).isZero();
@@ -85,17 +76,121 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * A LoRA trained here and loaded by {@code generate --lora F --lora-scale S} gives the video of the base model
+     * with the weights the fused-weights golden ({@code train_lora_checkpoint_2b}) describes:
+     * {@code W' = W + S * (alpha / r) * B @ A}, computed here in double precision into a separate model folder.
+     */
+    @Test
+    void aLoraTrainedHereDrivesGenerateAsItsFusedWeights() throws IOException {
+        Path out = tmp.resolve("out");
+        CliRun trained = run("train", "--model", MODEL.toString(), "--data", dataset().toString(), "--output", out.toString(),
+                "--lora-rank", "4", "--lora-alpha", "8", "--stages", "32x32x5:3", "--lr", "1e-2", "--checkpoint-every", "0",
+                "--validation-steps", "1", "--seed", "5");
+        assertThat(trained.exit()).as(trained.err()).isZero();
+        Path lora = out.resolve("pytorch_lora_weights.safetensors");
+        double scale = 0.5, scaling = 8.0 / 4;
+        Path fusedModel = copyOfModel(tmp.resolve("fused-model"));
+        Path weights = fusedModel.resolve("transformer/diffusion_pytorch_model.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter(Map.of("format", "pt"));
+        try (SafetensorsFile base = SafetensorsFile.open(MODEL.resolve("transformer/diffusion_pytorch_model.safetensors"));
+             SafetensorsFile adapter = SafetensorsFile.open(lora)) {
+            for (String name : base.names()) {
+                String a = "transformer." + name.replace(".weight", ".lora_A.weight");
+                Tensor w = base.entry(name).toTensor();
+                writer.add(name, DType.F32, adapter.has(a)
+                        ? fused(w, adapter.entry(a).toTensor(), adapter.entry(a.replace("lora_A", "lora_B")).toTensor(), scale * scaling)
+                        : w);
+            }
+        }
+        Files.delete(weights);
+        writer.write(weights);
+
+        List<String> common = List.of("generate", "--prompt", "a bar sweeping right", "--frames", "9", "--height", "32", "--width", "32",
+                "--steps", "2", "--seed", "9");
+        BufferedImage[] withLora = generate(common, tmp.resolve("lora"), "--model", MODEL.toString(), "--lora", lora.toString(),
+                "--lora-scale", String.valueOf(scale));
+        BufferedImage[] withFused = generate(common, tmp.resolve("fused"), "--model", fusedModel.toString());
+        BufferedImage[] plain = generate(common, tmp.resolve("plain"), "--model", MODEL.toString());
+        int changed = 0;
+        for (int f = 0; f < plain.length; f++) {
+            assertThat(maxChannelDifference(withLora[f], withFused[f])).as("frame %d: --lora against the fused weights", f).isLessThanOrEqualTo(1);
+            changed = Math.max(changed, maxChannelDifference(withLora[f], plain[f]));
+        }
+        assertThat(changed).as("largest change the LoRA makes to a pixel channel").isGreaterThan(4);
+    }
+
+    /** {@code w + s * b @ a} with the product in double precision. */
+    private static Tensor fused(Tensor w, Tensor a, Tensor b, double s) {
+        int out = w.dim(0), in = w.dim(1), r = a.dim(0);
+        float[] wd = w.data().clone(), ad = a.data(), bd = b.data();
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                double sum = 0;
+                for (int k = 0; k < r; k++) {
+                    sum += (double) bd[o * r + k] * ad[k * in + i];
+                }
+                wd[o * in + i] = (float) (wd[o * in + i] + s * sum);
+            }
+        }
+        return Tensor.of(wd, out, in);
+    }
+
+    private Path copyOfModel(Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(MODEL)) {
+            for (Path p : files.toList()) {
+                Path dest = target.resolve(MODEL.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static BufferedImage[] generate(List<String> common, Path dir, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of(extra));
+        args.addAll(List.of("--output", dir + "/"));
+        CliRun r = run(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        try (Stream<Path> pngs = Files.list(dir)) {
+            List<Path> frames = pngs.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+            assertThat(frames).hasSize(9);
+            BufferedImage[] images = new BufferedImage[frames.size()];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = ImageIO.read(frames.get(i).toFile());
+            }
+            return images;
+        }
+    }
+
+    private static int maxChannelDifference(BufferedImage x, BufferedImage y) {
+        int worst = 0;
+        for (int py = 0; py < x.getHeight(); py++) {
+            for (int px = 0; px < x.getWidth(); px++) {
+                int p = x.getRGB(px, py), q = y.getRGB(px, py);
+                for (int shift = 0; shift < 24; shift += 8) {
+                    worst = Math.max(worst, Math.abs(((p >> shift) & 255) - ((q >> shift) & 255)));
+                }
+            }
+        }
+        return worst;
+    }
+
     @Test
     void badOptionsExitWithAMessageNamingTheOption() throws IOException {
         Path data = dataset();
-        Run both = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", tmp.resolve("o").toString(),
+        CliRun both = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", tmp.resolve("o").toString(),
                 "--full", "--lora-rank", "4");
         assertThat(both.exit()).isEqualTo(2);
         assertThat(both.err()).contains("--full", "--lora-rank");
-        Run noData = run("train", "--model", MODEL.toString(), "--data", tmp.resolve("missing").toString(), "--output", tmp.resolve("o").toString());
+        CliRun noData = run("train", "--model", MODEL.toString(), "--data", tmp.resolve("missing").toString(), "--output", tmp.resolve("o").toString());
         assertThat(noData.exit()).isEqualTo(2);
         assertThat(noData.err()).contains("--data " + tmp.resolve("missing"), "videos.txt");
-        Run size = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", tmp.resolve("o").toString(),
+        CliRun size = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", tmp.resolve("o").toString(),
                 "--stages", "48x40x5:2");
         assertThat(size.exit()).isEqualTo(2);
         assertThat(size.err()).contains("--stages 48x40x5:2", "multiples of 16");
