@@ -9,13 +9,17 @@ import dev.cogvideox.progress.ProgressBar;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What a generation will need, stage by stage, before anything is loaded. The pipeline runs the stages one after
  * the other and releases each model before the next loads, so the peak is the largest stage, not the sum.
- * Weights are memory-mapped (page cache, evictable); activations live on the Java heap, which is the hard limit.
+ * Weights are memory-mapped (page cache, evictable) and the text encoder's and transformer's blocks are streamed:
+ * each block's pages leave the process after use ({@link WeightStore#evict}), so a stage holds its other weights
+ * plus one block at a time. Activations live on the Java heap, which is the hard limit.
  *
  * <p>Activation estimates count the tensors alive at each stage's widest point (fp32):
  * <ul>
@@ -27,7 +31,7 @@ import java.util.Locale;
  * </ul>
  */
 public record MemoryPlan(List<Stage> stages) {
-    /** One stage: weight bytes (mapped) and activation bytes (heap). */
+    /** One stage: weight bytes resident at once (mapped), activation bytes (heap). */
     public record Stage(String name, long weightBytes, long activationBytes) {
         public long total() {
             return weightBytes + activationBytes;
@@ -41,18 +45,18 @@ public record MemoryPlan(List<Stage> stages) {
         if (req.promptEmbeds() == null) {
             T5Config tc = T5Config.read(modelDir.resolve("text_encoder/config.json"));
             long floats = (long) batch * guidance * req.maxSequenceLength() * (3L * tc.dFf() + 6L * tc.dModel());
-            stages.add(new Stage("text encoder", weightBytes(modelDir.resolve("text_encoder")), 4 * floats));
+            stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block."), 4 * floats));
         }
         AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
         int latentFrames = (req.numFrames() - 1) / 4 + 1;
         int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
         long d = t.innerDim();
-        stages.add(new Stage("transformer", weightBytes(modelDir.resolve("transformer")), 4L * guidance * batch * tokens * 18 * d));
+        stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks."), 4L * guidance * batch * tokens * 18 * d));
         long pixels = req.vaeTiling()
                 ? (long) Math.min(req.height(), vc.sampleHeight() / 2 + vc.sampleHeight() / 12) * Math.min(req.width(), vc.sampleWidth() / 2 + vc.sampleWidth() / 12)
                 : (long) req.height() * req.width();
         long c0 = vc.blockOutChannels()[0];
-        stages.add(new Stage("VAE decode", weightBytes(modelDir.resolve("vae")), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6)));
+        stages.add(new Stage("VAE decode", residentWeightBytes(modelDir.resolve("vae"), null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6)));
         return new MemoryPlan(List.copyOf(stages));
     }
 
@@ -69,7 +73,7 @@ public record MemoryPlan(List<Stage> stages) {
     public String describe() {
         StringBuilder sb = new StringBuilder("memory plan (stages run one at a time):\n");
         for (Stage s : stages) {
-            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped)  activations %8s (heap)%n", s.name(), ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
+            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped, resident at once)  activations %8s (heap)%n", s.name(), ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
         }
         sb.append(String.format(Locale.ROOT, "  peak          %8s", ProgressBar.bytes(peakBytes())));
         return sb.toString();
@@ -95,13 +99,26 @@ public record MemoryPlan(List<Stage> stages) {
         }
     }
 
-    private static long weightBytes(Path dir) {
+    /**
+     * Bytes of a component's weights resident at once: all of them, or, when its blocks (names {@code prefix + i
+     * + "."}) are streamed, everything outside the blocks plus the largest block.
+     */
+    private static long residentWeightBytes(Path dir, String blockPrefix) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
         try (WeightStore s = WeightStore.open(dir)) {
-            return s.byteSize();
+            Map<String, Long> blocks = new HashMap<>();
+            long outside = 0;
+            for (String n : s.names()) {
+                long bytes = s.entry(n).byteSize();
+                if (blockPrefix != null && n.startsWith(blockPrefix)) {
+                    blocks.merge(n.substring(0, n.indexOf('.', blockPrefix.length()) + 1), bytes, Long::sum);
+                } else {
+                    outside += bytes;
+                }
+            }
+            return outside + blocks.values().stream().mapToLong(Long::longValue).max().orElse(0);
         }
     }
-
 }

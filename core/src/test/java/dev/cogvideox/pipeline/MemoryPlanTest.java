@@ -1,0 +1,55 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.io.SafetensorsFile;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MemoryPlanTest {
+    private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
+
+    private static GenerationRequest request(int frames, int height, int width) {
+        return GenerationRequest.builder().prompt("a lighthouse").frames(frames).size(height, width).steps(1).guidance(6)
+                .maxSequenceLength(16).build();
+    }
+
+    private static long bytes(SafetensorsFile f, String prefix) {
+        return f.names().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> f.entry(n).byteSize()).sum();
+    }
+
+    @Test
+    void streamedBlocksCountOnceAndTheVaeWhole() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
+        assertThat(plan.stages()).extracting(MemoryPlan.Stage::name).containsExactly("text encoder", "transformer", "VAE decode");
+        try (SafetensorsFile t = SafetensorsFile.open(MODEL.resolve("transformer/diffusion_pytorch_model.safetensors"));
+             SafetensorsFile t5 = SafetensorsFile.open(MODEL.resolve("text_encoder/model.safetensors"));
+             SafetensorsFile vae = SafetensorsFile.open(MODEL.resolve("vae/diffusion_pytorch_model.safetensors"))) {
+            // The fixture's two blocks have the same shapes: all weights but one block are resident at once.
+            assertThat(bytes(t, "transformer_blocks.1.")).isEqualTo(bytes(t, "transformer_blocks.0.")).isPositive();
+            assertThat(plan.stages().get(1).weightBytes()).isEqualTo(bytes(t, "") - bytes(t, "transformer_blocks.1."));
+            // T5's block 0 also holds the relative position bias, so it is the larger of its two.
+            assertThat(bytes(t5, "encoder.block.0.")).isGreaterThan(bytes(t5, "encoder.block.1.")).isGreaterThan(0);
+            assertThat(plan.stages().get(0).weightBytes()).isEqualTo(bytes(t5, "") - bytes(t5, "encoder.block.1."));
+            assertThat(plan.stages().get(2).weightBytes()).isEqualTo(bytes(vae, ""));
+        }
+        // The transformer's activations: the CFG batch of two over [16 text; 3 x 4 x 4 video] tokens, 18 widths of 4 bytes.
+        assertThat(plan.stages().get(1).activationBytes()).isEqualTo(4L * 2 * (16 + 3 * 4 * 4) * 18 * cfg.innerDim());
+    }
+
+    @Test
+    void refusesARunWhoseActivationsExceedTheHeapAndSaysWhatWouldFit() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        GenerationRequest req = request(49, 480, 720);
+        MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, req);
+        assertThatThrownBy(() -> plan.check(plan.peakActivationBytes() - 1, Long.MAX_VALUE, req))
+                .hasMessageContaining("of heap for activations").hasMessageContaining("-Xmx");
+        assertThatThrownBy(() -> plan.check(Long.MAX_VALUE, plan.peakBytes() - 1, req))
+                .hasMessageContaining("the machine has").hasMessageContaining("--vae-tiling");
+    }
+}
