@@ -1,5 +1,6 @@
 package dev.cogvideox.train.lora;
 
+import dev.cogvideox.io.OverlayWeightStore;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
@@ -15,7 +16,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Fuses a LoRA into the transformer weights for inference ({@code ModelMixin.fuse_lora(lora_scale=s)}, PEFT's
@@ -59,7 +59,7 @@ public final class LoraFusion {
             Tensor w = Ops.add(entry.toTensor(), LoraBranch.delta(m.a(), m.b(), (float) (lora.scaling(m) * scale))); // [out, in]
             fused.put(name, new SafetensorsFile.Entry(entry.file() + " + LoRA", name, entry.dtype(), entry.shape(), encode(w, entry.dtype())));
         }
-        return new Fused(base, fused);
+        return new OverlayWeightStore(base, fused, "with fused LoRA");
     }
 
     /** {@code w} in {@code dtype} (F32, or F16 / BF16 rounded to nearest even), little-endian. */
@@ -78,34 +78,5 @@ public final class LoraFusion {
             out.setAtIndex(U16, i, bits);
         }
         return out;
-    }
-
-    /** The base store with some entries replaced. */
-    private record Fused(WeightStore base, Map<String, SafetensorsFile.Entry> replaced) implements WeightStore {
-        @Override
-        public Set<String> names() {
-            return base.names();
-        }
-
-        @Override
-        public boolean has(String name) {
-            return base.has(name);
-        }
-
-        @Override
-        public SafetensorsFile.Entry entry(String name) {
-            SafetensorsFile.Entry e = replaced.get(name);
-            return e != null ? e : base.entry(name);
-        }
-
-        @Override
-        public String source() {
-            return base.source() + " (with fused LoRA)";
-        }
-
-        @Override
-        public void close() {
-            base.close();
-        }
     }
 }

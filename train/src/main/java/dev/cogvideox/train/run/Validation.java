@@ -1,5 +1,6 @@
 package dev.cogvideox.train.run;
 
+import dev.cogvideox.io.OverlayWeightStore;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.io.video.VideoOptions;
@@ -24,7 +25,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A validation video: the inference pipeline (T5, the denoising loop with guidance, the VAE decoder) with the
@@ -45,7 +45,7 @@ final class Validation {
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(modelDir).withTransformerLoader(dir -> {
             CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(dir.resolve("config.json"));
             WeightStore base = WeightStore.open(dir);
-            return new CogVideoXTransformer3DModel(cfg, lora != null ? LoraFusion.fuse(base, cfg, lora, 1.0) : new Replaced(base, f32(weights)));
+            return new CogVideoXTransformer3DModel(cfg, lora != null ? LoraFusion.fuse(base, cfg, lora, 1.0) : new OverlayWeightStore(base, f32(weights), "trained weights"));
         });
         GenerationRequest req = GenerationRequest.builder().prompt(prompt).frames(stage.shape().frames())
                 .size(stage.shape().height(), stage.shape().width()).steps(steps).guidance(GUIDANCE)
@@ -62,34 +62,5 @@ final class Validation {
         weights.forEach((name, t) -> out.put(name, new SafetensorsFile.Entry("trained weights", name, DType.F32, t.shape(),
                 MemorySegment.ofArray(t.data().clone()))));
         return out;
-    }
-
-    /** A weight store with some tensors replaced by trained values. */
-    private record Replaced(WeightStore base, Map<String, SafetensorsFile.Entry> replaced) implements WeightStore {
-        @Override
-        public Set<String> names() {
-            return base.names();
-        }
-
-        @Override
-        public boolean has(String name) {
-            return base.has(name);
-        }
-
-        @Override
-        public SafetensorsFile.Entry entry(String name) {
-            SafetensorsFile.Entry e = replaced.get(name);
-            return e != null ? e : base.entry(name);
-        }
-
-        @Override
-        public String source() {
-            return base.source() + " (trained weights)";
-        }
-
-        @Override
-        public void close() {
-            base.close();
-        }
     }
 }

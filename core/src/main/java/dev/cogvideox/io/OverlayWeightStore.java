@@ -1,0 +1,48 @@
+package dev.cogvideox.io;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A weight store with some of its entries replaced (fused LoRA weights, trained values): lookups of a replaced
+ * name return the replacement, every other name reads through to {@code base}. The replacements must keep the
+ * names of the base; closing the overlay closes the base.
+ *
+ * @param what how the replacement is named in messages, e.g. "with fused LoRA"
+ */
+public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.Entry> replaced, String what) implements WeightStore {
+    public OverlayWeightStore {
+        for (String name : replaced.keySet()) {
+            if (!base.has(name)) {
+                throw new IllegalArgumentException(base.source() + ": cannot replace tensor " + name + ", which it does not hold");
+            }
+        }
+        replaced = Map.copyOf(replaced);
+    }
+
+    @Override
+    public Set<String> names() {
+        return base.names();
+    }
+
+    @Override
+    public boolean has(String name) {
+        return base.has(name);
+    }
+
+    @Override
+    public SafetensorsFile.Entry entry(String name) {
+        SafetensorsFile.Entry e = replaced.get(name);
+        return e != null ? e : base.entry(name);
+    }
+
+    @Override
+    public String source() {
+        return base.source() + " (" + what + ")";
+    }
+
+    @Override
+    public void close() {
+        base.close();
+    }
+}
