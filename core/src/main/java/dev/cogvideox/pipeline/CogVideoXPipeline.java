@@ -261,9 +261,6 @@ public final class CogVideoXPipeline {
     private void decode(Tensor z, GenerationRequest req, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
-            int total = z.dim(0) * req.numFrames();
-            int[] done = {0};
-            progress.onStart("decoding", total, ProgressUnit.ITEMS);
             Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
             taps.tap("vae_decode_input", input);
             vae.decode(input, options, (sample, first, frames) -> {
@@ -271,10 +268,7 @@ public final class CogVideoXPipeline {
                 Tensor f = Layout.permute(frames, 0, 2, 1, 3, 4);                              // [1, n, 3, H, W]
                 Ops.postprocessInPlace(f);
                 out.accept(sample, first, f.reshape(f.dim(1), f.dim(2), f.dim(3), f.dim(4)));
-                done[0] += f.dim(1);
-                progress.onProgress(done[0]);
-            });
-            progress.onEnd();
+            }, cancel, progress);
         }
     }
 }

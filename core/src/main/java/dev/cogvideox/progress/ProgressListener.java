@@ -2,7 +2,7 @@ package dev.cogvideox.progress;
 
 /**
  * Receives the progress of one task at a time: {@code onStart}, any number of {@code onProgress}, {@code onEnd}.
- * A pipeline reports "denoising" (steps) then "decoding" (frames); a download reports bytes.
+ * A pipeline reports "denoising" (steps) then "decoding" (decoder passes: frame batches of every tile); a download reports bytes.
  * Calls come from the thread running the task; implementations must be quick (they run between steps).
  */
 public interface ProgressListener {

@@ -2,6 +2,8 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -164,9 +166,24 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * every tile: a cancelled decode stops within one batch with a {@link java.util.concurrent.CancellationException}.
      */
     public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel) {
+        decode(z, options, sink, cancel, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #decode(Tensor, VaeOptions, FrameSink, CancellationToken)} reporting "decoding" to {@code progress} in
+     * decoder passes: one per frame batch of every tile of every sample. A tiled decode hands its first frames over
+     * only after its last tile, so counting frames would show nothing for most of the run.
+     */
+    public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel, ProgressListener progress) {
         checkLatents(z);
         int ratio = config.spatialCompressionRatio();
         boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
+        Tiling t = tiled ? decodeTiling(options) : null;
+        int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
+        int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
+        int[] done = {0};
+        progress.onStart("decoding", passes, ProgressUnit.ITEMS);
+        Runnable passDone = () -> progress.onProgress(++done[0]);
         for (int b = 0; b < z.dim(0); b++) {
             int sample = b;
             int[] first = {0};
@@ -176,15 +193,20 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             };
             Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
             if (tiled) {
-                tiledDecode(latents, options, out, cancel);
+                tiledDecode(latents, options, t, out, cancel, passDone);
             } else {
-                decodeFrames(latents, options, out, cancel);
+                decodeFrames(latents, options, out, cancel, passDone);
             }
         }
+        progress.onEnd();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             if (cancel != null) {
@@ -192,6 +214,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             }
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
             out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
+            passDone.run();
         }
     }
 
@@ -199,21 +222,15 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Consumer<Tensor> out, CancellationToken cancel) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
-        int blendH = (int) (o.tileSampleMinHeight() * o.tileOverlapFactorHeight());
-        int blendW = (int) (o.tileSampleMinWidth() * o.tileOverlapFactorWidth());
-        Tiling t = new Tiling(
-                (int) (latentH * (1 - o.tileOverlapFactorHeight())),
-                (int) (latentW * (1 - o.tileOverlapFactorWidth())),
-                blendH, blendW, o.tileSampleMinHeight() - blendH, o.tileSampleMinWidth() - blendW);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch
         for (int i = 0; i < z.dim(3); i += t.strideH()) {
             List<List<Tensor>> row = new ArrayList<>();
             for (int j = 0; j < z.dim(4); j += t.strideW()) {
                 List<Tensor> batches = new ArrayList<>();
-                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, cancel); // each [1, 3, f, th, tw]
+                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, cancel, passDone); // each [1, 3, f, th, tw]
                 row.add(batches);
             }
             rows.add(row);
@@ -226,6 +243,17 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------- tiling
+
+    /** tiled_decode's latent strides and pixel blend extents. */
+    private Tiling decodeTiling(VaeOptions o) {
+        int ratio = config.spatialCompressionRatio();
+        int blendH = (int) (o.tileSampleMinHeight() * o.tileOverlapFactorHeight());
+        int blendW = (int) (o.tileSampleMinWidth() * o.tileOverlapFactorWidth());
+        return new Tiling(
+                (int) (o.tileLatentMinHeight(ratio) * (1 - o.tileOverlapFactorHeight())),
+                (int) (o.tileLatentMinWidth(ratio) * (1 - o.tileOverlapFactorWidth())),
+                blendH, blendW, o.tileSampleMinHeight() - blendH, o.tileSampleMinWidth() - blendW);
+    }
 
     private static boolean useTiling(VaeOptions o, int height, int width, int tileHeight, int tileWidth) {
         return o.useTiling() && (width > tileWidth || height > tileHeight);

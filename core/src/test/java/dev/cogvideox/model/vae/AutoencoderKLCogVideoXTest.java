@@ -1,6 +1,8 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +120,33 @@ class AutoencoderKLCogVideoXTest {
         List<int[]> calls = new ArrayList<>();
         vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> calls.add(new int[] {first, f.dim(2), f.dim(3), f.dim(4)}));
         assertThat(calls).containsExactly(new int[] {0, 9, 64, 64}, new int[] {9, 8, 64, 64});
+    }
+
+    @Test
+    void tiledDecodeReportsEveryDecoderPassBeforeTheFramesArrive() {
+        Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
+        List<String> events = new ArrayList<>();
+        ProgressListener progress = new ProgressListener() {
+            @Override
+            public void onStart(String task, long total, ProgressUnit unit) {
+                events.add(task + " " + total);
+            }
+
+            @Override
+            public void onProgress(long done) {
+                events.add("pass " + done);
+            }
+
+            @Override
+            public void onEnd() {
+                events.add("end");
+            }
+        };
+        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), null, progress);
+        // Tiles of half the config's 96x80 sample: 6x5 latents at strides int(6 * 5/6) = 5 and int(5 * 4/5) = 4, so
+        // 2 x 2 tiles over the 8x8 latents, each through 2 frame batches: 8 decoder passes, then the blended batches.
+        assertThat(events).containsExactly("decoding 8", "pass 1", "pass 2", "pass 3", "pass 4", "pass 5", "pass 6", "pass 7",
+                "pass 8", "frames 0", "frames 9", "end");
     }
 
     @Test
