@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every golden case under the fixture root ({@code $COGVIDEOX_FIXTURES}, default {@code ../shared/fixtures}),
- * one dynamic test each. Cases of components not implemented yet are reported as skipped.
+ * one dynamic test each. Cases of components not implemented yet are reported as skipped; so are the {@code train}
+ * cases here, whose verifier lives in the train module ({@code TrainGoldenCasesTest} runs them there).
  */
 class GoldenCasesTest {
     @TestFactory
