@@ -19,8 +19,8 @@ import java.util.Arrays;
  * softmax needs no horizontal reductions. Scores are kept in base 2 ({@code scale · log2 e} is folded into Q^T)
  * so that each probability is one {@link VectorMath#exp2}.
  *
- * <p>Heads run one after the other: each head's K is first copied contiguous and its V transposed (once per
- * head, shared by every query task of the head; strided rows of one head would cost a TLB miss per key), then
+ * <p>Heads run one after the other: each head's K and transposed V are first copied into the tile's packed layout
+ * (once per head, shared by every query task of the head; strided rows of one head would cost a TLB miss per key), then
  * both threads take query tasks of that head, which keeps the head's K and V in the shared cache. A query row's
  * result depends only on the fixed key order, so any thread count gives identical bits.
  */
@@ -54,12 +54,15 @@ public final class Attention {
         int d = width / heads;
         int dp = (d + 1 + ROWS - 1) / ROWS * ROWS;
         Tensor out = Tensor.zeros(b, lq, width);
-        // One head's keys [Lk rounded up to whole tiles][D] (the padding rows stay zero) and values transposed
-        // [DP][Lk], DP > D: row D is all ones, so the P·V tiles also accumulate the softmax denominators (with the
-        // same online rescaling), the other padding rows stay zero.
+        // One head's keys and transposed values in the tile's A layout (panels of ROWS rows, k-major): keys
+        // [Lk / ROWS][D][ROWS] (the padding keys stay zero) and values transposed [DP / ROWS][Lk][ROWS], DP > D:
+        // row D is all ones, so the P·V tiles also accumulate the softmax denominators (with the same online
+        // rescaling), the other padding rows stay zero.
         float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
         float[] vt = new float[dp * lk];
-        Arrays.fill(vt, d * lk, (d + 1) * lk, 1f);
+        for (int j = 0; j < lk; j++) {
+            vt[d / ROWS * ROWS * lk + j * ROWS + d % ROWS] = 1f;
+        }
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
                 scale * VectorMath.LOG2E);
         // Query blocks per task: up to GROUP, fewer when a head has too few blocks to keep every thread busy
@@ -74,9 +77,10 @@ public final class Attention {
                 int base = bb * lk * width + h * d;
                 Parallel.forRange(lk, 256, (j0, j1) -> {
                     for (int j = j0; j < j1; j++) {
-                        System.arraycopy(kd, base + j * width, kh, j * d, d);
+                        int kPanel = j / ROWS * ROWS * d + j % ROWS;
                         for (int e = 0; e < d; e++) {
-                            vt[e * lk + j] = vd[base + j * width + e];
+                            kh[kPanel + e * ROWS] = kd[base + j * width + e];
+                            vt[e / ROWS * ROWS * lk + j * ROWS + e % ROWS] = vd[base + j * width + e];
                         }
                     }
                 });
@@ -145,7 +149,7 @@ public final class Attention {
             int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
             // 2. S^T = K_blk · Q^T, 6 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
-                TileKernel.tile(kh, (j0 + jt) * d, d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
+                TileKernel.tile(kh, (j0 + jt) * d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
             }
             if (bias != null) {
                 int nq = Math.min(BQ, lq - qi0);
@@ -174,7 +178,7 @@ public final class Attention {
             // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66, the first
             //    padding row sums P).
             for (int dt = 0; dt < dp; dt += ROWS) {
-                TileKernel.tile(vt, dt * lk + j0, lk, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
+                TileKernel.tile(vt, dt * lk + j0 * ROWS, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
         }
     }

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * widened once into a k-major packed panel ({@code K x NC} floats, shared by all threads; never the whole
  * weight), then blocks of {@code MC} rows of x run in parallel. Inside a block, {@code KC} steps of k at a time:
  * the 6 rows of x being used ({@code 6 x KC}) stay in L1 while the {@code KC x NC} slab of the panel and
- * the {@code MC x NC} block of y stay in L2. x is read in place (rows at stride K), so it is never copied.
+ * the {@code MC x NC} block of y stay in L2. Each 6-row sliver of x is copied into the tile's k-major layout
+ * ({@code KC x 6}, 12 KB) once per KC steps and reused by every column tile of the panel; x is never copied whole.
  *
  * <p>Each output is one FMA chain over k in order, starting from the bias (or from y when accumulating), so the
  * result is bitwise the same for any thread count and any blocking.
@@ -21,7 +22,7 @@ public final class MatMul {
     private static final int ROWS = TileKernel.ROWS;
     private static final int COLS = TileKernel.COLS;
     // Block sizes, tuned on Zen 4 (32 KB L1d, 1 MB L2 per core); see docs/performance.md.
-    /** Steps of k per pass over a block: the 6-row A sliver (6 x KC floats, 12 KB) stays in L1. */
+    /** Steps of k per pass over a block: the packed 6-row sliver of x (6 x KC floats, 12 KB) stays in L1. */
     private static final int KC = 512;
     /** Output columns per packed panel: the KC x NC slab (512 KB) and the MC x NC block of y (120 KB) share L2. */
     private static final int NC = 4 * COLS;
@@ -115,12 +116,12 @@ public final class MatMul {
             // Few row blocks (short inputs): split the panel's column tiles across tasks too so both cores work.
             int splits = mBlocks >= 2 * Parallel.threads() ? 1 : panels;
             TaskQueue.forEach(mBlocks * splits, () -> {
-                float[] edgeA = new float[ROWS * KC];
+                float[] sliver = new float[ROWS * KC];
                 float[] edgeC = new float[ROWS * COLS];
                 return t -> {
                     int i0 = (t / splits) * MC;
                     int s = t % splits;
-                    block(j0, nb, i0, Math.min(m, i0 + MC), s * panels / splits, (s + 1) * panels / splits, edgeA, edgeC);
+                    block(j0, nb, i0, Math.min(m, i0 + MC), s * panels / splits, (s + 1) * panels / splits, sliver, edgeC);
                 };
             });
         }
@@ -147,7 +148,7 @@ public final class MatMul {
         }
 
         /** Rows {@code [i0, i1)} times column tiles {@code [p0, p1)} of the panel at {@code j0}. */
-        private void block(int j0, int nb, int i0, int i1, int p0, int p1, float[] edgeA, float[] edgeC) {
+        private void block(int j0, int nb, int i0, int i1, int p0, int p1, float[] sliver, float[] edgeC) {
             if (accumulate && hasBias) {
                 // Accumulating: the chains start from y, so the bias goes in first.
                 int from = j0 + p0 * COLS, to = Math.min(j0 + nb, j0 + p1 * COLS);
@@ -162,24 +163,14 @@ public final class MatMul {
                 boolean first = pc == 0 && !accumulate;
                 for (int i = i0; i < i1; i += ROWS) {
                     int rows = Math.min(ROWS, i1 - i);
-                    float[] aa = a;
-                    int ao = aOff + i * k + pc, lda = k;
-                    if (rows < ROWS) {
-                        // Last rows of x: copy them so the tile reads no row past the input (the rest is ignored).
-                        for (int r = 0; r < rows; r++) {
-                            System.arraycopy(a, ao + r * k, edgeA, r * kc, kc);
-                        }
-                        aa = edgeA;
-                        ao = 0;
-                        lda = kc;
-                    }
+                    packSliver(i, rows, pc, kc, sliver);
                     for (int p = p0; p < p1; p++) {
                         int col = j0 + p * COLS;
                         int cols = Math.min(COLS, j0 + nb - col);
                         int bOff = p * k * COLS + pc * COLS;
                         int ci = cOff + i * n + col;
                         if (rows == ROWS && cols == COLS) {
-                            TileKernel.tile(aa, ao, lda, kc, packed, bOff,
+                            TileKernel.tile(sliver, 0, kc, packed, bOff,
                                     first ? biasRow : c, first ? col : ci, first ? 0 : n, null, c, ci, n);
                         } else {
                             // Edge tile: run the full tile on a scratch copy, keep the valid part.
@@ -188,12 +179,31 @@ public final class MatMul {
                                     System.arraycopy(c, ci + r * n, edgeC, r * COLS, cols);
                                 }
                             }
-                            TileKernel.tile(aa, ao, lda, kc, packed, bOff,
+                            TileKernel.tile(sliver, 0, kc, packed, bOff,
                                     first ? biasRow : edgeC, first ? col : 0, first ? 0 : COLS, null, edgeC, 0, COLS);
                             for (int r = 0; r < rows; r++) {
                                 System.arraycopy(edgeC, r * COLS, c, ci + r * n, cols);
                             }
                         }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Rows {@code [i, i + rows)} of x, steps {@code [pc, pc + kc)} of k, into the tile's k-major A layout
+         * {@code [kc][ROWS]}; rows past the input are zero (their outputs are dropped).
+         */
+        private void packSliver(int i, int rows, int pc, int kc, float[] sliver) {
+            for (int r = 0; r < ROWS; r++) {
+                if (r < rows) {
+                    int src = aOff + (i + r) * k + pc;
+                    for (int kk = 0; kk < kc; kk++) {
+                        sliver[kk * ROWS + r] = a[src + kk];
+                    }
+                } else {
+                    for (int kk = 0; kk < kc; kk++) {
+                        sliver[kk * ROWS + r] = 0f;
                     }
                 }
             }
