@@ -50,17 +50,8 @@ public final class GroupNorm {
                 int start = (b * c + c0) * spatial;
                 int len = cpg * spatial;
                 // 1. statistics of the group in double: mean, then the mean squared deviation (biased variance)
-                double sum = 0;
-                for (int i = 0; i < len; i++) {
-                    sum += xd[start + i];
-                }
-                double mean = sum / len;
-                double sq = 0;
-                for (int i = 0; i < len; i++) {
-                    double d = xd[start + i] - mean;
-                    sq += d * d;
-                }
-                double rstd = 1.0 / Math.sqrt(sq / len + eps);
+                double mean = Norms.mean(xd, start, len);
+                double rstd = Norms.inverseStd(xd, start, len, mean, eps);
                 // 2. per channel: y = x * a + s with a = rstd * w, s = b - mean * a, then the epilogues
                 for (int ci = c0; ci < c0 + cpg; ci++) {
                     double a = weight == null ? rstd : rstd * weight.data()[ci];

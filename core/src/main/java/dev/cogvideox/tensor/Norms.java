@@ -8,6 +8,25 @@ public final class Norms {
     private Norms() {
     }
 
+    /** Mean of {@code x[off, off + len)}, summed in double. */
+    public static double mean(float[] x, int off, int len) {
+        double sum = 0;
+        for (int i = 0; i < len; i++) {
+            sum += x[off + i];
+        }
+        return sum / len;
+    }
+
+    /** {@code 1 / sqrt(var + eps)} of {@code x[off, off + len)} around {@code mean}, the biased variance in double. */
+    public static double inverseStd(float[] x, int off, int len, double mean, double eps) {
+        double sq = 0;
+        for (int i = 0; i < len; i++) {
+            double d = x[off + i] - mean;
+            sq += d * d;
+        }
+        return 1.0 / Math.sqrt(sq / len + eps);
+    }
+
     /**
      * LayerNorm over the last dimension: {@code (x - mean) / sqrt(var + eps) * w + b}; {@code w} and {@code b}
      * may be null (no affine). Returns a new tensor.
@@ -23,17 +42,8 @@ public final class Norms {
         Parallel.forRange(rows, 64, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int off = r * c;
-                double sum = 0;
-                for (int i = 0; i < c; i++) {
-                    sum += xd[off + i];
-                }
-                double mean = sum / c;
-                double sq = 0;
-                for (int i = 0; i < c; i++) {
-                    double dv = xd[off + i] - mean;
-                    sq += dv * dv;
-                }
-                float inv = (float) (1.0 / Math.sqrt(sq / c + eps));
+                double mean = mean(xd, off, c);
+                float inv = (float) inverseStd(xd, off, c, mean, eps);
                 float m = (float) mean;
                 for (int i = 0; i < c; i++) {
                     float v = (xd[off + i] - m) * inv;

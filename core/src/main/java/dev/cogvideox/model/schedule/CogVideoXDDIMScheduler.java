@@ -7,52 +7,15 @@ import dev.cogvideox.tensor.Tensor;
  * diffusers {@code CogVideoXDDIMScheduler}: deterministic DDIM (eta is ignored by the reference, so no noise is
  * ever drawn), used by CogVideoX-2b.
  */
-public final class CogVideoXDDIMScheduler implements CogVideoXScheduler {
-    private final NoiseSchedule schedule;
-    private int numInferenceSteps;
-    private long[] timesteps = new long[0];
-
+public final class CogVideoXDDIMScheduler extends ScheduledSampler {
     public CogVideoXDDIMScheduler(CogVideoXSchedulerConfig config) {
-        this.schedule = new NoiseSchedule(config);
-    }
-
-    @Override
-    public CogVideoXSchedulerConfig config() {
-        return schedule.config();
-    }
-
-    @Override
-    public double[] alphasCumprod() {
-        return schedule.alphasCumprod();
-    }
-
-    @Override
-    public double finalAlphaCumprod() {
-        return schedule.finalAlphaCumprod();
-    }
-
-    @Override
-    public void setTimesteps(int numInferenceSteps) {
-        this.timesteps = schedule.timesteps(numInferenceSteps);
-        this.numInferenceSteps = numInferenceSteps;
-    }
-
-    @Override
-    public int numInferenceSteps() {
-        return numInferenceSteps;
-    }
-
-    @Override
-    public long[] timesteps() {
-        return timesteps.clone();
+        super(config);
     }
 
     /** DDIM (eta = 0), DDIM paper eqs. 12 and 16; {@code noise} is not used. */
     @Override
     public StepOutput step(Tensor modelOutput, long timestep, Tensor sample, NoiseSource noise) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException("step() before setTimesteps(): the number of inference steps is not set");
-        }
+        int numInferenceSteps = requireTimesteps();
         // 1. previous timestep: t - T // N (semantics.md, Schedulers)
         long prevTimestep = schedule.prevTimestep(timestep, numInferenceSteps);
         // 2. alphas: alpha_bar_t and alpha_bar_prev (final_alpha_cumprod when prev_t < 0)
@@ -70,15 +33,5 @@ public final class CogVideoXDDIMScheduler implements CogVideoXScheduler {
             prev[i] = atF * x[i] + btF * x0[i];
         }
         return new StepOutput(Tensor.of(prev, sample.shape()), predOriginal);
-    }
-
-    @Override
-    public Tensor addNoise(Tensor originalSamples, Tensor noise, long[] timesteps) {
-        return schedule.addNoise(originalSamples, noise, timesteps);
-    }
-
-    @Override
-    public Tensor getVelocity(Tensor sample, Tensor noise, long[] timesteps) {
-        return schedule.getVelocity(sample, noise, timesteps);
     }
 }

@@ -13,16 +13,13 @@ import dev.cogvideox.tensor.Tensor;
  * level; the following step has r = inf, so its second-order multipliers are 1 and 0; a step whose prev_t < 0
  * has alpha_prev = 1, lambda_next = +inf, and returns x_0 (multipliers 0 and -1, no noise).
  */
-public final class CogVideoXDPMScheduler implements CogVideoXScheduler {
-    private final NoiseSchedule schedule;
-    private int numInferenceSteps;
-    private long[] timesteps = new long[0];
+public final class CogVideoXDPMScheduler extends ScheduledSampler {
     /** x_0 and timestep of the previous step of this sequence; null before the first step. */
     private Tensor previousOriginalSample;
     private long previousTimestep;
 
     public CogVideoXDPMScheduler(CogVideoXSchedulerConfig config) {
-        this.schedule = new NoiseSchedule(config);
+        super(config);
     }
 
     /**
@@ -62,35 +59,9 @@ public final class CogVideoXDPMScheduler implements CogVideoXScheduler {
     }
 
     @Override
-    public CogVideoXSchedulerConfig config() {
-        return schedule.config();
-    }
-
-    @Override
-    public double[] alphasCumprod() {
-        return schedule.alphasCumprod();
-    }
-
-    @Override
-    public double finalAlphaCumprod() {
-        return schedule.finalAlphaCumprod();
-    }
-
-    @Override
     public void setTimesteps(int numInferenceSteps) {
-        this.timesteps = schedule.timesteps(numInferenceSteps);
-        this.numInferenceSteps = numInferenceSteps;
+        super.setTimesteps(numInferenceSteps);
         this.previousOriginalSample = null;
-    }
-
-    @Override
-    public int numInferenceSteps() {
-        return numInferenceSteps;
-    }
-
-    @Override
-    public long[] timesteps() {
-        return timesteps.clone();
     }
 
     /**
@@ -100,9 +71,7 @@ public final class CogVideoXDPMScheduler implements CogVideoXScheduler {
      */
     @Override
     public StepOutput step(Tensor modelOutput, long timestep, Tensor sample, NoiseSource noise) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException("step() before setTimesteps(): the number of inference steps is not set");
-        }
+        int numInferenceSteps = requireTimesteps();
         // 1. previous timestep: t - T // N (semantics.md); timestep_back = the previous call's timestep
         long prevTimestep = schedule.prevTimestep(timestep, numInferenceSteps);
         boolean hasPrevious = previousOriginalSample != null;
@@ -137,15 +106,5 @@ public final class CogVideoXDPMScheduler implements CogVideoXScheduler {
         previousOriginalSample = predOriginal.copy();
         previousTimestep = timestep;
         return new StepOutput(Tensor.of(prev, shape), predOriginal);
-    }
-
-    @Override
-    public Tensor addNoise(Tensor originalSamples, Tensor noise, long[] timesteps) {
-        return schedule.addNoise(originalSamples, noise, timesteps);
-    }
-
-    @Override
-    public Tensor getVelocity(Tensor sample, Tensor noise, long[] timesteps) {
-        return schedule.getVelocity(sample, noise, timesteps);
     }
 }

@@ -24,7 +24,7 @@ import java.nio.file.Path;
  * Calling {@link #setTimesteps} starts a new sequence (and clears the DPM history). Instances are not
  * thread-safe.
  */
-public sealed interface CogVideoXScheduler permits CogVideoXDDIMScheduler, CogVideoXDPMScheduler {
+public sealed interface CogVideoXScheduler permits ScheduledSampler {
 
     /**
      * The scheduler of a model folder: {@code <dir>/scheduler/scheduler_config.json}, or {@code <dir>} itself when it

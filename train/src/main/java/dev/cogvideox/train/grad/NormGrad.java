@@ -1,5 +1,6 @@
 package dev.cogvideox.train.grad;
 
+import dev.cogvideox.tensor.Norms;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 
@@ -34,17 +35,8 @@ public final class NormGrad {
         Parallel.forRange(rows, 64, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int off = r * c;
-                double sum = 0;
-                for (int i = 0; i < c; i++) {
-                    sum += xd[off + i];
-                }
-                double mean = sum / c;
-                double sq = 0;
-                for (int i = 0; i < c; i++) {
-                    double dv = xd[off + i] - mean;
-                    sq += dv * dv;
-                }
-                double rstd = 1.0 / Math.sqrt(sq / c + eps);
+                double mean = Norms.mean(xd, off, c);
+                double rstd = Norms.inverseStd(xd, off, c, mean, eps);
                 double gSum = 0, gxSum = 0;
                 for (int i = 0; i < c; i++) {
                     double xh = (xd[off + i] - mean) * rstd;
