@@ -8,12 +8,12 @@ import java.util.Arrays;
  *
  * <p>Positions are taken flat on the zero-padded grid of width {@code Wp = W + left + right}: output
  * {@code q = y*Wp + x} reads padded input {@code q + dh*Wp + dw} at tap {@code (dh, dw)}; the {@code kw - 1} columns
- * per row past the output width are computed and dropped (2 of 92 at 90 wide). A micro-tile is {@link Conv3dKernel#NR}
+ * per row past the output width are computed and dropped (2 of 92 at 90 wide). A micro-tile is {@link TileKernel#COLS}
  * consecutive positions; a unit of work is a group of {@link #GROUP} tiles of one frame. For each tile of the group,
- * a chunk of input planes (one per input channel and time tap) is packed: per plane {@code kh} rows of
- * {@code NR + kw - 1} floats, zeros where the padding is (a few times the tile's share of the input, contiguous,
- * in L2); every block of {@link Conv3dKernel#MR} output channels then sums that chunk in registers with
- * {@link Conv3dKernel#tile} for each tile in turn, resuming from the previous chunk's sums, so each output value is
+ * a chunk of input planes (one per input channel and time tap) is packed k-major: per plane and spatial tap
+ * {@code (dh, dw)} the tile's {@code NR} positions shifted by the tap, zeros where the padding is ({@code kh*kw} times
+ * the tile's share of the input, contiguous, in L2); every block of {@link TileKernel#ROWS} output channels then sums that chunk in registers with
+ * {@link TileKernel#tile} (the matrix products' micro-kernel: weights as A, the packed input as B) for each tile in turn, resuming from the previous chunk's sums, so each output value is
  * one sequential sum over k whatever the chunking or the thread. The epilogue adds the bias (and the old output when
  * accumulating) and writes the tile's valid positions channel-first.
  *
@@ -22,22 +22,25 @@ import java.util.Arrays;
  * {@link #runInPlace} adds one output frame.
  */
 final class Conv3dDirect {
-    private static final int MR = Conv3dKernel.MR;
-    private static final int NR = Conv3dKernel.NR;
+    /** Output channels per micro-tile. */
+    private static final int MR = TileKernel.ROWS;
+    /** Output positions per micro-tile. */
+    private static final int NR = TileKernel.COLS;
+    /** The sums' starting value for the first chunk of the reduction (leading dimension 0: one row for all). */
+    private static final float[] ZERO = new float[NR];
     /** Floats of one tile's packed chunk of planes: 64 KB. */
     private static final int CHUNK_FLOATS = 1 << 14;
     /**
      * Micro-tiles that share each block of weights: a chunk's weights for one channel block ({@code MR x chunk x taps},
-     * about 32 KB) are used by this many tiles in a row from L1/L2, and the group's packed chunks (512 KB) stay in L2.
+     * about 6 KB) are used by this many tiles in a row from L1/L2, and the group's packed chunks (512 KB) stay in L2.
      * Without it every tile streams all the weights (28 MB at 512 channels) from L3 or memory.
      */
     private static final int GROUP = 8;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
 
     private final Conv3d.Shape s;
     private final int padTop, padLeft, wp;
-    private final int tiles, groups, planes, rowLen, planeStride, chunk;
-    private final int[] tapOff;
+    private final int tiles, groups, planes, taps, rowLen, chunk;
     /** {@code [ceil(Cout/MR)][K][MR]}: each channel block's weights tap by tap, zero rows past Cout. */
     private final float[] panel;
     private final int k;
@@ -51,16 +54,10 @@ final class Conv3dDirect {
         this.tiles = (s.hOut() * wp + NR - 1) / NR;
         this.groups = (tiles + GROUP - 1) / GROUP;
         this.planes = s.cin() * s.kt();
+        this.taps = s.kh() * s.kw();
         this.rowLen = NR + s.kw() - 1;
-        this.planeStride = s.kh() * rowLen;
-        this.chunk = Math.max(1, Math.min(planes, CHUNK_FLOATS / planeStride));
-        this.tapOff = new int[s.kh() * s.kw()];
-        for (int dh = 0; dh < s.kh(); dh++) {
-            for (int dw = 0; dw < s.kw(); dw++) {
-                tapOff[dh * s.kw() + dw] = dh * rowLen + dw;
-            }
-        }
-        this.k = planes * tapOff.length;
+        this.chunk = Math.max(1, Math.min(planes, CHUNK_FLOATS / (taps * NR)));
+        this.k = planes * taps;
         this.coutPad = (s.cout() + MR - 1) / MR * MR;
         this.panel = pack(w, s.cout(), k);
     }
@@ -114,22 +111,25 @@ final class Conv3dDirect {
                       float[] out, int outT, int outTi, boolean accumulate) {
         float[] packed = scratch[0];
         float[] c = scratch[1];
+        float[] row = scratch[2];
         int tile0 = group * GROUP;
         int gn = Math.min(GROUP, tiles - tile0);
-        int taps = tapOff.length;
-        int packedTile = chunk * planeStride;
+        int packedTile = chunk * taps * NR;
         int sumsTile = coutPad * NR;
         for (int p0 = 0; p0 < planes; p0 += chunk) {
             int pn = Math.min(chunk, planes - p0);
             // 1. planes [p0, p0 + pn) of the group's tiles, zero-padded
             for (int g = 0; g < gn; g++) {
-                pack(x, front, b, t, (tile0 + g) * NR, p0, pn, packed, g * packedTile);
+                pack(x, front, b, t, (tile0 + g) * NR, p0, pn, row, packed, g * packedTile);
             }
             // 2. every channel block sums the chunk for every tile (its weights stay in cache), resuming after the previous chunk
             for (int cb = 0; cb < coutPad; cb += MR) {
                 int wOff = cb * k + p0 * taps * MR;
                 for (int g = 0; g < gn; g++) {
-                    Conv3dKernel.tile(packed, g * packedTile, pn, planeStride, tapOff, panel, wOff, c, g * sumsTile + cb * NR, p0 > 0);
+                    int ci = g * sumsTile + cb * NR;
+                    boolean resume = p0 > 0;
+                    TileKernel.tile(panel, wOff, pn * taps, packed, g * packedTile,
+                            resume ? c : ZERO, resume ? ci : 0, resume ? NR : 0, null, c, ci, NR);
                 }
             }
         }
@@ -168,10 +168,11 @@ final class Conv3dDirect {
     }
 
     /**
-     * Packed plane {@code p - p0} (plane {@code p = ci*kt + dt}: channel ci of padded frame {@code t + dt}), row dh =
-     * padded positions {@code [q0 + dh*Wp, q0 + dh*Wp + NR + kw - 1)}.
+     * Packed plane {@code p - p0} (plane {@code p = ci*kt + dt}: channel ci of padded frame {@code t + dt}), step
+     * {@code dh*kw + dw} = padded positions {@code [q0 + dh*Wp + dw, q0 + dh*Wp + dw + NR)}; each kernel row is read
+     * once into {@code row} ({@code NR + kw - 1} floats) and copied at its kw shifts.
      */
-    private void pack(float[] x, float[] front, int b, int t, int q0, int p0, int pn, float[] packed, int off) {
+    private void pack(float[] x, float[] front, int b, int t, int q0, int p0, int pn, float[] row, float[] packed, int off) {
         int hw = s.h() * s.w();
         for (int i = 0; i < pn; i++) {
             int p = p0 + i;
@@ -179,7 +180,11 @@ final class Conv3dDirect {
             float[] src = f < s.tf() ? front : x;
             int base = f < s.tf() ? ((b * s.cin() + ci) * s.tf() + f) * hw : ((b * s.cin() + ci) * s.t() + f - s.tf()) * hw;
             for (int dh = 0; dh < s.kh(); dh++) {
-                copyPadded(src, base, q0 + dh * wp, packed, off + i * planeStride + dh * rowLen);
+                copyPadded(src, base, q0 + dh * wp, row, 0);
+                int step = off + (i * taps + dh * s.kw()) * NR;
+                for (int dw = 0; dw < s.kw(); dw++) {
+                    System.arraycopy(row, dw, packed, step + dw * NR, NR);
+                }
             }
         }
     }
@@ -217,8 +222,11 @@ final class Conv3dDirect {
     /** This thread's packed chunks and tile sums for a group, grown to this call's size. */
     private float[][] scratch() {
         float[][] sc = SCRATCH.get();
-        if (sc[0].length < GROUP * chunk * planeStride) {
-            sc[0] = new float[GROUP * Math.max(chunk * planeStride, CHUNK_FLOATS)];
+        if (sc[0].length < GROUP * chunk * taps * NR) {
+            sc[0] = new float[GROUP * Math.max(chunk * taps * NR, CHUNK_FLOATS)];
+        }
+        if (sc[2].length < rowLen) {
+            sc[2] = new float[rowLen];
         }
         if (sc[1].length < GROUP * coutPad * NR) {
             sc[1] = new float[GROUP * coutPad * NR];
