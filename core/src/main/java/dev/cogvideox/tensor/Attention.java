@@ -61,7 +61,7 @@ public final class Attention {
         float[] kh = new float[(lk + ROWS - 1) / ROWS * ROWS * d];
         float[] vt = new float[dp * lk];
         for (int j = 0; j < lk; j++) {
-            vt[d / ROWS * ROWS * lk + j * ROWS + d % ROWS] = 1f;
+            vt[TileKernel.packedIndex(d, j, lk)] = 1f;
         }
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
                 scale * VectorMath.LOG2E);
@@ -77,10 +77,9 @@ public final class Attention {
                 int base = bb * lk * width + h * d;
                 Parallel.forRange(lk, 256, (j0, j1) -> {
                     for (int j = j0; j < j1; j++) {
-                        int kPanel = j / ROWS * ROWS * d + j % ROWS;
                         for (int e = 0; e < d; e++) {
-                            kh[kPanel + e * ROWS] = kd[base + j * width + e];
-                            vt[e / ROWS * ROWS * lk + j * ROWS + e % ROWS] = vd[base + j * width + e];
+                            kh[TileKernel.packedIndex(j, e, d)] = kd[base + j * width + e];
+                            vt[TileKernel.packedIndex(e, j, lk)] = vd[base + j * width + e];
                         }
                     }
                 });
@@ -101,7 +100,6 @@ public final class Attention {
         final float[] max;       // [GROUP][BQ] running max of the base-2 scores
         final float[] st = new float[BK * BQ];  // [BK][BQ] scores, then probabilities, transposed
         final float[] alpha = new float[BQ];     // rescale of the old terms after a new max
-        final float[] zero = new float[BQ];
 
         Scratch(int d, int dp) {
             qt = new float[GROUP * d * BQ];
@@ -149,7 +147,7 @@ public final class Attention {
             int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
             // 2. S^T = K_blk · Q^T, 6 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
-                TileKernel.tile(kh, (j0 + jt) * d, d, s.qt, qt, s.zero, 0, 0, null, s.st, jt * BQ, BQ);
+                TileKernel.tile(kh, TileKernel.packedIndex(j0 + jt, 0, d), d, s.qt, qt, TileKernel.ZERO, 0, 0, null, s.st, jt * BQ, BQ);
             }
             if (bias != null) {
                 int nq = Math.min(BQ, lq - qi0);
@@ -178,7 +176,7 @@ public final class Attention {
             // 4. O^T = alpha ⊙ O^T + V^T_blk · P^T, 6 head dimensions per tile (D = 64 is padded to 66, the first
             //    padding row sums P).
             for (int dt = 0; dt < dp; dt += ROWS) {
-                TileKernel.tile(vt, dt * lk + j0 * ROWS, nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
+                TileKernel.tile(vt, TileKernel.packedIndex(dt, j0, lk), nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
         }
     }

@@ -12,9 +12,10 @@ import java.util.Arrays;
  * consecutive positions; a unit of work is a group of {@link #GROUP} tiles of one frame. For each tile of the group,
  * a chunk of input planes (one per input channel and time tap) is packed k-major: per plane and spatial tap
  * {@code (dh, dw)} the tile's {@code NR} positions shifted by the tap, zeros where the padding is ({@code kh*kw} times
- * the tile's share of the input, contiguous, in L2); every block of {@link TileKernel#ROWS} output channels then sums that chunk in registers with
- * {@link TileKernel#tile} (the matrix products' micro-kernel: weights as A, the packed input as B) for each tile in turn, resuming from the previous chunk's sums, so each output value is
- * one sequential sum over k whatever the chunking or the thread. The epilogue adds the bias (and the old output when
+ * the tile's share of the input, contiguous, in L2); every block of {@link TileKernel#ROWS} output channels then
+ * sums that chunk in registers with {@link TileKernel#tile} (the matrix products' micro-kernel: weights as A, the
+ * packed input as B) for each tile in turn, resuming from the previous chunk's sums, so each output value is one
+ * sequential sum over k whatever the chunking or the thread. The epilogue adds the bias (and the old output when
  * accumulating) and writes the tile's valid positions channel-first.
  *
  * <p>Memory: the packed weights ({@code Cout x K} floats, per call) and, per thread, the group's packed chunks
@@ -26,8 +27,6 @@ final class Conv3dDirect {
     private static final int MR = TileKernel.ROWS;
     /** Output positions per micro-tile. */
     private static final int NR = TileKernel.COLS;
-    /** The sums' starting value for the first chunk of the reduction (leading dimension 0: one row for all). */
-    private static final float[] ZERO = new float[NR];
     /** Floats of one tile's packed chunk of planes: 64 KB. */
     private static final int CHUNK_FLOATS = 1 << 14;
     /**
@@ -124,12 +123,12 @@ final class Conv3dDirect {
             }
             // 2. every channel block sums the chunk for every tile (its weights stay in cache), resuming after the previous chunk
             for (int cb = 0; cb < coutPad; cb += MR) {
-                int wOff = cb * k + p0 * taps * MR;
+                int wOff = TileKernel.packedIndex(cb, p0 * taps, k);
                 for (int g = 0; g < gn; g++) {
                     int ci = g * sumsTile + cb * NR;
                     boolean resume = p0 > 0;
                     TileKernel.tile(panel, wOff, pn * taps, packed, g * packedTile,
-                            resume ? c : ZERO, resume ? ci : 0, resume ? NR : 0, null, c, ci, NR);
+                            resume ? c : TileKernel.ZERO, resume ? ci : 0, resume ? NR : 0, null, c, ci, NR);
                 }
             }
         }
@@ -242,9 +241,8 @@ final class Conv3dDirect {
             float[] row = new float[k];
             for (int co = from; co < to; co++) {
                 w.widen((long) co * k, row, 0, k);
-                int base = (co / MR) * k * MR + co % MR;
                 for (int kk = 0; kk < k; kk++) {
-                    p[base + kk * MR] = row[kk];
+                    p[TileKernel.packedIndex(co, kk, k)] = row[kk];
                 }
             }
         });

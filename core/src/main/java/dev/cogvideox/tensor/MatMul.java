@@ -199,11 +199,11 @@ public final class MatMul {
                 if (r < rows) {
                     int src = aOff + (i + r) * k + pc;
                     for (int kk = 0; kk < kc; kk++) {
-                        sliver[kk * ROWS + r] = a[src + kk];
+                        sliver[TileKernel.packedIndex(r, kk, kc)] = a[src + kk];
                     }
                 } else {
                     for (int kk = 0; kk < kc; kk++) {
-                        sliver[kk * ROWS + r] = 0f;
+                        sliver[TileKernel.packedIndex(r, kk, kc)] = 0f;
                     }
                 }
             }

@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-tiled micro-kernel shared by {@link MatMul} and {@link Attention}: one {@code ROWS x COLS} tile
+ * The register-tiled micro-kernel shared by {@link MatMul}, {@link Attention} and {@link Conv3dDirect}: one {@code ROWS x COLS} tile
  * {@code C = init ⊙ colScale + A · B} accumulated over {@code kc} steps, entirely in vector registers.
  *
  * <p>Tile shape 6 x 64 (four 16-lane vectors on AVX-512): 24 accumulators, 4 B vectors and one broadcast A value
@@ -27,8 +27,19 @@ final class TileKernel {
     static final int L = S.length();
     static final int ROWS = 6;
     static final int COLS = 4 * L;
+    /** A zero init row (pass it with leading dimension 0): sums that start from nothing. Never written. */
+    static final float[] ZERO = new float[COLS];
 
     private TileKernel() {
+    }
+
+    /**
+     * Where element (r, k) of a matrix with {@code kLen} steps of k goes in the packed A layout: panels of
+     * {@code ROWS} rows, each k-major ({@code [rows / ROWS][kLen][ROWS]}); a tile of panel {@code r / ROWS} starting
+     * at step k0 reads from {@code packedIndex(r0, k0, kLen)}.
+     */
+    static int packedIndex(int r, int k, int kLen) {
+        return r / ROWS * ROWS * kLen + k * ROWS + r % ROWS;
     }
 
     /**
