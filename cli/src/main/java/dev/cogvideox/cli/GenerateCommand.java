@@ -150,9 +150,10 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded
         MemoryPlan plan = MemoryPlan.estimate(dir, cfg, req);
-        System.err.println(plan.describe());
+        long heap = Runtime.getRuntime().maxMemory();
+        System.err.println(plan.describe(heap));
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        plan.check(Runtime.getRuntime().maxMemory(), ram, req);
+        plan.check(heap, ram, req);
         // 4. run, writing frames as the VAE finishes them; Ctrl-C cancels and leaves no partial file
         NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
         CancellationToken cancel = new CancellationToken();

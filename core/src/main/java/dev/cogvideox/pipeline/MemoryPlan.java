@@ -69,13 +69,24 @@ public record MemoryPlan(List<Stage> stages) {
         return stages.stream().mapToLong(Stage::activationBytes).max().orElse(0);
     }
 
-    /** A few lines for the user: each stage and the peak. */
-    public String describe() {
+    /**
+     * What the process's resident set can reach with a heap limit of {@code heapBytes}: the collector lets garbage
+     * fill the heap up to its limit before collecting it all, so the heap's share is its limit, not the live
+     * activations; the mapped weights come on top (the JVM's own code and stacks add a few hundred MiB more).
+     */
+    public long residentBoundBytes(long heapBytes) {
+        return heapBytes + stages.stream().mapToLong(Stage::weightBytes).max().orElse(0);
+    }
+
+    /** A few lines for the user: each stage, the peak of live data, and the resident bound under this heap limit. */
+    public String describe(long heapBytes) {
         StringBuilder sb = new StringBuilder("memory plan (stages run one at a time):\n");
         for (Stage s : stages) {
             sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped, resident at once)  activations %8s (heap)%n", s.name(), ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
         }
-        sb.append(String.format(Locale.ROOT, "  peak          %8s", ProgressBar.bytes(peakBytes())));
+        sb.append(String.format(Locale.ROOT, "  peak          %8s live%n", ProgressBar.bytes(peakBytes())));
+        sb.append(String.format(Locale.ROOT, "  resident set  up to %s (heap limit %s + mapped weights); -Xmx in COGVIDEOX_JAVA_OPTS lowers it, down to the activations' %s",
+                ProgressBar.bytes(residentBoundBytes(heapBytes)), ProgressBar.bytes(heapBytes), ProgressBar.bytes(peakActivationBytes())));
         return sb.toString();
     }
 

@@ -52,4 +52,14 @@ class MemoryPlanTest {
         assertThatThrownBy(() -> plan.check(Long.MAX_VALUE, plan.peakBytes() - 1, req))
                 .hasMessageContaining("the machine has").hasMessageContaining("--vae-tiling");
     }
+
+    @Test
+    void residentBoundIsTheHeapLimitPlusTheLargestStagesMappedWeights() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
+        long heap = 3L << 30;
+        long largestWeights = Math.max(plan.stages().get(0).weightBytes(), Math.max(plan.stages().get(1).weightBytes(), plan.stages().get(2).weightBytes()));
+        assertThat(plan.residentBoundBytes(heap)).isEqualTo(heap + largestWeights);
+        assertThat(plan.describe(heap)).contains("heap limit 3.0 GiB").contains("-Xmx");
+    }
 }
