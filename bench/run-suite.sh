@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The benchmark suite in one run, every figure next to what it is compared with, measured in the same minutes:
 #   1. the fp32 FMA peak of the machine (../shared/bench/fma_peak.c)
-#   2. the kernels (GEMM, attention) as GFLOP/s and fraction of that peak (bench/run-kernels.sh)
+#   2. the kernels (GEMM, attention) as GFLOP/s and fraction of that peak (bench/run-kernels.sh), and the bare tile
 #   3. one transformer block of the 2b and the 5b, full size and 1/4 of the tokens, ours and the PyTorch peer
 #      (../shared/bench/peer_block.py, fp32 and bf16), with the peak resident memory of each process
 #   4. how the 2b block time grows with the token count (4 sizes)
-#   5. the VAE decode (bench/vae) when --vae is given
+#   5. the FMA peak again, and 6. the VAE convolution and full-size decode (bench/run-vae.sh) when --vae is given
 # Usage: bench/run-suite.sh [--quick] [--vae]   (--quick: 1/4-size blocks only, one repetition)
 # Needs gcc, Debian's python3-torch and libopenblas0-pthread for the peer (apt-get install -y python3-torch libopenblas0-pthread).
 set -euo pipefail
@@ -44,6 +44,9 @@ echo "== 1. FMA peak"
 "$out/fma_peak"
 echo "== 2. kernels"
 bench/run-kernels.sh --reps "$reps"
+echo "== 2b. the bare 6x64 tile, operands placed as each kernel places them"
+java --add-modules jdk.incubator.vector -cp core/target/classes:bench/target/classes \
+  dev.cogvideox.tensor.TileKernelBenchmark "$root/../shared/bench/fma_peak.c" 1,2
 echo "== 3. one block (JSON: ours, then the PyTorch peer, same shape)"
 sizes=("--frames 4")                                   # 1/4 of the 2b tokens (13 latent frames -> 4)
 [ $quick = 1 ] || sizes+=("--frames 13")
@@ -63,7 +66,7 @@ for f in 1 2 4 8; do
 done
 echo "== 5. FMA peak again (the machine's state at the end)"
 "$out/fma_peak"
-if [ $vae = 1 ] && [ -x bench/run-vae.sh ]; then
-  echo "== 6. VAE decode"
+if [ $vae = 1 ]; then
+  echo "== 6. VAE: convolution kernel and full-size decode"
   bench/run-vae.sh
 fi

@@ -8,12 +8,9 @@ import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The kernels on CogVideoX's real shapes, each as GFLOP/s and as a fraction of the machine's fp32 FMA peak
@@ -47,17 +42,13 @@ public final class KernelBench {
     private KernelBench() {
     }
 
-    /** fma_peak's median over its samples (wall-clock GFLOP/s) and its rate per CPU-second over the whole run. */
-    private record Peak(double median, double perCpuSecond) {
-    }
-
-    private record Result(String name, double gflop, double[] seconds, double[] cpuSeconds, Peak before, Peak after) {
+    private record Result(String name, double gflop, double[] seconds, double[] cpuSeconds, FmaPeak.Sample before, FmaPeak.Sample after) {
         double peak() {
-            return (before.median + after.median) / 2;
+            return (before.median() + after.median()) / 2;
         }
 
         double cpuPeak() {
-            return (before.perCpuSecond + after.perCpuSecond) / 2;
+            return (before.perCpuSecond() + after.perCpuSecond()) / 2;
         }
 
         double cpuRate() {
@@ -99,7 +90,7 @@ public final class KernelBench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        PeakProbe peakBin = buildPeak(peakSrc, out);
+        FmaPeak peak = FmaPeak.build(peakSrc, out);
         System.out.printf(Locale.ROOT, "threads %d, species %s%n", Parallel.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
         // Suppliers, so that each case's arrays exist only while it runs (the FF cases hold 0.7 GB each).
         List<Supplier<Case>> cases = new ArrayList<>();
@@ -117,7 +108,7 @@ public final class KernelBench {
         }
         List<Result> results = new ArrayList<>();
         for (Supplier<Case> c : cases) {
-            results.add(time(c.get(), reps, peakBin));
+            results.add(time(c.get(), reps, peak));
         }
         for (Result r : results) {
             double[] s = r.seconds.clone();
@@ -125,7 +116,7 @@ public final class KernelBench {
             double med = r.median();
             System.out.printf(Locale.ROOT, "%-36s median %7.3f s (%.3f..%.3f) %6.1f GFLOP/s, peak %5.1f..%5.1f: wall %5.1f%%;"
                             + " %5.1f GFLOP/cpu-s of %5.1f: cpu %5.1f%%%n",
-                    r.name, med, s[0], s[s.length - 1], r.gflop / med, r.before.median, r.after.median, 100 * r.gflop / med / r.peak(),
+                    r.name, med, s[0], s[s.length - 1], r.gflop / med, r.before.median(), r.after.median(), 100 * r.gflop / med / r.peak(),
                     r.cpuRate(), r.cpuPeak(), 100 * r.cpuRate() / r.cpuPeak());
         }
         for (Result r : results) {
@@ -194,21 +185,20 @@ public final class KernelBench {
     }
 
     /** One untimed run (JIT warm-up, page faults) and its check, then the peak, {@code reps} timed runs, the peak. */
-    private static Result time(Case c, int reps, PeakProbe peakBin) throws IOException, InterruptedException {
+    private static Result time(Case c, int reps, FmaPeak peak) throws IOException, InterruptedException {
         c.body.run();
         c.check.run();
-        Peak before = peak(peakBin);
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        FmaPeak.Sample before = peak.measure(Parallel.threads());
         double[] s = new double[reps];
         double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
-            long c0 = os.getProcessCpuTime();
+            double c0 = FmaPeak.processCpuSeconds();
             long t0 = System.nanoTime();
             c.body.run();
             s[i] = (System.nanoTime() - t0) * 1e-9;
-            cpu[i] = (os.getProcessCpuTime() - c0) * 1e-9;
+            cpu[i] = FmaPeak.processCpuSeconds() - c0;
         }
-        Peak after = peak(peakBin);
+        FmaPeak.Sample after = peak.measure(Parallel.threads());
         System.out.printf(Locale.ROOT, "  %-36s %s s%n", c.name, Arrays.toString(Arrays.stream(s).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
         return new Result(c.name, c.flops * 1e-9, s, cpu, before, after);
     }
@@ -217,56 +207,6 @@ public final class KernelBench {
         if (!(Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)))) {
             throw new IllegalStateException(name + ": kernel gave " + got + ", double-precision reference " + want);
         }
-    }
-
-    /** The built fma_peak and the FLOPs one of its threads performs over all its samples. */
-    private record PeakProbe(Path bin, long flopsPerThread) {
-    }
-
-    private static PeakProbe buildPeak(Path src, Path out) throws IOException, InterruptedException {
-        String c = Files.readString(src);
-        Files.createDirectories(out);
-        Path bin = out.resolve("fma_peak");
-        exec(List.of("gcc", "-O2", "-mavx512f", "-pthread", src.toString(), "-o", bin.toString()));
-        return new PeakProbe(bin, 2L * define(c, "SAMPLES") * define(c, "ITERS") * define(c, "CHAINS") * define(c, "LANES"));
-    }
-
-    /**
-     * Runs fma_peak under bash's {@code time} for its CPU seconds. Its FLOP count is its loop's constants read
-     * from the source: SAMPLES x threads x ITERS x CHAINS x LANES x 2.
-     */
-    private static Peak peak(PeakProbe probe) throws IOException, InterruptedException {
-        int threads = Parallel.threads();
-        String text = exec(List.of("bash", "-c", "TIMEFORMAT='cpu %3U %3S'; time '" + probe.bin + "' " + threads));
-        Matcher m = Pattern.compile("\"median_gflops\": ([0-9.]+)").matcher(text);
-        Matcher t = Pattern.compile("cpu ([0-9.]+) ([0-9.]+)").matcher(text);
-        if (!m.find() || !t.find()) {
-            throw new IllegalStateException("fma_peak printed " + text);
-        }
-        double flops = (double) probe.flopsPerThread * threads;
-        return new Peak(Double.parseDouble(m.group(1)), flops * 1e-9 / (Double.parseDouble(t.group(1)) + Double.parseDouble(t.group(2))));
-    }
-
-    /** The last {@code #define NAME value} of the C source (the AVX-512 branch comes after the AVX2 one). */
-    private static long define(String c, String name) {
-        Matcher m = Pattern.compile("#define " + name + " ([0-9]+)L?\\s").matcher(c);
-        long v = -1;
-        while (m.find()) {
-            v = Long.parseLong(m.group(1));
-        }
-        if (v < 0) {
-            throw new IllegalStateException("fma_peak.c defines no " + name);
-        }
-        return v;
-    }
-
-    private static String exec(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + text);
-        }
-        return text;
     }
 
     private static float[] random(SplittableRandom rnd, int n, float scale) {

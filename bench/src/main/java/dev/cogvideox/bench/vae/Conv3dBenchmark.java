@@ -1,17 +1,15 @@
 package dev.cogvideox.bench.vae;
 
+import dev.cogvideox.bench.FmaPeak;
 import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The VAE's convolution at the real 2b decoder's shapes (720x480 video: latents 60x90, stages at 60x90, 120x180,
@@ -29,7 +27,8 @@ import java.util.regex.Pattern;
  * warm-up run, then {@code runs} timed runs; min / median / max reported, the ratio taken at the median. A
  * correctness check inside: 64 seeded output values against a double-precision sum.
  *
- * <p>Usage: {@code Conv3dBenchmark FMA_PEAK_BINARY [runs=3] [threads=all] [only shapes whose name contains this]}.
+ * <p>Usage: {@code Conv3dBenchmark FMA_PEAK_C [runs=3] [threads=all] [only shapes whose name contains this]}, from the
+ * repository root (fma_peak is built into {@code bench/target}).
  */
 public final class Conv3dBenchmark {
     /** Output channels, input channels, height, width, temporal kernel (3: causal 3x3x3, 1: the upsampler's 2D 3x3). */
@@ -55,7 +54,7 @@ public final class Conv3dBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        String fmaPeak = args[0];
+        FmaPeak fmaPeak = FmaPeak.build(Path.of(args[0]), Path.of("bench/target"));
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         if (args.length > 2) {
             Parallel.setThreads(Integer.parseInt(args[2]));
@@ -82,52 +81,20 @@ public final class Conv3dBenchmark {
             Conv3d.Geometry g = Conv3d.Geometry.same(1);
             check(c, x, front, wt, bias, Conv3d.forward(x, front, w, bias, g));
             double[] seconds = new double[runs];
-            double[] peak = fmaPeak(fmaPeak, threads);
-            long cpu0 = processCpuNanos();
+            FmaPeak.Sample peak = fmaPeak.measure(threads);
+            double cpu0 = FmaPeak.processCpuSeconds();
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime();
                 Conv3d.forward(x, front, w, bias, g);
                 seconds[r] = (System.nanoTime() - t0) / 1e9;
             }
-            double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+            double cpuSeconds = FmaPeak.processCpuSeconds() - cpu0;
             Arrays.sort(seconds);
             double gflops = c.flops() / seconds[runs / 2] / 1e9;
             double perCpu = c.flops() * runs / cpuSeconds / 1e9;
             System.out.printf("%-38s %7.3f %8.3f %7.3f %8.1f %6.1f%% %9.1f %6.1f%% (%.1f, %.1f)%n", c.name(), seconds[0], seconds[runs / 2],
-                    seconds[runs - 1], gflops, 100 * gflops / peak[0], perCpu, 100 * perCpu / peak[1], peak[0], peak[1]);
+                    seconds[runs - 1], gflops, 100 * gflops / peak.median(), perCpu, 100 * perCpu / peak.perCpuSecond(), peak.median(), peak.perCpuSecond());
         }
-    }
-
-    /**
-     * {@code fma_peak} with {@code threads} threads: {median wall GFLOP/s it prints, GFLOP per CPU-second}. The second
-     * is its FLOP count (9 samples x threads x 20M iterations x 12 chains x 16 lanes x 2) over the user+system time
-     * of the child as the shell's {@code times} reports it.
-     */
-    static double[] fmaPeak(String binary, int threads) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c", "\"$0\" \"$1\" && times", binary, Integer.toString(threads))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(binary + " failed: " + out);
-        }
-        Matcher m = Pattern.compile("\"median_gflops\": ([0-9.]+)").matcher(out);
-        if (!m.find()) {
-            throw new IllegalStateException("no median_gflops in: " + out);
-        }
-        double wall = Double.parseDouble(m.group(1));
-        // times: shell user/sys, then children user/sys, as "0m1.234s 0m0.010s"
-        Matcher t = Pattern.compile("(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s\\s*$").matcher(out.strip());
-        if (!t.find()) {
-            throw new IllegalStateException("no children times in: " + out);
-        }
-        double cpu = 60 * Double.parseDouble(t.group(1)) + Double.parseDouble(t.group(2)) + 60 * Double.parseDouble(t.group(3))
-                + Double.parseDouble(t.group(4));
-        return new double[] {wall, 9.0 * threads * 20_000_000L * 12 * 16 * 2 / cpu / 1e9};
-    }
-
-    /** CPU time of this process (all threads), in nanoseconds. */
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** 64 seeded output values against the definition summed in double (relative to the output's RMS). */
