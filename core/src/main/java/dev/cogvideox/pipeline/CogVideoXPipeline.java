@@ -155,33 +155,40 @@ public final class CogVideoXPipeline {
         // 8. denoising loop
         try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
             progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
-            for (int i = 0; i < timesteps.length; i++) {
-                cancel.throwIfCancelled();
-                long t = timesteps[i];
-                Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
-                if (imageLatents != null) {
-                    Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
-                    input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
+            try {
+                for (int i = 0; i < timesteps.length; i++) {
+                    cancel.throwIfCancelled();
+                    long t = timesteps[i];
+                    Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
+                    if (imageLatents != null) {
+                        Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
+                        input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
+                    }
+                    float[] tIn = new float[input.dim(0)];
+                    Arrays.fill(tIn, t);
+                    taps.tap("transformer_hidden_states_in." + i, input);
+                    taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
+                    float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
+                    int layers = cfg.numLayers();
+                    Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, Taps.NONE, done -> {
+                        cancel.throwIfCancelled();                      // a full-size step takes minutes on a CPU
+                        progress.onSubProgress(done, layers);
+                    });                                                                                // [2B, F, C, h, w]
+                    taps.tap("noise_pred_raw." + i, noisePred);
+                    if (cfgOn) {
+                        double scale = req.useDynamicCfg()
+                                ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, steps)
+                                : req.guidanceScale();
+                        noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
+                                Layout.narrow(noisePred, 0, batch, batch), scale);
+                    }
+                    latents = scheduler.step(noisePred, t, latents, noise).prevSample();
+                    taps.tap("latents_after_step." + i, latents);
+                    progress.onProgress(i + 1);
                 }
-                float[] tIn = new float[input.dim(0)];
-                Arrays.fill(tIn, t);
-                taps.tap("transformer_hidden_states_in." + i, input);
-                taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
-                float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
-                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs);    // [2B, F, C, h, w]
-                taps.tap("noise_pred_raw." + i, noisePred);
-                if (cfgOn) {
-                    double scale = req.useDynamicCfg()
-                            ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, steps)
-                            : req.guidanceScale();
-                    noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
-                            Layout.narrow(noisePred, 0, batch, batch), scale);
-                }
-                latents = scheduler.step(noisePred, t, latents, noise).prevSample();
-                taps.tap("latents_after_step." + i, latents);
-                progress.onProgress(i + 1);
+            } finally {
+                progress.onEnd();                                   // complete or abandoned
             }
-            progress.onEnd();
         }
         taps.tap("latents", latents);
 

@@ -8,7 +8,9 @@ import java.util.function.LongSupplier;
  * Renders progress to a {@link PrintStream}. On a terminal it redraws one line in place with a carriage
  * return: {@code denoising [#####-----] 12/50 24% 00:31<01:38 2.50 s/it}, at most every 100 ms. Elsewhere (a log
  * file, a pipe) it prints a plain line each time another tenth of the task is done and when the task ends.
- * Elapsed time, rate and ETA are measured from {@code onStart}. Not thread-safe: one task reports at a time.
+ * Elapsed time, rate and ETA are measured from {@code onStart}; progress inside an item ({@link #onSubProgress}, e.g.
+ * {@code 0/1 [12/42]} for block 12 of a step's 42) counts as a fraction of an item in the bar, the percentage, the
+ * rate, the ETA and the plain lines' tenths. Not thread-safe: one task reports at a time.
  */
 public final class ProgressBar implements ProgressListener {
     private static final long REDRAW_NANOS = 100_000_000L;
@@ -26,6 +28,8 @@ public final class ProgressBar implements ProgressListener {
     private long startNanos;
     private long lastDrawNanos;
     private long done;
+    private long subDone;
+    private long subTotal;
     private long lastTenth;
     private boolean running;
 
@@ -66,6 +70,8 @@ public final class ProgressBar implements ProgressListener {
         this.total = total;
         this.unit = unit;
         this.done = 0;
+        this.subDone = 0;
+        this.subTotal = 0;
         this.lastTenth = 0;
         this.startNanos = nanoClock.getAsLong();
         this.lastDrawNanos = startNanos;
@@ -81,19 +87,42 @@ public final class ProgressBar implements ProgressListener {
             return;
         }
         this.done = done;
+        this.subDone = 0;
+        this.subTotal = 0;
+        update(total > 0 && done >= total);
+    }
+
+    @Override
+    public void onSubProgress(long done, long total) {
+        if (!running || total <= 0) {
+            return;
+        }
+        this.subDone = Math.clamp(done, 0, total);
+        this.subTotal = total;
+        update(false);
+    }
+
+    /** Redraws (at most every 100 ms, or now when {@code force}) or prints a plain line at each new tenth. */
+    private void update(boolean force) {
         long now = nanoClock.getAsLong();
         if (interactive) {
-            if (now - lastDrawNanos >= REDRAW_NANOS || (total > 0 && done >= total)) {
+            if (now - lastDrawNanos >= REDRAW_NANOS || force) {
                 lastDrawNanos = now;
                 draw();
             }
         } else if (total > 0) {
-            long tenth = Math.min(10, done * 10 / total);
-            if (tenth > lastTenth && done < total) {
+            double progress = progress();
+            long tenth = Math.min(10, (long) (progress * 10 / total));
+            if (tenth > lastTenth && progress < total) {
                 lastTenth = tenth;
                 out.println(task + ": " + status(now));
             }
         }
+    }
+
+    /** Items done, with the part of the current item done as a fraction. */
+    private double progress() {
+        return done + (subTotal > 0 ? (double) subDone / subTotal : 0);
     }
 
     @Override
@@ -121,21 +150,28 @@ public final class ProgressBar implements ProgressListener {
 
     private String bar(int cells) {
         int n = Math.max(MIN_BAR, cells - 2);
-        int filled = total > 0 ? (int) Math.min(n, done * n / total) : 0;
+        int filled = total > 0 ? (int) Math.min(n, (long) (progress() * n / total)) : 0;
         return "[" + "#".repeat(filled) + "-".repeat(n - filled) + "]";
     }
 
-    /** {@code 12/50 24% 00:31<01:38 2.50 s/it}; without a known total only count, elapsed and rate. */
+    /** {@code 12/50 24% 00:31<01:38 2.50 s/it}, with {@code [part/parts]} inside an item; without a known total only count, elapsed and rate. */
     private String status(long now) {
         double seconds = (now - startNanos) / 1e9;
-        double rate = seconds > 0 ? done / seconds : 0;
+        double progress = progress();
+        double rate = seconds > 0 ? progress / seconds : 0;
         StringBuilder s = new StringBuilder();
+        s.append(count(done));
         if (total > 0) {
-            s.append(count(done)).append('/').append(count(total))
-                    .append(' ').append(done * 100 / total).append("% ").append(clock(seconds));
-            s.append('<').append(rate > 0 ? clock((total - done) / rate) : "?");
+            s.append('/').append(count(total));
+        }
+        if (subTotal > 0) {
+            s.append(" [").append(subDone).append('/').append(subTotal).append(']');
+        }
+        if (total > 0) {
+            s.append(' ').append((long) (progress * 100 / total)).append("% ").append(clock(seconds));
+            s.append('<').append(rate > 0 ? clock((total - progress) / rate) : "?");
         } else {
-            s.append(count(done)).append(' ').append(clock(seconds));
+            s.append(' ').append(clock(seconds));
         }
         s.append(' ').append(rate(rate));
         return s.toString();

@@ -1,7 +1,8 @@
 package dev.cogvideox.progress;
 
 /**
- * Receives the progress of one task at a time: {@code onStart}, any number of {@code onProgress}, {@code onEnd}.
+ * Receives the progress of one task at a time: {@code onStart}, any number of {@code onProgress} (and
+ * {@code onSubProgress} within an item), {@code onEnd}.
  * A pipeline reports "denoising" (steps) then "decoding" (decoder passes: frame batches of every tile); a download reports bytes.
  * Calls come from the thread running the task; implementations must be quick (they run between steps).
  */
@@ -37,6 +38,13 @@ public interface ProgressListener {
 
     /** Absolute count done so far (not an increment), between 0 and the total. */
     void onProgress(long done);
+
+    /**
+     * Progress inside the item after the last {@link #onProgress} count, e.g. the transformer blocks of a denoising
+     * step that takes minutes on a CPU: {@code done} of {@code total} parts. The next {@code onProgress} clears it.
+     */
+    default void onSubProgress(long done, long total) {
+    }
 
     /** The current task is over (complete or abandoned). */
     void onEnd();

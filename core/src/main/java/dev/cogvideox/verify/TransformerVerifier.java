@@ -32,7 +32,7 @@ final class TransformerVerifier implements ComponentVerifier {
                 if (c.has("out.dbg." + name)) {
                     checker.check("out.dbg." + name, t);
                 }
-            });
+            }, done -> { });
             checker.check("out.sample", sample);
         }
     }

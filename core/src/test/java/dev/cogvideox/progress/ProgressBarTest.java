@@ -55,6 +55,36 @@ class ProgressBarTest {
     }
 
     @Test
+    void progressInsideAnItemCountsAsAFractionOfIt() {
+        ProgressBar bar = new ProgressBar(out, true, 90, () -> now);
+        bar.onStart("denoising", 2);
+        now = 60_000_000_000L;
+        bar.onSubProgress(21, 42);   // half of the first of two steps after 60 s
+        String[] frames = output().split("\r");
+        assertThat(frames[frames.length - 1]).contains("0/2 [21/42] 25% 01:00<03:00 120.00 s/it");
+        now = 120_000_000_000L;
+        bar.onProgress(1);           // the step is done: the part inside it is cleared
+        frames = output().split("\r");
+        assertThat(frames[frames.length - 1]).contains("1/2 50% 02:00<02:00 120.00 s/it").doesNotContain("[21/42]");
+    }
+
+    @Test
+    void plainOutputCountsTenthsInsideAnItem() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("denoising", 1);
+        for (int b = 1; b <= 42; b++) {
+            now += 1_000_000_000L;
+            bar.onSubProgress(b, 42);
+        }
+        bar.onProgress(1);
+        bar.onEnd();
+        String[] lines = output().split(System.lineSeparator());
+        assertThat(lines).hasSize(10);   // 10%..90% inside the single step, then the end line
+        assertThat(lines[0]).isEqualTo("denoising: 0/1 [5/42] 11% 00:05<00:37 42.00 s/it");
+        assertThat(lines[9]).isEqualTo("denoising: 1/1 100% 00:42<00:00 42.00 s/it done");
+    }
+
+    @Test
     void bytesUseBinaryPrefixes() {
         ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
         bar.onStart("model.safetensors", 3L << 30, ProgressUnit.BYTES);

@@ -11,6 +11,7 @@ import dev.cogvideox.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * diffusers' {@code CogVideoXTransformer3DModel} for all published variants (2b, 5b, 5b-I2V, 1.5-5b,
@@ -63,7 +64,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
     }
 
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope, float[] ofs) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, Taps.NONE);
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, Taps.NONE, done -> { });
     }
 
     /**
@@ -72,10 +73,12 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      * @param timesteps           one per sample ({@code [B]}; the reference casts int64 to float32)
      * @param rope                RoPE table for the video tokens (RoPE models), from {@link RotaryPositions}
      * @param ofs                 the 1.5-I2V ofs value ({@code [1]}, broadcast over the batch), else null
+     * @param afterBlock          told the number of blocks done after each one (progress within a step; it may throw
+     *                            to cancel the forward)
      * @return the prediction {@code [B, F, C_out, H, W]}
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
-                          float[] ofs, Taps taps) {
+                          float[] ofs, Taps taps, IntConsumer afterBlock) {
         checkInputs(hiddenStates, encoderHiddenStates, timesteps, rope, ofs);
         int b = hiddenStates.dim(0), f = hiddenStates.dim(1), h = hiddenStates.dim(3), w = hiddenStates.dim(4);
         int textLen = encoderHiddenStates.dim(1);
@@ -105,6 +108,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
                 taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
                 taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
             }
+            afterBlock.accept(i + 1);
         }
         Tensor hidden = Layout.narrow(embeds, 1, textLen, n);                          // [B, N, D]
         hidden = normFinal.forward(hidden);                                            // video tokens only (semantics.md)
