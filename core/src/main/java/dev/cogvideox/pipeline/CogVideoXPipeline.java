@@ -115,7 +115,7 @@ public final class CogVideoXPipeline {
         boolean cfgOn = req.guidanceScale() > 1.0;
 
         // 3. prompt embeddings: the text encoder is loaded, used and released here
-        Tensor[] embeds = promptEmbeddings(req, cfgOn);
+        Tensor[] embeds = promptEmbeddings(req, cfgOn, progress, cancel);
         Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
         cancel.throwIfCancelled();
 
@@ -200,7 +200,7 @@ public final class CogVideoXPipeline {
     }
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
-    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn) {
+    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, ProgressListener progress, CancellationToken cancel) {
         if (req.promptEmbeds() != null) {
             if (cfgOn && req.negativePromptEmbeds() == null) {
                 throw new IllegalArgumentException("guidance needs negative prompt embeddings along with the prompt embeddings");
@@ -210,9 +210,29 @@ public final class CogVideoXPipeline {
         // encode_prompt: pad/truncate to max_sequence_length, no attention mask, negative None -> "" (semantics.md)
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
-            PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder)
-                    .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());
-            return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
+            // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
+            int layers = encoder.config().numLayers();
+            progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * layers, ProgressUnit.ITEMS);
+            T5EncoderModel.Trace blocks = new T5EncoderModel.Trace() {
+                private int done;
+
+                @Override
+                public void record(String name, Tensor value) {
+                }
+
+                @Override
+                public void afterBlock(int block) {
+                    cancel.throwIfCancelled();
+                    progress.onProgress(++done);
+                }
+            };
+            try {
+                PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING, blocks)
+                        .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());
+                return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
+            } finally {
+                progress.onEnd();
+            }
         }
     }
 

@@ -34,22 +34,30 @@ public final class PromptEncoder {
     public record PromptEmbeds(TextEmbeds prompt, TextEmbeds negative) {
     }
 
-    private static final TruncationListener LOG_WARNING = (prompt, dropped, max) -> LOG.log(System.Logger.Level.WARNING,
+    /** The default: a warning through {@link System.Logger}, as diffusers logs one. */
+    public static final TruncationListener LOG_WARNING = (prompt, dropped, max) -> LOG.log(System.Logger.Level.WARNING,
             "prompt truncated to max_sequence_length {0} tokens: {1} tokens dropped (prompt starts \"{2}\")",
             max, dropped, prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
 
     private final T5Tokenizer tokenizer;
     private final T5EncoderModel textEncoder;
     private final TruncationListener truncationListener;
+    private final T5EncoderModel.Trace trace;
 
     public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder) {
         this(tokenizer, textEncoder, LOG_WARNING);
     }
 
     public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener) {
+        this(tokenizer, textEncoder, truncationListener, T5EncoderModel.Trace.NONE);
+    }
+
+    /** @param trace given every encoder forward's intermediates and block progress (one forward per prompt list) */
+    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener, T5EncoderModel.Trace trace) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.truncationListener = truncationListener;
+        this.trace = trace;
     }
 
     /**
@@ -89,7 +97,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids);                               // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, trace);                  // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }

@@ -24,6 +24,10 @@ public final class T5EncoderModel implements AutoCloseable {
         };
 
         void record(String name, Tensor value);
+
+        /** Told the number of blocks done after each one (progress; it may throw to cancel the forward). */
+        default void afterBlock(int done) {
+        }
     }
 
     private final T5Config config;
@@ -96,6 +100,7 @@ public final class T5EncoderModel implements AutoCloseable {
             hidden = blocks.get(i).forward(hidden, positionBias);          // [B, L, d_model]
             store.evict("encoder.block." + i + ".");                       // weights streamed from the map
             trace.record("encoder.block." + i, hidden);
+            trace.afterBlock(i + 1);
         }
         // 4. Final RMS norm.
         Tensor out = finalLayerNorm.forward(hidden);                       // [B, L, d_model]

@@ -1,6 +1,7 @@
 package dev.cogvideox.pipeline;
 
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.text.T5Config;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
@@ -9,6 +10,7 @@ import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -16,9 +18,10 @@ import java.util.concurrent.CancellationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Progress inside a denoising step (one report per transformer block) and cancellation between blocks. */
-class DenoisingProgressTest {
-    private static final CogVideoXPipeline PIPELINE = CogVideoXPipeline.load(GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b"));
+/** Progress of the text encoder (per block) and inside a denoising step (per transformer block); cancellation between blocks. */
+class PipelineProgressTest {
+    private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
+    private static final CogVideoXPipeline PIPELINE = CogVideoXPipeline.load(MODEL);
 
     private static GenerationRequest request() {
         TorchGenerator g = new TorchGenerator(3);
@@ -76,6 +79,21 @@ class DenoisingProgressTest {
         want.add("end");
         assertThat(r.calls.subList(0, want.size())).containsExactlyElementsOf(want);
         assertThat(layers).isGreaterThan(1);
+    }
+
+    @Test
+    void theTextEncoderReportsItsBlocksForThePromptAndTheNegativePrompt() {
+        int layers = T5Config.read(MODEL.resolve("text_encoder/config.json")).numLayers();
+        Recorder r = new Recorder("");
+        GenerationRequest req = GenerationRequest.builder().prompt("a lighthouse").frames(9).size(64, 64).steps(1).guidance(6)
+                .maxSequenceLength(16).build();
+        PIPELINE.generate(req, NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE);
+        List<String> want = new ArrayList<>(List.of("encoding prompt " + 2 * layers));
+        for (int b = 1; b <= 2 * layers; b++) {
+            want.add("step " + b);
+        }
+        want.addAll(List.of("end", "denoising 1"));
+        assertThat(r.calls.subList(0, want.size())).containsExactlyElementsOf(want);
     }
 
     @Test
