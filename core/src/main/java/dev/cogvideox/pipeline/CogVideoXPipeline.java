@@ -140,9 +140,9 @@ public final class CogVideoXPipeline {
         int h = req.height() / 8, w = req.width() / 8, c = cfg.outChannels();
         int[] shape = {batch, latentFrames + padding, c, h, w};
         // 6. image-to-video: the image latents are drawn first (the VAE posterior sample), as in the reference
-        Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, taps) : null;
+        Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, taps, progress, cancel) : null;
         Tensor latents = req.latents() != null ? req.latents().copy().requireShape("latents", shape)
-                : req.video() != null ? noisedVideoLatents(req, shape, timesteps[0], scheduler, noise)
+                : req.video() != null ? noisedVideoLatents(req, shape, timesteps[0], scheduler, noise, progress, cancel)
                 : noise.randn(shape);
 
         // 7. RoPE table for the video tokens
@@ -240,7 +240,7 @@ public final class CogVideoXPipeline {
      * The image-to-video conditioning latents {@code [B, F, C, h, w]}: the image in [-1, 1] through the VAE encoder
      * (one frame), a posterior sample, scaled (divided for the 1.5 VAE), zero frames after it (semantics.md).
      */
-    private Tensor imageLatents(GenerationRequest req, int[] shape, NoiseSource noise, Taps taps) {
+    private Tensor imageLatents(GenerationRequest req, int[] shape, NoiseSource noise, Taps taps, ProgressListener progress, CancellationToken cancel) {
         Tensor image = req.image();
         if (image.rank() != 4 || image.dim(0) != shape[0] || image.dim(1) != 3 || image.dim(2) != req.height() || image.dim(3) != req.width()) {
             throw new IllegalArgumentException("image must be [" + shape[0] + ", 3, " + req.height() + ", " + req.width() + "] in [0, 1], got " + image);
@@ -250,7 +250,7 @@ public final class CogVideoXPipeline {
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
-            var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options);   // [B, C, 1, h, w]
+            var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options, cancel, progress); // [B, C, 1, h, w]
             z = vae.scaleImageLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
         Tensor first = Layout.permute(z, 0, 2, 1, 3, 4);                                        // [B, 1, C, h, w]
@@ -264,7 +264,8 @@ public final class CogVideoXPipeline {
      * Video-to-video starting latents: the source video in [-1, 1] through the VAE encoder, a posterior sample times
      * the scaling factor, then {@code add_noise} at the first timestep (the reference's draw order: posterior, noise).
      */
-    private Tensor noisedVideoLatents(GenerationRequest req, int[] shape, long t0, CogVideoXScheduler scheduler, NoiseSource noise) {
+    private Tensor noisedVideoLatents(GenerationRequest req, int[] shape, long t0, CogVideoXScheduler scheduler, NoiseSource noise,
+                                      ProgressListener progress, CancellationToken cancel) {
         Tensor video = req.video();
         if (video.rank() != 5 || video.dim(0) != shape[0] || video.dim(1) != req.numFrames() || video.dim(2) != 3
                 || video.dim(3) != req.height() || video.dim(4) != req.width()) {
@@ -275,7 +276,7 @@ public final class CogVideoXPipeline {
         Ops.addScalarInPlace(pixels, -1f);                                                      // [0, 1] -> [-1, 1]
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            var posterior = vae.encode(pixels, vae.defaultOptions().withTiling(req.vaeTiling()));  // [B, C, F', h, w]
+            var posterior = vae.encode(pixels, vae.defaultOptions().withTiling(req.vaeTiling()), cancel, progress); // [B, C, F', h, w]
             z = vae.scaleLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
         Tensor init = Layout.permute(z, 0, 2, 1, 3, 4).requireShape("video latents", shape);     // [B, F', C, h, w]

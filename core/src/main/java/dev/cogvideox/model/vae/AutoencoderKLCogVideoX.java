@@ -91,42 +91,55 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     /** {@code x [B, in_channels, F, H, W]} with {@code F = 1 + 4k} and H, W multiples of 8 -> posterior over {@code [B, latent, 1+k, H/8, W/8]}. */
     public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options) {
+        return encode(x, options, null, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #encode(Tensor, VaeOptions)} reporting "encoding" to {@code progress} in encoder passes (one per frame
+     * batch of every tile of every sample) and checking {@code cancel} (may be null) before each pass.
+     */
+    public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options, CancellationToken cancel, ProgressListener progress) {
         checkVideo(x);
-        List<Tensor> samples = new ArrayList<>();
-        for (int b = 0; b < x.dim(0); b++) {
-            Tensor sample = Layout.narrow(x, 0, b, 1); // [1, 3, F, H, W]
-            samples.add(useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth())
-                    ? tiledEncode(sample, options) : encodeFrames(sample, options));
+        boolean tiled = useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth());
+        Tiling t = tiled ? encodeTiling(options) : null;
+        int tiles = tiled ? ceilDiv(x.dim(3), t.strideH()) * ceilDiv(x.dim(4), t.strideW()) : 1;
+        int[] done = {0};
+        progress.onStart("encoding", (long) x.dim(0) * tiles * frameBatches(x.dim(2), options.numSampleFramesBatchSize()).size(), ProgressUnit.ITEMS);
+        Runnable passDone = () -> progress.onProgress(++done[0]);
+        try {
+            List<Tensor> samples = new ArrayList<>();
+            for (int b = 0; b < x.dim(0); b++) {
+                Tensor sample = Layout.narrow(x, 0, b, 1); // [1, 3, F, H, W]
+                samples.add(tiled ? tiledEncode(sample, options, t, cancel, passDone) : encodeFrames(sample, options, cancel, passDone));
+            }
+            return DiagonalGaussianDistribution.of(Layout.cat(0, samples)); // [B, 2*latent, t, h, w]
+        } finally {
+            progress.onEnd();
         }
-        return DiagonalGaussianDistribution.of(Layout.cat(0, samples)); // [B, 2*latent, t, h, w]
     }
 
     /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
-    private Tensor encodeFrames(Tensor x, VaeOptions options) {
+    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, Runnable passDone) {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
+            if (cancel != null) {
+                cancel.throwIfCancelled();
+            }
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
             parts.add(encoder.forward(frames, cache)); // [1, 2*latent, f', H/8, W/8]
+            passDone.run();
         }
         return Layout.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
     }
 
     /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
-    private Tensor tiledEncode(Tensor x, VaeOptions o) {
-        int ratio = config.spatialCompressionRatio();
-        int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
-        int blendH = (int) (latentH * o.tileOverlapFactorHeight());
-        int blendW = (int) (latentW * o.tileOverlapFactorWidth());
-        Tiling t = new Tiling(
-                (int) (o.tileSampleMinHeight() * (1 - o.tileOverlapFactorHeight())),
-                (int) (o.tileSampleMinWidth() * (1 - o.tileOverlapFactorWidth())),
-                blendH, blendW, latentH - blendH, latentW - blendW);
+    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, Runnable passDone) {
         List<List<Tensor>> rows = new ArrayList<>();
         for (int i = 0; i < x.dim(3); i += t.strideH()) {
             List<Tensor> row = new ArrayList<>();
             for (int j = 0; j < x.dim(4); j += t.strideW()) {
-                row.add(encodeFrames(crop(x, i, o.tileSampleMinHeight(), j, o.tileSampleMinWidth()), o)); // [1, 2*latent, t, th, tw]
+                row.add(encodeFrames(crop(x, i, o.tileSampleMinHeight(), j, o.tileSampleMinWidth()), o, cancel, passDone)); // [1, 2*latent, t, th, tw]
             }
             rows.add(row);
         }
@@ -184,21 +197,24 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         int[] done = {0};
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
         Runnable passDone = () -> progress.onProgress(++done[0]);
-        for (int b = 0; b < z.dim(0); b++) {
-            int sample = b;
-            int[] first = {0};
-            Consumer<Tensor> out = frames -> {
-                sink.accept(sample, first[0], frames);
-                first[0] += frames.dim(2);
-            };
-            Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
-            if (tiled) {
-                tiledDecode(latents, options, t, out, cancel, passDone);
-            } else {
-                decodeFrames(latents, options, out, cancel, passDone);
+        try {
+            for (int b = 0; b < z.dim(0); b++) {
+                int sample = b;
+                int[] first = {0};
+                Consumer<Tensor> out = frames -> {
+                    sink.accept(sample, first[0], frames);
+                    first[0] += frames.dim(2);
+                };
+                Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
+                if (tiled) {
+                    tiledDecode(latents, options, t, out, cancel, passDone);
+                } else {
+                    decodeFrames(latents, options, out, cancel, passDone);
+                }
             }
+        } finally {
+            progress.onEnd();                                                 // complete or abandoned
         }
-        progress.onEnd();
     }
 
     private static int ceilDiv(int a, int b) {
@@ -243,6 +259,18 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------- tiling
+
+    /** tiled_encode's pixel strides and latent blend extents. */
+    private Tiling encodeTiling(VaeOptions o) {
+        int ratio = config.spatialCompressionRatio();
+        int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
+        int blendH = (int) (latentH * o.tileOverlapFactorHeight());
+        int blendW = (int) (latentW * o.tileOverlapFactorWidth());
+        return new Tiling(
+                (int) (o.tileSampleMinHeight() * (1 - o.tileOverlapFactorHeight())),
+                (int) (o.tileSampleMinWidth() * (1 - o.tileOverlapFactorWidth())),
+                blendH, blendW, latentH - blendH, latentW - blendW);
+    }
 
     /** tiled_decode's latent strides and pixel blend extents. */
     private Tiling decodeTiling(VaeOptions o) {
