@@ -1,5 +1,12 @@
 package dev.cogvideox.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -15,12 +22,18 @@ import java.nio.ByteOrder;
 public final class Weight {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** As many 16-bit lanes as F has floats: one load of half-width bits widens to one float vector. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     private final String name;
     private final DType dtype;
     private final int[] shape;
     private final long numel;
     private final MemorySegment segment;
+    /** The Vector API reads 16-bit lanes from native segments and byte[] heap segments only. */
+    private final boolean vectorReadable;
 
     public Weight(String name, DType dtype, int[] shape, MemorySegment segment) {
         if (!dtype.isFloatWeight()) {
@@ -34,6 +47,7 @@ public final class Weight {
             throw new IllegalArgumentException(name + ": " + segment.byteSize() + " bytes do not hold shape " + Shapes.str(shape) + " of " + dtype);
         }
         this.segment = segment;
+        this.vectorReadable = segment.heapBase().map(base -> base instanceof byte[]).orElse(true);
     }
 
     /** An F32 weight over a heap tensor (no copy). */
@@ -99,11 +113,22 @@ public final class Weight {
         switch (dtype) {
             case F32 -> MemorySegment.copy(segment, F32, from * 4, dst, dstOff, n);
             case BF16 -> {
-                for (int k = 0; k < n; k++) {
+                // bf16 is the upper half of the fp32 bits: 16-bit lanes sign-extended to int, shifted up by 16.
+                int k = 0;
+                if (vectorReadable) {
+                    for (; k <= n - F.length(); k += F.length()) {
+                        ((IntVector) ShortVector.fromMemorySegment(H, segment, (from + k) * 2, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.S2I, I, 0))
+                                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + k);
+                    }
+                }
+                for (; k < n; k++) {
                     dst[dstOff + k] = Float.intBitsToFloat((segment.getAtIndex(U16, from + k) & 0xffff) << 16);
                 }
             }
             case F16 -> {
+                // Left to C2, which vectorises it: 0.085 ns per element measured, against 0.21 for a Vector API version
+                // of the bit manipulation (normal, subnormal, inf/NaN cases blended).
                 for (int k = 0; k < n; k++) {
                     dst[dstOff + k] = Float.float16ToFloat(segment.getAtIndex(U16, from + k));
                 }
