@@ -2,9 +2,7 @@ package dev.cogvideox.pipeline;
 
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.text.T5Config;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.progress.ProgressUnit;
+import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.verify.GoldenSuite;
@@ -29,52 +27,17 @@ class PipelineProgressTest {
                 .frames(9).size(64, 64).steps(2).guidance(6).build();
     }
 
-    /** Records the calls as text; cancels the token at the given report. */
-    private static final class Recorder implements ProgressListener {
-        final List<String> calls = new ArrayList<>();
-        final CancellationToken cancel = new CancellationToken();
-        final String cancelAt;
-
-        Recorder(String cancelAt) {
-            this.cancelAt = cancelAt;
-        }
-
-        @Override
-        public void onStart(String task, long total, ProgressUnit unit) {
-            calls.add(task + " " + total);
-        }
-
-        @Override
-        public void onProgress(long done) {
-            calls.add("step " + done);
-        }
-
-        @Override
-        public void onSubProgress(long done, long total) {
-            String call = "block " + done + "/" + total;
-            calls.add(call);
-            if (call.equals(cancelAt)) {
-                cancel.cancel();
-            }
-        }
-
-        @Override
-        public void onEnd() {
-            calls.add("end");
-        }
-    }
-
     @Test
     void everyBlockOfEveryStepIsReportedBeforeTheStep() {
         int layers = PIPELINE.transformerConfig().numLayers();
-        Recorder r = new Recorder("");
+        RecordingListener r = new RecordingListener(null);
         PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE);
         List<String> want = new ArrayList<>(List.of("denoising 2"));
         for (int step = 1; step <= 2; step++) {
             for (int b = 1; b <= layers; b++) {
-                want.add("block " + b + "/" + layers);
+                want.add("part " + b + "/" + layers);
             }
-            want.add("step " + step);
+            want.add("done " + step);
         }
         want.add("end");
         assertThat(r.calls.subList(0, want.size())).containsExactlyElementsOf(want);
@@ -84,13 +47,13 @@ class PipelineProgressTest {
     @Test
     void theTextEncoderReportsItsBlocksForThePromptAndTheNegativePrompt() {
         int layers = T5Config.read(MODEL.resolve("text_encoder/config.json")).numLayers();
-        Recorder r = new Recorder("");
+        RecordingListener r = new RecordingListener(null);
         GenerationRequest req = GenerationRequest.builder().prompt("a lighthouse").frames(9).size(64, 64).steps(1).guidance(6)
                 .maxSequenceLength(16).build();
         PIPELINE.generate(req, NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE);
         List<String> want = new ArrayList<>(List.of("encoding prompt " + 2 * layers));
         for (int b = 1; b <= 2 * layers; b++) {
-            want.add("step " + b);
+            want.add("done " + b);
         }
         want.addAll(List.of("end", "denoising 1"));
         assertThat(r.calls.subList(0, want.size())).containsExactlyElementsOf(want);
@@ -98,10 +61,10 @@ class PipelineProgressTest {
 
     @Test
     void cancellingDuringAStepStopsAtTheNextBlock() {
-        Recorder r = new Recorder("block 1/" + PIPELINE.transformerConfig().numLayers());
+        RecordingListener r = new RecordingListener("part 1/" + PIPELINE.transformerConfig().numLayers());
         assertThatThrownBy(() -> PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE))
                 .isInstanceOf(CancellationException.class);
-        // No "step 1": the step stopped after its first block; the listener is told the task is over.
-        assertThat(r.calls).containsExactly("denoising 2", "block 1/" + PIPELINE.transformerConfig().numLayers(), "end");
+        // No "done 1": the step stopped after its first block; the listener is told the task is over.
+        assertThat(r.calls).containsExactly("denoising 2", "part 1/" + PIPELINE.transformerConfig().numLayers(), "end");
     }
 }

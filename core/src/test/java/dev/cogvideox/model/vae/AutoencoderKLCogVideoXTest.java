@@ -1,8 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.ModelFormatException;
-import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.progress.ProgressUnit;
+import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.AfterAll;
@@ -122,60 +121,31 @@ class AutoencoderKLCogVideoXTest {
         assertThat(calls).containsExactly(new int[] {0, 9, 64, 64}, new int[] {9, 8, 64, 64});
     }
 
-    /** Progress calls as text; cancels {@code token} once {@code cancelAt} passes are reported. */
-    private static final class Events implements ProgressListener {
-        final List<String> events = new ArrayList<>();
-        final dev.cogvideox.progress.CancellationToken token = new dev.cogvideox.progress.CancellationToken();
-        final long cancelAt;
-
-        Events(long cancelAt) {
-            this.cancelAt = cancelAt;
-        }
-
-        @Override
-        public void onStart(String task, long total, ProgressUnit unit) {
-            events.add(task + " " + total);
-        }
-
-        @Override
-        public void onProgress(long done) {
-            events.add("pass " + done);
-            if (done == cancelAt) {
-                token.cancel();
-            }
-        }
-
-        @Override
-        public void onEnd() {
-            events.add("end");
-        }
-    }
-
     @Test
     void tiledDecodeReportsEveryDecoderPassBeforeTheFramesArrive() {
         Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
-        Events progress = new Events(-1);
-        List<String> events = progress.events;
+        RecordingListener progress = new RecordingListener(null);
+        List<String> events = progress.calls;
         vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), null, progress);
         // Tiles of half the config's 96x80 sample: 6x5 latents at strides int(6 * 5/6) = 5 and int(5 * 4/5) = 4, so
         // 2 x 2 tiles over the 8x8 latents, each through 2 frame batches: 8 decoder passes, then the blended batches.
-        assertThat(events).containsExactly("decoding 8", "pass 1", "pass 2", "pass 3", "pass 4", "pass 5", "pass 6", "pass 7",
-                "pass 8", "frames 0", "frames 9", "end");
+        assertThat(events).containsExactly("decoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6", "done 7",
+                "done 8", "frames 0", "frames 9", "end");
     }
 
     @Test
     void tiledEncodeReportsEveryEncoderPassAndStopsAtTheNextWhenCancelled() {
         Tensor x = Tensor.zeros(1, 3, 17, 64, 64);
-        Events progress = new Events(-1);
-        vae.encode(x, vae.defaultOptions().withTiling(true), progress.token, progress);
+        RecordingListener progress = new RecordingListener(null);
+        vae.encode(x, vae.defaultOptions().withTiling(true), progress.cancel, progress);
         // Tiles of half the config's 96x80 sample: 48x40 pixels at strides int(48 * 5/6) = 40 and int(40 * 4/5) = 32,
         // so 2 x 2 tiles over 64x64, each through 2 frame batches (17 frames: 9, then 8).
-        assertThat(progress.events).containsExactly("encoding 8", "pass 1", "pass 2", "pass 3", "pass 4", "pass 5", "pass 6",
-                "pass 7", "pass 8", "end");
-        Events cancelled = new Events(1);
-        assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), cancelled.token, cancelled))
+        assertThat(progress.calls).containsExactly("encoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6",
+                "done 7", "done 8", "end");
+        RecordingListener cancelled = new RecordingListener("done 1");
+        assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), cancelled.cancel, cancelled))
                 .isInstanceOf(java.util.concurrent.CancellationException.class);
-        assertThat(cancelled.events).containsExactly("encoding 8", "pass 1", "end");
+        assertThat(cancelled.calls).containsExactly("encoding 8", "done 1", "end");
     }
 
     @Test
