@@ -99,7 +99,9 @@ public final class ProgressBar implements ProgressListener {
         }
         this.subDone = Math.clamp(done, 0, total);
         this.subTotal = total;
-        update(false);
+        if (subDone < subTotal) {
+            update(false);   // a finished item is shown by the onProgress that follows, as a whole count
+        }
     }
 
     /** Redraws (at most every 100 ms, or now when {@code force}) or prints a plain line at each new tenth. */

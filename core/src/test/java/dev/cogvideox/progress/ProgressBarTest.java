@@ -85,6 +85,16 @@ class ProgressBarTest {
     }
 
     @Test
+    void aTenthReachedByTheLastPartOfAnItemIsPrintedAsTheWholeItem() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("denoising", 10);
+        now += 1_000_000_000L;
+        bar.onSubProgress(2, 2);
+        bar.onProgress(1);
+        assertThat(output()).isEqualTo("denoising: 1/10 10% 00:01<00:09 1.00 it/s" + System.lineSeparator());
+    }
+
+    @Test
     void bytesUseBinaryPrefixes() {
         ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
         bar.onStart("model.safetensors", 3L << 30, ProgressUnit.BYTES);
