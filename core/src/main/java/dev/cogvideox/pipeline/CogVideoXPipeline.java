@@ -153,42 +153,40 @@ public final class CogVideoXPipeline {
         }
 
         // 8. denoising loop
+        progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
+        int layers = cfg.numLayers();
         try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
-            progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
-            try {
-                for (int i = 0; i < timesteps.length; i++) {
-                    cancel.throwIfCancelled();
-                    long t = timesteps[i];
-                    Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
-                    if (imageLatents != null) {
-                        Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
-                        input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
-                    }
-                    float[] tIn = new float[input.dim(0)];
-                    Arrays.fill(tIn, t);
-                    taps.tap("transformer_hidden_states_in." + i, input);
-                    taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
-                    float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
-                    int layers = cfg.numLayers();
-                    Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, Taps.NONE, done -> {
-                        cancel.throwIfCancelled();                      // a full-size step takes minutes on a CPU
-                        progress.onSubProgress(done, layers);
-                    });                                                                                // [2B, F, C, h, w]
-                    taps.tap("noise_pred_raw." + i, noisePred);
-                    if (cfgOn) {
-                        double scale = req.useDynamicCfg()
-                                ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, steps)
-                                : req.guidanceScale();
-                        noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
-                                Layout.narrow(noisePred, 0, batch, batch), scale);
-                    }
-                    latents = scheduler.step(noisePred, t, latents, noise).prevSample();
-                    taps.tap("latents_after_step." + i, latents);
-                    progress.onProgress(i + 1);
+            for (int i = 0; i < timesteps.length; i++) {
+                cancel.throwIfCancelled();
+                long t = timesteps[i];
+                Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
+                if (imageLatents != null) {
+                    Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
+                    input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
                 }
-            } finally {
-                progress.onEnd();                                   // complete or abandoned
+                float[] tIn = new float[input.dim(0)];
+                Arrays.fill(tIn, t);
+                taps.tap("transformer_hidden_states_in." + i, input);
+                taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
+                float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
+                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, Taps.NONE, done -> {
+                    cancel.throwIfCancelled();                      // a full-size step takes minutes on a CPU
+                    progress.onSubProgress(done, layers);
+                });                                                                                // [2B, F, C, h, w]
+                taps.tap("noise_pred_raw." + i, noisePred);
+                if (cfgOn) {
+                    double scale = req.useDynamicCfg()
+                            ? ClassifierFreeGuidance.dynamicScale(req.guidanceScale(), t, steps)
+                            : req.guidanceScale();
+                    noisePred = ClassifierFreeGuidance.guide(Layout.narrow(noisePred, 0, 0, batch),
+                            Layout.narrow(noisePred, 0, batch, batch), scale);
+                }
+                latents = scheduler.step(noisePred, t, latents, noise).prevSample();
+                taps.tap("latents_after_step." + i, latents);
+                progress.onProgress(i + 1);
             }
+        } finally {
+            progress.onEnd();                                       // complete or abandoned
         }
         taps.tap("latents", latents);
 
@@ -211,21 +209,12 @@ public final class CogVideoXPipeline {
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
             // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
-            int layers = encoder.config().numLayers();
-            progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * layers, ProgressUnit.ITEMS);
-            T5EncoderModel.Trace blocks = new T5EncoderModel.Trace() {
-                private int done;
-
-                @Override
-                public void record(String name, Tensor value) {
-                }
-
-                @Override
-                public void afterBlock(int block) {
-                    cancel.throwIfCancelled();
-                    progress.onProgress(++done);
-                }
-            };
+            int[] done = {0};
+            T5EncoderModel.Trace blocks = T5EncoderModel.Trace.afterEachBlock(() -> {
+                cancel.throwIfCancelled();
+                progress.onProgress(++done[0]);
+            });
+            progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * encoder.config().numLayers(), ProgressUnit.ITEMS);
             try {
                 PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING, blocks)
                         .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());

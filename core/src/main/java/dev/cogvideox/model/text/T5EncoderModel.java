@@ -28,6 +28,20 @@ public final class T5EncoderModel implements AutoCloseable {
         /** Told the number of blocks done after each one (progress; it may throw to cancel the forward). */
         default void afterBlock(int done) {
         }
+
+        /** A trace that records nothing and runs {@code action} after every block. */
+        static Trace afterEachBlock(Runnable action) {
+            return new Trace() {
+                @Override
+                public void record(String name, Tensor value) {
+                }
+
+                @Override
+                public void afterBlock(int done) {
+                    action.run();
+                }
+            };
+        }
     }
 
     private final T5Config config;
