@@ -4,17 +4,15 @@ import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.hub.HubSettings;
 import dev.cogvideox.io.hub.ModelResolver;
 import dev.cogvideox.io.video.MediaReader;
-import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
-import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.ImagePreprocess;
+import dev.cogvideox.pipeline.LatentsFile;
 import dev.cogvideox.pipeline.MemoryPlan;
-import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
@@ -28,9 +26,10 @@ import picocli.CommandLine.Option;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 
 /** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
 @Command(name = "generate", description = "Generate a video from a prompt (text-to-video) or a prompt and an image (image-to-video).")
@@ -100,14 +99,20 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--lora-scale", defaultValue = "1.0", description = "LoRA strength (diffusers' attention_kwargs scale; default ${DEFAULT-VALUE}).")
     double loraScale;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif, a folder/ for PNG frames, or latents.safetensors: the denoised latents, "
+            + "no decode (turn them into a video later with `decode`) (default: ${DEFAULT-VALUE}).")
     String output;
 
     @Override
     public Integer call() throws Exception {
-        // 1. the output is checked before any work
-        VideoOutput out = VideoOutput.parse(output);
-        VideoWriters.checkWritable(out);
+        // 1. the output is checked before any work: a video, or the latents (*.safetensors) for `decode`
+        Path latentsOut = output.toLowerCase(Locale.ROOT).endsWith(".safetensors") ? Path.of(output) : null;
+        VideoOutput out = latentsOut == null ? VideoOutput.parse(output) : null;
+        if (out != null) {
+            VideoWriters.checkWritable(out);
+        } else {
+            LatentsFile.checkWritable(latentsOut);
+        }
         // 2. the model
         Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
                 .resolve(model, revision, download, ProgressBar.forConsole(System.err));
@@ -149,39 +154,25 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded
-        MemoryPlan plan = MemoryPlan.estimate(dir, cfg, req);
+        MemoryPlan plan = latentsOut == null ? MemoryPlan.estimate(dir, cfg, req) : MemoryPlan.estimate(dir, cfg, req).withoutDecode();
         long heap = Runtime.getRuntime().maxMemory();
         System.err.println(plan.describe(heap));
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        plan.check(heap, ram, req);
-        // 4. run, writing frames as the VAE finishes them; Ctrl-C cancels and leaves no partial file
+        plan.check(heap, ram, req.vaeTiling());
+        // 4. run, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels and leaves no partial file
         NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
-        CancellationToken cancel = new CancellationToken();
-        Thread worker = Thread.currentThread();
-        Thread hook = new Thread(() -> {
-            cancel.cancel();
-            try {
-                worker.join(30_000);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
+        CogVideoXPipeline run = pipeline;
+        return Cancellable.run(cancel -> {
+            if (latentsOut != null) {
+                Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
+                LatentsFile.write(latentsOut, latents, dir, cfg.variant());
+                System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
+                        + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
+                return;
             }
+            VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+                    sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
         });
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (VideoWriter writer = VideoWriters.open(out, VideoOptions.fps(fps != null ? fps : v15 ? 16 : 8))) {
-            pipeline.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, (sample, first, batch) -> writer.write(batch));
-            Path written = writer.finish();
-            System.out.println("wrote " + writer.frameCount() + " frames (" + w + "x" + h + ") to " + written);
-        } catch (CancellationException e) {
-            System.err.println("cancelled: no output written");
-            return 130;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
-            }
-        }
-        return 0;
     }
 
     private void checkDtype(CogVideoXTransformerConfig cfg) {

@@ -61,6 +61,56 @@ class GenerateCommandTest {
         args.addAll(List.of("--output", frames + "/"));
         CliRun r = run(args.toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
+        assertPngFramesMatch(frames, name);
+    }
+
+    @Test
+    void latentsThenDecodeReproducesTheReference() throws IOException {
+        String name = "pipeline_e2e_t2v_2b_prompt";
+        List<String> args = e2eArgs(name);
+        Path latents = tmp.resolve("run/latents.safetensors");
+        args.addAll(List.of("--output", latents.toString()));
+        CliRun r = run(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("denoising").doesNotContain("VAE decode").doesNotContain("decoding");
+        try (SafetensorsFile got = SafetensorsFile.open(latents);
+             SafetensorsFile ref = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
+            float[] want = ref.entry("out.latents").toTensor().data();                // [1, F, C, h, w]
+            float[] have = got.entry("latents").toTensor().data();
+            assertThat(have).hasSameSizeAs(want);
+            for (int i = 0; i < want.length; i++) {
+                // the case's tolerance for out.latents: 2e-4 + 1e-4 |expected|
+                assertThat((double) have[i]).as("latents[%d]", i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(2e-4 + 1e-4 * Math.abs(want[i])));
+            }
+        }
+        Path frames = tmp.resolve("frames");
+        String model = FIXTURES.resolve(golden(name).path("model_dir").asText()).toString();
+        CliRun d = run("decode", "--model", model, "--latents", latents.toString(), "--output", frames + "/");
+        assertThat(d.exit()).as(d.err()).isZero();
+        assertThat(d.err()).contains("memory plan").contains("VAE decode").doesNotContain("transformer");
+        assertPngFramesMatch(frames, name);
+    }
+
+    @Test
+    void decodeRefusesLatentsOfAModelWithAnotherVae() throws IOException {
+        List<String> args = e2eArgs("pipeline_e2e_t2v_2b_prompt");
+        Path latents = tmp.resolve("latents.safetensors");
+        args.addAll(List.of("--output", latents.toString()));
+        assertThat(run(args.toArray(String[]::new)).exit()).isZero();
+        Path mp4 = tmp.resolve("out.mp4");
+        CliRun d = run("decode", "--model", FIXTURES.resolve("models/tiny-cogvideox-5b").toString(), "--latents", latents.toString(),
+                "--output", mp4.toString());
+        assertThat(d.exit()).isEqualTo(2);
+        assertThat(d.err()).contains(latents.toString()).contains("scaling factor 1.15258426").contains("scaling factor 0.7");
+        assertThat(mp4).doesNotExist();
+        CliRun notLatents = run("decode", "--latents", FIXTURES.resolve("golden/pipeline_e2e_t2v_2b_prompt.safetensors").toString(),
+                "--model", FIXTURES.resolve("models/tiny-cogvideox-2b").toString(), "--output", mp4.toString());
+        assertThat(notLatents.exit()).isEqualTo(2);
+        assertThat(notLatents.err()).contains("not a latents file");
+    }
+
+    /** PNG frames in {@code frames} against the case's {@code out.video}, within one 8-bit level. */
+    private static void assertPngFramesMatch(Path frames, String name) throws IOException {
         Tensor want;
         try (SafetensorsFile f = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
             want = f.entry("out.video").toTensor();                                    // [1, F, 3, H, W] in [0, 1]

@@ -25,6 +25,7 @@ import dev.cogvideox.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * {@code CogVideoXPipeline}, {@code CogVideoXImageToVideoPipeline} and {@code CogVideoXVideoToVideoPipeline} of
@@ -95,10 +96,22 @@ public final class CogVideoXPipeline {
     }
 
     /**
-     * Runs the pipeline and hands the decoded frames to {@code out} batch by batch as the VAE finishes them.
-     * Follows the numbered steps of diffusers' {@code __call__}.
+     * Runs the pipeline and hands the decoded frames to {@code out} batch by batch as the VAE finishes them:
+     * {@link #denoise}, then {@link #decodeLatents}.
      */
     public void generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+        Tensor latents = denoise(req, noise, progress, cancel, taps);
+        cancel.throwIfCancelled();
+        decodeLatents(latents, req.vaeTiling(), progress, cancel, taps, out);
+    }
+
+    /**
+     * Steps 1-8 of diffusers' {@code __call__} (its numbering): the final latents {@code [B, F, C, h, w]}, scaled
+     * as the transformer sees them, for {@link #decodeLatents}. Unlike diffusers' {@code output_type="latent"},
+     * which keeps it, the 1.5 models' padding frame is already dropped, so the result decodes as it is. The text
+     * encoder and the transformer are released before this returns.
+     */
+    public Tensor denoise(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
         CogVideoXTransformerConfig cfg = transformerConfig;
         // 1. check inputs
         if (isImageToVideo() != (req.image() != null)) {
@@ -189,12 +202,8 @@ public final class CogVideoXPipeline {
             progress.onEnd();                                       // complete or abandoned
         }
         taps.tap("latents", latents);
-
-        // 9. decode: drop the 1.5 padding frame(s) from the front, then [B, F, C, h, w] -> [B, C, F, h, w]
-        Tensor z = Layout.narrow(latents, 1, padding, latents.dim(1) - padding);
-        z = Layout.permute(z, 0, 2, 1, 3, 4);
-        cancel.throwIfCancelled();
-        decode(z, req, progress, cancel, taps, out);
+        // the 1.5 padding frame(s) go from the front (semantics.md)
+        return padding == 0 ? latents : Layout.narrow(latents, 1, padding, latents.dim(1) - padding);
     }
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
@@ -210,10 +219,10 @@ public final class CogVideoXPipeline {
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
             // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
             int[] done = {0};
-            T5EncoderModel.Trace blocks = T5EncoderModel.Trace.afterEachBlock(() -> {
+            IntConsumer blocks = block -> {
                 cancel.throwIfCancelled();
                 progress.onProgress(++done[0]);
-            });
+            };
             progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * encoder.config().numLayers(), ProgressUnit.ITEMS);
             try {
                 PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING, blocks)
@@ -274,10 +283,19 @@ public final class CogVideoXPipeline {
         return scheduler.addNoise(init, noise.randn(shape), t);
     }
 
-    /** {@code decode_latents} + {@code postprocess_video}: VAE decode, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame. */
-    private void decode(Tensor z, GenerationRequest req, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+    /**
+     * Step 9, {@code decode_latents} + {@code postprocess_video}: latents {@code [B, F, C, h, w]} (from
+     * {@link #denoise}) through the VAE, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame, handed to {@code out} as
+     * the VAE finishes them.
+     */
+    public void decodeLatents(Tensor latents, boolean tiling, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+        if (latents.rank() != 5 || latents.dim(2) != transformerConfig.outChannels()) {
+            throw new IllegalArgumentException("latents " + Arrays.toString(latents.shape()) + ": this model (" + transformerConfig.variant()
+                    + ") decodes [B, F, " + transformerConfig.outChannels() + ", h, w]");
+        }
+        Tensor z = Layout.permute(latents, 0, 2, 1, 3, 4);                                     // [B, C, F, h, w]
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
+            VaeOptions options = vae.defaultOptions().withTiling(tiling);
             Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
             taps.tap("vae_decode_input", input);
             vae.decode(input, options, (sample, first, frames) -> {

@@ -38,6 +38,8 @@ public record MemoryPlan(List<Stage> stages) {
         }
     }
 
+    private static final String DECODE = "VAE decode";
+
     public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest req) {
         List<Stage> stages = new ArrayList<>();
         int batch = req.batchSize();
@@ -47,17 +49,31 @@ public record MemoryPlan(List<Stage> stages) {
             long floats = (long) batch * guidance * req.maxSequenceLength() * (3L * tc.dFf() + 6L * tc.dModel());
             stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block."), 4 * floats));
         }
-        AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
         int latentFrames = (req.numFrames() - 1) / 4 + 1;
         int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
         long d = t.innerDim();
         stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks."), 4L * guidance * batch * tokens * 18 * d));
-        long pixels = req.vaeTiling()
-                ? (long) Math.min(req.height(), vc.sampleHeight() / 2 + vc.sampleHeight() / 12) * Math.min(req.width(), vc.sampleWidth() / 2 + vc.sampleWidth() / 12)
-                : (long) req.height() * req.width();
-        long c0 = vc.blockOutChannels()[0];
-        stages.add(new Stage("VAE decode", residentWeightBytes(modelDir.resolve("vae"), null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6)));
+        stages.add(decodeStage(modelDir, req.height(), req.width(), req.vaeTiling()));
         return new MemoryPlan(List.copyOf(stages));
+    }
+
+    /** The plan of decoding latents alone ({@code cogvideox decode}): the VAE decode stage. */
+    public static MemoryPlan decode(Path modelDir, int height, int width, boolean tiling) {
+        return new MemoryPlan(List.of(decodeStage(modelDir, height, width, tiling)));
+    }
+
+    /** This plan without its VAE decode (a generation that stops at the latents). */
+    public MemoryPlan withoutDecode() {
+        return new MemoryPlan(stages.stream().filter(s -> !s.name().equals(DECODE)).toList());
+    }
+
+    private static Stage decodeStage(Path modelDir, int height, int width, boolean tiling) {
+        AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
+        long pixels = tiling
+                ? (long) Math.min(height, vc.sampleHeight() / 2 + vc.sampleHeight() / 12) * Math.min(width, vc.sampleWidth() / 2 + vc.sampleWidth() / 12)
+                : (long) height * width;
+        long c0 = vc.blockOutChannels()[0];
+        return new Stage(DECODE, residentWeightBytes(modelDir.resolve("vae"), null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6));
     }
 
     /** The largest stage's weights plus activations. */
@@ -95,10 +111,11 @@ public record MemoryPlan(List<Stage> stages) {
      *
      * @param heapBytes   the JVM's maximum heap
      * @param memoryBytes the machine's physical memory
+     * @param vaeTiling   whether the decode (if any) is tiled, for the hint
      */
-    public void check(long heapBytes, long memoryBytes, GenerationRequest req) {
+    public void check(long heapBytes, long memoryBytes, boolean vaeTiling) {
         Stage worst = stages.stream().max(java.util.Comparator.comparingLong(Stage::activationBytes)).orElseThrow();
-        String hint = worst.name().equals("VAE decode") && !req.vaeTiling() ? "use --vae-tiling"
+        String hint = worst.name().equals(DECODE) && !vaeTiling ? "use --vae-tiling"
                 : "use fewer frames or a smaller size";
         if (peakActivationBytes() > heapBytes) {
             throw new IllegalStateException(String.format(Locale.ROOT, "the %s stage needs about %s of heap for activations, the JVM has %s: %s, or give the JVM more heap (COGVIDEOX_JAVA_OPTS=-Xmx...)",

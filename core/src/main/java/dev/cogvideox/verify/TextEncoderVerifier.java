@@ -36,6 +36,7 @@ final class TextEncoderVerifier implements ComponentVerifier {
                 if (name.matches("encoder\\.block\\.\\d+")) {
                     checker.check("out.layer" + name.substring("encoder.block.".length()) + "_output", value);
                 }
+            }, done -> {
             });
             checker.check("out.last_hidden_state", last);
         }

@@ -47,9 +47,9 @@ class MemoryPlanTest {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
         GenerationRequest req = request(49, 480, 720);
         MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, req);
-        assertThatThrownBy(() -> plan.check(plan.peakActivationBytes() - 1, Long.MAX_VALUE, req))
+        assertThatThrownBy(() -> plan.check(plan.peakActivationBytes() - 1, Long.MAX_VALUE, req.vaeTiling()))
                 .hasMessageContaining("of heap for activations").hasMessageContaining("-Xmx");
-        assertThatThrownBy(() -> plan.check(Long.MAX_VALUE, plan.peakBytes() - 1, req))
+        assertThatThrownBy(() -> plan.check(Long.MAX_VALUE, plan.peakBytes() - 1, req.vaeTiling()))
                 .hasMessageContaining("the machine has").hasMessageContaining("--vae-tiling");
     }
 
@@ -61,5 +61,16 @@ class MemoryPlanTest {
         long largestWeights = Math.max(plan.stages().get(0).weightBytes(), Math.max(plan.stages().get(1).weightBytes(), plan.stages().get(2).weightBytes()));
         assertThat(plan.residentBoundBytes(heap)).isEqualTo(heap + largestWeights);
         assertThat(plan.describe(heap)).contains("heap limit 3.0 GiB").contains("-Xmx");
+    }
+
+    @Test
+    void aLatentsRunPlansNoDecodeAndADecodeRunOnlyTheDecode() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        GenerationRequest req = request(49, 480, 720);
+        MemoryPlan full = MemoryPlan.estimate(MODEL, cfg, req);
+        assertThat(full.withoutDecode().stages()).containsExactly(full.stages().get(0), full.stages().get(1));
+        assertThat(MemoryPlan.decode(MODEL, 480, 720, false).stages()).containsExactly(full.stages().get(2));
+        // tiling bounds the decode's activations by the tile, not the frame
+        assertThat(MemoryPlan.decode(MODEL, 480, 720, true).peakActivationBytes()).isLessThan(full.stages().get(2).activationBytes());
     }
 }

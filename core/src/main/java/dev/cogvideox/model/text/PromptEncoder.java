@@ -4,6 +4,7 @@ import dev.cogvideox.tensor.Tensor;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Prompt encoding as diffusers' {@code CogVideoXPipeline.encode_prompt} / {@code _get_t5_prompt_embeds} does it:
@@ -42,22 +43,23 @@ public final class PromptEncoder {
     private final T5Tokenizer tokenizer;
     private final T5EncoderModel textEncoder;
     private final TruncationListener truncationListener;
-    private final T5EncoderModel.Trace trace;
+    private final IntConsumer afterBlock;
 
     public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder) {
         this(tokenizer, textEncoder, LOG_WARNING);
     }
 
     public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener) {
-        this(tokenizer, textEncoder, truncationListener, T5EncoderModel.Trace.NONE);
+        this(tokenizer, textEncoder, truncationListener, done -> {
+        });
     }
 
-    /** @param trace given every encoder forward's intermediates and block progress (one forward per prompt list) */
-    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener, T5EncoderModel.Trace trace) {
+    /** @param afterBlock told the blocks done after each encoder block (one forward per prompt list; it may throw to cancel) */
+    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener, IntConsumer afterBlock) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.truncationListener = truncationListener;
-        this.trace = trace;
+        this.afterBlock = afterBlock;
     }
 
     /**
@@ -97,7 +99,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids, null, trace);                  // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, T5EncoderModel.Trace.NONE, afterBlock);                  // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }

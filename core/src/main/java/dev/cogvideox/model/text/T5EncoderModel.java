@@ -7,6 +7,7 @@ import dev.cogvideox.tensor.Weight;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * transformers' {@code T5EncoderModel} (T5 v1.1): token embedding ({@code shared.weight}, not scaled), the
@@ -24,24 +25,6 @@ public final class T5EncoderModel implements AutoCloseable {
         };
 
         void record(String name, Tensor value);
-
-        /** Told the number of blocks done after each one (progress; it may throw to cancel the forward). */
-        default void afterBlock(int done) {
-        }
-
-        /** A trace that records nothing and runs {@code action} after every block. */
-        static Trace afterEachBlock(Runnable action) {
-            return new Trace() {
-                @Override
-                public void record(String name, Tensor value) {
-                }
-
-                @Override
-                public void afterBlock(int done) {
-                    action.run();
-                }
-            };
-        }
     }
 
     private final T5Config config;
@@ -88,14 +71,17 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** {@code text_encoder(input_ids)[0]}: {@code inputIds [B][L] -> last_hidden_state [B, L, d_model]}, no mask. */
     public Tensor forward(int[][] inputIds) {
-        return forward(inputIds, null, Trace.NONE);
+        return forward(inputIds, null, Trace.NONE, done -> {
+        });
     }
 
     /**
      * {@code text_encoder(input_ids, attention_mask)[0]}. With a mask (1 = token, 0 = padding), masked keys get
      * {@code float32_min} added to their bias, as T5 does; CogVideoX passes none, so padding is attended.
+     *
+     * @param afterBlock told the number of blocks done after each one (progress; it may throw to cancel the forward)
      */
-    public Tensor forward(int[][] inputIds, int[][] attentionMask, Trace trace) {
+    public Tensor forward(int[][] inputIds, int[][] attentionMask, Trace trace, IntConsumer afterBlock) {
         int b = inputIds.length, l = b == 0 ? 0 : inputIds[0].length;
         if (b == 0 || l == 0) {
             throw new IllegalArgumentException("input_ids must have at least one row and one token");
@@ -114,7 +100,7 @@ public final class T5EncoderModel implements AutoCloseable {
             hidden = blocks.get(i).forward(hidden, positionBias);          // [B, L, d_model]
             store.evict("encoder.block." + i + ".");                       // weights streamed from the map
             trace.record("encoder.block." + i, hidden);
-            trace.afterBlock(i + 1);
+            afterBlock.accept(i + 1);
         }
         // 4. Final RMS norm.
         Tensor out = finalLayerNorm.forward(hidden);                       // [B, L, d_model]

@@ -1,0 +1,62 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.io.hub.HubSettings;
+import dev.cogvideox.io.hub.ModelResolver;
+import dev.cogvideox.io.video.VideoOutput;
+import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.LatentsFile;
+import dev.cogvideox.pipeline.MemoryPlan;
+import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.synth.DefaultModel;
+import dev.cogvideox.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code cogvideox decode}: latents written by {@code generate --output FILE.safetensors} to a video file. */
+@Command(name = "decode", description = "Decode latents written by `generate --output FILE.safetensors` into a video (the VAE stage alone).")
+final class DecodeCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "The model folder or hub id that made the latents (its VAE decodes them). "
+            + "Default: the tiny random-weight model of `generate`.")
+    String model;
+
+    @Option(names = "--download", description = "Download a hub model into the Hugging Face cache if it is not there.")
+    boolean download;
+
+    @Option(names = "--revision", defaultValue = "main", description = "Hub revision (default: ${DEFAULT-VALUE}).")
+    String revision;
+
+    @Option(names = "--latents", required = true, description = "The latents file (safetensors).")
+    Path latents;
+
+    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
+    boolean vaeTiling;
+
+    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    Double fps;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @Override
+    public Integer call() throws Exception {
+        VideoOutput out = VideoOutput.parse(output);
+        VideoWriters.checkWritable(out);
+        Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
+                .resolve(model, revision, download, ProgressBar.forConsole(System.err));
+        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
+        MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * 8, z.dim(4) * 8, vaeTiling);
+        long heap = Runtime.getRuntime().maxMemory();
+        System.err.println(plan.describe(heap));
+        plan.check(heap, ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize(), vaeTiling);
+        boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
+        return Cancellable.run(cancel -> VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+                sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink)));
+    }
+}
