@@ -39,7 +39,7 @@ final class Conv3dDirect {
 
     private final Conv3d.Shape s;
     private final int padTop, padLeft, wp;
-    private final int tiles, groups, planes, taps, rowLen, chunk;
+    private final int tiles, groups, planes, taps, chunk;
     /** {@code [ceil(Cout/MR)][K][MR]}: each channel block's weights tap by tap, zero rows past Cout. */
     private final float[] panel;
     private final int k;
@@ -54,7 +54,6 @@ final class Conv3dDirect {
         this.groups = (tiles + GROUP - 1) / GROUP;
         this.planes = s.cin() * s.kt();
         this.taps = s.kh() * s.kw();
-        this.rowLen = NR + s.kw() - 1;
         this.chunk = Math.max(1, Math.min(planes, CHUNK_FLOATS / (taps * NR)));
         this.k = planes * taps;
         this.coutPad = (s.cout() + MR - 1) / MR * MR;
@@ -118,9 +117,7 @@ final class Conv3dDirect {
         for (int p0 = 0; p0 < planes; p0 += chunk) {
             int pn = Math.min(chunk, planes - p0);
             // 1. planes [p0, p0 + pn) of the group's tiles, zero-padded
-            for (int g = 0; g < gn; g++) {
-                pack(x, front, b, t, (tile0 + g) * NR, p0, pn, row, packed, g * packedTile);
-            }
+            pack(x, front, b, t, tile0 * NR, gn, p0, pn, row, packed, packedTile);
             // 2. every channel block sums the chunk for every tile (its weights stay in cache), resuming after the previous chunk
             for (int cb = 0; cb < coutPad; cb += MR) {
                 int wOff = TileKernel.packedIndex(cb, p0 * taps, k);
@@ -168,30 +165,35 @@ final class Conv3dDirect {
 
     /**
      * Packed plane {@code p - p0} (plane {@code p = ci*kt + dt}: channel ci of padded frame {@code t + dt}), step
-     * {@code dh*kw + dw} = padded positions {@code [q0 + dh*Wp + dw, q0 + dh*Wp + dw + NR)}; each kernel row is read
-     * once into {@code row} ({@code NR + kw - 1} floats) and copied at its kw shifts.
+     * {@code dh*kw + dw} of tile {@code g} = padded positions {@code [q0 + g*NR + dh*Wp + dw, ... + NR)}, at
+     * {@code packed[g * packedTile + ...]}. Each kernel row is read once for all {@code gn} tiles into {@code row}
+     * ({@code gn*NR + kw - 1} floats: one sequential read of the input, which the hardware prefetcher follows, where
+     * a read per tile would be {@code gn} short ones), then copied at its kw shifts into every tile.
      */
-    private void pack(float[] x, float[] front, int b, int t, int q0, int p0, int pn, float[] row, float[] packed, int off) {
+    private void pack(float[] x, float[] front, int b, int t, int q0, int gn, int p0, int pn, float[] row, float[] packed, int packedTile) {
         int hw = s.h() * s.w();
+        int len = gn * NR + s.kw() - 1;
         for (int i = 0; i < pn; i++) {
             int p = p0 + i;
             int ci = p / s.kt(), f = t + p % s.kt();
             float[] src = f < s.tf() ? front : x;
             int base = f < s.tf() ? ((b * s.cin() + ci) * s.tf() + f) * hw : ((b * s.cin() + ci) * s.t() + f - s.tf()) * hw;
             for (int dh = 0; dh < s.kh(); dh++) {
-                copyPadded(src, base, q0 + dh * wp, row, 0);
-                int step = off + (i * taps + dh * s.kw()) * NR;
-                for (int dw = 0; dw < s.kw(); dw++) {
-                    System.arraycopy(row, dw, packed, step + dw * NR, NR);
+                copyPadded(src, base, q0 + dh * wp, len, row);
+                for (int g = 0; g < gn; g++) {
+                    int step = g * packedTile + (i * taps + dh * s.kw()) * NR;
+                    for (int dw = 0; dw < s.kw(); dw++) {
+                        System.arraycopy(row, g * NR + dw, packed, step + dw * NR, NR);
+                    }
                 }
             }
         }
     }
 
-    /** {@code rowLen} padded positions from flat {@code a} of one input plane at {@code src[base]}: zeros outside the input. */
-    private void copyPadded(float[] src, int base, int a, float[] dst, int d) {
+    /** {@code len} padded positions from flat {@code a} of one input plane at {@code src[base]} into {@code dst}: zeros outside the input. */
+    private void copyPadded(float[] src, int base, int a, int len, float[] dst) {
         int h = s.h(), w = s.w();
-        int len = rowLen;
+        int d = 0;
         while (len > 0) {
             int pr = a / wp, pc = a - pr * wp;
             int n = Math.min(len, wp - pc);
@@ -224,8 +226,8 @@ final class Conv3dDirect {
         if (sc[0].length < GROUP * chunk * taps * NR) {
             sc[0] = new float[GROUP * Math.max(chunk * taps * NR, CHUNK_FLOATS)];
         }
-        if (sc[2].length < rowLen) {
-            sc[2] = new float[rowLen];
+        if (sc[2].length < GROUP * NR + s.kw() - 1) {
+            sc[2] = new float[GROUP * NR + s.kw() - 1];
         }
         if (sc[1].length < GROUP * coutPad * NR) {
             sc[1] = new float[GROUP * coutPad * NR];
