@@ -1,7 +1,5 @@
 package dev.cogvideox.cli;
 
-import dev.cogvideox.io.hub.HubSettings;
-import dev.cogvideox.io.hub.ModelResolver;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
@@ -9,9 +7,9 @@ import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.LatentsFile;
 import dev.cogvideox.pipeline.MemoryPlan;
 import dev.cogvideox.progress.ProgressBar;
-import dev.cogvideox.synth.DefaultModel;
 import dev.cogvideox.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -21,15 +19,8 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox decode}: latents written by {@code generate --output FILE.safetensors} to a video file. */
 @Command(name = "decode", description = "Decode latents written by `generate --output FILE.safetensors` into a video (the VAE stage alone).")
 final class DecodeCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "The model folder or hub id that made the latents (its VAE decodes them). "
-            + "Default: the tiny random-weight model of `generate`.")
-    String model;
-
-    @Option(names = "--download", description = "Download a hub model into the Hugging Face cache if it is not there.")
-    boolean download;
-
-    @Option(names = "--revision", defaultValue = "main", description = "Hub revision (default: ${DEFAULT-VALUE}).")
-    String revision;
+    @Mixin
+    ModelSource modelSource;
 
     @Option(names = "--latents", required = true, description = "The latents file (safetensors).")
     Path latents;
@@ -47,8 +38,7 @@ final class DecodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         VideoOutput out = VideoOutput.parse(output);
         VideoWriters.checkWritable(out);
-        Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
-                .resolve(model, revision, download, ProgressBar.forConsole(System.err));
+        Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
         MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * 8, z.dim(4) * 8, vaeTiling);
@@ -56,7 +46,10 @@ final class DecodeCommand implements Callable<Integer> {
         System.err.println(plan.describe(heap));
         plan.check(heap, ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize(), vaeTiling);
         boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
-        return Cancellable.run(cancel -> VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
-                sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink)));
+        return Cancellable.run(30, cancel -> {
+            VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+                    sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+            return 0;
+        });
     }
 }

@@ -1,8 +1,6 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.io.SafetensorsFile;
-import dev.cogvideox.io.hub.HubSettings;
-import dev.cogvideox.io.hub.ModelResolver;
 import dev.cogvideox.io.video.MediaReader;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
@@ -16,11 +14,11 @@ import dev.cogvideox.pipeline.MemoryPlan;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
-import dev.cogvideox.synth.DefaultModel;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -34,15 +32,8 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
 @Command(name = "generate", description = "Generate a video from a prompt (text-to-video) or a prompt and an image (image-to-video).")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "A diffusers model folder or a hub id (THUDM/CogVideoX-2b). Default: a tiny random-weight "
-            + "model written on first use (fast, meaningless pictures: it shows the whole path works).")
-    String model;
-
-    @Option(names = "--download", description = "Download a hub model into the Hugging Face cache if it is not there.")
-    boolean download;
-
-    @Option(names = "--revision", defaultValue = "main", description = "Hub revision (default: ${DEFAULT-VALUE}).")
-    String revision;
+    @Mixin
+    ModelSource modelSource;
 
     @Option(names = "--prompt", required = true)
     String prompt;
@@ -114,8 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
             LatentsFile.checkWritable(latentsOut);
         }
         // 2. the model
-        Path dir = model == null ? DefaultModel.ensure() : new ModelResolver(HubSettings.fromEnvironment())
-                .resolve(model, revision, download, ProgressBar.forConsole(System.err));
+        Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
@@ -162,16 +152,17 @@ final class GenerateCommand implements Callable<Integer> {
         // 4. run, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels and leaves no partial file
         NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
         CogVideoXPipeline run = pipeline;
-        return Cancellable.run(cancel -> {
+        return Cancellable.run(30, cancel -> {
             if (latentsOut != null) {
                 Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
                 LatentsFile.write(latentsOut, latents, dir, cfg.variant());
                 System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                         + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
-                return;
+            } else {
+                VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+                        sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             }
-            VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
-                    sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+            return 0;
         });
     }
 

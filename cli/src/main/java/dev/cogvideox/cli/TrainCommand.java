@@ -1,6 +1,5 @@
 package dev.cogvideox.cli;
 
-import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 import dev.cogvideox.train.run.Stage;
@@ -84,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (full && (loraRank != null || loraAlpha != null)) {
             throw new IllegalArgumentException("--full trains every parameter: drop --lora-rank/--lora-alpha, or drop --full to train a LoRA");
         }
@@ -107,18 +106,7 @@ final class TrainCommand implements Callable<Integer> {
                 validationEvery, validationSteps, checkpointEvery, resume, seed);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
-        CancellationToken cancel = new CancellationToken();
-        Thread worker = Thread.currentThread();
-        Thread hook = new Thread(() -> {
-            cancel.cancel();
-            try {
-                worker.join(120_000);
-            } catch (InterruptedException ignored) {
-                // exiting anyway
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        return Cancellable.run(120, cancel -> {
             TrainingRun.Result r = TrainingRun.run(options, ProgressBar.forConsole(System.err), cancel, System.err::println);
             if (r.interrupted()) {
                 System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
@@ -127,12 +115,6 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("trained " + r.steps() + " steps" + (r.problems().isEmpty() ? "" : " (" + r.problems().size() + " samples skipped)")
                     + ": " + r.weights() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
             return 0;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
-            }
-        }
+        });
     }
 }
