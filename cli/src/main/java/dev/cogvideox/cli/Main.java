@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Entry point of {@code ./cogvideox}. */
-@Command(name = "cogvideox", mixinStandardHelpOptions = true, version = "cogvideox 0.1.0",
+@Command(name = "cogvideox", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
         subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class})
 public final class Main implements Runnable {
