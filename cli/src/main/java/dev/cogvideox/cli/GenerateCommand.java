@@ -144,7 +144,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded
-        MemoryPlan plan = latentsOut == null ? MemoryPlan.estimate(dir, cfg, req) : MemoryPlan.estimate(dir, cfg, req).withoutDecode();
+        MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);
+        MemoryPlan plan = latentsOut == null ? whole : whole.withoutDecode();
         long heap = Runtime.getRuntime().maxMemory();
         System.err.println(plan.describe(heap));
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();

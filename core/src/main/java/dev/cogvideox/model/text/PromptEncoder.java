@@ -99,7 +99,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids, null, T5EncoderModel.Trace.NONE, afterBlock);                  // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, T5EncoderModel.Trace.NONE, afterBlock);   // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }
