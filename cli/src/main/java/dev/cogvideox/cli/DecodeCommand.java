@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -42,9 +41,9 @@ final class DecodeCommand implements Callable<Integer> {
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
         MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * 8, z.dim(4) * 8, vaeTiling);
-        long heap = Runtime.getRuntime().maxMemory();
-        System.err.println(plan.describe(heap));
-        plan.check(heap, ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize(), vaeTiling);
+        MemoryPlan.Host host = MemoryPlan.Host.current();
+        System.err.println(plan.describe(host));
+        plan.check(host, vaeTiling);
         boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
         return Cancellable.run(30, cancel -> {
             VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,

@@ -21,7 +21,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -146,10 +145,9 @@ final class GenerateCommand implements Callable<Integer> {
         // 3. the memory plan, before anything big is loaded
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);
         MemoryPlan plan = latentsOut == null ? whole : whole.withoutDecode();
-        long heap = Runtime.getRuntime().maxMemory();
-        System.err.println(plan.describe(heap));
-        long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        plan.check(heap, ram, req.vaeTiling());
+        MemoryPlan.Host host = MemoryPlan.Host.current();
+        System.err.println(plan.describe(host));
+        plan.check(host, req.vaeTiling());
         // 4. run, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels and leaves no partial file
         NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
         CogVideoXPipeline run = pipeline;

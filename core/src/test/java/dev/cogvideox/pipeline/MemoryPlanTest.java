@@ -47,20 +47,37 @@ class MemoryPlanTest {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
         GenerationRequest req = request(49, 480, 720);
         MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, req);
-        assertThatThrownBy(() -> plan.check(plan.peakActivationBytes() - 1, Long.MAX_VALUE, req.vaeTiling()))
+        assertThatThrownBy(() -> plan.check(new MemoryPlan.Host(plan.peakActivationBytes() - 1, Long.MAX_VALUE, Long.MAX_VALUE), req.vaeTiling()))
                 .hasMessageContaining("of heap for activations").hasMessageContaining("-Xmx");
-        assertThatThrownBy(() -> plan.check(Long.MAX_VALUE, plan.peakBytes() - 1, req.vaeTiling()))
+        assertThatThrownBy(() -> plan.check(new MemoryPlan.Host(Long.MAX_VALUE, Long.MAX_VALUE, plan.peakBytes() - 1), req.vaeTiling()))
                 .hasMessageContaining("the machine has").hasMessageContaining("--vae-tiling");
     }
 
     @Test
-    void residentBoundIsTheHeapLimitPlusTheLargestStagesMappedWeights() {
+    void residentBoundIsTheReservedHeapPlusTheJvmPlusTheLargestStagesMappedWeights() {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
         MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
-        long heap = 3L << 30;
+        // ParallelGC's usable heap leaves out a survivor space that the process still commits
+        MemoryPlan.Host host = new MemoryPlan.Host(3L << 30, 7L << 29, 64L << 30);
         long largestWeights = Math.max(plan.stages().get(0).weightBytes(), Math.max(plan.stages().get(1).weightBytes(), plan.stages().get(2).weightBytes()));
-        assertThat(plan.residentBoundBytes(heap)).isEqualTo(heap + largestWeights);
-        assertThat(plan.describe(heap)).contains("heap limit 3.0 GiB").contains("-Xmx");
+        assertThat(plan.residentBoundBytes(host)).isEqualTo((7L << 29) + MemoryPlan.JVM_OVERHEAD_BYTES + largestWeights);
+        assertThat(plan.describe(host)).contains("heap 3.5 GiB").contains("-Xmx").doesNotContain("warning");
+    }
+
+    @Test
+    void warnsWhenTheResidentBoundExceedsTheMachine() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
+        MemoryPlan.Host host = new MemoryPlan.Host(3L << 30, 3L << 30, 3L << 30);
+        assertThat(plan.describe(host)).contains("warning: that is more than this machine's 3.0 GiB");
+    }
+
+    @Test
+    void thisJvmsReservedHeapIsAtLeastItsUsableHeap() {
+        MemoryPlan.Host host = MemoryPlan.Host.current();
+        assertThat(host.usableHeapBytes()).isEqualTo(Runtime.getRuntime().maxMemory());
+        assertThat(host.reservedHeapBytes()).isGreaterThanOrEqualTo(host.usableHeapBytes());
+        assertThat(host.physicalBytes()).isGreaterThan(host.reservedHeapBytes() / 2);
     }
 
     @Test
