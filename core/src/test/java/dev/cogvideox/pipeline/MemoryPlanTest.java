@@ -38,8 +38,8 @@ class MemoryPlanTest {
             assertThat(plan.stages().get(0).weightBytes()).isEqualTo(bytes(t5, "") - bytes(t5, "encoder.block.1."));
             assertThat(plan.stages().get(2).weightBytes()).isEqualTo(bytes(vae, ""));
         }
-        // The transformer's activations: the CFG batch of two over [16 text; 3 x 4 x 4 video] tokens, 18 widths of 4 bytes.
-        assertThat(plan.stages().get(1).activationBytes()).isEqualTo(4L * 2 * (16 + 3 * 4 * 4) * 18 * cfg.innerDim());
+        // The transformer's activations: the CFG batch of two over [16 text; 3 x 4 x 4 video] tokens, 7 widths of 4 bytes.
+        assertThat(plan.stages().get(1).activationBytes()).isEqualTo(4L * 2 * (16 + 3 * 4 * 4) * 7 * cfg.innerDim());
     }
 
     @Test
@@ -70,6 +70,9 @@ class MemoryPlanTest {
         MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
         MemoryPlan.Host host = new MemoryPlan.Host(3L << 30, 3L << 30, 3L << 30);
         assertThat(plan.describe(host)).contains("warning: that is more than this machine's 3.0 GiB");
+        // a heap below the activations: the run is refused (check), so no hint to lower -Xmx
+        MemoryPlan.Host small = new MemoryPlan.Host(plan.peakActivationBytes() - 1, plan.peakActivationBytes() - 1, 64L << 30);
+        assertThat(plan.describe(small)).doesNotContain("lowers it");
     }
 
     @Test
