@@ -77,7 +77,7 @@ public final class GoldenSuite {
             ComponentVerifier v = verifiers.get(c.component());
             if (v == null) {
                 return new CaseResult(c.name(), c.component(), CaseResult.Status.SKIPPED,
-                        "component '" + c.component() + "' not implemented yet (no verifier for it on this classpath)", List.of());
+                        "no verifier for component '" + c.component() + "' on this classpath (not implemented, or its verifier is in a module not loaded here)", List.of());
             }
             Checker checker = new Checker(c);
             try {
