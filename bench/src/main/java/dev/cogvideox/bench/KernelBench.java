@@ -8,6 +8,7 @@ import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -223,7 +224,9 @@ public final class KernelBench {
     }
 
     private static Weight weight(DType dtype, int n, int k, SplittableRandom rnd, float scale) {
-        MemorySegment seg = MemorySegment.ofArray(new byte[n * k * dtype.bytes()]);
+        // Native memory, as a memory-mapped checkpoint is: the Vector API does not intrinsify 16-bit loads from a
+        // byte[] heap segment, so a heap weight would time the widening's slow fallback instead.
+        MemorySegment seg = Arena.ofAuto().allocate((long) n * k * dtype.bytes(), 64);
         for (long i = 0; i < (long) n * k; i++) {
             float v = (float) (rnd.nextDouble() * 2 - 1) * scale;
             if (dtype == DType.F32) {

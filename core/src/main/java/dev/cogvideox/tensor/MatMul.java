@@ -7,12 +7,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Matrix products in the PyTorch {@code nn.Linear} convention: {@code y[M,N] = x[M,K] · W[N,K]^T + b[N]},
  * where W keeps its stored dtype and is widened to fp32 one column panel at a time.
  *
- * <p>GotoBLAS blocking around {@link TileKernel}: for each panel of {@code NC} output columns, W's rows are
- * widened once into a k-major packed panel ({@code K x NC} floats, shared by all threads; never the whole
- * weight), then blocks of {@code MC} rows of x run in parallel. Inside a block, {@code KC} steps of k at a time:
- * the 6 rows of x being used ({@code 6 x KC}) stay in L1 while the {@code KC x NC} slab of the panel and
- * the {@code MC x NC} block of y stay in L2. Each 6-row sliver of x is copied into the tile's k-major layout
- * ({@code KC x 6}, 12 KB) once per KC steps and reused by every column tile of the panel; x is never copied whole.
+ * <p>GotoBLAS blocking around {@link TileKernel}: for each panel of at most {@code NC} output columns and each
+ * {@code KC} steps of k, W's slab ({@code KC x NC}) is widened once into k-major column tiles shared by all threads
+ * (never the whole weight); then blocks of {@code MC} rows of x run in parallel. A block copies its rows of x into
+ * the tile's k-major layout ({@code MC x KC}, which stays in L2) and runs every column tile against every 6-row
+ * sliver of it, so each column tile of W ({@code KC x 64}) is reused by all the block's slivers from L1/L2. With a
+ * panel as wide as the output (up to {@code NC}), x is copied once per KC step instead of once per narrow panel:
+ * the copy costs as much as about 100 columns of FMAs per element, a fifth of the time with the 256-column panels
+ * used before on a core with two 512-bit FMA pipes (docs/performance.md).
  *
  * <p>Each output is one FMA chain over k in order, starting from the bias (or from y when accumulating), so the
  * result is bitwise the same for any thread count and any blocking.
@@ -21,15 +23,17 @@ public final class MatMul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int ROWS = TileKernel.ROWS;
     private static final int COLS = TileKernel.COLS;
-    // Block sizes, tuned on Zen 4 (32 KB L1d, 1 MB L2 per core); see docs/performance.md.
-    /** Steps of k per pass over a block: the packed 6-row sliver of x (6 x KC floats, 12 KB) stays in L1. */
-    private static final int KC = 512;
-    /** Output columns per packed panel: the KC x NC slab (512 KB) and the MC x NC block of y (120 KB) share L2. */
-    private static final int NC = 4 * COLS;
-    /** Rows of x per parallel task, whole tiles. */
+    // Block sizes, tuned on Zen 5 (48 KB L1d, 1 MB L2 per core, two 512-bit FMA pipes); see docs/performance.md.
+    /**
+     * Steps of k per pass: a column tile of the slab (KC x 64 floats, 96 KB) stays in L2 next to the x block.
+     * Each pass reads and writes all of y once more, so fewer, longer passes pay: 384 measured 5-8% faster than
+     * 256 and 512 at two threads (1920 = 5 x 384).
+     */
+    private static final int KC = 384;
+    /** Most output columns per panel: the shared KC x NC slab (3 MB) is read from L3. */
+    private static final int NC = 32 * COLS;
+    /** Rows of x per parallel task, whole tiles: the packed MC x KC block (180 KB) stays in L2. */
     private static final int MC = 20 * ROWS;
-    /** Steps of k widened at a time while packing, so the transposing copy stays in L1. */
-    private static final int PACK_K = 64;
 
     private MatMul() {
     }
@@ -92,11 +96,15 @@ public final class MatMul {
         if (bias != null) {
             System.arraycopy(bias, 0, biasRow, 0, n);
         }
-        int nc = Math.min(NC, roundUp(n, COLS));
-        float[] panel = new float[k * nc];
-        Gemm g = new Gemm(a, aOff, m, k, w, biasRow, c, cOff, n, accumulate, bias != null, panel);
+        // Panels of equal width (in whole tiles), each at most NC columns.
+        int tiles = roundUp(n, COLS) / COLS;
+        int panelCount = (tiles * COLS + NC - 1) / NC;
+        int nc = (tiles + panelCount - 1) / panelCount * COLS;
+        Gemm g = new Gemm(a, aOff, m, k, w, biasRow, c, cOff, n, accumulate, bias != null, new float[Math.min(KC, k) * nc]);
         for (int j0 = 0; j0 < n; j0 += nc) {
-            g.panel(j0, Math.min(nc, n - j0));
+            for (int pc = 0; pc < k; pc += KC) {
+                g.pass(j0, Math.min(nc, n - j0), pc, Math.min(KC, k - pc));
+            }
         }
     }
 
@@ -104,52 +112,53 @@ public final class MatMul {
         return (v + step - 1) / step * step;
     }
 
-    /** One product's operands and its packed panel; {@link #panel} does the work for one NC column panel. */
+    /** One product's operands and its packed slab; {@link #pass} does the work for one panel and one KC step. */
     private record Gemm(float[] a, int aOff, int m, int k, Weight w, float[] biasRow, float[] c, int cOff, int n,
-                        boolean accumulate, boolean hasBias, float[] packed) {
+                        boolean accumulate, boolean hasBias, float[] slab) {
 
-        void panel(int j0, int nb) {
-            int panels = (nb + COLS - 1) / COLS;
-            int packGrain = Math.max(1, (1 << 16) / (k * COLS));
-            Parallel.forRange(panels, packGrain, (p0, p1) -> pack(j0, nb, p0, p1));
+        /** Columns {@code [j0, j0 + nb)}, steps {@code [pc, pc + kc)} of k, for every row. */
+        void pass(int j0, int nb, int pc, int kc) {
+            int tiles = (nb + COLS - 1) / COLS;
+            Parallel.forRange(tiles, 1, (p0, p1) -> packSlab(j0, nb, pc, kc, p0, p1));
             int mBlocks = (m + MC - 1) / MC;
             // Few row blocks (short inputs): split the panel's column tiles across tasks too so both cores work.
-            int splits = mBlocks >= 2 * Parallel.threads() ? 1 : panels;
+            int splits = mBlocks >= 2 * Parallel.threads() ? 1 : tiles;
+            boolean first = pc == 0 && !accumulate;
+            boolean addBias = pc == 0 && accumulate && hasBias;
             TaskQueue.forEach(mBlocks * splits, () -> {
-                float[] sliver = new float[ROWS * KC];
+                float[] block = new float[MC * KC];
                 float[] edgeC = new float[ROWS * COLS];
                 return t -> {
                     int i0 = (t / splits) * MC;
                     int s = t % splits;
-                    block(j0, nb, i0, Math.min(m, i0 + MC), s * panels / splits, (s + 1) * panels / splits, sliver, edgeC);
+                    block(j0, nb, pc, kc, first, addBias, i0, Math.min(m, i0 + MC), s * tiles / splits, (s + 1) * tiles / splits, block, edgeC);
                 };
             });
         }
 
-        /** Widens W rows {@code j0 + p*COLS ...} into packed micro-panels {@code [p][k][COLS]}, zero past nb. */
-        private void pack(int j0, int nb, int p0, int p1) {
-            float[] rows = new float[COLS * PACK_K];
+        /** Widens W's rows {@code j0 + p*COLS ...}, steps {@code [pc, pc + kc)}, into tiles {@code [p][kc][COLS]}, zero past nb. */
+        private void packSlab(int j0, int nb, int pc, int kc, int p0, int p1) {
+            float[] row = new float[kc];
             for (int p = p0; p < p1; p++) {
                 int cols = Math.min(COLS, nb - p * COLS);
-                int base = p * k * COLS;
-                for (int k0 = 0; k0 < k; k0 += PACK_K) {
-                    int kb = Math.min(PACK_K, k - k0);
-                    for (int r = 0; r < cols; r++) {
-                        w.widen((long) (j0 + p * COLS + r) * k + k0, rows, r * PACK_K, kb);
+                int base = p * kc * COLS;
+                for (int r = 0; r < COLS; r++) {
+                    if (r < cols) {
+                        w.widen((long) (j0 + p * COLS + r) * k + pc, row, 0, kc);
+                    } else {
+                        java.util.Arrays.fill(row, 0f);
                     }
-                    for (int kk = 0; kk < kb; kk++) {
-                        int dst = base + (k0 + kk) * COLS;
-                        for (int r = 0; r < COLS; r++) {
-                            packed[dst + r] = r < cols ? rows[r * PACK_K + kk] : 0f;
-                        }
+                    for (int kk = 0; kk < kc; kk++) {
+                        slab[base + kk * COLS + r] = row[kk];
                     }
                 }
             }
         }
 
-        /** Rows {@code [i0, i1)} times column tiles {@code [p0, p1)} of the panel at {@code j0}. */
-        private void block(int j0, int nb, int i0, int i1, int p0, int p1, float[] sliver, float[] edgeC) {
-            if (accumulate && hasBias) {
+        /** Rows {@code [i0, i1)} times column tiles {@code [p0, p1)} of the panel at {@code j0}, one KC step. */
+        private void block(int j0, int nb, int pc, int kc, boolean first, boolean addBias, int i0, int i1, int p0, int p1,
+                           float[] block, float[] edgeC) {
+            if (addBias) {
                 // Accumulating: the chains start from y, so the bias goes in first.
                 int from = j0 + p0 * COLS, to = Math.min(j0 + nb, j0 + p1 * COLS);
                 for (int i = i0; i < i1; i++) {
@@ -158,32 +167,31 @@ public final class MatMul {
                     }
                 }
             }
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean first = pc == 0 && !accumulate;
+            for (int i = i0; i < i1; i += ROWS) {
+                packSliver(i, Math.min(ROWS, i1 - i), pc, kc, block, (i - i0) * kc);
+            }
+            for (int p = p0; p < p1; p++) {
+                int col = j0 + p * COLS;
+                int cols = Math.min(COLS, j0 + nb - col);
+                int bOff = p * kc * COLS;
                 for (int i = i0; i < i1; i += ROWS) {
                     int rows = Math.min(ROWS, i1 - i);
-                    packSliver(i, rows, pc, kc, sliver);
-                    for (int p = p0; p < p1; p++) {
-                        int col = j0 + p * COLS;
-                        int cols = Math.min(COLS, j0 + nb - col);
-                        int bOff = p * k * COLS + pc * COLS;
-                        int ci = cOff + i * n + col;
-                        if (rows == ROWS && cols == COLS) {
-                            TileKernel.tile(sliver, 0, kc, packed, bOff,
-                                    first ? biasRow : c, first ? col : ci, first ? 0 : n, null, c, ci, n);
-                        } else {
-                            // Edge tile: run the full tile on a scratch copy, keep the valid part.
-                            if (!first) {
-                                for (int r = 0; r < rows; r++) {
-                                    System.arraycopy(c, ci + r * n, edgeC, r * COLS, cols);
-                                }
-                            }
-                            TileKernel.tile(sliver, 0, kc, packed, bOff,
-                                    first ? biasRow : edgeC, first ? col : 0, first ? 0 : COLS, null, edgeC, 0, COLS);
+                    int aOffBlock = (i - i0) * kc;
+                    int ci = cOff + i * n + col;
+                    if (rows == ROWS && cols == COLS) {
+                        TileKernel.tile(block, aOffBlock, kc, slab, bOff,
+                                first ? biasRow : c, first ? col : ci, first ? 0 : n, null, c, ci, n);
+                    } else {
+                        // Edge tile: run the full tile on a scratch copy, keep the valid part.
+                        if (!first) {
                             for (int r = 0; r < rows; r++) {
-                                System.arraycopy(edgeC, r * COLS, c, ci + r * n, cols);
+                                System.arraycopy(c, ci + r * n, edgeC, r * COLS, cols);
                             }
+                        }
+                        TileKernel.tile(block, aOffBlock, kc, slab, bOff,
+                                first ? biasRow : edgeC, first ? col : 0, first ? 0 : COLS, null, edgeC, 0, COLS);
+                        for (int r = 0; r < rows; r++) {
+                            System.arraycopy(edgeC, r * COLS, c, ci + r * n, cols);
                         }
                     }
                 }
@@ -192,19 +200,26 @@ public final class MatMul {
 
         /**
          * Rows {@code [i, i + rows)} of x, steps {@code [pc, pc + kc)} of k, into the tile's k-major A layout
-         * {@code [kc][ROWS]}; rows past the input are zero (their outputs are dropped).
+         * {@code [kc][ROWS]} at {@code dst}; rows past the input are zero (their outputs are dropped). One pass
+         * over k with the six rows side by side, so every store is sequential.
          */
-        private void packSliver(int i, int rows, int pc, int kc, float[] sliver) {
-            for (int r = 0; r < ROWS; r++) {
-                if (r < rows) {
-                    int src = aOff + (i + r) * k + pc;
-                    for (int kk = 0; kk < kc; kk++) {
-                        sliver[TileKernel.packedIndex(r, kk, kc)] = a[src + kk];
-                    }
-                } else {
-                    for (int kk = 0; kk < kc; kk++) {
-                        sliver[TileKernel.packedIndex(r, kk, kc)] = 0f;
-                    }
+        private void packSliver(int i, int rows, int pc, int kc, float[] dst, int off) {
+            int s0 = aOff + i * k + pc;
+            if (rows == ROWS) {
+                int s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k;
+                for (int kk = 0, d = off; kk < kc; kk++, d += ROWS) {
+                    dst[d] = a[s0 + kk];
+                    dst[d + 1] = a[s1 + kk];
+                    dst[d + 2] = a[s2 + kk];
+                    dst[d + 3] = a[s3 + kk];
+                    dst[d + 4] = a[s4 + kk];
+                    dst[d + 5] = a[s5 + kk];
+                }
+                return;
+            }
+            for (int kk = 0, d = off; kk < kc; kk++, d += ROWS) {
+                for (int r = 0; r < ROWS; r++) {
+                    dst[d + r] = r < rows ? a[s0 + r * k + kk] : 0f;
                 }
             }
         }

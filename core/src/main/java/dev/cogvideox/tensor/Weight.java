@@ -32,7 +32,11 @@ public final class Weight {
     private final int[] shape;
     private final long numel;
     private final MemorySegment segment;
-    /** The Vector API reads 16-bit lanes from native segments and byte[] heap segments only. */
+    /**
+     * Whether bf16 widens on the Vector API: only from native segments (memory maps), where C2 intrinsifies the
+     * 16-bit loads. From a byte[] heap segment the load intrinsic fails and the API's fallback allocates per vector
+     * (seen in a GEMM profile as ShortVector.ldLongOp), far slower than the scalar loop.
+     */
     private final boolean vectorReadable;
 
     public Weight(String name, DType dtype, int[] shape, MemorySegment segment) {
@@ -47,7 +51,7 @@ public final class Weight {
             throw new IllegalArgumentException(name + ": " + segment.byteSize() + " bytes do not hold shape " + Shapes.str(shape) + " of " + dtype);
         }
         this.segment = segment;
-        this.vectorReadable = segment.heapBase().map(base -> base instanceof byte[]).orElse(true);
+        this.vectorReadable = segment.isNative();
     }
 
     /** An F32 weight over a heap tensor (no copy). */

@@ -24,10 +24,10 @@ class MatMulTest {
     }
 
     static Stream<Arguments> shapes() {
-        // m, k, n: tiny test-model shapes, tile edges (6 rows, 64 columns), past a KC block (512), a panel
-        // (256 columns) and a row block (120 rows).
+        // m, k, n: tiny test-model shapes, tile edges (6 rows, 64 columns), past a KC step (384), a panel
+        // (2048 columns) and a row block (120 rows).
         int[][] mkn = {{1, 32, 64}, {1, 1, 1}, {6, 13, 207}, {13, 207, 6}, {207, 6, 13}, {6, 512, 64},
-                {70, 600, 257}, {4098, 13, 1}, {2, 4098, 13}, {241, 64, 96}};
+                {70, 600, 257}, {4098, 13, 1}, {2, 4098, 13}, {241, 64, 96}, {125, 400, 2113}};
         return Stream.of(DType.F32, DType.BF16, DType.F16).flatMap(dt -> Stream.of(mkn)
                 .flatMap(s -> Stream.of(true, false).map(bias -> Arguments.of(dt, s[0], s[1], s[2], bias))));
     }

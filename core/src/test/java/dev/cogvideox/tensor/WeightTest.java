@@ -2,6 +2,7 @@ package dev.cogvideox.tensor;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -12,17 +13,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WeightTest {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** All 65536 patterns in a byte[] segment (read by the Vector API) and the same in a short[] one (read one by one). */
+    /**
+     * All 65536 patterns in native memory (as a memory map; bf16 read by the Vector API), and the same in a byte[]
+     * and a short[] heap segment (read one by one).
+     */
     private static Weight[] everyPattern(DType dtype) {
-        byte[] bytes = new byte[2 << 16];
-        short[] shorts = new short[1 << 16];
-        MemorySegment seg = MemorySegment.ofArray(bytes);
+        MemorySegment bytes = MemorySegment.ofArray(new byte[2 << 16]);
+        MemorySegment shorts = MemorySegment.ofArray(new short[1 << 16]);
+        MemorySegment mapped = Arena.ofAuto().allocate(2 << 16);
         for (int i = 0; i < 1 << 16; i++) {
-            seg.setAtIndex(U16, i, (short) i);
-            shorts[i] = (short) i;
+            for (MemorySegment seg : new MemorySegment[]{bytes, shorts, mapped}) {
+                seg.setAtIndex(U16, i, (short) i);
+            }
         }
-        return new Weight[]{new Weight("bytes", dtype, new int[]{1 << 16}, seg),
-                new Weight("shorts", dtype, new int[]{1 << 16}, MemorySegment.ofArray(shorts))};
+        return new Weight[]{new Weight("native", dtype, new int[]{1 << 16}, mapped),
+                new Weight("bytes", dtype, new int[]{1 << 16}, bytes),
+                new Weight("shorts", dtype, new int[]{1 << 16}, shorts)};
     }
 
     private static float definition(DType dtype, int bits) {
