@@ -160,14 +160,28 @@ public final class Attention {
             // 3. Online softmax, lanewise per query: new max, P = 2^(S - max), rescale factor alpha of the old terms.
             for (int c = 0; c < BQ; c += L) {
                 FloatVector mOld = FloatVector.fromArray(S, s.max, ms + c);
-                FloatVector m = mOld;
-                for (int j = 0; j < nk; j++) {
+                // The max over the keys as four independent compare-and-blend chains: one chain is latency-bound
+                // (2.2 ns a key measured on Zen 5, as long as the exponential that follows).
+                FloatVector m = mOld, m1 = mOld, m2 = mOld, m3 = mOld;
+                int j = 0;
+                for (; j + 4 <= nk; j += 4) {
+                    FloatVector s0 = FloatVector.fromArray(S, s.st, j * BQ + c), s1 = FloatVector.fromArray(S, s.st, (j + 1) * BQ + c),
+                            s2 = FloatVector.fromArray(S, s.st, (j + 2) * BQ + c), s3 = FloatVector.fromArray(S, s.st, (j + 3) * BQ + c);
+                    m = m.blend(s0, m.lt(s0));
+                    m1 = m1.blend(s1, m1.lt(s1));
+                    m2 = m2.blend(s2, m2.lt(s2));
+                    m3 = m3.blend(s3, m3.lt(s3));
+                }
+                for (; j < nk; j++) {
                     FloatVector sj = FloatVector.fromArray(S, s.st, j * BQ + c);
                     m = m.blend(sj, m.lt(sj));
                 }
+                m = m.blend(m1, m.lt(m1));
+                m2 = m2.blend(m3, m2.lt(m3));
+                m = m.blend(m2, m.lt(m2));
                 // While every score so far is -inf (a masking bias), subtract 0 instead: P = alpha = 0, not NaN.
                 FloatVector mSub = m.blend(0f, m.eq(Float.NEGATIVE_INFINITY));
-                for (int j = 0; j < nk; j++) {
+                for (j = 0; j < nk; j++) {
                     VectorMath.exp2(FloatVector.fromArray(S, s.st, j * BQ + c).sub(mSub)).intoArray(s.st, j * BQ + c);
                 }
                 VectorMath.exp2(mOld.sub(mSub)).intoArray(s.alpha, c);
