@@ -36,6 +36,11 @@ java_block() {
   measure java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx12g \
     -jar cli/target/cogvideox.jar --threads 2 bench block --repeat "$reps" "$@"
 }
+# Debian's OpenBLAS 0.3.21 takes a Zen 5 for a Haswell (AVX2 kernels: 168 GFLOP/s on a 4096^2 SGEMM with two
+# threads, against 287 with its AVX-512 SkylakeX kernels, 2026-12-04): give the peer the faster ones.
+if grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"
+fi
 peer_block() {
   measure /usr/bin/python3 "$root/../shared/bench/peer_block.py" --threads 2 --repeat "$reps" "$@"
 }
