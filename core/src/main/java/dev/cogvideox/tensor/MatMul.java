@@ -34,6 +34,8 @@ public final class MatMul {
     private static final int NC = 32 * COLS;
     /** Rows of x per parallel task, whole tiles: the packed MC x KC block (180 KB) stays in L2. */
     private static final int MC = 20 * ROWS;
+    /** Per thread: the packed x block ({@code MC x KC}, 180 KB) and an edge tile, kept between passes and products. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[ROWS * COLS]});
 
     private MatMul() {
     }
@@ -126,8 +128,8 @@ public final class MatMul {
             boolean first = pc == 0 && !accumulate;
             boolean addBias = pc == 0 && accumulate && hasBias;
             TaskQueue.forEach(mBlocks * splits, () -> {
-                float[] block = new float[MC * KC];
-                float[] edgeC = new float[ROWS * COLS];
+                float[][] scratch = SCRATCH.get();
+                float[] block = scratch[0], edgeC = scratch[1];
                 return t -> {
                     int i0 = (t / splits) * MC;
                     int s = t % splits;
