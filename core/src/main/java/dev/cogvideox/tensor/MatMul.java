@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the tile's k-major layout ({@code MC x KC}, which stays in L2) and runs every column tile against every 6-row
  * sliver of it, so each column tile of W ({@code KC x 64}) is reused by all the block's slivers from L1/L2. With a
  * panel as wide as the output (up to {@code NC}), x is copied once per KC step instead of once per narrow panel:
- * the copy costs as much as about 100 columns of FMAs per element, a fifth of the time with the 256-column panels
+ * copying an element costs about as much as 50 columns of its FMAs, a fifth of the time with the 256-column panels
  * used before on a core with two 512-bit FMA pipes (docs/performance.md).
  *
  * <p>Each output is one FMA chain over k in order, starting from the bias (or from y when accumulating), so the
