@@ -3,6 +3,8 @@ package dev.cogvideox.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * Matrix products in the PyTorch {@code nn.Linear} convention: {@code y[M,N] = x[M,K] · W[N,K]^T + b[N]},
  * where W keeps its stored dtype and is widened to fp32 one column panel at a time.
@@ -148,7 +150,7 @@ public final class MatMul {
                     if (r < cols) {
                         w.widen((long) (j0 + p * COLS + r) * k + pc, row, 0, kc);
                     } else {
-                        java.util.Arrays.fill(row, 0f);
+                        Arrays.fill(row, 0f);
                     }
                     for (int kk = 0; kk < kc; kk++) {
                         slab[base + kk * COLS + r] = row[kk];
