@@ -33,7 +33,7 @@ measure() {
   printf '%s "peak_rss_gib": %.2f}\n' "${json%\}}," "$(awk '{print $1 / 1048576}' "$out/rss")"
 }
 java_block() {
-  measure java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx12g \
+  measure java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xmx12g \
     -jar cli/target/cogvideox.jar --threads 2 bench block --repeat "$reps" "$@"
 }
 # Debian's OpenBLAS 0.3.21 takes a Zen 5 for a Haswell (AVX2 kernels: 168 GFLOP/s on a 4096^2 SGEMM with two

@@ -12,7 +12,7 @@ cd "$root"
 . scripts/jdk25.sh
 ./mvnw25 -q -B -ntp -pl cli,bench -am package -DskipTests
 run() {
-  java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx6g \
+  java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xmx6g \
     -cp cli/target/cogvideox.jar:bench/target/cogvideox-bench-0.1.0-SNAPSHOT.jar "$@"
 }
 echo "== convolution"
