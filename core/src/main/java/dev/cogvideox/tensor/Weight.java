@@ -35,7 +35,7 @@ public final class Weight {
     /**
      * Whether bf16 widens on the Vector API: only from native segments (memory maps), where C2 intrinsifies the
      * 16-bit loads. From a byte[] heap segment the load intrinsic fails and the API's fallback allocates per vector
-     * (seen in a GEMM profile as ShortVector.ldLongOp), far slower than the scalar loop.
+     * (seen in a GEMM profile as ShortVector.ldLongOp), so heap segments take the scalar loop.
      */
     private final boolean vectorReadable;
 
