@@ -50,6 +50,16 @@ final class TileKernel {
     static void tile(float[] a, int aOff, int kc, float[] b, int bOff,
                      float[] init, int initOff, int initLd, float[] colScale,
                      float[] c, int cOff, int ldc) {
+        tile(a, aOff, kc, b, bOff, COLS, init, initOff, initLd, colScale, c, cOff, ldc);
+    }
+
+    /**
+     * {@link #tile} with B's k steps {@code bLd} floats apart instead of {@code COLS}: row k of B is
+     * {@code b[bOff + k*bLd, ... + COLS)} (the convolution reads shifted windows of longer rows this way).
+     */
+    static void tile(float[] a, int aOff, int kc, float[] b, int bOff, int bLd,
+                     float[] init, int initOff, int initLd, float[] colScale,
+                     float[] c, int cOff, int ldc) {
         // Accumulators c<row><vector>: 6 rows x 4 vectors.
         FloatVector c00 = FloatVector.fromArray(S, init, initOff), c01 = FloatVector.fromArray(S, init, initOff + L), c02 = FloatVector.fromArray(S, init, initOff + 2 * L), c03 = FloatVector.fromArray(S, init, initOff + 3 * L);
         FloatVector c10 = FloatVector.fromArray(S, init, initOff + initLd), c11 = FloatVector.fromArray(S, init, initOff + initLd + L), c12 = FloatVector.fromArray(S, init, initOff + initLd + 2 * L), c13 = FloatVector.fromArray(S, init, initOff + initLd + 3 * L);
@@ -67,7 +77,7 @@ final class TileKernel {
             c50 = c50.mul(s0); c51 = c51.mul(s1); c52 = c52.mul(s2); c53 = c53.mul(s3);
         }
         for (int k = 0; k < kc; k++) {
-            int bk = bOff + k * COLS;
+            int bk = bOff + k * bLd;
             int ak = aOff + k * ROWS;
             FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L), b2 = FloatVector.fromArray(S, b, bk + 2 * L), b3 = FloatVector.fromArray(S, b, bk + 3 * L);
             FloatVector av = FloatVector.broadcast(S, a[ak]);
