@@ -21,7 +21,9 @@ import java.util.Random;
  * the kernel's efficiency on the cores it actually got.
  *
  * <p>Each shape is one output frame of a causal 3x3x3 convolution (2 leading cache frames + 1 frame: the work of
- * every frame of a real frame batch), or of the upsampler's per-frame 3x3 convolution. The peak is measured by
+ * every frame of a real frame batch), or of the upsampler's per-frame 3x3 convolution, summed into an output allocated
+ * before the timing ({@code Conv3d.accumulate}, the resnets' second convolution): the kernel, not the allocation of a
+ * new output (up to 354 MB here, zeroed by one thread). The peak is measured by
  * {@code fma_peak} (../shared/bench/fma_peak.c, built with {@code gcc -O2 -mavx512f -pthread}) with the same thread
  * count, right before each shape, so both figures come from the same minutes of a shared machine. Settings: 1
  * warm-up run, then {@code runs} timed runs; min / median / max reported, the ratio taken at the median. A
