@@ -85,13 +85,13 @@ final class Conv3dDirect {
     void run(float[] x, float[] front, float[] bias, float[] out, boolean accumulate) {
         int size = groupSize(s.n() * s.tOut());
         int groups = (tiles + size - 1) / size;
-        Parallel.forRange(s.n() * s.tOut() * groups, 1, (from, to) -> {
+        TaskQueue.forEach(s.n() * s.tOut() * groups, () -> {
             float[][] scratch = scratch();
-            for (int u = from; u < to; u++) {
+            return u -> {
                 int group = u % groups, r = u / groups;
                 int t = r % s.tOut(), b = r / s.tOut();
                 unit(x, front, b, t, group * size, size, scratch, bias, out, s.tOut(), t, accumulate);
-            }
+            };
         });
     }
 
@@ -112,11 +112,9 @@ final class Conv3dDirect {
         int groups = (tiles + size - 1) / size;
         for (int t = s.tOut() - 1; t >= 0; t--) {
             int ft = t;
-            Parallel.forRange(s.n() * groups, 1, (from, to) -> {
+            TaskQueue.forEach(s.n() * groups, () -> {
                 float[][] scratch = scratch();
-                for (int u = from; u < to; u++) {
-                    unit(x, front, u / groups, ft, u % groups * size, size, scratch, bias, next, 1, 0, false);
-                }
+                return u -> unit(x, front, u / groups, ft, u % groups * size, size, scratch, bias, next, 1, 0, false);
             });
             Parallel.forRange(s.n() * s.cout(), 8, (from, to) -> {
                 for (int nc = from; nc < to; nc++) {
