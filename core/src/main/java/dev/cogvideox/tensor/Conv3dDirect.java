@@ -9,8 +9,8 @@ import java.util.Arrays;
  * <p>Positions are taken flat on the zero-padded grid of width {@code Wp = W + left + right}: output
  * {@code q = y*Wp + x} reads padded input {@code q + dh*Wp + dw} at tap {@code (dh, dw)}; the {@code kw - 1} columns
  * per row past the output width are computed and dropped (2 of 92 at 90 wide). A micro-tile is {@link TileKernel#COLS}
- * consecutive positions; a unit of work is a group of up to {@link #GROUP} tiles of one frame. For a chunk of input planes
- * (one per input channel and time tap) the group's input is copied once into rows: per plane and kernel row
+ * consecutive positions; a unit of work is a group of up to {@link #GROUP} tiles of one frame. For a chunk of input
+ * planes (one per input channel and time tap) the group's input is copied once into rows: per plane and kernel row
  * {@code dh}, the group's positions shifted by {@code dh*Wp} plus {@code kw - 1} more, zeros where the padding is.
  * Tap {@code (dh, dw)} of tile {@code g} is then the window {@code [g*NR + dw, ... + NR)} of a row, and for one
  * {@code dw} the rows of every (plane, dh) follow each other at a fixed stride: {@link TileKernel#tile} reads them as
@@ -41,7 +41,8 @@ final class Conv3dDirect {
     private static final int GROUP = 8;
     /** Units of work per thread below which the groups are halved (down to 2 tiles). */
     private static final int UNITS_PER_THREAD = 8;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
     /**
      * The planning thread's packed weights, reused by its next plan (a plan is used before the next one is made): a
      * new 28 MB array per call of a 512-channel convolution spent 5% of a 60x90 frame zeroing fresh memory.
@@ -125,8 +126,8 @@ final class Conv3dDirect {
     }
 
     /**
-     * Micro-tiles {@code [tile0, tile0 + size)} (or to the last) of output frame {@code t} of sample {@code b} into {@code out} seen as
-     * {@code [N, Cout, outT, Hout, Wout]} at frame {@code outTi}.
+     * Micro-tiles {@code [tile0, tile0 + size)} (or to the last) of output frame {@code t} of sample {@code b} into
+     * {@code out} seen as {@code [N, Cout, outT, Hout, Wout]} at frame {@code outTi}.
      */
     private void unit(float[] x, float[] front, int b, int t, int tile0, int size, float[][] scratch, float[] bias,
                       float[] out, int outT, int outTi, boolean accumulate) {
@@ -146,7 +147,8 @@ final class Conv3dDirect {
                     int ci = g * sumsTile + cb * NR;
                     for (int dw = 0; dw < s.kw(); dw++) {
                         boolean resume = p0 > 0 || dw > 0;
-                        TileKernel.tile(panel, TileKernel.packedIndex(cb, p0 * taps + dw * kc, k), kc, rows, g * NR + dw, rowLen,
+                        int wOff = TileKernel.packedIndex(cb, p0 * taps + dw * kc, k);
+                        TileKernel.tile(panel, wOff, kc, rows, g * NR + dw, rowLen,
                                 resume ? c : TileKernel.ZERO, resume ? ci : 0, resume ? NR : 0, null, c, ci, NR);
                     }
                 }
@@ -203,7 +205,10 @@ final class Conv3dDirect {
         }
     }
 
-    /** {@code len} padded positions from flat {@code a} of one input plane at {@code src[base]} into {@code dst[d...]}: zeros outside the input. */
+    /**
+     * {@code len} padded positions from flat {@code a} of one input plane at {@code src[base]} into {@code dst[d...]}:
+     * zeros outside the input.
+     */
     private void copyPadded(float[] src, int base, int a, int len, float[] dst, int d) {
         int h = s.h(), w = s.w();
         while (len > 0) {

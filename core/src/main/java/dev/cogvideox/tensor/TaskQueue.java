@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 /**
  * Fine-grained dynamic scheduling on {@link Parallel}'s threads for kernels with many tasks of similar cost
  * between barriers (GEMM row blocks, attention query groups, convolution tile groups): every thread claims one task
- * at a time, so the threads finish within one task of each other. Parallel's chunks (at most 8 per thread) would leave one
- * thread idle for half a chunk on average at every barrier, about 3% of the work each time.
+ * at a time, so the threads finish within one task of each other. Parallel's chunks (at most 8 per thread) would
+ * leave one thread idle for half a chunk on average at every barrier, about 3% of the work each time.
  */
 final class TaskQueue {
     /** The per-thread body of a task loop, holding that thread's scratch memory. */
