@@ -223,7 +223,8 @@ public final class KernelBench {
         return v;
     }
 
-    private static Weight weight(DType dtype, int n, int k, SplittableRandom rnd, float scale) {
+    /** A random {@code [n, k]} weight in native memory, as a memory-mapped checkpoint holds it. */
+    public static Weight weight(DType dtype, int n, int k, SplittableRandom rnd, float scale) {
         // Native memory, as a memory-mapped checkpoint is, so bf16 widens on the Vector API as it does for a
         // checkpoint (Weight takes the scalar loop for heap segments).
         MemorySegment seg = Arena.ofAuto().allocate((long) n * k * dtype.bytes(), 64);

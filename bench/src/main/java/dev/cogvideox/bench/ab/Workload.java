@@ -1,0 +1,74 @@
+package dev.cogvideox.bench.ab;
+
+import dev.cogvideox.bench.KernelBench;
+import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+import java.util.SplittableRandom;
+
+/**
+ * One kernel call on seeded random data, built inside the class loader of the version under test (see
+ * {@link AlternatedAB}); only JDK types cross the loader boundary.
+ *
+ * <ul>
+ *   <li>{@code attention THREADS L}: 30 heads of 64 over L tokens (the 2b model's self-attention);
+ *   <li>{@code conv THREADS CIN COUT H W KT}: one output frame of a 3x3 (KT = 1) or 3x3x3 (KT = 3) convolution;
+ *   <li>{@code gemm THREADS M K N bf16|f32}: {@code y = x W^T + b}.
+ * </ul>
+ */
+public final class Workload {
+    private Workload() {
+    }
+
+    /** Sets the thread count and returns the call to time; its FLOP count is in {@code flops[0]}. */
+    public static Runnable prepare(String[] args, double[] flops) {
+        Parallel.setThreads(Integer.parseInt(args[1]));
+        SplittableRandom rnd = new SplittableRandom(7);
+        switch (args[0]) {
+            case "attention" -> {
+                int l = Integer.parseInt(args[2]), heads = 30, d = 64;
+                Tensor q = random(rnd, 1, l, heads * d), k = random(rnd, 1, l, heads * d), v = random(rnd, 1, l, heads * d);
+                flops[0] = 4.0 * heads * l * (double) l * d;
+                return () -> Attention.attend(q, k, v, heads, 0.125f, null);
+            }
+            case "conv" -> {
+                int cin = Integer.parseInt(args[2]), cout = Integer.parseInt(args[3]), h = Integer.parseInt(args[4]),
+                        w = Integer.parseInt(args[5]), kt = Integer.parseInt(args[6]);
+                Tensor x = random(rnd, 1, cin, 1, h, w);
+                Tensor front = kt == 3 ? random(rnd, 1, cin, 2, h, w) : null;
+                Tensor wt = kt == 3 ? random(rnd, cout, cin, 3, 3, 3) : random(rnd, cout, cin, 3, 3);
+                Weight weight = Weight.of("w", wt);
+                float[] bias = random(rnd, cout).data();
+                Conv3d.Geometry g = Conv3d.Geometry.same(1);
+                Tensor out = Conv3d.forward(x, front, weight, bias, g);
+                flops[0] = 2.0 * cout * cin * kt * 9 * h * (double) w;
+                return () -> Conv3d.accumulate(x, front, weight, bias, g, out);
+            }
+            case "gemm" -> {
+                int m = Integer.parseInt(args[2]), k = Integer.parseInt(args[3]), n = Integer.parseInt(args[4]);
+                DType dtype = DType.valueOf(args[5].toUpperCase(java.util.Locale.ROOT));
+                float[] x = random(rnd, m, k).data();
+                Weight w = KernelBench.weight(dtype, n, k, rnd, (float) (1 / Math.sqrt(k)));
+                float[] bias = random(rnd, n).data();
+                float[] y = new float[m * n];
+                flops[0] = 2.0 * m * k * (double) n;
+                return () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0);
+            }
+            default -> throw new IllegalArgumentException("unknown workload " + args[0] + " (attention, conv or gemm)");
+        }
+    }
+
+    private static Tensor random(SplittableRandom rnd, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        float[] a = t.data();
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return t;
+    }
+}
