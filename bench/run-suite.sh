@@ -7,6 +7,7 @@
 #   4. how the 2b block time grows with the token count (4 sizes)
 #   5. the FMA peak again, and 6. the VAE convolution and full-size decode (bench/run-vae.sh) when --vae is given
 # Usage: bench/run-suite.sh [--quick] [--vae]   (--quick: 1/4-size blocks only, one repetition)
+# Takes about 45 minutes on a 2-core Zen 4; --vae adds over an hour (the full-size decode, tiled then untiled).
 # Needs gcc, Debian's python3-torch and libopenblas0-pthread for the peer (apt-get install -y python3-torch libopenblas0-pthread).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
