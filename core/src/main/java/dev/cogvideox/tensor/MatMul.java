@@ -25,18 +25,19 @@ public final class MatMul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int ROWS = TileKernel.ROWS;
     private static final int COLS = TileKernel.COLS;
-    // Block sizes, tuned on Zen 5 (48 KB L1d, 1 MB L2 per core, two 512-bit FMA pipes); see docs/performance.md.
+    // Block sizes for 1 MB of L2 per core (Zen 4 and Zen 5); see docs/performance.md.
     /**
-     * Steps of k per pass: a column tile of the slab (KC x 64 floats, 96 KB) stays in L2 next to the x block.
-     * Each pass reads and writes all of y once more, so fewer, longer passes pay: 384 measured 5-8% faster than
-     * 256 and 512 at two threads (1920 = 5 x 384).
+     * Most steps of k per pass, split evenly (1920 = 2 x 960, 4096 = 5 x 820): a column tile of the slab (KC x 64
+     * floats, 240 KB) and the packed x block (MC x KC, 450 KB) share the L2. Each pass reads and writes all of y once
+     * more, so fewer, longer passes pay: 960 ran 3.5-7.5% faster than 384 on every product shape of the 2b, the 5b and
+     * T5 (Zen 4, alternated in one JVM, 2026-12-05).
      */
-    private static final int KC = 384;
-    /** Most output columns per panel: the shared KC x NC slab (3 MB) is read from L3. */
+    private static final int KC = 960;
+    /** Most output columns per panel: the shared KC x NC slab (up to 7.5 MB) is read from L3. */
     private static final int NC = 32 * COLS;
-    /** Rows of x per parallel task, whole tiles: the packed MC x KC block (180 KB) stays in L2. */
+    /** Rows of x per parallel task, whole tiles: the packed MC x KC block stays in L2. */
     private static final int MC = 20 * ROWS;
-    /** Per thread: the packed x block ({@code MC x KC}, 180 KB) and an edge tile, kept between passes and products. */
+    /** Per thread: the packed x block ({@code MC x KC}) and an edge tile, kept between passes and products. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[ROWS * COLS]});
 
     private MatMul() {
@@ -104,10 +105,12 @@ public final class MatMul {
         int tiles = roundUp(n, COLS) / COLS;
         int panelCount = (tiles * COLS + NC - 1) / NC;
         int nc = (tiles + panelCount - 1) / panelCount * COLS;
-        Gemm g = new Gemm(a, aOff, m, k, w, biasRow, c, cOff, n, accumulate, bias != null, new float[Math.min(KC, k) * nc]);
+        int passes = (k + KC - 1) / KC;
+        int kStep = (k + passes - 1) / passes;
+        Gemm g = new Gemm(a, aOff, m, k, w, biasRow, c, cOff, n, accumulate, bias != null, new float[kStep * nc]);
         for (int j0 = 0; j0 < n; j0 += nc) {
-            for (int pc = 0; pc < k; pc += KC) {
-                g.pass(j0, Math.min(nc, n - j0), pc, Math.min(KC, k - pc));
+            for (int pc = 0; pc < k; pc += kStep) {
+                g.pass(j0, Math.min(nc, n - j0), pc, Math.min(kStep, k - pc));
             }
         }
     }
