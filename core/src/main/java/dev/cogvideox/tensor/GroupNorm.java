@@ -65,10 +65,7 @@ public final class GroupNorm {
                         modulate(od, off, b, ci, x, mod);
                     }
                     if (silu) {
-                        for (int i = 0; i < spatial; i++) {
-                            float v = od[off + i];
-                            od[off + i] = v / (1f + (float) Math.exp(-v));
-                        }
+                        VectorMath.siluInPlace(od, off, off + spatial);
                     }
                 }
             }

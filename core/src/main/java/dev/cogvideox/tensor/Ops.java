@@ -55,9 +55,7 @@ public final class Ops {
                 VectorMask<Float> m = S.indexInRange(i, to);
                 FloatVector v = FloatVector.fromArray(S, d, i, m);
                 FloatVector u = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
-                FloatVector x = u.mul(-2f * VectorMath.LOG2E);
-                FloatVector e = VectorMath.exp2(x.blend(127f, x.compare(VectorOperators.GT, 127f)));
-                v.div(e.add(1f)).intoArray(d, i, m);
+                v.div(VectorMath.onePlusExp2(u.mul(-2f * VectorMath.LOG2E))).intoArray(d, i, m);
             }
         });
     }

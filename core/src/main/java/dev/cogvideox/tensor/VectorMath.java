@@ -2,6 +2,7 @@ package dev.cogvideox.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -45,5 +46,19 @@ final class VectorMath {
         // bits(t) = ROUND_BITS + n, so (bits(t) - ROUND_BITS + 127) << 23 is 2^n (zero for n = -127).
         IntVector e = t.reinterpretAsInts().add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
         return p.mul(e.reinterpretAsFloats());
+    }
+
+    /** {@code 1 + 2^x}, with x clamped to at most 127 (beyond it the quotients it divides are zero in fp32 anyway). */
+    static FloatVector onePlusExp2(FloatVector x) {
+        return exp2(x.blend(127f, x.compare(VectorOperators.GT, 127f))).add(1f);
+    }
+
+    /** SiLU {@code x / (1 + e^-x)} of {@code d[from, to)} in place, vectorised; the tail through the same lanes under a mask. */
+    static void siluInPlace(float[] d, int from, int to) {
+        for (int i = from; i < to; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, d, i, m);
+            v.div(onePlusExp2(v.mul(-LOG2E))).intoArray(d, i, m);
+        }
     }
 }
