@@ -215,7 +215,8 @@ public final class KernelBench {
         }
     }
 
-    private static float[] random(SplittableRandom rnd, int n, float scale) {
+    /** {@code n} values uniform in {@code [-scale, scale)}. */
+    public static float[] random(SplittableRandom rnd, int n, float scale) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (rnd.nextDouble() * 2 - 1) * scale;

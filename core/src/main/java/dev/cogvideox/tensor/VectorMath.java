@@ -53,7 +53,10 @@ final class VectorMath {
         return exp2(x.blend(127f, x.compare(VectorOperators.GT, 127f))).add(1f);
     }
 
-    /** SiLU {@code x / (1 + e^-x)} of {@code d[from, to)} in place, vectorised; the tail through the same lanes under a mask. */
+    /**
+     * SiLU {@code x / (1 + e^-x)} of {@code d[from, to)} in place, vectorised; the tail through the same lanes under a
+     * mask. The fp32 product {@code x * log2 e} adds about {@code |x| / 2} ulp to exp2's error (4 ulp at |x| = 8).
+     */
     static void siluInPlace(float[] d, int from, int to) {
         for (int i = from; i < to; i += S.length()) {
             VectorMask<Float> m = S.indexInRange(i, to);

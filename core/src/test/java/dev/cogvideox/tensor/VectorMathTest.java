@@ -12,7 +12,7 @@ class VectorMathTest {
     @Test
     void siluIsAccurateAndTouchesOnlyItsRange() {
         SplittableRandom rnd = new SplittableRandom(11);
-        int n = 1000, from = 3, to = 3 + 16 * 40 + 7; // a masked tail of 7 lanes
+        int n = 1000, from = 3, to = 3 + TileKernel.L * 40 + 7; // a masked tail of 7 lanes
         float[] d = new float[n];
         for (int i = 0; i < n; i++) {
             // mostly activations of normal size, some far out where e^-x overflows or vanishes

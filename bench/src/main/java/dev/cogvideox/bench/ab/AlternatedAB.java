@@ -31,6 +31,9 @@ public final class AlternatedAB {
             if (props != null && !props.isBlank()) {
                 for (String kv : props.split(",")) {
                     String[] p = kv.split("=", 2);
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException("PROPS_" + name.toUpperCase(Locale.ROOT) + ": '" + kv + "' is not key=value");
+                    }
                     System.setProperty(p[0].trim(), p[1].trim());
                 }
             }

@@ -6,6 +6,7 @@ import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Shapes;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -64,11 +65,6 @@ public final class Workload {
     }
 
     private static Tensor random(SplittableRandom rnd, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        float[] a = t.data();
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return t;
+        return Tensor.of(KernelBench.random(rnd, Math.toIntExact(Shapes.numel(shape)), 1f), shape);
     }
 }
