@@ -3,6 +3,7 @@ package dev.cogvideox.cli;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.LatentsFile;
 import dev.cogvideox.pipeline.MemoryPlan;
@@ -24,8 +25,8 @@ final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--latents", required = true, description = "The latents file (safetensors).")
     Path latents;
 
-    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
-    boolean vaeTiling;
+    @Mixin
+    VaeTilingOptions vaeTiling;
 
     @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
     Double fps;
@@ -40,14 +41,16 @@ final class DecodeCommand implements Callable<Integer> {
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
-        MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * 8, z.dim(4) * 8, vaeTiling);
+        VaeTiling tiling = vaeTiling.tiling();
+        int ratio = pipeline.vaeConfig().spatialCompressionRatio();
+        MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * ratio, z.dim(4) * ratio, tiling);
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
-        plan.check(host, vaeTiling);
+        plan.check(host, tiling.enabled());
         boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
         return Cancellable.run(30, cancel -> {
             VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
-                    sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+                    sink -> pipeline.decodeLatents(z, tiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             return 0;
         });
     }

@@ -76,8 +76,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
     Double fps;
 
-    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
-    boolean vaeTiling;
+    @Mixin
+    VaeTilingOptions vaeTiling;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
@@ -116,9 +116,13 @@ final class GenerateCommand implements Callable<Integer> {
         checkDtype(cfg);
         int f = frames != null ? frames : v15 ? 81 : cfg.sampleFrames();
         int step = v15 ? 16 : 8;
-        if ((f - 1) % step != 0) {
-            throw new IllegalArgumentException("--frames " + f + ": the " + cfg.variant() + " model takes " + step + "N+1 frames (e.g. "
-                    + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + ")");
+        if (f < 1 || (f - 1) % step != 0) {
+            // the library takes any count, as diffusers does; the command line keeps users to what the model was trained on
+            String returns = f < 1 ? "" : " (the pipeline would turn " + f + " frames into " + pipeline.latentFrames(f)
+                    + " latent frames and return " + pipeline.outputFrames(f) + " frames, as diffusers does: the VAE decodes latent frames "
+                    + "in batches of 2, each batch of 2 becoming 8 frames and only an odd first batch of 3 becoming 9)";
+            throw new IllegalArgumentException("--frames " + f + ": the " + cfg.variant() + " model was trained on " + step + "N+1 frames (e.g. "
+                    + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + ")" + returns);
         }
         int h = height != null ? height : v15 ? 768 : cfg.sampleHeight() * 8;
         int w = width != null ? width : v15 ? 1360 : cfg.sampleWidth() * 8;
@@ -134,7 +138,7 @@ final class GenerateCommand implements Callable<Integer> {
         boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
                 .frames(f).size(h, w).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
-                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling);
+                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling.tiling());
         if (image != null) {
             b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
         }

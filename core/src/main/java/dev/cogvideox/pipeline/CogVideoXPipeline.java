@@ -13,7 +13,9 @@ import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.model.transformer.RotaryPositions;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.model.vae.VaeOptions;
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
@@ -25,6 +27,7 @@ import dev.cogvideox.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -46,17 +49,20 @@ public final class CogVideoXPipeline {
 
     private final Path modelDir;
     private final CogVideoXTransformerConfig transformerConfig;
+    private final AutoencoderKLCogVideoXConfig vaeConfig;
     private final TransformerLoader transformerLoader;
 
-    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, TransformerLoader transformerLoader) {
+    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
+                              TransformerLoader transformerLoader) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
+        this.vaeConfig = vaeConfig;
         this.transformerLoader = transformerLoader;
     }
 
     /** The same pipeline with another way of loading the transformer (a LoRA, for instance). */
     public CogVideoXPipeline withTransformerLoader(TransformerLoader loader) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, loader);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader);
     }
 
     /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
@@ -69,11 +75,37 @@ public final class CogVideoXPipeline {
             }
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
-        return new CogVideoXPipeline(modelDir, cfg, CogVideoXTransformer3DModel::load);
+        AutoencoderKLCogVideoXConfig vae = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
+        return new CogVideoXPipeline(modelDir, cfg, vae, CogVideoXTransformer3DModel::load);
     }
 
     public CogVideoXTransformerConfig transformerConfig() {
         return transformerConfig;
+    }
+
+    public AutoencoderKLCogVideoXConfig vaeConfig() {
+        return vaeConfig;
+    }
+
+    /** Latent frames for {@code numFrames} video frames: {@code (num_frames - 1) // vae_scale_factor_temporal + 1}. */
+    public int latentFrames(int numFrames) {
+        return (numFrames - 1) / vaeConfig.temporalCompressionRatio() + 1;
+    }
+
+    /**
+     * The frames a request returns, as diffusers returns them: the latent frames of {@code req} (the 1.5 padding
+     * frame dropped again) through the VAE's frame batches ({@link AutoencoderKLCogVideoX#decodedFrames}). That is
+     * {@code numFrames} for the 1 + 8k counts the models were trained on (49, 81, ...), more for others (13 gives 16:
+     * its two latent batches are both even, and the decoder doubles every frame of an even batch), fewer for counts
+     * that are not 1 + 4k (10 gives 9).
+     */
+    public int outputFrames(GenerationRequest req) {
+        return outputFrames(req.video() != null ? req.video().dim(1) : req.numFrames());
+    }
+
+    /** {@link #outputFrames(GenerationRequest)} for {@code numFrames} frames asked for. */
+    public int outputFrames(int numFrames) {
+        return AutoencoderKLCogVideoX.decodedFrames(vaeConfig, latentFrames(numFrames), VaeOptions.defaults(vaeConfig).numLatentFramesBatchSize());
     }
 
     public boolean isImageToVideo() {
@@ -86,7 +118,7 @@ public final class CogVideoXPipeline {
         Tensor[] video = new Tensor[1];
         generate(req, noise, progress, cancel, taps, (sample, first, batch) -> {
             if (video[0] == null) {
-                frames[0] = req.numFrames();
+                frames[0] = outputFrames(req);
                 video[0] = Tensor.zeros(req.batchSize(), frames[0], batch.dim(1), batch.dim(2), batch.dim(3));
             }
             Layout.paste(video[0].reshape(req.batchSize() * frames[0], batch.dim(1), batch.dim(2), batch.dim(3)), 0,
@@ -102,7 +134,7 @@ public final class CogVideoXPipeline {
     public void generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
         Tensor latents = denoise(req, noise, progress, cancel, taps);
         cancel.throwIfCancelled();
-        decodeLatents(latents, req.vaeTiling(), progress, cancel, taps, out);
+        decodeLatents(latents, req.tiling(), progress, cancel, taps, out);
     }
 
     /**
@@ -119,16 +151,25 @@ public final class CogVideoXPipeline {
                     ? "this is an image-to-video model (" + cfg.variant() + "): give an image"
                     : "this is a text-to-video model (" + cfg.variant() + "): it cannot take an image; use an I2V model");
         }
-        if (req.video() != null && (isImageToVideo() || cfg.patchSizeT() != null)) {
-            throw new IllegalArgumentException("video-to-video takes a CogVideoX 1.0 text-to-video model (2b or 5b), not " + cfg.variant()
-                    + " (diffusers' CogVideoXVideoToVideoPipeline has no 1.5 frame padding)");
+        if (req.video() != null && isImageToVideo()) {
+            throw new IllegalArgumentException("video-to-video takes a text-to-video model, not " + cfg.variant()
+                    + " (an image-to-video model expects image latents beside the video's)");
+        }
+        // video-to-video: the frame count is the source video's (diffusers: num_frames = len(video))
+        int numFrames = req.video() != null ? req.video().dim(1) : req.numFrames();
+        int latentFrames = latentFrames(numFrames);
+        if (req.video() != null && cfg.patchSizeT() != null && latentFrames % cfg.patchSizeT() != 0) {
+            throw new IllegalArgumentException("video-to-video on " + cfg.variant() + ": the source video's " + numFrames + " frames give "
+                    + latentFrames + " latent frames, which the model's patch_size_t " + cfg.patchSizeT() + " does not divide "
+                    + "(diffusers has no frame padding for video-to-video); give a video of 1 + 4k frames with k odd, e.g. "
+                    + (1 + 4 * latentFrames) + " frames");
         }
         int batch = req.batchSize();
         // 2. guidance runs at all only when the ORIGINAL scale is > 1 (semantics.md: dynamic CFG)
         boolean cfgOn = req.guidanceScale() > 1.0;
 
         // 3. prompt embeddings: the text encoder is loaded, used and released here
-        Tensor[] embeds = promptEmbeddings(req, cfgOn, progress, cancel);
+        Tensor[] embeds = promptEmbeddings(req, cfgOn, progress, cancel, taps);
         Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
         cancel.throwIfCancelled();
 
@@ -145,9 +186,8 @@ public final class CogVideoXPipeline {
         }
 
         // 5. latents; the 1.5 models pad an odd latent frame count with one frame (dropped from the FRONT later)
-        int latentFrames = (req.numFrames() - 1) / 4 + 1;
         int padding = 0;
-        if (cfg.patchSizeT() != null && latentFrames % cfg.patchSizeT() != 0) {
+        if (req.video() == null && cfg.patchSizeT() != null && latentFrames % cfg.patchSizeT() != 0) {
             padding = cfg.patchSizeT() - latentFrames % cfg.patchSizeT();
         }
         int h = req.height() / 8, w = req.width() / 8, c = cfg.outChannels();
@@ -207,7 +247,7 @@ public final class CogVideoXPipeline {
     }
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
-    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, ProgressListener progress, CancellationToken cancel) {
+    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, ProgressListener progress, CancellationToken cancel, Taps taps) {
         if (req.promptEmbeds() != null) {
             if (cfgOn && req.negativePromptEmbeds() == null) {
                 throw new IllegalArgumentException("guidance needs negative prompt embeddings along with the prompt embeddings");
@@ -227,11 +267,30 @@ public final class CogVideoXPipeline {
             try {
                 PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING, blocks)
                         .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());
+                tapText(taps, "", e.prompt());
+                if (cfgOn) {
+                    tapText(taps, "negative_", e.negative());
+                }
                 return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
             } finally {
                 progress.onEnd();
             }
         }
+    }
+
+    /** The ids the text encoder saw ({@code [B, L]}, as floats) and the embeddings it returned. */
+    private static void tapText(Taps taps, String prefix, PromptEncoder.TextEmbeds text) {
+        List<T5Tokenizer.Encoding> inputs = text.textInputs();
+        int length = inputs.getFirst().inputIds().length;
+        float[] ids = new float[inputs.size() * length];
+        for (int i = 0; i < inputs.size(); i++) {
+            int[] row = inputs.get(i).inputIds();
+            for (int j = 0; j < length; j++) {
+                ids[i * length + j] = row[j];
+            }
+        }
+        taps.tap(prefix + "text_input_ids", Tensor.of(ids, inputs.size(), length));
+        taps.tap(prefix + "prompt_embeds", text.embeds());
     }
 
     /**
@@ -247,7 +306,7 @@ public final class CogVideoXPipeline {
         Ops.addScalarInPlace(pixels, -1f);
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            VaeOptions options = vae.defaultOptions().withTiling(req.vaeTiling());
+            VaeOptions options = req.tiling().applyTo(vae.defaultOptions());
             var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options, cancel, progress); // [B, C, 1, h, w]
             z = vae.scaleImageLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
@@ -265,16 +324,15 @@ public final class CogVideoXPipeline {
     private Tensor noisedVideoLatents(GenerationRequest req, int[] shape, long t0, CogVideoXScheduler scheduler, NoiseSource noise,
                                       ProgressListener progress, CancellationToken cancel) {
         Tensor video = req.video();
-        if (video.rank() != 5 || video.dim(0) != shape[0] || video.dim(1) != req.numFrames() || video.dim(2) != 3
-                || video.dim(3) != req.height() || video.dim(4) != req.width()) {
-            throw new IllegalArgumentException("video must be [" + shape[0] + ", " + req.numFrames() + ", 3, " + req.height() + ", "
-                    + req.width() + "] in [0, 1], got " + video);
+        if (video.rank() != 5 || video.dim(0) != shape[0] || video.dim(2) != 3 || video.dim(3) != req.height() || video.dim(4) != req.width()) {
+            throw new IllegalArgumentException("video must be [" + shape[0] + ", F, 3, " + req.height() + ", " + req.width()
+                    + "] in [0, 1], got " + video);
         }
         Tensor pixels = Layout.permute(Ops.scale(video, 2f), 0, 2, 1, 3, 4);                    // [B, 3, F, H, W]
         Ops.addScalarInPlace(pixels, -1f);                                                      // [0, 1] -> [-1, 1]
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            var posterior = vae.encode(pixels, vae.defaultOptions().withTiling(req.vaeTiling()), cancel, progress); // [B, C, F', h, w]
+            var posterior = vae.encode(pixels, req.tiling().applyTo(vae.defaultOptions()), cancel, progress); // [B, C, F', h, w]
             z = vae.scaleLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
         Tensor init = Layout.permute(z, 0, 2, 1, 3, 4).requireShape("video latents", shape);     // [B, F', C, h, w]
@@ -288,14 +346,14 @@ public final class CogVideoXPipeline {
      * {@link #denoise}) through the VAE, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame, handed to {@code out} as
      * the VAE finishes them.
      */
-    public void decodeLatents(Tensor latents, boolean tiling, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+    public void decodeLatents(Tensor latents, VaeTiling tiling, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
         if (latents.rank() != 5 || latents.dim(2) != transformerConfig.outChannels()) {
             throw new IllegalArgumentException("latents " + Arrays.toString(latents.shape()) + ": this model (" + transformerConfig.variant()
                     + ") decodes [B, F, " + transformerConfig.outChannels() + ", h, w]");
         }
         Tensor z = Layout.permute(latents, 0, 2, 1, 3, 4);                                     // [B, C, F, h, w]
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            VaeOptions options = vae.defaultOptions().withTiling(tiling);
+            VaeOptions options = tiling.applyTo(vae.defaultOptions());
             Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
             taps.tap("vae_decode_input", input);
             vae.decode(input, options, (sample, first, frames) -> {

@@ -1,5 +1,6 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.List;
@@ -16,14 +17,17 @@ import java.util.List;
  * @param video                  video-to-video source {@code [B, F, 3, H, W]} in [0, 1] (F = numFrames), or null
  * @param strength               video-to-video: how much of the schedule is re-noised (1 = all of it)
  * @param latents                initial latents {@code [B, F_latent, C, H/8, W/8]}, or null to draw them
- * @param numFrames              video frames (1 + 4k; the 1.5 models take 16N+1 at their operating point)
+ * @param numFrames              video frames asked for, any count from 1 as in diffusers: {@code (numFrames - 1) / 4 + 1}
+ *                               latent frames, decoded to {@link CogVideoXPipeline#outputFrames} frames (numFrames
+ *                               itself for the 1 + 8k counts the models were trained on, e.g. 49; 16 for 13)
  * @param useDynamicCfg          the reference's dynamic guidance scale (see ClassifierFreeGuidance)
  * @param maxSequenceLength      prompt tokens (the transformer's max_text_seq_length: 226 for the real models)
- * @param vaeTiling              decode (and encode) in overlapping spatial tiles, which bounds memory
+ * @param tiling                 decode (and encode) in overlapping spatial tiles, which bounds memory: diffusers'
+ *                               {@code enable_tiling(...)} with its tile size and overlap, or {@link VaeTiling#OFF}
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, Tensor promptEmbeds, Tensor negativePromptEmbeds,
                                 Tensor image, Tensor video, double strength, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
-                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, boolean vaeTiling) {
+                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, VaeTiling tiling) {
 
     public GenerationRequest {
         if (promptEmbeds == null && (prompts == null || prompts.isEmpty())) {
@@ -41,12 +45,20 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         if (numInferenceSteps < 1 || numInferenceSteps > 1000) {
             throw new IllegalArgumentException("steps must be between 1 and 1000, got " + numInferenceSteps);
         }
-        if (numFrames < 1 || (numFrames - 1) % 4 != 0) {
-            throw new IllegalArgumentException("frames must be 1 + 4k (the VAE compresses 4 frames into one latent frame), got " + numFrames);
+        if (numFrames < 1) {
+            throw new IllegalArgumentException("frames must be at least 1, got " + numFrames);
+        }
+        if (tiling == null) {
+            throw new IllegalArgumentException("tiling must be VaeTiling.OFF or a tiling, not null");
         }
         if (height <= 0 || width <= 0 || height % 16 != 0 || width % 16 != 0) {
             throw new IllegalArgumentException("height and width must be positive multiples of 16 (8x VAE, 2x patch), got " + width + "x" + height);
         }
+    }
+
+    /** Whether the VAE tiles. */
+    public boolean vaeTiling() {
+        return tiling.enabled();
     }
 
     /** Number of videos: prompts, or the batch of the given embeddings. */
@@ -66,7 +78,8 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         private double strength = 0.8;
         private int numFrames = 49, height = 480, width = 720, steps = 50, maxSequenceLength = 226;
         private double guidanceScale = 6.0;
-        private boolean dynamicCfg, vaeTiling;
+        private boolean dynamicCfg;
+        private VaeTiling tiling = VaeTiling.OFF;
 
         public Builder prompt(String prompt) {
             this.prompts = List.of(prompt);
@@ -142,14 +155,21 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
             return this;
         }
 
+        /** {@code enable_tiling()} with the VAE's default tiles, or no tiling. */
         public Builder vaeTiling(boolean on) {
-            this.vaeTiling = on;
+            this.tiling = VaeTiling.of(on);
+            return this;
+        }
+
+        /** A tiling with chosen tile sizes and overlaps ({@link VaeTiling#tiles}), or {@link VaeTiling#OFF}. */
+        public Builder vaeTiling(VaeTiling tiling) {
+            this.tiling = tiling;
             return this;
         }
 
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, promptEmbeds, negativePromptEmbeds, image, video, strength, latents,
-                    numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, vaeTiling);
+                    numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, tiling);
         }
     }
 }

@@ -4,6 +4,8 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.text.T5Config;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
+import dev.cogvideox.model.vae.VaeOptions;
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.progress.ProgressBar;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -54,16 +56,17 @@ public record MemoryPlan(List<Stage> stages) {
             long floats = (long) batch * guidance * req.maxSequenceLength() * (3L * tc.dFf() + 6L * tc.dModel());
             stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block."), 4 * floats));
         }
-        int latentFrames = (req.numFrames() - 1) / 4 + 1;
+        AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
+        int latentFrames = (req.numFrames() - 1) / vc.temporalCompressionRatio() + 1;
         int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
         long d = t.innerDim();
         stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks."), 4L * guidance * batch * tokens * 7 * d));
-        stages.add(decodeStage(modelDir, req.height(), req.width(), req.vaeTiling()));
+        stages.add(decodeStage(modelDir, req.height(), req.width(), req.tiling()));
         return new MemoryPlan(List.copyOf(stages));
     }
 
     /** The plan of decoding latents alone ({@code cogvideox decode}): the VAE decode stage. */
-    public static MemoryPlan decode(Path modelDir, int height, int width, boolean tiling) {
+    public static MemoryPlan decode(Path modelDir, int height, int width, VaeTiling tiling) {
         return new MemoryPlan(List.of(decodeStage(modelDir, height, width, tiling)));
     }
 
@@ -72,10 +75,13 @@ public record MemoryPlan(List<Stage> stages) {
         return new MemoryPlan(stages.stream().filter(s -> !s.name().equals(DECODE)).toList());
     }
 
-    private static Stage decodeStage(Path modelDir, int height, int width, boolean tiling) {
+    private static Stage decodeStage(Path modelDir, int height, int width, VaeTiling tiling) {
         AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
-        long pixels = tiling
-                ? (long) Math.min(height, vc.sampleHeight() / 2 + vc.sampleHeight() / 12) * Math.min(width, vc.sampleWidth() / 2 + vc.sampleWidth() / 12)
+        // a tile and the share of it that overlaps its neighbour, which is alive while they blend
+        VaeOptions o = tiling.applyTo(VaeOptions.defaults(vc));
+        long pixels = tiling.enabled()
+                ? (long) Math.min(height, (int) (o.tileSampleMinHeight() * (1 + o.tileOverlapFactorHeight())))
+                        * Math.min(width, (int) (o.tileSampleMinWidth() * (1 + o.tileOverlapFactorWidth())))
                 : (long) height * width;
         long c0 = vc.blockOutChannels()[0];
         return new Stage(DECODE, residentWeightBytes(modelDir.resolve("vae"), null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6));

@@ -9,16 +9,29 @@ import dev.cogvideox.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One golden case: its JSON description and (when present) its tensors file. Inputs are read with
- * {@link #tensor}/{@link #longs}; the case owns the mapped tensors file until {@link #close()}.
+ * {@link #tensor}/{@link #longs} and {@link #read}; the case owns the mapped tensors file until {@link #close()}.
+ *
+ * <p>Reads are recorded: {@link #unread} names every input the verifier did not take (a tensor, or a leaf of the
+ * sections {@link #INPUT_SECTIONS} and {@code *_state}), and the suite fails such a case rather than pass it on a
+ * partial reading. Descriptive sections ({@code description}, {@code notes}, {@code reference}, {@code tolerance},
+ * {@code comparisons}, statistics) are not inputs.
  */
 public final class GoldenCase implements AutoCloseable {
     private final Path json;
     private final JsonNode spec;
     private final SafetensorsFile tensors;
+    private final Set<String> touched = new HashSet<>();
+    private final Set<String> tensorsRead = new HashSet<>();
+
+    /** Top-level keys whose every leaf is an input (besides keys ending in {@code _state} or {@code _subfolder}). */
+    static final List<String> INPUT_SECTIONS = List.of("function", "arguments", "calls", "entries", "vocab");
 
     private GoldenCase(Path json, JsonNode spec, SafetensorsFile tensors) {
         this.json = json;
@@ -46,8 +59,40 @@ public final class GoldenCase implements AutoCloseable {
         return spec.path("component").asText("");
     }
 
-    public JsonNode spec() {
-        return spec;
+    /** The top-level key {@code key} as a read-tracking node. */
+    public SpecNode read(String key) {
+        return new SpecNode(spec.get(key), key, touched);
+    }
+
+    /** {@code arguments}: the call's arguments as the reference passed them. */
+    public SpecNode arguments() {
+        return read("arguments");
+    }
+
+    /** {@code function}: what the reference called (read, so a verifier must look at it). */
+    public String function() {
+        return read("function").asText("");
+    }
+
+    /**
+     * Inputs the verifier has not read: JSON leaves of the input sections ({@code section/key/...}) and tensors
+     * ({@code tensor in.x}). Call after the verifier ran.
+     */
+    public List<String> unread() {
+        List<String> out = new ArrayList<>();
+        spec.fieldNames().forEachRemaining(key -> {
+            if (INPUT_SECTIONS.contains(key) || key.endsWith("_state") || key.endsWith("_subfolder")) {
+                SpecNode.unreadLeaves(spec.get(key), key, touched, out);
+            }
+        });
+        if (tensors != null) {
+            for (String name : tensors.names()) {
+                if (!tensorsRead.contains(name)) {
+                    out.add("tensor " + name);
+                }
+            }
+        }
+        return out;
     }
 
     public Path jsonPath() {
@@ -70,11 +115,15 @@ public final class GoldenCase implements AutoCloseable {
     }
 
     public Tensor tensor(String name) {
-        return file().entry(name).toTensor();
+        Tensor t = file().entry(name).toTensor();
+        tensorsRead.add(name);
+        return t;
     }
 
     public long[] longs(String name) {
-        return file().entry(name).longs();
+        long[] v = file().entry(name).longs();
+        tensorsRead.add(name);
+        return v;
     }
 
     /** Names of the stored tensors that start with {@code prefix}, in file order. */

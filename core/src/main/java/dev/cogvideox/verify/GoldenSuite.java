@@ -71,7 +71,10 @@ public final class GoldenSuite {
         }
     }
 
-    /** Runs one case. Every non-debug {@code out.*} tensor must have been checked for the case to pass. */
+    /**
+     * Runs one case. Every non-debug {@code out.*} tensor must have been checked, and every input of the case (its
+     * tensors, arguments, function, state) read, for the case to pass.
+     */
     public CaseResult run(Path json) {
         try (GoldenCase c = GoldenCase.open(json)) {
             ComponentVerifier v = verifiers.get(c.component());
@@ -99,6 +102,10 @@ public final class GoldenSuite {
             }
             if (checker.results().isEmpty()) {
                 failures.add("nothing was compared");
+            }
+            List<String> unread = c.unread();
+            if (!unread.isEmpty()) {
+                failures.add("the case holds inputs no verifier read (this implementation would ignore them): " + String.join(", ", unread));
             }
             return new CaseResult(c.name(), c.component(), failures.isEmpty() ? CaseResult.Status.PASSED : CaseResult.Status.FAILED,
                     String.join("; ", failures), checker.results());

@@ -1,6 +1,5 @@
 package dev.cogvideox.verify;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
@@ -24,26 +23,48 @@ final class PipelineVerifier implements ComponentVerifier {
 
     @Override
     public void verify(GoldenCase c, Checker checker) {
-        JsonNode args = c.spec().path("arguments");
+        String function = c.function();
+        SpecNode args = c.arguments();
+        boolean imageToVideo = function.equals("CogVideoXImageToVideoPipeline.__call__");
+        if (!imageToVideo && !function.equals("CogVideoXPipeline.__call__")) {
+            throw new IllegalArgumentException("pipeline case: function '" + function + "' is not implemented here");
+        }
+        Implemented.oneOf(args.get("output_type"), "pt");
+        Implemented.returnDict(args);
+        Implemented.oneOf(args.get("eta"), 0.0);                  // the CogVideoX schedulers' deterministic step
+        Implemented.oneOf(args.get("num_videos_per_prompt"), 1);
+        int steps = args.get("num_inference_steps").asInt();
         GenerationRequest.Builder b = GenerationRequest.builder()
-                .frames(args.path("num_frames").asInt())
-                .size(args.path("height").asInt(), args.path("width").asInt())
-                .steps(args.path("num_inference_steps").asInt())
-                .guidance(args.path("guidance_scale").asDouble())
-                .dynamicCfg(args.path("use_dynamic_cfg").asBoolean(false));
-        if (c.has("in.prompt_embeds")) {
-            b.promptEmbeds(c.tensor("in.prompt_embeds"), c.has("in.negative_prompt_embeds") ? c.tensor("in.negative_prompt_embeds") : null);
-        } else {
-            b.prompt(args.path("prompt").asText()).maxSequenceLength(args.path("max_sequence_length").asInt(226));
-            if (args.hasNonNull("negative_prompt")) {
-                b.negativePrompt(args.path("negative_prompt").asText());
+                .frames(args.get("num_frames").asInt())
+                .size(args.get("height").asInt(), args.get("width").asInt())
+                .steps(steps)
+                .guidance(args.get("guidance_scale").asDouble())
+                .dynamicCfg(args.get("use_dynamic_cfg").asBoolean(false));
+        if (args.get("prompt_embeds").hasValue()) {
+            SpecNode negative = args.get("negative_prompt_embeds");
+            b.promptEmbeds(c.tensor(args.get("prompt_embeds").asText()), negative.hasValue() ? c.tensor(negative.asText()) : null);
+            if (args.get("prompt").hasValue() || args.get("negative_prompt").hasValue()) {
+                throw new IllegalArgumentException("pipeline case: both prompt strings and prompt embeddings given");
             }
+        } else {
+            b.prompt(args.get("prompt").asText());
+            if (args.get("max_sequence_length").exists()) {
+                b.maxSequenceLength(args.get("max_sequence_length").asInt());
+            }
+            if (args.get("negative_prompt").hasValue()) {
+                b.negativePrompt(args.get("negative_prompt").asText());
+            }
+            args.get("negative_prompt_embeds").isNull();
         }
-        if (c.has("in.latents")) {
-            b.latents(c.tensor("in.latents"));
+        if (args.get("latents").hasValue()) {
+            b.latents(c.tensor(args.get("latents").asText()));
         }
-        if (c.has("in.image")) {
-            b.image(c.tensor("in.image"));
+        if (imageToVideo) {
+            b.image(c.tensor(args.get("image").asText()));
+        }
+        // the reference's generator: its draws are stored as in.noise.<j> and replayed in call order
+        if (!args.get("generator").asText().contains("draws replayed from in.noise")) {
+            throw new IllegalArgumentException("pipeline case: arguments/generator must say its draws are replayed from in.noise.*");
         }
         List<Tensor> draws = new ArrayList<>();
         for (int j = 0; c.has("in.noise." + j); j++) {
@@ -60,7 +81,7 @@ final class PipelineVerifier implements ComponentVerifier {
         checker.check("out.video", video);
         checker.checkEquals("unused recorded draws", 0, noise.remaining());
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(c.modelDir());
-        scheduler.setTimesteps(args.path("num_inference_steps").asInt());
+        scheduler.setTimesteps(steps);
         checker.checkLongs("out.timesteps", scheduler.timesteps());
     }
 }

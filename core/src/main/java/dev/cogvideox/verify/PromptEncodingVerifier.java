@@ -1,6 +1,5 @@
 package dev.cogvideox.verify;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
@@ -20,12 +19,14 @@ final class PromptEncodingVerifier implements ComponentVerifier {
 
     @Override
     public void verify(GoldenCase c, Checker checker) {
-        JsonNode args = c.spec().path("arguments");
-        T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(c.modelDir().resolve(c.spec().path("tokenizer_subfolder").asText("tokenizer")));
-        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(c.modelDir().resolve(c.spec().path("text_encoder_subfolder").asText("text_encoder")))) {
-            PromptEncoder.PromptEmbeds out = new PromptEncoder(tokenizer, encoder).encodePrompt(strings(args.path("prompt")),
-                    strings(args.path("negative_prompt")), args.path("do_classifier_free_guidance").asBoolean(),
-                    args.path("num_videos_per_prompt").asInt(1), args.path("max_sequence_length").asInt(226));
+        SpecNode args = c.arguments();
+        Implemented.float32Cpu(args);
+        T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(c.modelDir().resolve(c.read("tokenizer_subfolder").asText("tokenizer")));
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(c.modelDir().resolve(c.read("text_encoder_subfolder").asText("text_encoder")))) {
+            PromptEncoder.PromptEmbeds out = new PromptEncoder(tokenizer, encoder).encodePrompt(strings(args.get("prompt")),
+                    strings(args.get("negative_prompt")), args.get("do_classifier_free_guidance").asBoolean(),
+                    args.get("num_videos_per_prompt").exists() ? args.get("num_videos_per_prompt").asInt() : 1,
+                    args.get("max_sequence_length").exists() ? args.get("max_sequence_length").asInt() : 226);
             check(c, checker, "out.text", "out.prompt_embeds", out.prompt());
             if (c.has("out.negative_prompt_embeds")) {
                 check(c, checker, "out.negative_text", "out.negative_prompt_embeds", out.negative());
@@ -40,9 +41,12 @@ final class PromptEncodingVerifier implements ComponentVerifier {
     }
 
     /** A JSON string, list of strings, or null as a list (null gives an empty list). */
-    private static List<String> strings(JsonNode n) {
+    private static List<String> strings(SpecNode n) {
         List<String> r = new ArrayList<>();
-        if (n.isTextual()) {
+        if (!n.hasValue()) {
+            return r;
+        }
+        if (n.whole().isTextual()) {
             r.add(n.asText());
         } else {
             n.forEach(x -> r.add(x.asText()));

@@ -1,6 +1,5 @@
 package dev.cogvideox.verify;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cogvideox.random.TorchGenerator;
 
 /**
@@ -15,17 +14,21 @@ public final class RngVerifier implements ComponentVerifier {
 
     @Override
     public void verify(GoldenCase c, Checker checker) {
-        JsonNode draws = c.spec().path("arguments").path("draws");
-        if (!draws.isArray() || draws.isEmpty()) {
-            throw new IllegalArgumentException(c.jsonPath() + ": arguments.draws is missing or empty");
+        SpecNode args = c.arguments();
+        SpecNode draws = args.get("draws");
+        if (!c.function().startsWith("torch.randn(") || draws.size() == 0) {
+            throw new IllegalArgumentException(c.jsonPath() + ": expected torch.randn draws in arguments.draws");
         }
-        for (JsonNode draw : draws) {
-            int index = draw.path("index").asInt();
-            int[] shape = new int[draw.path("shape").size()];
+        // the two output-naming keys document where each draw's results are stored, which is how they are read below
+        args.get("out.randn.<i>").asText();
+        args.get("out.randn_second.<i>").asText();
+        for (SpecNode draw : draws) {
+            int index = draw.get("index").asInt();
+            int[] shape = new int[draw.get("shape").size()];
             for (int d = 0; d < shape.length; d++) {
-                shape[d] = draw.path("shape").get(d).asInt();
+                shape[d] = draw.get("shape").at(d).asInt();
             }
-            TorchGenerator g = new TorchGenerator(draw.path("seed").asLong());
+            TorchGenerator g = new TorchGenerator(draw.get("seed").asLong());
             checker.check("out.randn." + index, g.randn(shape));
             checker.check("out.randn_second." + index, g.randn(shape));
         }

@@ -1,7 +1,5 @@
 package dev.cogvideox.verify;
 
-import dev.cogvideox.io.SafetensorsFile;
-
 import java.util.Arrays;
 
 /** Helpers shared by the text-side verifiers: int64 id tensors as int rows and back. */
@@ -11,9 +9,9 @@ final class T5Goldens {
 
     /** A stored int64 {@code [B, L]} tensor as int rows. */
     static int[][] rows(GoldenCase c, String name) {
-        SafetensorsFile.Entry entry = c.file().entry(name);
-        long[] flat = entry.longs();
-        int cols = entry.shape()[entry.shape().length - 1];
+        int[] shape = c.file().entry(name).shape();
+        long[] flat = c.longs(name);
+        int cols = shape[shape.length - 1];
         int[][] out = new int[flat.length / cols][cols];
         for (int i = 0; i < flat.length; i++) {
             out[i / cols][i % cols] = Math.toIntExact(flat[i]);

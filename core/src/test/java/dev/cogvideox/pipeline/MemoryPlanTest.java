@@ -1,5 +1,6 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.verify.GoldenSuite;
@@ -89,8 +90,8 @@ class MemoryPlanTest {
         GenerationRequest req = request(49, 480, 720);
         MemoryPlan full = MemoryPlan.estimate(MODEL, cfg, req);
         assertThat(full.withoutDecode().stages()).containsExactly(full.stages().get(0), full.stages().get(1));
-        assertThat(MemoryPlan.decode(MODEL, 480, 720, false).stages()).containsExactly(full.stages().get(2));
+        assertThat(MemoryPlan.decode(MODEL, 480, 720, VaeTiling.OFF).stages()).containsExactly(full.stages().get(2));
         // tiling bounds the decode's activations by the tile, not the frame
-        assertThat(MemoryPlan.decode(MODEL, 480, 720, true).peakActivationBytes()).isLessThan(full.stages().get(2).activationBytes());
+        assertThat(MemoryPlan.decode(MODEL, 480, 720, VaeTiling.DEFAULT).peakActivationBytes()).isLessThan(full.stages().get(2).activationBytes());
     }
 }

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.MatMul;
@@ -45,9 +46,10 @@ public final class CogVideoXPatchEmbed {
     /**
      * @param text  {@code [B, T, text_embed_dim]}
      * @param video {@code [B, F, C, H, W]} latents (F divisible by p_t for 1.5)
+     * @param taps  receives {@code pos_embedding}, the positional table added (when the model has one)
      * @return {@code [B, T + F' * H/p * W/p, D]}, text tokens first
      */
-    Tensor forward(Tensor text, Tensor video) {
+    Tensor forward(Tensor text, Tensor video, Taps taps) {
         int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
         int p = cfg.patchSize();
         Tensor textEmbeds = textProj.forward(text);                                       // [B, T, D]
@@ -56,6 +58,7 @@ public final class CogVideoXPatchEmbed {
         Tensor embeds = Layout.cat(1, textEmbeds, imageEmbeds);                           // [B, T + N, D]
         Tensor pos = positionalEmbedding(cfg, learnedPosEmbedding, h, w, f, text.dim(1));
         if (pos != null) {
+            taps.tap("pos_embedding", pos.reshape(1, pos.dim(0), pos.dim(1)));
             Ops.addRowsInPlace(embeds.reshape(b, 1, -1), pos.reshape(-1));   // same table for every sample
         }
         return embeds;

@@ -96,7 +96,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         Tensor siluEmb = Ops.silu(emb);
 
         // 2. patch embedding: the joint stream [text; video]
-        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates);         // [B, T + N, D]
+        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates, taps);         // [B, T + N, D]
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
 

@@ -82,6 +82,46 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return r;
     }
 
+    /**
+     * How many frames {@link #decode} returns for {@code latentFrames} latent frames: each frame batch decoded alone,
+     * every time-compressing up block turning {@code n} frames into {@code 2n} (n even), {@code 2n - 1} (n odd: the
+     * first frame is not doubled) or 1 (n = 1). So 13 latent frames give 9 + 5 x 8 = 49 frames, but 4 give 8 + 8 = 16,
+     * not 13 (diffusers' {@code _decode}; semantics.md, VAE). Tiling does not change the count.
+     */
+    public int decodedFrames(int latentFrames, VaeOptions options) {
+        return decodedFrames(config, latentFrames, options.numLatentFramesBatchSize());
+    }
+
+    /** {@link #decodedFrames(int, VaeOptions)} for a VAE config, with {@code batchSize} latent frames per decoder pass. */
+    public static int decodedFrames(AutoencoderKLCogVideoXConfig config, int latentFrames, int batchSize) {
+        int total = 0;
+        for (int[] batch : frameBatches(latentFrames, batchSize)) {
+            int n = batch[1] - batch[0];
+            for (int level = 0; level < config.temporalCompressLevel(); level++) {
+                n = 2 * n - n % 2;                                                  // CogVideoXUpsample3D, compress_time
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    /**
+     * How many latent frames {@link #encode} returns for {@code frames} frames: each frame batch encoded alone, every
+     * time-compressing down block turning {@code n} frames into {@code n / 2} (n even) or {@code 1 + (n - 1) / 2}
+     * (n odd: the first frame kept). For {@code 1 + 4k} frames that is {@code 1 + k}.
+     */
+    public int encodedFrames(int frames, VaeOptions options) {
+        int total = 0;
+        for (int[] batch : frameBatches(frames, options.numSampleFramesBatchSize())) {
+            int n = batch[1] - batch[0];
+            for (int level = 0; level < config.temporalCompressLevel(); level++) {
+                n = n % 2 == 1 ? 1 + (n - 1) / 2 : n / 2;                           // CogVideoXDownsample3D, compress_time
+            }
+            total += n;
+        }
+        return total;
+    }
+
     // ---------------------------------------------------------------------------------------------------- encode
 
     /** {@link #encode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
@@ -89,7 +129,10 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return encode(x, defaultOptions());
     }
 
-    /** {@code x [B, in_channels, F, H, W]} with {@code F = 1 + 4k} and H, W multiples of 8 -> posterior over {@code [B, latent, 1+k, H/8, W/8]}. */
+    /**
+     * {@code x [B, in_channels, F, H, W]} with H, W multiples of 8 -> posterior over {@code [B, latent, t, H/8, W/8]}:
+     * {@code t = 1 + k} for the {@code F = 1 + 4k} frames the VAE was trained on, {@link #encodedFrames} for any other F.
+     */
     public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options) {
         return encode(x, options, null, ProgressListener.NONE);
     }
@@ -127,7 +170,9 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 cancel.throwIfCancelled();
             }
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
-            parts.add(encoder.forward(frames, cache)); // [1, 2*latent, f', H/8, W/8]
+            Tensor moments = encoder.forward(frames, cache); // [1, 2*latent, f', H/8, W/8]
+            tap.tap("encoder", moments);
+            parts.add(moments);
             passDone.run();
         }
         return Layout.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
@@ -229,7 +274,9 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 cancel.throwIfCancelled();
             }
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
-            out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
+            Tensor frames = decoder.forward(latents, cache, tap); // [1, 3, f', 8h, 8w]
+            tap.tap("decoder", frames);
+            out.accept(frames);
             passDone.run();
         }
     }
@@ -358,10 +405,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         if (x.dim(1) != config.inChannels()) {
             throw new IllegalArgumentException("encode: video has " + x.dim(1) + " channels, the VAE's in_channels is " + config.inChannels());
         }
-        int tcr = config.temporalCompressionRatio();
-        if (x.dim(2) < 1 || (x.dim(2) - 1) % tcr != 0) {
-            throw new IllegalArgumentException("encode: " + x.dim(2) + " frames; the VAE encodes 1 + " + tcr + "k frames (1, "
-                    + (1 + tcr) + ", " + (1 + 2 * tcr) + ", ...)");
+        if (x.dim(2) < 1) {
+            throw new IllegalArgumentException("encode: a video of no frames " + x);
         }
         int ratio = config.spatialCompressionRatio();
         if (x.dim(3) % ratio != 0 || x.dim(4) % ratio != 0) {

@@ -43,6 +43,26 @@ public record VaeOptions(
                 numSampleFramesBatchSize, numLatentFramesBatchSize);
     }
 
+    /**
+     * {@code enable_tiling(tile_sample_min_height, tile_sample_min_width, tile_overlap_factor_height,
+     * tile_overlap_factor_width)}: tiling on, each argument replacing the current value when given. As in the reference
+     * ({@code value or self.value}), a null OR a zero keeps the current value: {@code enable_tiling(..., 0.0, 0.0)} keeps
+     * the overlaps at 1/6 and 1/5, it does not turn them off.
+     */
+    public VaeOptions enableTiling(Integer height, Integer width, Double overlapHeight, Double overlapWidth) {
+        return new VaeOptions(true, useSlicing, orCurrent(height, tileSampleMinHeight), orCurrent(width, tileSampleMinWidth),
+                orCurrent(overlapHeight, tileOverlapFactorHeight), orCurrent(overlapWidth, tileOverlapFactorWidth),
+                numSampleFramesBatchSize, numLatentFramesBatchSize);
+    }
+
+    private static int orCurrent(Integer given, int current) {
+        return given == null || given == 0 ? current : given;
+    }
+
+    private static double orCurrent(Double given, double current) {
+        return given == null || given == 0 ? current : given;
+    }
+
     /** {@code enable_slicing()} / {@code disable_slicing()}. */
     public VaeOptions withSlicing(boolean on) {
         return new VaeOptions(useTiling, on, tileSampleMinHeight, tileSampleMinWidth, tileOverlapFactorHeight, tileOverlapFactorWidth,
