@@ -17,8 +17,11 @@ public final class Implemented {
         if (!node.exists()) {
             return;
         }
-        Object value = node.isNull() ? null : node.whole().isNumber() ? (Object) node.asDouble()
-                : node.whole().isBoolean() ? (Object) node.asBoolean() : node.asText();
+        if (node.isObject() || node.size() > 0) {
+            throw new IllegalArgumentException(node.path() + ": a single value expected, got a structure");
+        }
+        Object value = node.isNull() ? null : node.isNumber() ? (Object) node.asDouble()
+                : node.isBoolean() ? (Object) node.asBoolean() : node.asText();
         for (Object s : supported) {
             Object want = s instanceof Number n ? (Object) n.doubleValue() : s;
             if (Objects.equals(want, value)) {

@@ -46,7 +46,7 @@ final class PromptEncodingVerifier implements ComponentVerifier {
         if (!n.hasValue()) {
             return r;
         }
-        if (n.whole().isTextual()) {
+        if (n.isText()) {
             r.add(n.asText());
         } else {
             n.forEach(x -> r.add(x.asText()));

@@ -62,6 +62,26 @@ public final class SpecNode implements Iterable<SpecNode> {
         return keys;
     }
 
+    /** Whether this is a JSON object (navigation only, records nothing). */
+    public boolean isObject() {
+        return node.isObject();
+    }
+
+    /** Whether this is a JSON string (navigation only, records nothing). */
+    public boolean isText() {
+        return node.isTextual();
+    }
+
+    /** Whether this is a JSON number (navigation only). */
+    public boolean isNumber() {
+        return node.isNumber();
+    }
+
+    /** Whether this is a JSON boolean (navigation only). */
+    public boolean isBoolean() {
+        return node.isBoolean();
+    }
+
     public int size() {
         return node.size();
     }

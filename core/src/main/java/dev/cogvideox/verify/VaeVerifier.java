@@ -78,7 +78,7 @@ public final class VaeVerifier implements ComponentVerifier {
         if (!enable.present()) {
             return VaeTiling.OFF;
         }
-        if (enable.whole().isBoolean()) {
+        if (!enable.isObject()) {
             return VaeTiling.of(enable.asBoolean());
         }
         return VaeTiling.tiles(integer(enable.get("tile_sample_min_height")), integer(enable.get("tile_sample_min_width")),
