@@ -41,8 +41,8 @@ final class DecodeCommand implements Callable<Integer> {
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
-        VaeTiling tiling = vaeTiling.tiling();
         int ratio = pipeline.vaeConfig().spatialCompressionRatio();
+        VaeTiling tiling = vaeTiling.tiling(pipeline.vaeConfig(), z.dim(3) * ratio, z.dim(4) * ratio);
         MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * ratio, z.dim(4) * ratio, tiling);
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));

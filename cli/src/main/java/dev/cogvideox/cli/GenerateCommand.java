@@ -138,7 +138,7 @@ final class GenerateCommand implements Callable<Integer> {
         boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
                 .frames(f).size(h, w).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
-                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling.tiling());
+                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling.tiling(pipeline.vaeConfig(), h, w));
         if (image != null) {
             b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
         }

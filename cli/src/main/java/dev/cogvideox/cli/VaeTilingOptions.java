@@ -1,5 +1,8 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
+import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.model.vae.VaeTiling;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -51,6 +54,66 @@ final class VaeTilingOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /**
+     * {@link #tiling()} checked against the frame it will decode: diffusers' tiled decode returns frames of another size
+     * when the tiles' kept parts do not add up to the frame (e.g. 24-pixel tiles with overlap 0.2 make a 64-pixel-wide
+     * frame 76 wide). The library does what diffusers does; the command line refuses and names a tile that fits.
+     */
+    VaeTiling tiling(AutoencoderKLCogVideoXConfig vae, int height, int width) {
+        VaeTiling tiling = tiling();
+        if (!tiling.enabled()) {
+            return tiling;
+        }
+        int ratio = vae.spatialCompressionRatio();
+        VaeOptions o = tiling.applyTo(VaeOptions.defaults(vae));
+        int[] got;
+        try {
+            got = AutoencoderKLCogVideoX.decodedSize(vae, height / ratio, width / ratio, o);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage() + "; use larger tiles (--vae-tile) or less overlap");
+        }
+        if (got[0] != height || got[1] != width) {
+            throw new ParameterException(spec.commandLine(), "VAE tiles of " + o.tileSampleMinHeight() + "x" + o.tileSampleMinWidth()
+                    + " px with overlap " + String.format("%.3g x %.3g", o.tileOverlapFactorHeight(), o.tileOverlapFactorWidth())
+                    + " would decode a " + height + "x"
+                    + width + " video into " + got[0] + "x" + got[1] + " frames (diffusers' tiled decode does the same: the tiles' kept "
+                    + "parts do not add up to the frame); try --vae-tile " + fitting(vae, o, height, width));
+        }
+        return tiling;
+    }
+
+    /** The nearest tile size (multiples of 8 around the chosen one) whose decode keeps the frame's size. */
+    private static String fitting(AutoencoderKLCogVideoXConfig vae, VaeOptions o, int height, int width) {
+        int ratio = vae.spatialCompressionRatio();
+        int[] best = {o.tileSampleMinHeight(), o.tileSampleMinWidth()};
+        for (int axis = 0; axis < 2; axis++) {
+            int chosen = axis == 0 ? o.tileSampleMinHeight() : o.tileSampleMinWidth();
+            for (int d = 0; d < 512; d += ratio) {
+                int found = -1;
+                for (int t : new int[] {chosen + d, chosen - d}) {
+                    if (t < ratio) {
+                        continue;
+                    }
+                    VaeOptions c = axis == 0 ? o.enableTiling(t, null, null, null) : o.enableTiling(null, t, null, null);
+                    try {
+                        int[] got = AutoencoderKLCogVideoX.decodedSize(vae, height / ratio, width / ratio, c);
+                        if (got[axis] == (axis == 0 ? height : width)) {
+                            found = t;
+                            break;
+                        }
+                    } catch (IllegalArgumentException e) {
+                        // too small for its overlap: keep looking
+                    }
+                }
+                if (found > 0) {
+                    best[axis] = found;
+                    break;
+                }
+            }
+        }
+        return best[0] + "x" + best[1];
     }
 
     private double share(String s) {

@@ -122,6 +122,39 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return total;
     }
 
+    /**
+     * The frame size {@link #decode} returns for latents of {@code latentHeight x latentWidth}: 8x that without tiling,
+     * and with tiling the sum of the tiles' kept parts, as diffusers' {@code tiled_decode} computes it. That sum is not
+     * always the frame: 24-pixel-wide tiles with overlap 1/5 over 8 latent columns keep 20 + 20 + 20 + 16 = 76 columns
+     * of a 64-pixel-wide frame (each tile keeps 20 of its 24 columns, but strides only 2 latents = 16 pixels).
+     * Returns {@code [height, width]}.
+     */
+    public static int[] decodedSize(AutoencoderKLCogVideoXConfig config, int latentHeight, int latentWidth, VaeOptions options) {
+        int ratio = config.spatialCompressionRatio();
+        int tileH = options.tileLatentMinHeight(ratio), tileW = options.tileLatentMinWidth(ratio);
+        if (!useTiling(options, latentHeight, latentWidth, tileH, tileW)) {
+            return new int[] {latentHeight * ratio, latentWidth * ratio};
+        }
+        // tiled_decode's strides (latents) and kept extents (pixels), as in decodeTiling
+        int strideH = (int) (tileH * (1 - options.tileOverlapFactorHeight())), strideW = (int) (tileW * (1 - options.tileOverlapFactorWidth()));
+        int keepH = options.tileSampleMinHeight() - (int) (options.tileSampleMinHeight() * options.tileOverlapFactorHeight());
+        int keepW = options.tileSampleMinWidth() - (int) (options.tileSampleMinWidth() * options.tileOverlapFactorWidth());
+        if (strideH < 1 || strideW < 1 || keepH < 1 || keepW < 1) {
+            throw new IllegalArgumentException("VAE tiles of " + options.tileSampleMinHeight() + "x" + options.tileSampleMinWidth()
+                    + " px are too small for their overlap: they must advance by at least one latent (" + ratio + " px)");
+        }
+        return new int[] {keptSum(latentHeight, strideH, tileH, ratio, keepH), keptSum(latentWidth, strideW, tileW, ratio, keepW)};
+    }
+
+    /** Pixels kept along one axis: each tile decodes {@code min(tile, n - i)} latents and keeps up to {@code keep} pixels. */
+    private static int keptSum(int n, int stride, int tile, int ratio, int keep) {
+        int sum = 0;
+        for (int i = 0; i < n; i += stride) {
+            sum += Math.min(keep, Math.min(tile, n - i) * ratio);
+        }
+        return sum;
+    }
+
     // ---------------------------------------------------------------------------------------------------- encode
 
     /** {@link #encode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
