@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MemoryPlanTest {
+    /** The default tile of MODEL's VAE: half its config's sample size (96x80). */
+    private static final int MODEL_TILE_H = 48, MODEL_TILE_W = 40;
     private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
 
     private static GenerationRequest request(int frames, int height, int width) {
@@ -93,5 +95,9 @@ class MemoryPlanTest {
         assertThat(MemoryPlan.decode(MODEL, 480, 720, VaeTiling.OFF).stages()).containsExactly(full.stages().get(2));
         // tiling bounds the decode's activations by the tile, not the frame
         assertThat(MemoryPlan.decode(MODEL, 480, 720, VaeTiling.DEFAULT).peakActivationBytes()).isLessThan(full.stages().get(2).activationBytes());
+        // and the chosen tile: half the tile's sides, about a quarter of the decode's activations
+        long defaultTiles = MemoryPlan.decode(MODEL, 480, 720, VaeTiling.DEFAULT).peakActivationBytes();
+        long smallTiles = MemoryPlan.decode(MODEL, 480, 720, VaeTiling.tiles(MODEL_TILE_H / 2, MODEL_TILE_W / 2, null, null)).peakActivationBytes();
+        assertThat((double) smallTiles / defaultTiles).isBetween(0.2, 0.3);
     }
 }

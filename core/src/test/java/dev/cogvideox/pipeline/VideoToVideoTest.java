@@ -70,8 +70,30 @@ class VideoToVideoTest {
     @Test
     void rejectsWrongShapesAndStrengths() {
         TorchGenerator g = new TorchGenerator(9);
-        assertThatThrownBy(() -> PIPELINE.generate(request(g).video(Tensor.zeros(1, 5, 3, 64, 64), 0.5).build(), NoiseSource.of(g),
-                ProgressListener.NONE, new CancellationToken(), Taps.NONE)).hasMessageContaining("video must be [1, 9, 3, 64, 64]");
+        assertThatThrownBy(() -> PIPELINE.generate(request(g).video(Tensor.zeros(1, 9, 3, 32, 64), 0.5).build(), NoiseSource.of(g),
+                ProgressListener.NONE, new CancellationToken(), Taps.NONE)).hasMessageContaining("video must be [1, F, 3, 64, 64]");
         assertThatThrownBy(() -> request(g).video(Tensor.zeros(1, 9, 3, 64, 64), 0).build()).hasMessageContaining("strength must be in (0, 1]");
+    }
+
+    /** As diffusers (num_frames = len(video)): the source video's frame count decides, whatever the request's frames say. */
+    @Test
+    void theSourceVideosFrameCountDecides() {
+        TorchGenerator g = new TorchGenerator(10);
+        Tensor video = PIPELINE.generate(request(g).frames(49).video(Tensor.zeros(1, 5, 3, 64, 64), 0.5).build(), NoiseSource.of(g),
+                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+        assertThat(video.dim(1)).isEqualTo(8);                      // 5 frames: 2 latent frames, one even batch: 8 frames
+    }
+
+    /** diffusers' video-to-video pipeline runs the 1.5 models when the latent frames divide by patch_size_t, else refuses. */
+    @Test
+    void cogVideoX15TakesAnEvenLatentFrameCount() {
+        CogVideoXPipeline v15 = CogVideoXPipeline.load(GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox1.5-5b"));
+        TorchGenerator g = new TorchGenerator(11);
+        GenerationRequest.Builder b = GenerationRequest.builder().promptEmbeds(g.randn(1, 16, 32), null).size(32, 32).steps(2).guidance(1);
+        Tensor out = v15.generate(b.video(Tensor.zeros(1, 13, 3, 32, 32), 0.8).build(), NoiseSource.of(g), ProgressListener.NONE,
+                new CancellationToken(), Taps.NONE);
+        assertThat(out.dim(1)).isEqualTo(16);                       // 13 frames: 4 latent frames
+        assertThatThrownBy(() -> v15.generate(b.video(Tensor.zeros(1, 9, 3, 32, 32), 0.8).build(), NoiseSource.of(g), ProgressListener.NONE,
+                new CancellationToken(), Taps.NONE)).hasMessageContaining("3 latent frames").hasMessageContaining("e.g. 13 frames");
     }
 }

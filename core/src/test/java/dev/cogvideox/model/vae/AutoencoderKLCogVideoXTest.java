@@ -44,9 +44,9 @@ class AutoencoderKLCogVideoXTest {
     }
 
     @Test
-    void encodeRejectsFrameCountsOtherThanOnePlusFourK() {
-        assertThatThrownBy(() -> vae.encode(Tensor.zeros(1, 3, 8, 16, 16)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8 frames").hasMessageContaining("1 + 4k");
+    void encodeRejectsAVideoOfNoFrames() {
+        assertThatThrownBy(() -> vae.encode(Tensor.zeros(1, 3, 0, 16, 16)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no frames");
     }
 
     @Test
@@ -156,5 +156,54 @@ class AutoencoderKLCogVideoXTest {
         Tensor s = p.sample(Tensor.of(new float[] {2, 1}, 1, 2, 1, 1, 1));
         assertThat(s.data()[0]).isEqualTo(3f);
         assertThat(s.data()[1]).isCloseTo(2f, org.assertj.core.api.Assertions.within(1e-6f));
+    }
+
+    /** diffusers' enable_tiling: each argument given replaces the current value, None or 0 keeps it ({@code x or self.x}). */
+    @Test
+    void enableTilingReplacesOnlyWhatIsGiven() {
+        VaeOptions d = vae.defaultOptions();
+        VaeOptions o = d.enableTiling(32, null, 0.25, null);
+        assertThat(o.useTiling()).isTrue();
+        assertThat(o.tileSampleMinHeight()).isEqualTo(32);
+        assertThat(o.tileSampleMinWidth()).isEqualTo(d.tileSampleMinWidth());
+        assertThat(o.tileOverlapFactorHeight()).isEqualTo(0.25);
+        assertThat(o.tileOverlapFactorWidth()).isEqualTo(1.0 / 5);
+        VaeOptions zeros = o.enableTiling(0, 0, 0.0, 0.0);
+        assertThat(zeros).isEqualTo(o);                               // Python's `0 or x` is x
+        assertThat(o.tileLatentMinHeight(8)).isEqualTo(4);
+        assertThat(VaeTiling.tiles(32, null, 0.25, null).applyTo(d)).isEqualTo(o);
+        assertThat(VaeTiling.OFF.applyTo(o).useTiling()).isFalse();
+        assertThatThrownBy(() -> VaeTiling.tiles(-8, null, null, null)).hasMessageContaining("positive");
+        assertThatThrownBy(() -> VaeTiling.tiles(null, null, 1.0, null)).hasMessageContaining("[0, 1)");
+    }
+
+    /**
+     * The frame size a tiled decode returns is the sum of the tiles' kept parts, as in diffusers: the real decode of
+     * {@code decodedSize}'s worst case (24-pixel tiles, overlap 1/5, 8 latent columns) is 76 wide, and a fitting tile 64.
+     */
+    @Test
+    void decodedSizeIsWhatTheTiledDecodeReturns() {
+        Tensor z = new dev.cogvideox.random.TorchGenerator(3).randn(1, 16, 1, 8, 8);
+        for (VaeOptions o : List.of(vae.defaultOptions().enableTiling(null, 24, null, null), vae.defaultOptions().enableTiling(32, 32, 0.25, 0.25),
+                vae.defaultOptions())) {
+            Tensor x = vae.decode(z, o);
+            assertThat(AutoencoderKLCogVideoX.decodedSize(vae.config(), 8, 8, o)).containsExactly(x.dim(3), x.dim(4));
+        }
+        assertThat(AutoencoderKLCogVideoX.decodedSize(vae.config(), 8, 8, vae.defaultOptions().enableTiling(null, 24, null, null)))
+                .containsExactly(64, 76);
+    }
+
+    /** encodedFrames / decodedFrames against the encoder and decoder themselves, for frame counts around the batches. */
+    @Test
+    void frameCountRulesMatchTheModules() {
+        dev.cogvideox.random.TorchGenerator g = new dev.cogvideox.random.TorchGenerator(4);
+        for (int frames : new int[] {1, 2, 3, 4, 6, 9, 12, 16, 17, 20}) {
+            Tensor x = g.randn(1, 3, frames, 16, 16);
+            assertThat(vae.encode(x).mean().dim(2)).as("%d frames", frames).isEqualTo(vae.encodedFrames(frames, vae.defaultOptions()));
+        }
+        for (int latent = 1; latent <= 6; latent++) {
+            Tensor z = g.randn(1, 16, latent, 2, 2);
+            assertThat(vae.decode(z).dim(2)).as("%d latent frames", latent).isEqualTo(vae.decodedFrames(latent, vae.defaultOptions()));
+        }
     }
 }
