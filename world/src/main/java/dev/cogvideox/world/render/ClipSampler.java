@@ -6,12 +6,15 @@ import dev.cogvideox.world.Direction;
 import java.util.SplittableRandom;
 
 /**
- * Draws the free parameters of a clip: the shape's size (18% to 34% of the shorter side), how far it travels over
- * the clip (25% to 60% of the shorter side, never more than the room the frame leaves), and where it starts
- * (uniform over the positions that keep it whole inside the frame to the last frame).
+ * Draws the free parameters of a clip: the shape's size (18% to 34% of the shorter side), its speed (so that it
+ * would travel 25% to 60% of the shorter side in {@value #REFERENCE_STEPS} frame steps, but never more than the room
+ * the frame leaves over the clip's own length), and where it starts (uniform over the positions that keep it whole
+ * inside the frame to the last frame). The speed does not depend on the clip's length, so a 9-frame clip moves as
+ * fast as a 17-frame one, for half the distance, as the first 9 frames of a 17-frame clip do.
  */
 public final class ClipSampler {
     static final double MIN_SIZE = 0.18, MAX_SIZE = 0.34, MIN_TRAVEL = 0.25, MAX_TRAVEL = 0.60;
+    static final int REFERENCE_STEPS = 16;
 
     private ClipSampler() {
     }
@@ -25,8 +28,9 @@ public final class ClipSampler {
         double size = uniform(random, MIN_SIZE * shorter, MAX_SIZE * shorter);
         Direction d = combination.direction();
         int along = d.horizontal() ? width : height, across = d.horizontal() ? height : width;
-        double travel = uniform(random, MIN_TRAVEL * shorter, Math.min(MAX_TRAVEL * shorter, along - size));
-        double speed = travel / (frames - 1);
+        double room = 0.999 * (along - size) / (frames - 1); // a hair under the limit, so rounding never leaves the frame
+        double speed = Math.min(room, uniform(random, MIN_TRAVEL * shorter / REFERENCE_STEPS, MAX_TRAVEL * shorter / REFERENCE_STEPS));
+        double travel = speed * (frames - 1);
         // the centre's range along the motion, for the direction of increasing coordinate; mirrored for the other
         double start = uniform(random, size / 2, along - size / 2 - travel);
         if (d.dx() < 0 || d.dy() < 0) {
