@@ -18,12 +18,14 @@ import java.util.function.Function;
  *   <li>direction: the least-squares line through the centroid track; the axis with the larger displacement and its
  *       sign, provided that displacement is at least {@value #MIN_TRAVEL} of the frame's shorter side (the world's
  *       shapes travel at least 25%), else unknown;</li>
- *   <li>flicker: see {@link ClipDetection}. Pixels next to a foreground pixel of either frame are not counted as
- *       background, so a moving shape's anti-aliased edge is not mistaken for flicker.</li>
+ *   <li>flicker: see {@link ClipDetection}. Pixels within {@value #EDGE} pixels (4-connected steps) of a foreground
+ *       pixel of either frame are not counted as background, so a moving shape's anti-aliased (or blurred) edge is not
+ *       mistaken for flicker.</li>
  * </ul>
  */
 public final class ClipDetector {
     static final double MIN_TRAVEL = 0.05;
+    static final int EDGE = 2;
 
     private ClipDetector() {
     }
@@ -105,9 +107,9 @@ public final class ClipDetector {
         int plane = height * width;
         double sum = 0;
         int pairs = 0;
-        boolean[] prev = dilate(dets.getFirst().foreground(), height, width);
+        boolean[] prev = grow(dets.getFirst().foreground(), height, width);
         for (int f = 1; f < dets.size(); f++) {
-            boolean[] cur = dilate(dets.get(f).foreground(), height, width);
+            boolean[] cur = grow(dets.get(f).foreground(), height, width);
             double diff = 0;
             long n = 0;
             int a = (f - 1) * 3 * plane, b = f * 3 * plane;
@@ -144,6 +146,15 @@ public final class ClipDetector {
             }
         }
         return pairs == 0 ? 0 : (change / pairs) / (total / found);
+    }
+
+    /** The mask grown by {@link #EDGE} steps. */
+    private static boolean[] grow(boolean[] mask, int height, int width) {
+        boolean[] out = mask;
+        for (int i = 0; i < EDGE; i++) {
+            out = dilate(out, height, width);
+        }
+        return out;
     }
 
     /** The mask grown by one pixel in each of the four directions. */
