@@ -1,6 +1,8 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.io.AtomicFile;
 import dev.cogvideox.io.video.MediaReader;
+import dev.cogvideox.io.video.RgbImage;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.progress.ProgressBar;
@@ -19,14 +21,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox world}: the procedural world the default model learns (datasets, single clips, the detector). */
 @Command(name = "world", description = "The procedural world of the default model: one shape moving on a plain background.",
-        subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class})
+        subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class})
 final class WorldCommand implements Runnable {
     /** The clip size of the world's dataset: 17 frames (8N+1, as generate takes) of 96x96 at 8 fps. */
     static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
@@ -144,6 +151,52 @@ final class WorldCommand implements Runnable {
 
         private static String check(boolean right) {
             return right ? "  (right)" : "  (wrong)";
+        }
+    }
+
+    @Command(name = "strip", description = "A PNG of a video's frames side by side (every --every-th frame), to show a video where a GIF cannot play.")
+    static final class Strip implements Callable<Integer> {
+        @Option(names = "--video", required = true, description = "MP4, GIF or a folder of PNGs.")
+        Path video;
+
+        @Option(names = {"-o", "--output"}, required = true, description = "The PNG file.")
+        Path output;
+
+        @Option(names = "--every", defaultValue = "2", description = "Keep frames 0, N, 2N, ... and the last one (default: ${DEFAULT-VALUE}).")
+        int every;
+
+        @Option(names = "--gap", defaultValue = "2", description = "White pixels between frames (default: ${DEFAULT-VALUE}).")
+        int gap;
+
+        @Override
+        public Integer call() throws Exception {
+            if (every < 1 || gap < 0) {
+                throw new IllegalArgumentException("--every must be at least 1 and --gap at least 0");
+            }
+            if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+                throw new IllegalArgumentException("--output " + output + ": the strip is a .png file");
+            }
+            Tensor frames = MediaReader.readVideo(video);
+            int n = frames.dim(0), h = frames.dim(2), w = frames.dim(3);
+            List<Integer> kept = new ArrayList<>();
+            for (int f = 0; f < n; f += every) {
+                kept.add(f);
+            }
+            if (kept.getLast() != n - 1) {
+                kept.add(n - 1);
+            }
+            BufferedImage strip = new BufferedImage(kept.size() * (w + gap) - gap, h,
+                    BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = strip.createGraphics();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, strip.getWidth(), h);
+            for (int i = 0; i < kept.size(); i++) {
+                g.drawImage(RgbImage.fromTensor(frames, kept.get(i)).toBufferedImage(), i * (w + gap), 0, null);
+            }
+            g.dispose();
+            AtomicFile.write(output, tmp -> ImageIO.write(strip, "png", tmp.toFile()));
+            System.out.println("wrote frames " + kept + " of " + video + " to " + output);
+            return 0;
         }
     }
 }

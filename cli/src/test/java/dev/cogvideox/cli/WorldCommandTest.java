@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class WorldCommandTest {
     }
 
     @Test
-    void aClipOfAPromptIsDetectedAsThatPrompt() {
+    void aClipOfAPromptIsDetectedAsThatPromptAndDrawnAsAStrip() throws IOException {
         Path gif = tmp.resolve("clip.gif");
         String prompt = "a yellow triangle moving right on a navy background";
         CliRun made = CliRun.of("world", "clip", "--prompt", prompt, "-o", gif.toString(), "--seed", "3");
@@ -50,6 +51,15 @@ class WorldCommandTest {
                 "direction:  right", "background: navy  (right)").doesNotContain("(wrong)");
         CliRun wrong = CliRun.of("world", "detect", "--video", gif.toString(), "--prompt", "a yellow triangle moving left on a navy background");
         assertThat(wrong.out()).containsOnlyOnce("(wrong)").containsPattern("direction: +right .*\\(wrong\\)");
+        Path strip = tmp.resolve("strip.png");
+        CliRun drawn = CliRun.of("world", "strip", "--video", gif.toString(), "-o", strip.toString(), "--every", "5");
+        assertThat(drawn.exit()).as(drawn.err()).isZero();
+        assertThat(drawn.out()).contains("wrote frames [0, 5, 10, 15, 16]");
+        BufferedImage picture = ImageIO.read(strip.toFile());
+        assertThat(picture.getWidth()).isEqualTo(5 * 96 + 4 * 2);
+        assertThat(picture.getHeight()).isEqualTo(96);
+        assertThat(picture.getRGB(96, 10)).isEqualTo(0xffffffff);                   // the gap
+        assertThat(picture.getRGB(0, 0)).isEqualTo(0xff000080);                     // navy
         CliRun bad = CliRun.of("world", "clip", "--prompt", "a cat", "-o", tmp.resolve("x.gif").toString());
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).startsWith("error: prompt 'a cat': expected a colour");
