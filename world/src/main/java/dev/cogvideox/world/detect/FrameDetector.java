@@ -13,7 +13,9 @@ import java.util.Arrays;
  *   <li>Foreground: pixels farther than {@value #FOREGROUND_DISTANCE} (8-bit RGB units) from the background colour;
  *       half the smallest distance between a shape colour and a background (purple on gray, 122).</li>
  *   <li>The shape: the largest 4-connected foreground region, if it has at least {@value #MIN_AREA_FRACTION} of the
- *       frame's pixels (and at least {@value #MIN_AREA} pixels).</li>
+ *       frame's pixels (and at least {@value #MIN_AREA} pixels) and at least half of all foreground pixels, and the
+ *       foreground is at most {@value #MAX_FOREGROUND_FRACTION} of the frame (the world's largest shape covers 12%):
+ *       a frame of noise or of scattered blobs shows no shape.</li>
  *   <li>Its colour: the per-channel median of its interior pixels (all four neighbours in the region, which skips
  *       anti-aliased edges), then the nearest {@link Colour}.</li>
  *   <li>Its class: the nearest of the ideal (fill, asymmetry) points: square (1, 0), circle (pi/4, 0), triangle (1/2,
@@ -24,6 +26,7 @@ public final class FrameDetector {
     static final double FOREGROUND_DISTANCE = 60;
     static final double MIN_AREA_FRACTION = 0.002;
     static final int MIN_AREA = 4;
+    static final double MAX_FOREGROUND_FRACTION = 0.5;
     private static final double[][] PROTOTYPES = {{Math.PI / 4, 0}, {1, 0}, {0.5, 0.5}}; // Shape order: circle, square, triangle
 
     private FrameDetector() {
@@ -36,14 +39,18 @@ public final class FrameDetector {
         int plane = height * width, base = index * 3 * plane;
         double[] bg = borderMedian(data, base, height, width);
         boolean[] fg = new boolean[plane];
+        int foreground = 0;
         for (int i = 0; i < plane; i++) {
             double r = 255 * data[base + i], g = 255 * data[base + plane + i], b = 255 * data[base + 2 * plane + i];
             double dr = r - bg[0], dg = g - bg[1], db = b - bg[2];
             fg[i] = dr * dr + dg * dg + db * db > FOREGROUND_DISTANCE * FOREGROUND_DISTANCE;
+            foreground += fg[i] ? 1 : 0;
         }
         Background background = Background.nearest(bg[0], bg[1], bg[2]);
         int[] region = largestRegion(fg, height, width);
-        Blob blob = region.length >= Math.max(MIN_AREA, MIN_AREA_FRACTION * plane) ? blob(data, base, height, width, region) : null;
+        boolean shape = region.length >= Math.max(MIN_AREA, MIN_AREA_FRACTION * plane) && 2 * region.length >= foreground
+                && foreground <= MAX_FOREGROUND_FRACTION * plane;
+        Blob blob = shape ? blob(data, base, height, width, region) : null;
         return new FrameDetection(background, bg[0], bg[1], bg[2], fg, blob);
     }
 

@@ -105,6 +105,35 @@ class ClipDetectorTest {
     }
 
     @Test
+    void noiseAndScatteredBlobsShowNoShape() {
+        Random random = new Random(5);
+        Tensor noise = Tensor.zeros(9, 3, 64, 64);
+        float[] x = noise.data();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat();
+        }
+        ClipDetection d = ClipDetector.detect(noise);
+        assertThat(d.framesFound()).isZero();
+        assertThat(d.colour()).isNull();
+        // two equal squares in each frame: no region holds more than half the foreground
+        Tensor two = Tensor.zeros(9, 3, 64, 64);
+        float[] y = two.data();
+        for (int f = 0; f < 9; f++) {
+            for (int row = 10; row < 20; row++) {
+                for (int col = 0; col < 10; col++) {
+                    y[f * 3 * 4096 + row * 64 + 10 + col] = 1f;        // red channel: two red squares
+                    y[f * 3 * 4096 + (row + 30) * 64 + 40 + col] = 1f;
+                }
+            }
+        }
+        assertThat(FrameDetector.detect(y, 0, 64, 64).blob()).isNotNull(); // equal halves: the first still holds half
+        for (int f = 0; f < 9; f++) {
+            y[f * 3 * 4096 + 50 * 64 + 5] = 1f;                        // one more pixel elsewhere tips it under half
+        }
+        assertThat(ClipDetector.detect(two).framesFound()).isZero();
+    }
+
+    @Test
     void theLargestRegionWinsOverSpeckles() {
         boolean[] mask = new boolean[10 * 10];
         mask[0] = true;                                    // a speckle
