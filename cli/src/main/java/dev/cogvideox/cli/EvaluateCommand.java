@@ -46,10 +46,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "6.0", description = "As generate (default: ${DEFAULT-VALUE}).")
     double guidance;
 
-    @Option(names = "--videos", description = "Also keep every video as a GIF in this folder (held_out-03-seed1.gif, ...).")
+    @Option(names = "--videos", description = "Also keep every video as a GIF in this folder (held_out-003-seed1.gif: group, prompt number, seed).")
     Path videos;
 
-    @Option(names = "--json", description = "Print the report as JSON (every video, then the groups' scores) instead of a table.")
+    @Option(names = "--json", description = "Print the report as JSON (settings, the two groups' scores, every video) instead of a table.")
     boolean json;
 
     @Override
