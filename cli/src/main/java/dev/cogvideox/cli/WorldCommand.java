@@ -1,0 +1,202 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.video.MediaReader;
+import dev.cogvideox.io.video.RgbImage;
+import dev.cogvideox.io.video.VideoOutput;
+import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.HeldOut;
+import dev.cogvideox.world.dataset.DatasetSettings;
+import dev.cogvideox.world.dataset.DatasetWriter;
+import dev.cogvideox.world.detect.ClipDetection;
+import dev.cogvideox.world.detect.ClipDetector;
+import dev.cogvideox.world.prompt.PromptParser;
+import dev.cogvideox.world.render.ClipRenderer;
+import dev.cogvideox.world.render.ClipSampler;
+import dev.cogvideox.world.render.ClipSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code cogvideox world}: the procedural world the default model learns (datasets, single clips, the detector). */
+@Command(name = "world", description = "The procedural world of the default model: one shape moving on a plain background.",
+        subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class})
+final class WorldCommand implements Runnable {
+    /** The clip size of the world's dataset: 17 frames (8N+1, as generate takes) of 96x96 at 8 fps. */
+    static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
+    static final double FPS = 8;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "dataset", description = "Render a training set in the layout `train --data` reads (videos.txt, prompts.txt, videos/*.gif, "
+            + "plus clips.jsonl with each clip's ground truth and world.json). The held-out combinations are never in it.")
+    static final class Dataset implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "A new (or empty) folder.")
+        Path out;
+
+        @Option(names = "--clips", required = true, description = "How many clips.")
+        int clips;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Clip i depends on (seed, i) only (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--width", defaultValue = "" + WIDTH, description = "Default: ${DEFAULT-VALUE}.")
+        int width;
+
+        @Option(names = "--height", defaultValue = "" + HEIGHT, description = "Default: ${DEFAULT-VALUE}.")
+        int height;
+
+        @Option(names = "--frames", defaultValue = "" + FRAMES, split = ",", description = "Frame count(s), 4k+1; several (e.g. 9,17) "
+                + "are drawn uniformly per clip (default: ${DEFAULT-VALUE}).")
+        List<Integer> frames;
+
+        @Option(names = "--fps", defaultValue = "" + FPS, description = "Default: ${DEFAULT-VALUE}.")
+        double fps;
+
+        @Option(names = "--held-out", description = "Render the held-out combinations instead (for measuring, e.g. VAE reconstruction; never for training).")
+        boolean heldOut;
+
+        @Override
+        public Integer call() throws Exception {
+            DatasetSettings settings = new DatasetSettings(clips, seed, width, height, frames, fps, heldOut);
+            long start = System.nanoTime();
+            return Cancellable.run(10, cancel -> {
+                Path written = DatasetWriter.write(out, settings, ProgressBar.forConsole(System.err), cancel);
+                System.out.printf(Locale.ROOT, "wrote %d clips (%dx%d, frames %s, %s combinations) to %s in %.1f s; train with --data %s%n",
+                        clips, width, height, frames, heldOut ? HeldOut.combinations().size() + " held-out" : HeldOut.seen().size() + " seen",
+                        written, (System.nanoTime() - start) / 1e9, written);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "clip", description = "Render one clip of a prompt (e.g. \"a red circle moving left on a black background\") to a GIF, MP4 or folder of PNGs.")
+    static final class Clip implements Callable<Integer> {
+        @Option(names = "--prompt", required = true)
+        String prompt;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "clip.gif", description = "out.gif, out.mp4 or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
+        String output;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Picks size, start and speed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--width", defaultValue = "" + WIDTH)
+        int width;
+
+        @Option(names = "--height", defaultValue = "" + HEIGHT)
+        int height;
+
+        @Option(names = "--frames", defaultValue = "" + FRAMES)
+        int frames;
+
+        @Option(names = "--fps", defaultValue = "" + FPS)
+        double fps;
+
+        @Override
+        public Integer call() {
+            Combination c = PromptParser.parse(prompt);
+            VideoOutput out = VideoOutput.parse(output);
+            VideoWriters.checkWritable(out);
+            ClipSpec spec = ClipSampler.sample(c, width, height, frames, ClipSampler.stream(seed, 0));
+            DatasetWriter.writeVideo(out, ClipRenderer.frames(spec), fps);
+            System.out.printf(Locale.ROOT, "wrote %s (%dx%d, %d frames; %s, size %.1f px, %.2f px/frame%s) to %s%n", c.prompt(), width, height, frames,
+                    c, spec.size(), spec.speed(), HeldOut.contains(c) ? ", a held-out combination" : "", out.path());
+            return 0;
+        }
+    }
+
+    @Command(name = "detect", description = "Run the world's detector on a video (MP4, GIF or folder of PNGs): background, colour, shape, direction, flicker.")
+    static final class Detect implements Callable<Integer> {
+        @Option(names = "--video", required = true)
+        Path video;
+
+        @Option(names = "--prompt", description = "Also say which attributes match this prompt.")
+        String prompt;
+
+        @Override
+        public Integer call() {
+            Combination want = prompt == null ? null : PromptParser.parse(prompt);
+            Tensor frames = MediaReader.readVideo(video);
+            ClipDetection d = ClipDetector.detect(frames);
+            System.out.printf(Locale.ROOT, "%s: %d frames %dx%d, shape found in %d%n", video, d.frames(), frames.dim(3), frames.dim(2), d.framesFound());
+            System.out.println("background: " + word(d.background()) + (want == null ? "" : check(d.background() == want.background())));
+            System.out.println("colour:     " + word(d.colour()) + (want == null ? "" : check(d.colour() == want.colour())));
+            System.out.println("shape:      " + word(d.shape()) + (want == null ? "" : check(d.shape() == want.shape())));
+            System.out.printf(Locale.ROOT, "direction:  %s (displacement %+.1f, %+.1f px)%s%n", word(d.direction()), d.dx(), d.dy(),
+                    want == null ? "" : check(d.direction() == want.direction()));
+            System.out.printf(Locale.ROOT, "flicker:    background %.3f (8-bit levels per frame), area %.3f%n", d.backgroundFlicker(), d.areaFlicker());
+            return 0;
+        }
+
+        private static String word(Enum<?> e) {
+            return e == null ? "none" : e.name().toLowerCase(Locale.ROOT);
+        }
+
+        private static String check(boolean right) {
+            return right ? "  (right)" : "  (wrong)";
+        }
+    }
+
+    @Command(name = "strip", description = "A PNG of a video's frames side by side (every --every-th frame), to show a video where a GIF cannot play.")
+    static final class Strip implements Callable<Integer> {
+        @Option(names = "--video", required = true, description = "MP4, GIF or a folder of PNGs.")
+        Path video;
+
+        @Option(names = {"-o", "--output"}, required = true, description = "The PNG file.")
+        Path output;
+
+        @Option(names = "--every", defaultValue = "2", description = "Keep frames 0, N, 2N, ... and the last one (default: ${DEFAULT-VALUE}).")
+        int every;
+
+        @Option(names = "--gap", defaultValue = "2", description = "White pixels between frames (default: ${DEFAULT-VALUE}).")
+        int gap;
+
+        @Override
+        public Integer call() throws Exception {
+            if (every < 1 || gap < 0) {
+                throw new IllegalArgumentException("--every must be at least 1 and --gap at least 0");
+            }
+            if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+                throw new IllegalArgumentException("--output " + output + ": the strip is a .png file");
+            }
+            Tensor frames = MediaReader.readVideo(video);
+            int n = frames.dim(0), h = frames.dim(2), w = frames.dim(3);
+            List<Integer> kept = new ArrayList<>();
+            for (int f = 0; f < n; f += every) {
+                kept.add(f);
+            }
+            if (kept.getLast() != n - 1) {
+                kept.add(n - 1);
+            }
+            BufferedImage strip = new BufferedImage(kept.size() * (w + gap) - gap, h,
+                    BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = strip.createGraphics();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, strip.getWidth(), h);
+            for (int i = 0; i < kept.size(); i++) {
+                g.drawImage(RgbImage.fromTensor(frames, kept.get(i)).toBufferedImage(), i * (w + gap), 0, null);
+            }
+            g.dispose();
+            AtomicFile.write(output, tmp -> ImageIO.write(strip, "png", tmp.toFile()));
+            System.out.println("wrote frames " + kept + " of " + video + " to " + output);
+            return 0;
+        }
+    }
+}

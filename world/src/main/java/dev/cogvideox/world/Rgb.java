@@ -1,0 +1,20 @@
+package dev.cogvideox.world;
+
+/** An 8-bit sRGB colour. */
+public record Rgb(int r, int g, int b) {
+    public Rgb {
+        if ((r | g | b) < 0 || r > 255 || g > 255 || b > 255) {
+            throw new IllegalArgumentException("RGB components must be in [0, 255], got " + r + ", " + g + ", " + b);
+        }
+    }
+
+    /** Euclidean distance in 8-bit RGB units to the colour {@code (r, g, b)}, which may be fractional. */
+    public double distance(double r, double g, double b) {
+        double dr = this.r - r, dg = this.g - g, db = this.b - b;
+        return Math.sqrt(dr * dr + dg * dg + db * db);
+    }
+
+    public double distance(Rgb o) {
+        return distance(o.r, o.g, o.b);
+    }
+}
