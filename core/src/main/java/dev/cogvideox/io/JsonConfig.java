@@ -138,6 +138,23 @@ public final class JsonConfig {
         return n.intValue();
     }
 
+    public long requireLong(String key) {
+        JsonNode n = required(key);
+        if (!n.canConvertToLong() || !n.isIntegralNumber()) {
+            throw new ModelFormatException(source + ": key '" + key + "' must be an integer, found " + n);
+        }
+        return n.longValue();
+    }
+
+    /** The object under {@code key}, as a config whose messages name the file and the key. */
+    public JsonConfig requireObject(String key) {
+        JsonNode n = required(key);
+        if (!n.isObject()) {
+            throw new ModelFormatException(source + ": key '" + key + "' must be an object, found " + n);
+        }
+        return new JsonConfig(source + " (" + key + ")", n);
+    }
+
     public int getInt(String key, int dflt) {
         return has(key) ? requireInt(key) : dflt;
     }
