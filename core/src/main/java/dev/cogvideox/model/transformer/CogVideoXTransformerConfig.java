@@ -27,6 +27,8 @@ public record CogVideoXTransformerConfig(
 
     /** Upper bound of {@code max_text_seq_length}: T5's attention over the prompt grows with its square (226 published). */
     public static final int MAX_TEXT_SEQ_LENGTH = 2048;
+    /** Upper bound of the video tokens at the trained size ({@code sample_*}), which size the position tables. */
+    public static final long MAX_TRAINED_TOKENS = 1L << 20;
 
     public CogVideoXTransformerConfig {
         intIn("num_attention_heads", numAttentionHeads, 1, 1024, "attention heads per block; 30 (2b) or 48 (5b, 1.5)");
@@ -53,6 +55,12 @@ public record CogVideoXTransformerConfig(
         intIn("temporal_compression_ratio", temporalCompressionRatio, 1, 64, "video frames per latent frame; 4");
         intIn("sample_frames", sampleFrames, 1, 4096, "the trained frame count; 49, 81 for 1.5");
         intIn("max_text_seq_length", maxTextSeqLength, 1, MAX_TEXT_SEQ_LENGTH, "prompt tokens; 226 in the published models");
+        long trainedTokens = (long) (sampleHeight / patchSize) * (sampleWidth / patchSize) * ((sampleFrames - 1) / temporalCompressionRatio + 1);
+        if (trainedTokens > MAX_TRAINED_TOKENS || (maxTextSeqLength + trainedTokens) * numAttentionHeads * attentionHeadDim > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("keys 'sample_height' " + sampleHeight + ", 'sample_width' " + sampleWidth + " and 'sample_frames' "
+                    + sampleFrames + " make " + trainedTokens + " video tokens at the trained size, whose position tables would not fit one heap "
+                    + "array; allowed up to " + "1,048,576 tokens and tokens x width below 2^31" + " (the published models have 17,550 to 85,680)");
+        }
         positive("norm_eps", normEps, 1, "the LayerNorms' epsilon; 1e-5");
         positive("spatial_interpolation_scale", spatialInterpolationScale, 1e6, "sin/cos position scale; 1.875");
         positive("temporal_interpolation_scale", temporalInterpolationScale, 1e6, "sin/cos position scale; 1.0");
