@@ -22,6 +22,7 @@ final class Fuzz implements AutoCloseable {
     }
 
     private final String name;
+    private final long timeoutMillis;
     private final List<Class<? extends Exception>> clean;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fuzz");
@@ -35,7 +36,13 @@ final class Fuzz implements AutoCloseable {
 
     @SafeVarargs
     Fuzz(String name, Class<? extends Exception>... clean) {
+        this(name, 20_000, clean);
+    }
+
+    @SafeVarargs
+    Fuzz(String name, long timeoutMillis, Class<? extends Exception>... clean) {
         this.name = name;
+        this.timeoutMillis = timeoutMillis;
         this.clean = List.of(clean);
     }
 
@@ -46,12 +53,12 @@ final class Fuzz implements AutoCloseable {
             return null;
         });
         try {
-            f.get(20, TimeUnit.SECONDS);
+            f.get(timeoutMillis, TimeUnit.MILLISECONDS);
             accepted++;
         } catch (TimeoutException e) {
             f.cancel(true);
             hangs++;
-            failures.add(label + ": no answer within 20 s");
+            failures.add(label + ": no answer within " + timeoutMillis + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -209,6 +209,27 @@ class ParserFuzzTest {
         return file(JSON.writeValueAsBytes(h), base.data());
     }
 
+    /**
+     * The spec's rules for a header, checked independently of the reader on every file it accepted: a JSON object
+     * without duplicate names whose entries have a known dtype and integer shapes and offsets.
+     */
+    private static void headerFollowsTheSpec(byte[] file) throws IOException {
+        long len = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        JsonNode h = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .readTree(new String(file, 8, (int) len, StandardCharsets.UTF_8));
+        for (var it = h.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            assertThat(e.getValue().path("dtype").asText()).isIn("F32", "F16", "BF16", "I64", "I32", "F64", "U8", "BOOL");
+            for (String key : new String[]{"shape", "data_offsets"}) {
+                e.getValue().path(key).forEach(v -> assertThat(v.isIntegralNumber() && v.asLong() >= 0).as(key + " " + v).isTrue());
+            }
+            assertThat(e.getValue().path("data_offsets").size()).isEqualTo(2);
+        }
+    }
+
     /** An opened file's tensors are all readable and their sizes follow from dtype and shape. */
     private static void readAll(SafetensorsFile f, boolean nonFinite) {
         long bad = 0;
@@ -242,6 +263,7 @@ class ParserFuzzTest {
                     try (SafetensorsFile f = SafetensorsFile.open(file)) {
                         readAll(f, nonFinite[0] != 0);
                     }
+                    headerFollowsTheSpec(bytes);
                 });
                 Files.delete(file);
             }
