@@ -54,6 +54,9 @@ final class Ffmpeg {
             String doing = DOING.getOrDefault(x.group(1), "process it");
             return "FFmpeg could not " + doing + ": " + strerror(Integer.parseInt(x.group(2)));
         }
+        if (m.startsWith("Did not find a video or audio stream")) {
+            return "FFmpeg found no video stream in it";
+        }
         int cut = m.indexOf(" (For more details");
         return "FFmpeg: " + (cut >= 0 ? m.substring(0, cut) : m).strip();
     }
@@ -61,7 +64,13 @@ final class Ffmpeg {
     private static String strerror(int code) {
         try (BytePointer buf = new BytePointer(256)) {
             avutil.av_strerror(code, buf, 256);
-            String text = buf.getString().strip();
+            byte[] bytes = new byte[256];
+            buf.get(bytes);
+            int end = 0;
+            while (end < bytes.length && bytes[end] != 0) {
+                end++;
+            }
+            String text = new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8).strip();
             return text.isEmpty() ? "error " + code : text;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError le) {
             return "error " + code;

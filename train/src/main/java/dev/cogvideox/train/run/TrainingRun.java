@@ -7,6 +7,7 @@ import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.NonFiniteException;
 import dev.cogvideox.tensor.Ops;
@@ -122,7 +123,7 @@ public final class TrainingRun {
             LoraWeights lora = resumed != null ? checkedLora(cfg, resumed.lora()) : LoraAdapter.init(model, o.loraRank(), o.loraAlpha(), o.seed());
             LoraAdapter.attach(model, lora, true);
         } else if (resumed != null) {
-            restoreWeights(model, resumed.weights());
+            restoreWeights(model, resumed.weights(), Checkpoint.resolve(o.resume()).resolve(Checkpoint.FULL_WEIGHTS));
         }
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(o.model());
         Trainer trainer = new Trainer(model, scheduler, new Trainer.Config(AdamW.Config.COGVIDEOX,
@@ -317,11 +318,16 @@ public final class TrainingRun {
         return lora;
     }
 
-    private static void restoreWeights(TrainTransformer model, Map<String, Tensor> weights) {
+    private static void restoreWeights(TrainTransformer model, Map<String, Tensor> weights, Path file) {
         for (Parameter p : model.parameters().trainable()) {
             Tensor w = weights.get(p.name());
             if (w == null || w.numel() != p.value().numel()) {
-                throw new IllegalArgumentException("--resume: the checkpoint has no weights " + p.value() + " for " + p.name());
+                throw new IllegalArgumentException(file + ": no weights " + p.value() + " for " + p.name());
+            }
+            long bad = Finite.countNonFinite(w);
+            if (bad > 0) {
+                throw new NonFiniteException(file + ": " + bad + " of " + w.numel() + " values of " + p.name()
+                        + " are NaN or infinite; resume from an earlier checkpoint");
             }
             System.arraycopy(w.data(), 0, p.value().data(), 0, w.numel());
         }
