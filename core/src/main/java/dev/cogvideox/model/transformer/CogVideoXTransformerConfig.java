@@ -59,7 +59,8 @@ public record CogVideoXTransformerConfig(
         if (trainedTokens > MAX_TRAINED_TOKENS || (maxTextSeqLength + trainedTokens) * numAttentionHeads * attentionHeadDim > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("keys 'sample_height' " + sampleHeight + ", 'sample_width' " + sampleWidth + " and 'sample_frames' "
                     + sampleFrames + " make " + trainedTokens + " video tokens at the trained size, whose position tables would not fit one heap "
-                    + "array; allowed up to " + "1,048,576 tokens and tokens x width below 2^31" + " (the published models have 17,550 to 85,680)");
+                    + "array; allowed up to " + MAX_TRAINED_TOKENS + " tokens, and (tokens + max_text_seq_length) x the transformer width "
+                    + "below 2^31 (the published models have 17,550 to 85,680 tokens)");
         }
         positive("norm_eps", normEps, 1, "the LayerNorms' epsilon; 1e-5");
         positive("spatial_interpolation_scale", spatialInterpolationScale, 1e6, "sin/cos position scale; 1.875");

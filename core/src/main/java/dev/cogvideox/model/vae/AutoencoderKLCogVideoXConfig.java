@@ -4,7 +4,6 @@ import dev.cogvideox.io.JsonConfig;
 import dev.cogvideox.io.ModelFormatException;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static dev.cogvideox.io.ConfigRange.intIn;
