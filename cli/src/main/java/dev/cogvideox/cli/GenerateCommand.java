@@ -96,7 +96,10 @@ final class GenerateCommand implements Callable<Integer> {
             + "no decode (turn them into a video later with `decode`) (default: ${DEFAULT-VALUE}).")
     String output;
 
-    /** A seed as torch takes it: any integer from -2^63 to 2^64-1, kept as its 64 bits (torch reinterprets a negative seed's bits the same way, THPGenerator_manualSeed). */
+    /**
+     * A seed as torch takes it: any integer from -2^63 to 2^64-1, kept as its 64 bits (torch's manual_seed reinterprets
+     * a negative seed's bits the same way).
+     */
     static final class Seed implements CommandLine.ITypeConverter<Long> {
         private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
         private static final BigInteger MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);

@@ -125,7 +125,7 @@ public final class LoraWeights {
             }
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException(source + ": LoRA weights do not match this " + cfg.variant() + " transformer: " + errors);
+            throw new IllegalArgumentException(source + ": LoRA weights unusable with this " + cfg.variant() + " transformer: " + errors);
         }
     }
 }

@@ -162,4 +162,28 @@ class NonFiniteTrainingTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(optimizer + ": the optimizer moments of ")
                 .hasMessageContaining("1 NaN, infinite or negative values");
     }
+
+    @Test
+    void aNaNLoraInTheCheckpointIsRefusedNamingItsFile() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 2, 9, 32);
+        Path out = checkpointed(data);
+        Path lora = out.resolve("checkpoint-2/pytorch_lora_weights.safetensors");
+        SafetensorsWriter w = new SafetensorsWriter(Map.of("format", "pt"));
+        String damaged;
+        try (SafetensorsFile f = SafetensorsFile.open(lora)) {
+            damaged = f.names().iterator().next();
+            for (String n : f.names()) {
+                Tensor t = f.entry(n).toTensor();
+                if (n.equals(damaged)) {
+                    t.data()[1] = Float.NEGATIVE_INFINITY;
+                }
+                w.add(n, DType.F32, t);
+            }
+        }
+        w.write(lora);
+        assertThatThrownBy(() -> TrainingRun.run(options(MODEL, data, out, 2, 1, out, TrainOptions.NonFinitePolicy.STOP),
+                ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(lora + ": LoRA weights unusable with this 2b transformer: ")
+                .hasMessageContaining("1 NaN or infinite values");
+    }
 }
