@@ -17,10 +17,12 @@ import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,8 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used.")
     Path video;
 
-    @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source (default: ${DEFAULT-VALUE}).")
-    double strength;
+    @Option(names = "--strength", description = "Video-to-video: how much of the schedule re-noises the source, in (0, 1] (default: 0.8).")
+    Double strength;
 
     @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models (default 49), 16N+1 for 1.5 models (default 81).")
     Integer frames;
@@ -67,7 +69,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--dynamic-cfg", negatable = true, description = "Dynamic guidance scale (default: on with the DPM scheduler, as the official demo).")
     Boolean dynamicCfg;
 
-    @Option(names = "--seed", defaultValue = "42", description = "torch.manual_seed-compatible seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", converter = Seed.class,
+            description = "torch.manual_seed-compatible seed, any 64-bit value from -2^63 to 2^64-1 (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, in call order).")
@@ -93,8 +96,57 @@ final class GenerateCommand implements Callable<Integer> {
             + "no decode (turn them into a video later with `decode`) (default: ${DEFAULT-VALUE}).")
     String output;
 
+    /**
+     * A seed as torch takes it: any integer from -2^63 to 2^64-1, kept as its 64 bits (torch's manual_seed reinterprets
+     * a negative seed's bits the same way).
+     */
+    static final class Seed implements CommandLine.ITypeConverter<Long> {
+        private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
+        private static final BigInteger MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+        @Override
+        public Long convert(String value) {
+            BigInteger v;
+            try {
+                v = new BigInteger(value.strip());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not an integer");
+            }
+            if (v.compareTo(MIN) < 0 || v.compareTo(MAX) > 0) {
+                throw new CommandLine.TypeConversionException(value + " is outside -2^63 to 2^64-1, the seeds torch takes");
+            }
+            return v.longValue();
+        }
+    }
+
+    /** The options' values, checked before any work; the message names the option. */
+    private void checkOptions() {
+        if (!Double.isFinite(guidance) || guidance < 0) {
+            throw new IllegalArgumentException("--guidance must be a finite number >= 0 (up to 1 turns guidance off; 6 is the default), got " + guidance);
+        }
+        if (strength != null && video == null) {
+            throw new IllegalArgumentException("--strength is for video-to-video: give --video, or drop --strength");
+        }
+        if (strength != null && !(strength > 0 && strength <= 1)) {
+            throw new IllegalArgumentException("--strength must be in (0, 1], got " + strength);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        }
+        if (fps != null && !(fps > 0 && fps <= 1000)) {
+            throw new IllegalArgumentException("--fps must be above 0 and at most 1000, got " + fps);
+        }
+        if (!Double.isFinite(loraScale)) {
+            throw new IllegalArgumentException("--lora-scale must be a finite number, got " + loraScale);
+        }
+        if (lora == null && loraScale != 1.0) {
+            throw new IllegalArgumentException("--lora-scale is for --lora: give --lora, or drop --lora-scale");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkOptions();
         // 1. the output is checked before any work: a video, or the latents (*.safetensors) for `decode`
         Path latentsOut = output.toLowerCase(Locale.ROOT).endsWith(".safetensors") ? Path.of(output) : null;
         VideoOutput out = latentsOut == null ? VideoOutput.parse(output) : null;
@@ -143,7 +195,7 @@ final class GenerateCommand implements Callable<Integer> {
             b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
         }
         if (video != null) {
-            b.video(sourceVideo(video, f, h, w), strength);
+            b.video(sourceVideo(video, f, h, w), strength != null ? strength : 0.8);
         }
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded

@@ -11,6 +11,7 @@ import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Finite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -45,20 +46,35 @@ final class InspectCommand implements Callable<Integer> {
             String status;
             String dtypes = "-";
             long params = 0, bytes = 0;
+            String nonFiniteProblem = null;
             try {
                 if (hasWeights(folder)) {
                     try (WeightStore s = WeightStore.open(folder)) {
                         Map<DType, Long> byType = new EnumMap<>(DType.class);
+                        List<String> nonFinite = new ArrayList<>();
                         for (String n : s.names()) {
                             SafetensorsFile.Entry e = s.entry(n);
                             byType.merge(e.dtype(), e.numel(), Long::sum);
                             bytes += e.byteSize();
+                            long bad = e.dtype().isFloatWeight() ? Finite.countNonFinite(e.weight()) : 0;
+                            if (bad > 0) {
+                                nonFinite.add(n + " (" + bad + " of " + e.numel() + ")");
+                            }
+                        }
+                        if (!nonFinite.isEmpty()) {
+                            nonFiniteProblem = c.name() + ": " + nonFinite.size() + " weight(s) hold NaN or infinite values, which make every "
+                                    + "output NaN (a one-colour video): " + String.join(", ", nonFinite.subList(0, Math.min(10, nonFinite.size())))
+                                    + (nonFinite.size() > 10 ? ", ..." : "") + "; download the files again";
                         }
                         params = byType.values().stream().mapToLong(Long::longValue).sum();
                         dtypes = byType.keySet().stream().map(Enum::name).collect(Collectors.joining(","));
                     }
                 }
                 status = check(c, folder);
+                if (nonFiniteProblem != null) {
+                    status = "PROBLEM";
+                    problems.add(nonFiniteProblem);
+                }
             } catch (RuntimeException e) {
                 status = "PROBLEM";
                 problems.add(c.name() + ": " + e.getMessage());

@@ -82,6 +82,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
+    @Option(names = "--on-non-finite", defaultValue = "stop", description = "A step whose loss or gradient is NaN or infinite: stop "
+            + "(keeping the last checkpoint) or skip (no update; the steps skipped are counted) (default: ${DEFAULT-VALUE}).")
+    String onNonFinite;
+
     @Override
     public Integer call() throws Exception {
         if (full && (loraRank != null || loraAlpha != null)) {
@@ -100,10 +104,18 @@ final class TrainCommand implements Callable<Integer> {
             case "cosine" -> LearningRateSchedule.Kind.COSINE;
             default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
         };
+        TrainOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {
+            case "stop" -> TrainOptions.NonFinitePolicy.STOP;
+            case "skip" -> TrainOptions.NonFinitePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--on-non-finite must be stop or skip, not " + onNonFinite);
+        };
+        if (!Double.isFinite(lr) || !Double.isFinite(maxGradNorm) || (loraAlpha != null && !(Double.isFinite(loraAlpha) && loraAlpha > 0))) {
+            throw new IllegalArgumentException("--lr, --max-grad-norm and --lora-alpha must be finite positive numbers");
+        }
         List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
         TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
                 steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
-                validationEvery, validationSteps, checkpointEvery, resume, seed);
+                validationEvery, validationSteps, checkpointEvery, resume, seed, policy);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
@@ -113,6 +125,7 @@ final class TrainCommand implements Callable<Integer> {
                 return 130;
             }
             System.out.println("trained " + r.steps() + " steps" + (r.problems().isEmpty() ? "" : " (" + r.problems().size() + " samples skipped)")
+                    + (r.skippedSteps() == 0 ? "" : " (" + r.skippedSteps() + " steps skipped: non-finite loss or gradient)")
                     + ": " + r.weights() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
             return 0;
         });

@@ -35,7 +35,7 @@ public final class AtomicFile {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
+            tmp = PartialFiles.createFile(abs);
             makeOrdinary(tmp);
             writer.writeTo(tmp);
             try {

@@ -1,9 +1,18 @@
 package dev.cogvideox.io;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,18 +33,80 @@ public final class JsonConfig {
     }
 
     public static JsonConfig read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new ModelFormatException(file + ": is a folder, expected a JSON file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file + ": missing (a model component needs its config file)");
         }
-        try {
-            JsonNode node = JSON.readTree(Files.readString(file));
-            if (node == null || !node.isObject()) {
-                throw new ModelFormatException(file + ": not a JSON object");
-            }
-            return new JsonConfig(file.toString(), node);
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": invalid JSON: " + e.getMessage(), e);
+        JsonNode node = parse(file.toString(), readUtf8(file));
+        if (node == null || !node.isObject()) {
+            throw new ModelFormatException(file + ": not a JSON object");
         }
+        return new JsonConfig(file.toString(), node);
+    }
+
+    /** The text of a UTF-8 file; a malformed byte sequence is an error naming the file and the line. */
+    public static String readUtf8(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return decodeUtf8(file.toString(), bytes);
+    }
+
+    /** {@code bytes} as UTF-8; a malformed sequence is an error naming {@code source}, the line and the byte offset. */
+    public static String decodeUtf8(String source, byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            return decoder.decode(in).toString();
+        } catch (CharacterCodingException e) {
+            // decode() stops at the bad sequence: find it again to name its line
+            CharsetDecoder again = StandardCharsets.UTF_8.newDecoder();
+            ByteBuffer probe = ByteBuffer.wrap(bytes);
+            CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+            CoderResult r = again.decode(probe, out, true);
+            int at = r.isError() ? probe.position() : bytes.length;
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new ModelFormatException(source + ": line " + line + " (byte " + at + ") is not valid UTF-8 text; save the file as UTF-8");
+        }
+    }
+
+    /**
+     * Parses JSON text; a syntax error names {@code source}, the line and column and what the parser expected,
+     * without the parser's own internals.
+     */
+    public static JsonNode parse(String source, String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(source + ": invalid JSON" + where(e) + ": " + firstLine(e.getOriginalMessage()), e);
+        } catch (IOException e) {
+            throw new ModelFormatException(source + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** " at line L, column C" of a parser error, or nothing. */
+    public static String where(JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        return loc == null || loc.getLineNr() < 1 ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "syntax error";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
     }
 
     public String source() {
@@ -65,6 +136,23 @@ public final class JsonConfig {
             throw new ModelFormatException(source + ": key '" + key + "' must be an integer, found " + n);
         }
         return n.intValue();
+    }
+
+    public long requireLong(String key) {
+        JsonNode n = required(key);
+        if (!n.canConvertToLong() || !n.isIntegralNumber()) {
+            throw new ModelFormatException(source + ": key '" + key + "' must be an integer, found " + n);
+        }
+        return n.longValue();
+    }
+
+    /** The object under {@code key}, as a config whose messages name the file and the key. */
+    public JsonConfig requireObject(String key) {
+        JsonNode n = required(key);
+        if (!n.isObject()) {
+            throw new ModelFormatException(source + ": key '" + key + "' must be an object, found " + n);
+        }
+        return new JsonConfig(source + " (" + key + ")", n);
     }
 
     public int getInt(String key, int dflt) {
@@ -120,14 +208,28 @@ public final class JsonConfig {
             throw new ModelFormatException(source + ": key '" + key + "' must be a list of integers, found " + n);
         }
         List<Integer> r = new ArrayList<>();
-        n.forEach(e -> r.add(e.asInt()));
+        for (JsonNode e : n) {
+            if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+                throw new ModelFormatException(source + ": key '" + key + "' must be a list of integers, found " + n);
+            }
+            r.add(e.intValue());
+        }
         return r.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public List<String> getStringList(String key) {
         List<String> r = new ArrayList<>();
         if (has(key)) {
-            root.get(key).forEach(e -> r.add(e.asText()));
+            JsonNode n = root.get(key);
+            if (!n.isArray()) {
+                throw new ModelFormatException(source + ": key '" + key + "' must be a list of strings, found " + n);
+            }
+            for (JsonNode e : n) {
+                if (!e.isTextual()) {
+                    throw new ModelFormatException(source + ": key '" + key + "' must be a list of strings, found " + n);
+                }
+                r.add(e.textValue());
+            }
         }
         return r;
     }

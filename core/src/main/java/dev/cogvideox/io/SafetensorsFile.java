@@ -1,5 +1,7 @@
 package dev.cogvideox.io;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cogvideox.tensor.DType;
@@ -34,7 +36,8 @@ import java.util.Set;
  * {@link Weight} from it may be used.
  */
 public final class SafetensorsFile implements WeightStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate tensor names are refused: which of two entries is meant would be a guess. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     /** Header size limit of the reference implementation (100 MB). */
     private static final long MAX_HEADER = 100L << 20;
 
@@ -83,6 +86,12 @@ public final class SafetensorsFile implements WeightStore {
     }
 
     public static SafetensorsFile open(Path path) {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new ModelFormatException(path + ": is a folder, expected a .safetensors file");
+        }
+        if (!java.nio.file.Files.exists(path)) {
+            throw new ModelFormatException(path + ": no such file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -98,10 +107,12 @@ public final class SafetensorsFile implements WeightStore {
             byte[] header = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             MemorySegment data = all.asSlice(8 + headerLen);
             JsonNode root;
+            String text = JsonConfig.decodeUtf8(path + ": header", header);
             try {
-                root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new ModelFormatException(path + ": header is not valid JSON: " + e.getMessage(), e);
+                root = JSON.readTree(text);
+            } catch (JsonProcessingException e) {
+                String msg = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().lines().findFirst().orElse("");
+                throw new ModelFormatException(path + ": header is not valid JSON" + JsonConfig.where(e) + ": " + msg, e);
             }
             if (root == null || !root.isObject()) {
                 throw new ModelFormatException(path + ": header is not a JSON object");
@@ -141,21 +152,23 @@ public final class SafetensorsFile implements WeightStore {
                 throw new ModelFormatException(where + ": entry needs 'shape' and two 'data_offsets'");
             }
             int[] shape = new int[shapeNode.size()];
+            long expected = dtype.bytes();
             for (int i = 0; i < shape.length; i++) {
-                long d = shapeNode.get(i).asLong(-1);
+                long d = integer(shapeNode.get(i));
                 if (d < 0 || d > Integer.MAX_VALUE) {
                     throw new ModelFormatException(where + ": invalid dimension " + shapeNode.get(i) + " in shape " + shapeNode);
                 }
                 shape[i] = (int) d;
+                expected = d != 0 && expected > Long.MAX_VALUE / d ? Long.MAX_VALUE : expected * d;   // saturates, never wraps
             }
-            long begin = off.get(0).asLong(-1), end = off.get(1).asLong(-1);
+            long begin = integer(off.get(0)), end = integer(off.get(1));
             if (begin < 0 || end < begin || end > data.byteSize()) {
-                throw new ModelFormatException(where + ": data_offsets [" + begin + ", " + end + "] out of range of the "
-                        + data.byteSize() + "-byte data section (file truncated?)");
+                throw new ModelFormatException(where + ": data_offsets " + off + " out of range of the "
+                        + data.byteSize() + "-byte data section (non-negative integers, begin <= end; file truncated?)");
             }
-            long expected = Shapes.numel(Shapes.toLong(shape)) * dtype.bytes();
             if (end - begin != expected) {
-                throw new ModelFormatException(where + ": shape " + Shapes.str(shape) + " of " + dtype + " needs " + expected
+                throw new ModelFormatException(where + ": shape " + Shapes.str(shape) + " of " + dtype + " needs "
+                        + (expected == Long.MAX_VALUE ? "more" : String.valueOf(expected))
                         + " bytes but data_offsets give " + (end - begin));
             }
             entries.put(name, new Entry(path.toString(), name, dtype, shape, data.asSlice(begin, end - begin)));
@@ -164,6 +177,11 @@ public final class SafetensorsFile implements WeightStore {
         }
         checkOverlaps(path, ranges, rangeNames);
         return Collections.unmodifiableMap(entries);
+    }
+
+    /** A JSON integer's value, or -1 for anything else (1.5, "3", true, 1e30), which the callers refuse. */
+    private static long integer(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.canConvertToLong() ? n.longValue() : -1;
     }
 
     private static void checkOverlaps(Path path, List<long[]> ranges, List<String> names) {

@@ -1,9 +1,7 @@
 package dev.cogvideox.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -25,12 +23,7 @@ public final class ShardedSafetensors implements WeightStore {
     }
 
     public static ShardedSafetensors open(Path index) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(index));
-        } catch (IOException e) {
-            throw new ModelFormatException(index + ": cannot read index: " + e.getMessage(), e);
-        }
+        JsonNode root = JsonConfig.parse(index.toString(), JsonConfig.readUtf8(index));
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {
             throw new ModelFormatException(index + ": index has no 'weight_map' object");

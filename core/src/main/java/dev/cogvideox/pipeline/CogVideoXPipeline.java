@@ -235,6 +235,7 @@ public final class CogVideoXPipeline {
                             Layout.narrow(noisePred, 0, batch, batch), scale);
                 }
                 latents = scheduler.step(noisePred, t, latents, noise).prevSample();
+                FiniteChecks.afterStep(latents, i, timesteps.length, t);
                 taps.tap("latents_after_step." + i, latents);
                 progress.onProgress(i + 1);
             }
@@ -351,6 +352,7 @@ public final class CogVideoXPipeline {
             throw new IllegalArgumentException("latents " + Arrays.toString(latents.shape()) + ": this model (" + transformerConfig.variant()
                     + ") decodes [B, F, " + transformerConfig.outChannels() + ", h, w]");
         }
+        FiniteChecks.beforeDecode(latents);
         Tensor z = Layout.permute(latents, 0, 2, 1, 3, 4);                                     // [B, C, F, h, w]
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             VaeOptions options = tiling.applyTo(vae.defaultOptions());
@@ -358,6 +360,7 @@ public final class CogVideoXPipeline {
             taps.tap("vae_decode_input", input);
             vae.decode(input, options, (sample, first, frames) -> {
                 cancel.throwIfCancelled();
+                FiniteChecks.decodedFrames(frames, sample, first);
                 Tensor f = Layout.permute(frames, 0, 2, 1, 3, 4);                              // [1, n, 3, H, W]
                 Ops.postprocessInPlace(f);
                 out.accept(sample, first, f.reshape(f.dim(1), f.dim(2), f.dim(3), f.dim(4)));

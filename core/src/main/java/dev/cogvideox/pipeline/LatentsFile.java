@@ -4,6 +4,7 @@ import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Files;
@@ -62,6 +63,7 @@ public final class LatentsFile {
      *
      * @throws IllegalArgumentException when the file is not a latents file of this format or its VAE scaling factor
      *                                  is not the model's
+     * @throws dev.cogvideox.tensor.NonFiniteException when the latents hold NaN or infinite values
      */
     public static Tensor read(Path file, Path modelDir) {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
@@ -70,7 +72,12 @@ public final class LatentsFile {
                 throw new IllegalArgumentException(file + ": not a latents file (no '" + TENSOR + "' tensor with metadata "
                         + FORMAT_KEY + "=" + FORMAT + "); write one with generate --output FILE.safetensors");
             }
-            double made = Double.parseDouble(meta.getOrDefault(SCALING_KEY, "NaN"));
+            double made;
+            try {
+                made = Double.parseDouble(meta.getOrDefault(SCALING_KEY, "NaN"));
+            } catch (NumberFormatException bad) {
+                throw new IllegalArgumentException(file + ": metadata " + SCALING_KEY + " '" + meta.get(SCALING_KEY) + "' is not a number");
+            }
             double vae = scalingFactor(modelDir);
             if (made != vae) {
                 throw new IllegalArgumentException(file + ": latents of a " + meta.get(VARIANT_KEY) + " model (VAE scaling factor "
@@ -81,7 +88,8 @@ public final class LatentsFile {
                 throw new IllegalArgumentException(file + ": tensor '" + TENSOR + "' must be F32 [B, F, C, h, w], got "
                         + e.dtype() + " " + Arrays.toString(e.shape()));
             }
-            return e.toTensor();
+            return Finite.requireFinite(e.toTensor(), file.toString(), "latent",
+                    "the file is damaged or was written by a run that diverged; generate the latents again");
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.Map;
  *
  * <p>Activation estimates count the tensors alive at each stage's widest point (fp32):
  * <ul>
- *   <li>text encoder: the gated feed-forward of one layer, {@code B x L x (3 d_ff + 6 d_model)} floats;</li>
+ *   <li>text encoder: the gated feed-forward of one layer, {@code B x L x (3 d_ff + 6 d_model)} floats, plus the
+ *   attention's position bias, scores and probabilities, {@code 3 x heads x L x L};</li>
  *   <li>transformer: a block's attention over [text; video] of the guidance batch, {@code 2B x tokens x 7 D}
  *   floats: the joint stream, its modulated copy, q, k, v and the attention output (six), plus one for the q/k
  *   LayerNorm's input while it writes its output (the feed-forward, in slabs of 4096 tokens, needs less). Measured
@@ -53,7 +54,10 @@ public record MemoryPlan(List<Stage> stages) {
         int guidance = req.guidanceScale() > 1 ? 2 : 1;
         if (req.promptEmbeds() == null) {
             T5Config tc = T5Config.read(modelDir.resolve("text_encoder/config.json"));
-            long floats = (long) batch * guidance * req.maxSequenceLength() * (3L * tc.dFf() + 6L * tc.dModel());
+            long l = req.maxSequenceLength();
+            // the feed-forward, plus the attention: the position bias [H, L, L] every block shares and one prompt's
+            // scores and probabilities, 2 x [H, L, L], which grow with the square of the prompt length
+            long floats = (long) batch * guidance * l * (3L * tc.dFf() + 6L * tc.dModel()) + 3L * tc.numHeads() * l * l;
             stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block."), 4 * floats));
         }
         AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));

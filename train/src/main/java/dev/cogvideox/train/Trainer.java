@@ -23,8 +23,14 @@ public final class Trainer {
     public record Config(AdamW.Config adam, LearningRateSchedule schedule, double maxGradNorm) {
     }
 
-    /** One step's loss (float64), gradient norm before clipping, and learning rate. */
+    /**
+     * One step's loss (float64), gradient norm before clipping, and learning rate. When the loss or the gradient norm
+     * is NaN or infinite the update was not applied ({@link #finite} false): weights and moments are as before.
+     */
     public record StepReport(int step, double loss, double gradNorm, double lr) {
+        public boolean finite() {
+            return Double.isFinite(loss) && Double.isFinite(gradNorm);
+        }
     }
 
     private final TrainTransformer model;
@@ -65,14 +71,19 @@ public final class Trainer {
         optimizer.restore(optimizerState, steps, source);
     }
 
-    /** Zero the gradients, run the forward and backward pass (returning the loss), clip, step. */
+    /** Zero the gradients, run the forward and backward pass (returning the loss), clip, step (unless non-finite). */
     private StepReport optimize(DoubleSupplier forwardBackward) {
         int step = optimizer.steps();
         model.parameters().zeroGrad();
         double loss = forwardBackward.getAsDouble();
         double norm = GradientClipping.clipByGlobalNorm(trainable, cfg.maxGradNorm());
         double lr = cfg.schedule().lr(step);
-        optimizer.step(lr);
-        return new StepReport(step, loss, norm, lr);
+        StepReport report = new StepReport(step, loss, norm, lr);
+        if (report.finite()) {
+            optimizer.step(lr);
+        } else {
+            optimizer.skip();                                      // a NaN/Inf update would make every weight NaN
+        }
+        return report;
     }
 }

@@ -59,7 +59,7 @@ abstract class AtomicVideoWriter implements VideoWriter {
             }
             ok = true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + message(e), e);
         } finally {
             failed |= !ok;
         }
@@ -84,7 +84,7 @@ abstract class AtomicVideoWriter implements VideoWriter {
             finished = true;
             return published;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + message(e), e);
         }
     }
 
@@ -94,5 +94,10 @@ abstract class AtomicVideoWriter implements VideoWriter {
             abandon();
             temp.discard();
         }
+    }
+
+    /** An I/O error's message; FFmpeg's are turned into a plain sentence. */
+    private static String message(IOException e) {
+        return e.getClass().getName().startsWith("org.bytedeco.") ? Ffmpeg.describe(e) : e.getMessage();
     }
 }

@@ -68,6 +68,9 @@ final class GifFrames {
         Node screen = stream == null ? null : child(stream.getAsTree(STREAM_FORMAT), "LogicalScreenDescriptor");
         int w = screen == null ? reader.getWidth(0) : intAttr(screen, "logicalScreenWidth");
         int h = screen == null ? reader.getHeight(0) : intAttr(screen, "logicalScreenHeight");
+        if (w < 1 || h < 1 || (long) w * h > MediaReader.MAX_PIXELS) {
+            throw new IOException("a GIF screen of " + w + "x" + h + " pixels (at most " + MediaReader.MAX_PIXELS + " are read)");
+        }
         return new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
     }
 

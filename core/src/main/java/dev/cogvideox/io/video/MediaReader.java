@@ -6,6 +6,8 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -22,6 +25,9 @@ import java.util.stream.Stream;
  * byte-to-float rule). Errors name the file.
  */
 public final class MediaReader {
+    /** Largest image read: 64 megapixels (an 8K frame has 33). */
+    static final long MAX_PIXELS = 64L << 20;
+
     private MediaReader() {
     }
 
@@ -56,12 +62,13 @@ public final class MediaReader {
             if (Files.isDirectory(source)) {
                 frames = pngFolder(source, maxFrames);
             } else if (source.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gif")) {
-                frames = GifFrames.read(source, maxFrames);
+                frames = gif(source, maxFrames);
             } else {
                 frames = ffmpeg(source, maxFrames);
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("video " + source + ": cannot read: " + e.getMessage(), e);
+            throw new IllegalArgumentException("video " + source + ": cannot read it (not a video, or damaged): "
+                    + (e.getClass().getName().startsWith("org.bytedeco.") ? Ffmpeg.describe(e) : e.getMessage()), e);
         }
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("video " + source + ": has no frames");
@@ -75,13 +82,47 @@ public final class MediaReader {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-            if (image == null) {
-                throw new IllegalArgumentException("image " + file + ": not a format ImageIO reads (PNG, JPEG, BMP, GIF)");
-            }
+            BufferedImage image = read(file, bytes);
             return ExifOrientation.upright(RgbImage.of(image), ExifOrientation.read(bytes));
         } catch (IOException e) {
-            throw new IllegalArgumentException("image " + file + ": cannot decode: " + e.getMessage(), e);
+            throw new IllegalArgumentException("image " + file + ": cannot decode (damaged?): " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith("image " + file) ? e
+                    : new IllegalArgumentException("image " + file + ": cannot decode (damaged?): " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // ImageIO's decoders throw what they happen to throw on a damaged file (index errors, negative sizes)
+            throw new IllegalArgumentException("image " + file + ": cannot decode (damaged or unsupported): " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** The decoded image, after its size read from the header is checked against {@link #MAX_PIXELS}. */
+    private static BufferedImage read(Path file, byte[] bytes) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IllegalArgumentException("image " + file + ": not a format ImageIO reads (PNG, JPEG, BMP, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+                    throw new IllegalArgumentException("image " + file + ": " + w + "x" + h + " pixels, at most " + MAX_PIXELS
+                            + " are read (the model works at 720x480 to 1360x768)");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static List<RgbImage> gif(Path file, int maxFrames) throws IOException {
+        try {
+            return GifFrames.read(file, maxFrames);
+        } catch (RuntimeException e) {
+            // as for images: ImageIO's GIF decoder throws index errors and the like on a damaged file
+            throw new IOException("damaged GIF (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
@@ -110,9 +151,12 @@ public final class MediaReader {
         return frames;
     }
 
-    private static RgbImage rgb(Frame frame) {
+    private static RgbImage rgb(Frame frame) throws IOException {
         int w = frame.imageWidth;
         int h = frame.imageHeight;
+        if (w < 1 || h < 1 || (long) w * h > MAX_PIXELS) {
+            throw new IOException("a frame of " + w + "x" + h + " pixels (at most " + MAX_PIXELS + " are read)");
+        }
         byte[] px = new byte[w * h * 3];
         ByteBuffer buf = (ByteBuffer) frame.image[0];
         for (int y = 0; y < h; y++) {

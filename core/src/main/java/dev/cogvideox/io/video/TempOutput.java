@@ -1,6 +1,7 @@
 package dev.cogvideox.io.video;
 
 import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.PartialFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -12,7 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * A hidden temporary sibling (file or folder) of an output path, later renamed onto it or deleted. A shutdown
- * hook deletes it if the JVM exits first (Ctrl-C), so no {@code .partial} is left behind but after a kill -9.
+ * hook deletes it if the JVM exits first (Ctrl-C); after a kill -9 the next run writing the same path removes it
+ * ({@link PartialFiles}).
  */
 final class TempOutput {
     private final Path target;
@@ -30,14 +32,14 @@ final class TempOutput {
     static TempOutput file(Path target) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        return new TempOutput(abs, Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".partial"));
+        return new TempOutput(abs, PartialFiles.createFile(abs));
     }
 
     /** A temporary folder next to {@code target} (parent folders are created). */
     static TempOutput folder(Path target) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        return new TempOutput(abs, Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".partial."));
+        return new TempOutput(abs, PartialFiles.createFolder(abs));
     }
 
     Path path() {

@@ -1,5 +1,6 @@
 package dev.cogvideox.model.schedule;
 
+import dev.cogvideox.io.ConfigRange;
 import dev.cogvideox.io.JsonConfig;
 import dev.cogvideox.io.ModelFormatException;
 
@@ -32,6 +33,8 @@ public record CogVideoXSchedulerConfig(String className, int numTrainTimesteps, 
                                        boolean rescaleBetasZeroSnr, double snrShiftScale) {
     public static final String DDIM = "CogVideoXDDIMScheduler";
     public static final String DPM = "CogVideoXDPMScheduler";
+    /** Upper bound of {@code num_train_timesteps}: the schedule's tables hold one value per training step (1000 published). */
+    public static final int MAX_TRAIN_TIMESTEPS = 100_000;
 
     /** What the model predicts: {@code epsilon} (noise), {@code sample} (x_0) or {@code v_prediction}. */
     public enum PredictionType {
@@ -87,11 +90,10 @@ public record CogVideoXSchedulerConfig(String className, int numTrainTimesteps, 
         if (!DDIM.equals(className) && !DPM.equals(className)) {
             throw new IllegalArgumentException("scheduler class '" + className + "' is not " + DDIM + " or " + DPM);
         }
-        if (numTrainTimesteps < 1) {
-            throw new IllegalArgumentException("num_train_timesteps must be at least 1, got " + numTrainTimesteps);
-        }
-        if (!(betaStart >= 0 && betaEnd >= betaStart && betaEnd < 1)) {
-            throw new IllegalArgumentException("need 0 <= beta_start <= beta_end < 1, got " + betaStart + ", " + betaEnd);
+        ConfigRange.intIn("num_train_timesteps", numTrainTimesteps, 1, MAX_TRAIN_TIMESTEPS, "the training noise levels; 1000");
+        if (!(betaStart >= 0 && betaEnd >= betaStart && betaEnd > 0 && betaEnd < 1)) {
+            throw new IllegalArgumentException("keys 'beta_start' " + betaStart + " and 'beta_end' " + betaEnd
+                    + ": allowed 0 <= beta_start <= beta_end, 0 < beta_end < 1 (the noise added per training step; 0.00085 and 0.012)");
         }
         if (!"scaled_linear".equals(betaSchedule)) {
             throw new IllegalArgumentException("beta_schedule '" + betaSchedule + "' is not supported (CogVideoX uses scaled_linear)");
@@ -99,12 +101,8 @@ public record CogVideoXSchedulerConfig(String className, int numTrainTimesteps, 
         if (predictionType == null || timestepSpacing == null) {
             throw new IllegalArgumentException("prediction_type and timestep_spacing are required");
         }
-        if (stepsOffset < 0) {
-            throw new IllegalArgumentException("steps_offset must be >= 0, got " + stepsOffset);
-        }
-        if (!(snrShiftScale > 0) || Double.isInfinite(snrShiftScale)) {
-            throw new IllegalArgumentException("snr_shift_scale must be a positive number, got " + snrShiftScale);
-        }
+        ConfigRange.intIn("steps_offset", stepsOffset, 0, numTrainTimesteps - 1, "added to the leading spacing's timesteps; 0");
+        ConfigRange.positive("snr_shift_scale", snrShiftScale, 1e6, "the SNR shift of the schedule; 3.0 (2b) or 1.0 (5b, 1.5)");
     }
 
     /** Reads {@code file}; errors name the file and the key. */

@@ -5,6 +5,10 @@ import dev.cogvideox.io.ModelFormatException;
 
 import java.nio.file.Path;
 
+import static dev.cogvideox.io.ConfigRange.intIn;
+import static dev.cogvideox.io.ConfigRange.multipleOf;
+import static dev.cogvideox.io.ConfigRange.positive;
+
 /**
  * {@code transformer/config.json} of CogVideoXTransformer3DModel. The keys that fix the weight shapes are required
  * (a config without them is broken, whatever diffusers' constructor defaults say); the others take the reference
@@ -21,19 +25,54 @@ public record CogVideoXTransformerConfig(
         double spatialInterpolationScale, double temporalInterpolationScale,
         boolean useRotaryPositionalEmbeddings, boolean useLearnedPositionalEmbeddings, boolean patchBias) {
 
+    /** Upper bound of {@code max_text_seq_length}: T5's attention over the prompt grows with its square (226 published). */
+    public static final int MAX_TEXT_SEQ_LENGTH = 2048;
+    /** Upper bound of the video tokens at the trained size ({@code sample_*}), which size the position tables. */
+    public static final long MAX_TRAINED_TOKENS = 1L << 20;
+
     public CogVideoXTransformerConfig {
-        if (numAttentionHeads <= 0 || attentionHeadDim <= 0 || attentionHeadDim % 8 != 0) {
-            throw new IllegalArgumentException("num_attention_heads " + numAttentionHeads + " x attention_head_dim " + attentionHeadDim
-                    + ": both must be positive and the head dim a multiple of 8 (3D RoPE splits it into 2/8, 3/8, 3/8)");
+        intIn("num_attention_heads", numAttentionHeads, 1, 1024, "attention heads per block; 30 (2b) or 48 (5b, 1.5)");
+        intIn("attention_head_dim", attentionHeadDim, 8, 1024, "channels per head; 64 in the published models");
+        multipleOf("attention_head_dim", attentionHeadDim, 8, "", "3D RoPE splits a head into 2/8, 3/8, 3/8");
+        intIn("num_attention_heads x attention_head_dim", numAttentionHeads * attentionHeadDim, 8, 65536, "the transformer width");
+        intIn("out_channels", outChannels, 1, 1024, "latent channels the transformer predicts; 16, the VAE's latent_channels");
+        if (inChannels != outChannels && inChannels != 2 * outChannels) {
+            throw new IllegalArgumentException("key 'in_channels' is " + inChannels + ", allowed " + outChannels + " (out_channels: text-to-video) or "
+                    + 2 * outChannels + " (2 x out_channels: image-to-video)");
         }
+        intIn("time_embed_dim", timeEmbedDim, 1, 65536, "width of the timestep embedding; 512");
+        if (ofsEmbedDim != null) {
+            intIn("ofs_embed_dim", ofsEmbedDim, 1, 65536, "width of the 1.5 image-to-video ofs embedding; 512, or null");
+        }
+        intIn("text_embed_dim", textEmbedDim, 1, 65536, "width of the T5 embeddings; 4096 (T5-XXL d_model)");
+        intIn("num_layers", numLayers, 1, 1000, "transformer blocks; 30 (2b) or 42 (5b, 1.5)");
+        intIn("patch_size", patchSize, 1, 64, "latent pixels per token side; 2");
+        if (patchSizeT != null) {
+            intIn("patch_size_t", patchSizeT, 1, 64, "latent frames per token; 2 in the 1.5 models, null before");
+        }
+        intIn("sample_height", sampleHeight, patchSize, 1024, "the trained height in latent pixels (video height / 8); 60, 96 for 1.5");
+        intIn("sample_width", sampleWidth, patchSize, 1024, "the trained width in latent pixels (video width / 8); 90, 170 for 1.5");
+        intIn("temporal_compression_ratio", temporalCompressionRatio, 1, 64, "video frames per latent frame; 4");
+        intIn("sample_frames", sampleFrames, 1, 4096, "the trained frame count; 49, 81 for 1.5");
+        intIn("max_text_seq_length", maxTextSeqLength, 1, MAX_TEXT_SEQ_LENGTH, "prompt tokens; 226 in the published models");
+        long trainedTokens = (long) (sampleHeight / patchSize) * (sampleWidth / patchSize) * ((sampleFrames - 1) / temporalCompressionRatio + 1);
+        if (trainedTokens > MAX_TRAINED_TOKENS || (maxTextSeqLength + trainedTokens) * numAttentionHeads * attentionHeadDim > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("keys 'sample_height' " + sampleHeight + ", 'sample_width' " + sampleWidth + " and 'sample_frames' "
+                    + sampleFrames + " make " + trainedTokens + " video tokens at the trained size, whose position tables would not fit one heap "
+                    + "array; allowed up to " + MAX_TRAINED_TOKENS + " tokens, and (tokens + max_text_seq_length) x the transformer width "
+                    + "below 2^31 (the published models have 17,550 to 85,680 tokens)");
+        }
+        positive("norm_eps", normEps, 1, "the LayerNorms' epsilon; 1e-5");
+        positive("spatial_interpolation_scale", spatialInterpolationScale, 1e6, "sin/cos position scale; 1.875");
+        positive("temporal_interpolation_scale", temporalInterpolationScale, 1e6, "sin/cos position scale; 1.0");
         if (!useRotaryPositionalEmbeddings && useLearnedPositionalEmbeddings) {
             throw new IllegalArgumentException("use_learned_positional_embeddings needs use_rotary_positional_embeddings (as in diffusers)");
         }
         if (!"gelu-approximate".equals(activationFn)) {
-            throw new IllegalArgumentException("activation_fn '" + activationFn + "' is not supported (only gelu-approximate)");
+            throw new IllegalArgumentException("key 'activation_fn' is '" + activationFn + "', only 'gelu-approximate' is supported (every CogVideoX model)");
         }
         if (!"silu".equals(timestepActivationFn)) {
-            throw new IllegalArgumentException("timestep_activation_fn '" + timestepActivationFn + "' is not supported (only silu)");
+            throw new IllegalArgumentException("key 'timestep_activation_fn' is '" + timestepActivationFn + "', only 'silu' is supported (every CogVideoX model)");
         }
     }
 

@@ -4,8 +4,11 @@ import dev.cogvideox.io.JsonConfig;
 import dev.cogvideox.io.ModelFormatException;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
+
+import static dev.cogvideox.io.ConfigRange.intIn;
+import static dev.cogvideox.io.ConfigRange.multipleOf;
+import static dev.cogvideox.io.ConfigRange.positive;
 
 /**
  * {@code vae/config.json} of {@code AutoencoderKLCogVideoX}, with the reference's defaults (the published
@@ -28,21 +31,26 @@ public record AutoencoderKLCogVideoXConfig(
 
     public AutoencoderKLCogVideoXConfig {
         blockOutChannels = blockOutChannels.clone();
-        if (blockOutChannels.length < 1) {
-            throw new IllegalArgumentException("block_out_channels must not be empty");
-        }
+        intIn("in_channels", inChannels, 1, 64, "channels of the video; 3 (RGB)");
+        intIn("out_channels", outChannels, 1, 64, "channels of the decoded video; 3 (RGB)");
+        intIn("block_out_channels (its length)", blockOutChannels.length, 1, 8, "one entry per down/up block; 4 entries, 128/256/256/512");
+        intIn("latent_channels", latentChannels, 1, 1024, "channels of a latent; 16");
+        intIn("layers_per_block", layersPerBlock, 1, 64, "ResNet layers per block; 3");
+        intIn("norm_num_groups", normNumGroups, 1, 1024, "GroupNorm groups; 32");
         for (int c : blockOutChannels) {
-            if (c % normNumGroups != 0) {
-                throw new IllegalArgumentException("block_out_channels " + Arrays.toString(blockOutChannels)
-                        + " must be multiples of norm_num_groups " + normNumGroups);
-            }
+            intIn("block_out_channels", c, 1, 65536, "channels of each block; 128/256/256/512");
+            multipleOf("block_out_channels", c, normNumGroups, "norm_num_groups", "GroupNorm splits every block's channels into the groups");
         }
+        positive("norm_eps", normEps, 1, "the GroupNorms' epsilon; 1e-6");
+        intIn("temporal_compression_ratio", temporalCompressionRatio, 1, 1 << (blockOutChannels.length - 1),
+                "video frames per latent frame, one halving per down block; 4");
         if (Integer.bitCount(temporalCompressionRatio) != 1) {
-            throw new IllegalArgumentException("temporal_compression_ratio must be a power of two, got " + temporalCompressionRatio);
+            throw new IllegalArgumentException("key 'temporal_compression_ratio' is " + temporalCompressionRatio
+                    + ", must be a power of two (each compressing block halves the frames); 4 in every CogVideoX VAE");
         }
-        if (layersPerBlock < 1 || inChannels < 1 || outChannels < 1 || latentChannels < 1) {
-            throw new IllegalArgumentException("channel counts and layers_per_block must be positive");
-        }
+        intIn("sample_height", sampleHeight, 16, 16384, "the trained video height in pixels, which sets the default tile; 480, 768 for 1.5");
+        intIn("sample_width", sampleWidth, 16, 16384, "the trained video width in pixels, which sets the default tile; 720, 1360 for 1.5");
+        positive("scaling_factor", scalingFactor, 1e6, "the latents' scale; 1.15258426 (2b), 0.7 (5b, 1.5)");
     }
 
     @Override
@@ -74,8 +82,8 @@ public record AutoencoderKLCogVideoXConfig(
             throw new ModelFormatException(c.source() + ": use_quant_conv / use_post_quant_conv are not supported (false in every CogVideoX VAE)");
         }
         double tcr = c.getDouble("temporal_compression_ratio", 4);
-        if (tcr != Math.rint(tcr)) {
-            throw new ModelFormatException(c.source() + ": temporal_compression_ratio must be an integer, got " + tcr);
+        if (tcr != Math.rint(tcr) || Math.abs(tcr) > 1 << 20) {
+            throw new ModelFormatException(c.source() + ": key 'temporal_compression_ratio' is " + tcr + ", must be an integer (4 in every CogVideoX VAE)");
         }
         try {
             return new AutoencoderKLCogVideoXConfig(

@@ -3,6 +3,7 @@ package dev.cogvideox.train.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cogvideox.io.JsonConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,7 +87,7 @@ public record DatasetIndex(List<DataSample> samples, List<String> problems) {
                             origin + " (" + video.asText() + ")"));
                 }
             } catch (JsonProcessingException e) {
-                problems.add(origin + ": not JSON: " + e.getOriginalMessage());
+                problems.add(origin + ": not JSON" + JsonConfig.where(e) + ": " + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
             }
         }
         return new DatasetIndex(samples, problems);
@@ -104,11 +105,11 @@ public record DatasetIndex(List<DataSample> samples, List<String> problems) {
         return readLines(file).stream().filter(l -> !l.isBlank()).toList();
     }
 
+    /** The lines of a UTF-8 text file; invalid UTF-8 is an error naming the file and the line. */
     private static List<String> readLines(Path file) {
-        try {
-            return Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + ": is a folder, expected a text file");
         }
+        return JsonConfig.readUtf8(file).lines().toList();
     }
 }

@@ -1,6 +1,7 @@
 package dev.cogvideox.train.lora;
 
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Shapes;
 import dev.cogvideox.tensor.Tensor;
 
@@ -119,10 +120,12 @@ public final class LoraWeights {
             } else if (m.a().dim(1) != d || m.b().dim(0) != d) {
                 errors.add(m.path() + ": lora_A " + Shapes.str(m.a().shape()) + ", lora_B " + Shapes.str(m.b().shape())
                         + " do not fit a [" + d + ", " + d + "] projection");
+            } else if (Finite.countNonFinite(m.a()) + Finite.countNonFinite(m.b()) > 0) {
+                errors.add(m.path() + ": " + (Finite.countNonFinite(m.a()) + Finite.countNonFinite(m.b())) + " NaN or infinite values");
             }
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException(source + ": LoRA weights do not match this " + cfg.variant() + " transformer: " + errors);
+            throw new IllegalArgumentException(source + ": LoRA weights unusable with this " + cfg.variant() + " transformer: " + errors);
         }
     }
 }

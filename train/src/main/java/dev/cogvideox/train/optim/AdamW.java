@@ -1,5 +1,6 @@
 package dev.cogvideox.train.optim;
 
+import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.Parameter;
@@ -73,9 +74,28 @@ public final class AdamW {
             if (m == null || v == null || m.numel() != p.value().numel() || v.numel() != p.value().numel()) {
                 throw new IllegalArgumentException(source + ": no optimizer moments of " + p.value() + " for parameter " + p.name());
             }
+            long bad = Finite.countNonFinite(m) + Finite.countNonFinite(v);
+            for (float x : v.data()) {
+                bad += x < 0 ? 1 : 0;                                          // a second moment is a mean of squares
+            }
+            if (bad > 0) {
+                throw new IllegalArgumentException(source + ": the optimizer moments of " + p.name() + " hold " + bad
+                        + " NaN, infinite or negative values; resume from an earlier checkpoint");
+            }
             state.put(p, new Moments(m.data().clone(), v.data().clone()));
         }
+        if (steps < 0) {
+            throw new IllegalArgumentException(source + ": step " + steps + " is negative");
+        }
         this.step = steps;
+    }
+
+    /**
+     * Counts a step without an update (its gradient was not finite): weights and moments stay, the step count (and
+     * with it the learning-rate schedule and the bias correction) moves on as the run's step does.
+     */
+    public void skip() {
+        step++;
     }
 
     /** One update of every parameter that has a gradient, with learning rate {@code lr}. */

@@ -1,6 +1,7 @@
 package dev.cogvideox.train.run;
 
 import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.PartialFiles;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.tensor.DType;
@@ -45,7 +46,7 @@ final class Checkpoint {
         Path target = outputDir.resolve(PREFIX + c.state().step());
         try {
             Files.createDirectories(outputDir);
-            Path tmp = Files.createTempDirectory(outputDir, "." + target.getFileName() + ".");
+            Path tmp = PartialFiles.createFolder(target.toAbsolutePath());
             AtomicFile.makeOrdinary(tmp);
             if (c.lora() != null) {
                 LoraFile.write(tmp.resolve(LoraFile.WEIGHT_NAME), c.lora());

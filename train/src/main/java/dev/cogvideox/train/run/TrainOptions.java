@@ -18,19 +18,41 @@ import java.util.List;
  * @param validationEvery   steps between validation videos (0: only at the end, if there is a prompt)
  * @param checkpointEvery   steps between checkpoints (0: only at the end)
  * @param resume            a checkpoint folder, or an output folder (its latest checkpoint), or null
+ * @param onNonFinite       what a step with a NaN or infinite loss or gradient does: stop the run, or skip the update
  */
 public record TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
                            List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
                            double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
-                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
+                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed,
+                           NonFinitePolicy onNonFinite) {
+    /** What a step whose loss or gradient norm is NaN or infinite does. */
+    public enum NonFinitePolicy {
+        /** Stop with an error; the last checkpoint written stays the one to resume from. */
+        STOP,
+        /** Leave the weights and optimizer moments as they were, count the step as skipped and go on. */
+        SKIP
+    }
+
+    /** The options with {@link NonFinitePolicy#STOP}. */
+    public TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
+                        List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
+                        double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
+                        int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
+        this(model, data, output, cache, loraRank, loraAlpha, stages, steps, lr, lrSchedule, warmup, maxGradNorm, batchTokens,
+                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, NonFinitePolicy.STOP);
+    }
+
     public TrainOptions {
+        if (onNonFinite == null) {
+            throw new IllegalArgumentException("onNonFinite must be STOP or SKIP");
+        }
         if (loraRank < 0) {
             throw new IllegalArgumentException("--lora-rank must be positive, got " + loraRank);
         }
         if (stages == null && steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
-        if (lr <= 0 || warmup < 0 || maxGradNorm <= 0) {
+        if (!(lr > 0) || Double.isInfinite(lr) || warmup < 0 || !(maxGradNorm > 0)) {
             throw new IllegalArgumentException("--lr and --max-grad-norm must be positive and --warmup not negative");
         }
         if (batchTokens < 0 || timestepIntervals < 1 || validationEvery < 0 || validationSteps < 1 || checkpointEvery < 0) {

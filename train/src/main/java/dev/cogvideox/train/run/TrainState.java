@@ -3,10 +3,10 @@ package dev.cogvideox.train.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.ConfigRange;
+import dev.cogvideox.io.JsonConfig;
+import dev.cogvideox.io.ModelFormatException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -37,11 +37,35 @@ public record TrainState(int step, int stage, int epoch, int cursor, long timest
         AtomicFile.write(file, tmp -> JSON.writeValue(tmp.toFile(), this));
     }
 
+    /** Reads a state; a malformed file is an error naming it and the key, without the parser's internals. */
     public static TrainState read(Path file) {
+        JsonConfig c = JsonConfig.read(file);
+        JsonConfig s = c.requireObject("settings");
+        Settings settings = new Settings(s.requireString("stages"), s.requireLong("seed"), s.requireInt("loraRank"), s.requireDouble("loraAlpha"),
+                s.requireDouble("lr"), s.requireString("lrSchedule"), s.requireInt("warmup"), s.requireInt("batchTokens"),
+                s.requireInt("timestepIntervals"));
+        return new TrainState(c.requireInt("step"), c.requireInt("stage"), c.requireInt("epoch"), c.requireInt("cursor"),
+                c.requireLong("timestepsDrawn"), settings);
+    }
+
+    /**
+     * Checks a resumed state against the run: the step within {@code [0, totalSteps]}, the stage one of the run's,
+     * the epoch and the draws not negative, the cursor within the stage's {@code samples}; the settings (which fix
+     * the learning-rate schedule) are compared by the caller.
+     *
+     * @throws ModelFormatException naming the file, the key and the allowed range
+     */
+    public void check(Path file, int totalSteps, int[] samplesPerStage) {
         try {
-            return JSON.readValue(Files.readAllBytes(file), TrainState.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": not a trainer state: " + e.getMessage(), e);
+            ConfigRange.intIn("step", step, 0, totalSteps, "optimizer steps done; the learning rate of the next step follows from it");
+            ConfigRange.intIn("stage", stage, 0, samplesPerStage.length - 1, "index of the current stage");
+            ConfigRange.intIn("epoch", epoch, 0, Integer.MAX_VALUE, "epoch within the stage");
+            ConfigRange.intIn("cursor", cursor, 0, samplesPerStage[stage], "position in the epoch's order of the stage's samples");
+            if (timestepsDrawn < 0) {
+                throw new IllegalArgumentException("key 'timestepsDrawn' is " + timestepsDrawn + ", must not be negative");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage() + "; the checkpoint is damaged, resume from another one", e);
         }
     }
 }

@@ -7,7 +7,9 @@ import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.NonFiniteException;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.Trainer;
@@ -49,8 +51,14 @@ import java.util.function.Consumer;
  * RoPE positions are {@link ExtrapolatedRope extrapolated} to each stage's grid.
  */
 public final class TrainingRun {
-    /** How a run ended. */
-    public record Result(int steps, int totalSteps, boolean interrupted, Path checkpoint, Path weights, List<String> problems) {
+    /**
+     * How a run ended.
+     *
+     * @param skippedSteps steps whose loss or gradient was NaN or infinite and whose update was skipped
+     *                     ({@link TrainOptions.NonFinitePolicy#SKIP})
+     */
+    public record Result(int steps, int totalSteps, boolean interrupted, Path checkpoint, Path weights, List<String> problems,
+                         int skippedSteps) {
     }
 
     private final TrainOptions o;
@@ -104,6 +112,10 @@ public final class TrainingRun {
             int budget = o.batchTokens() > 0 ? o.batchTokens() : stages.get(s).maxTokens(cfg);
             packers.add(new FramePacker(entries.get(s).stream().mapToInt(e -> tokens(cfg, e)).toArray(), budget, o.seed(), s));
         }
+        int total = stages.stream().mapToInt(Stage::steps).sum();
+        if (resumed != null) {
+            state.check(Checkpoint.resolve(o.resume()).resolve(Checkpoint.STATE), total, entries.stream().mapToInt(List::size).toArray());
+        }
 
         // 3. the transformer and what is trained
         TrainTransformer model = TrainTransformer.load(o.model().resolve("transformer"));
@@ -111,19 +123,19 @@ public final class TrainingRun {
             LoraWeights lora = resumed != null ? checkedLora(cfg, resumed.lora()) : LoraAdapter.init(model, o.loraRank(), o.loraAlpha(), o.seed());
             LoraAdapter.attach(model, lora, true);
         } else if (resumed != null) {
-            restoreWeights(model, resumed.weights());
+            restoreWeights(model, resumed.weights(), Checkpoint.resolve(o.resume()).resolve(Checkpoint.FULL_WEIGHTS));
         }
-        int total = stages.stream().mapToInt(Stage::steps).sum();
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(o.model());
         Trainer trainer = new Trainer(model, scheduler, new Trainer.Config(AdamW.Config.COGVIDEOX,
                 new LearningRateSchedule(o.lrSchedule(), o.lr(), Math.min(o.warmup(), total), total), o.maxGradNorm()));
         if (resumed != null) {
-            trainer.restore(resumed.optimizer(), state.step(), "--resume " + o.resume());
+            trainer.restore(resumed.optimizer(), state.step(), Checkpoint.resolve(o.resume()).resolve(Checkpoint.OPTIMIZER).toString());
         }
 
         // 4. the stages as one job
         Path checkpoint = null;
         boolean interrupted = false;
+        int skipped = 0;
         int numTimesteps = scheduler.alphasCumprod().length;
         try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
             progress.onStart("training", total);
@@ -146,8 +158,22 @@ public final class TrainingRun {
                     clips.add(clip(cfg, entries.get(stage).get(pack.samples().get(i)), rng, t[i]));
                 }
                 Trainer.StepReport r = trainer.step(clips);
+                if (!r.finite()) {
+                    String what = "step " + (state.step() + 1) + " of " + total + ": the " + (Double.isFinite(r.loss()) ? "gradient norm" : "loss")
+                            + " is " + (Double.isFinite(r.loss()) ? r.gradNorm() : r.loss());
+                    if (o.onNonFinite() == TrainOptions.NonFinitePolicy.STOP) {
+                        progress.onEnd();
+                        throw new NonFiniteException(what + "; the weights were not updated and no checkpoint was written"
+                                + (checkpoint != null ? " (the last good one is " + checkpoint + ")" : "")
+                                + ". A lower --lr or --max-grad-norm usually helps; --on-non-finite skip skips such steps instead");
+                    }
+                    skipped++;
+                    messages.accept(what + ": update skipped (" + skipped + " so far)");
+                }
                 state = new TrainState(state.step() + 1, stage, pack.epoch(), pack.cursor(), state.timestepsDrawn() + t.length, settings);
-                log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), clips.size(), pack.tokens());
+                if (r.finite()) {
+                    log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), clips.size(), pack.tokens());
+                }
                 progress.onProgress(state.step());
                 if (o.checkpointEvery() > 0 && state.step() % o.checkpointEvery() == 0 && state.step() < total) {
                     checkpoint = checkpoint(model, trainer, state, log);
@@ -168,7 +194,7 @@ public final class TrainingRun {
                 validate(model, stages.getLast(), state.step());
             }
         }
-        return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems));
+        return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems), skipped);
     }
 
     private CogVideoXTransformerConfig transformerConfig() {
@@ -292,11 +318,16 @@ public final class TrainingRun {
         return lora;
     }
 
-    private static void restoreWeights(TrainTransformer model, Map<String, Tensor> weights) {
+    private static void restoreWeights(TrainTransformer model, Map<String, Tensor> weights, Path file) {
         for (Parameter p : model.parameters().trainable()) {
             Tensor w = weights.get(p.name());
             if (w == null || w.numel() != p.value().numel()) {
-                throw new IllegalArgumentException("--resume: the checkpoint has no weights " + p.value() + " for " + p.name());
+                throw new IllegalArgumentException(file + ": no weights " + p.value() + " for " + p.name());
+            }
+            long bad = Finite.countNonFinite(w);
+            if (bad > 0) {
+                throw new NonFiniteException(file + ": " + bad + " of " + w.numel() + " values of " + p.name()
+                        + " are NaN or infinite; resume from an earlier checkpoint");
             }
             System.arraycopy(w.data(), 0, p.value().data(), 0, w.numel());
         }

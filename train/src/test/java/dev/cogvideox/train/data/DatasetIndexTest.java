@@ -47,4 +47,12 @@ class DatasetIndexTest {
         assertThat(shape.framesFor(13)).isEqualTo(13);
         assertThat(shape.framesFor(300)).isEqualTo(49);
     }
+
+    @Test
+    void invalidUtf8InACaptionFileNamesTheFileAndTheLine() throws IOException {
+        Files.write(tmp.resolve("videos.txt"), List.of("v/1.mp4", "v/2.mp4"));
+        Files.write(tmp.resolve("prompts.txt"), "a cat\na caf\u00e9 at night\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> DatasetIndex.read(tmp)).hasMessage(tmp.resolve("prompts.txt") + ": line 2 (byte 11) is not valid UTF-8 text; "
+                + "save the file as UTF-8");
+    }
 }
