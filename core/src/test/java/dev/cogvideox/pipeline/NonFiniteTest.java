@@ -1,5 +1,6 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.model.Taps;
@@ -93,7 +94,7 @@ class NonFiniteTest {
         CogVideoXPipeline p = CogVideoXPipeline.load(model);
         Tensor latents = new TorchGenerator(2).randn(1, 3, 16, 8, 8);
         List<Integer> frames = new ArrayList<>();
-        assertThatThrownBy(() -> p.decodeLatents(latents, false, ProgressListener.NONE, new CancellationToken(), Taps.NONE,
+        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, ProgressListener.NONE, new CancellationToken(), Taps.NONE,
                 (sample, first, batch) -> frames.add(first)))
                 .isInstanceOf(NonFiniteException.class).hasMessageStartingWith("VAE decode, sample 0 from frame 0: ")
                 .hasMessageContaining("decoded pixel values are NaN or infinite");
@@ -106,7 +107,7 @@ class NonFiniteTest {
         latents.data()[17] = Float.NaN;
         latents.data()[18] = Float.NEGATIVE_INFINITY;
         CogVideoXPipeline p = CogVideoXPipeline.load(MODEL);
-        assertThatThrownBy(() -> p.decodeLatents(latents, false, ProgressListener.NONE, new CancellationToken(), Taps.NONE, (s, f, b) -> { }))
+        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, ProgressListener.NONE, new CancellationToken(), Taps.NONE, (s, f, b) -> { }))
                 .isInstanceOf(NonFiniteException.class).hasMessageStartingWith("decode: 2 of 3072 input latent values are NaN or infinite");
         Path file = tmp.resolve("latents.safetensors");
         LatentsFile.write(file, latents, MODEL, "2b");
