@@ -27,7 +27,7 @@ final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
     boolean vaeTiling;
 
-    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
     Double fps;
 
     @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
@@ -40,13 +40,12 @@ final class DecodeCommand implements Callable<Integer> {
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
-        MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * 8, z.dim(4) * 8, vaeTiling);
+        MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * pipeline.defaults().spatialFactor(), z.dim(4) * pipeline.defaults().spatialFactor(), vaeTiling);
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
         plan.check(host, vaeTiling);
-        boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
         return Cancellable.run(30, cancel -> {
-            VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+            VideoFiles.write(out, fps != null ? fps : pipeline.defaults().fps(),
                     sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             return 0;
         });

@@ -7,6 +7,7 @@ import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationDefaults;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.ImagePreprocess;
 import dev.cogvideox.pipeline.LatentsFile;
@@ -34,7 +35,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelSource modelSource;
 
-    @Option(names = "--prompt", required = true)
+    @Option(names = "--prompt", required = true, description = "What the video shows (the T5 encoder reads up to the model's "
+            + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning).")
     String prompt;
 
     @Option(names = "--negative-prompt", description = "Default: \"\" (as diffusers).")
@@ -49,20 +51,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source (default: ${DEFAULT-VALUE}).")
     double strength;
 
-    @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models (default 49), 16N+1 for 1.5 models (default 81).")
+    @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models, 16N+1 for 1.5 models (default: the model's sample_frames, "
+            + "49 for 1.0 and 81 for 1.5 as published).")
     Integer frames;
 
-    @Option(names = "--height", description = "Default: 480 (1.0), 768 (1.5).")
+    @Option(names = "--height", description = "Pixels, a multiple of 16 (default: the model's sample_height x 8, 480 for 1.0; 768 for 1.5, "
+            + "smaller if its config bounds the size).")
     Integer height;
 
-    @Option(names = "--width", description = "Default: 720 (1.0), 1360 (1.5).")
+    @Option(names = "--width", description = "Pixels, a multiple of 16 (default: the model's sample_width x 8, 720 for 1.0; 1360 for 1.5, "
+            + "smaller if its config bounds the size).")
     Integer width;
 
-    @Option(names = "--steps", defaultValue = "50")
-    int steps;
+    @Option(names = "--steps", description = "Denoising steps (default: 50, as diffusers).")
+    Integer steps;
 
-    @Option(names = "--guidance", defaultValue = "6.0")
-    double guidance;
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 or less turns guidance off (default: 6.0, as diffusers).")
+    Double guidance;
 
     @Option(names = "--dynamic-cfg", negatable = true, description = "Dynamic guidance scale (default: on with the DPM scheduler, as the official demo).")
     Boolean dynamicCfg;
@@ -73,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, in call order).")
     Path noiseFile;
 
-    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
     Double fps;
 
     @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
@@ -112,19 +117,13 @@ final class GenerateCommand implements Callable<Integer> {
             pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale));
         }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
-        boolean v15 = cfg.patchSizeT() != null;
         checkDtype(cfg);
-        int f = frames != null ? frames : v15 ? 81 : cfg.sampleFrames();
-        int step = v15 ? 16 : 8;
-        if ((f - 1) % step != 0) {
-            throw new IllegalArgumentException("--frames " + f + ": the " + cfg.variant() + " model takes " + step + "N+1 frames (e.g. "
-                    + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + ")");
-        }
-        int h = height != null ? height : v15 ? 768 : cfg.sampleHeight() * 8;
-        int w = width != null ? width : v15 ? 1360 : cfg.sampleWidth() * 8;
-        if (h % 16 != 0 || w % 16 != 0) {
-            throw new IllegalArgumentException("--height " + h + " --width " + w + ": both must be multiples of 16");
-        }
+        GenerationDefaults defaults = pipeline.defaults();
+        int f = frames != null ? frames : defaults.frames();
+        defaults.checkFrames(cfg.variant(), f);
+        int h = height != null ? height : defaults.height();
+        int w = width != null ? width : defaults.width();
+        defaults.checkSize(cfg.variant(), h, w);
         if (image != null && !pipeline.isImageToVideo()) {
             throw new IllegalArgumentException("--image given but " + dir + " is a text-to-video model (" + cfg.variant() + "); use an image-to-video model such as THUDM/CogVideoX-5b-I2V");
         }
@@ -133,7 +132,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
-                .frames(f).size(h, w).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
+                .frames(f).size(h, w).steps(steps != null ? steps : defaults.steps()).guidance(guidance != null ? guidance : defaults.guidance()).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
                 .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling);
         if (image != null) {
             b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
@@ -158,7 +157,7 @@ final class GenerateCommand implements Callable<Integer> {
                 System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                         + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
             } else {
-                VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+                VideoFiles.write(out, fps != null ? fps : defaults.fps(),
                         sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             }
             return 0;

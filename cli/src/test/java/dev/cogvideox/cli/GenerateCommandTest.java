@@ -235,6 +235,27 @@ class GenerateCommandTest {
         }
     }
 
+    /** No size options on a 1.5 model whose config bounds the RoPE grid below 1360 x 768: the defaults come from its config. */
+    @Test
+    void aOnePointFiveModelRunsWithoutSizeOptionsAndRefusesTooLargeSizesInPixels() throws IOException {
+        String v15 = FIXTURES.resolve("models/tiny-cogvideox1.5-5b").toString();
+        Path frames = tmp.resolve("v15");
+        CliRun r = run("generate", "--model", v15, "--prompt", "a lantern", "--steps", "2", "--output", frames + "/");
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<Path> pngs;
+        try (Stream<Path> s = Files.list(frames)) {
+            pngs = s.sorted().toList();
+        }
+        // 16 x 16 latents bound the grid to 128 x 128 pixels: 1360 x 768 scaled to fit is 128 x 72, floored to 16s
+        assertThat(pngs).hasSize(17);
+        BufferedImage first = ImageIO.read(pngs.getFirst().toFile());
+        assertThat(new int[]{first.getWidth(), first.getHeight()}).containsExactly(128, 64);
+        CliRun big = run("generate", "--model", v15, "--prompt", "p", "--height", "768", "--width", "1360", "--output",
+                tmp.resolve("big.mp4").toString());
+        assertError(big, "--height 768 --width 1360");
+        assertThat(big.err()).contains("at most 128x128 pixels").doesNotContain("RoPE grid");
+    }
+
     private static void assertError(CliRun r, String message) {
         assertThat(r.exit()).as(r.out() + r.err()).isNotZero();
         assertThat(r.err()).contains("error:").contains(message);

@@ -76,6 +76,11 @@ public final class CogVideoXPipeline {
         return transformerConfig;
     }
 
+    /** The call parameters of this model when the caller gives none (frames, size, fps, steps, guidance), from its configs. */
+    public GenerationDefaults defaults() {
+        return GenerationDefaults.of(modelDir);
+    }
+
     public boolean isImageToVideo() {
         return transformerConfig.inChannels() == 2 * transformerConfig.outChannels();
     }
