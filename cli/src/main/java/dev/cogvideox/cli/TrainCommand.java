@@ -76,10 +76,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
 
-    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options.")
+    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options. "
+            + "A larger --steps (or last stage's steps) extends a run, finished or not.")
     Path resume;
 
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the LoRA init, the timesteps, noise and data order (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
@@ -107,7 +108,8 @@ final class TrainCommand implements Callable<Integer> {
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
-            TrainingRun.Result r = TrainingRun.run(options, ProgressBar.forConsole(System.err), cancel, System.err::println);
+            ProgressBar bar = ProgressBar.forConsole(System.err);
+            TrainingRun.Result r = TrainingRun.run(options, bar, cancel, bar::println);   // a written checkpoint: its own line, not glued to the bar
             if (r.interrupted()) {
                 System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
                 return 130;

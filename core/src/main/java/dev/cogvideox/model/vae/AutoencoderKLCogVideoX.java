@@ -194,9 +194,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         Tiling t = tiled ? decodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
         int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
-        int[] done = {0};
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
-        Runnable passDone = () -> progress.onProgress(++done[0]);
+        DecoderPasses passDone = new DecoderPasses(progress, cancel, decoder.parts());
         try {
             for (int b = 0; b < z.dim(0); b++) {
                 int sample = b;
@@ -217,20 +216,50 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         }
     }
 
+    /**
+     * Decoder passes done, and the parts done inside the current one ({@link ProgressListener#onSubProgress}: a
+     * full-size pass takes minutes), with a cancellation check at each part.
+     */
+    private static final class DecoderPasses {
+        private final ProgressListener progress;
+        private final CancellationToken cancel;
+        private final int parts;
+        private int passes;
+        private int part;
+
+        DecoderPasses(ProgressListener progress, CancellationToken cancel, int parts) {
+            this.progress = progress;
+            this.cancel = cancel;
+            this.parts = parts;
+        }
+
+        void partDone() {
+            if (cancel != null) {
+                cancel.throwIfCancelled();
+            }
+            progress.onSubProgress(++part, parts);
+        }
+
+        void passDone() {
+            part = 0;
+            progress.onProgress(++passes);
+        }
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, DecoderPasses passDone) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             if (cancel != null) {
                 cancel.throwIfCancelled();
             }
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
-            out.accept(decoder.forward(latents, cache, tap)); // [1, 3, f', 8h, 8w]
-            passDone.run();
+            out.accept(decoder.forward(latents, cache, tap, passDone::partDone)); // [1, 3, f', 8h, 8w]
+            passDone.passDone();
         }
     }
 
@@ -238,7 +267,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, DecoderPasses passDone) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch
