@@ -5,20 +5,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.concurrent.Callable;
+
 /** Entry point of {@code ./cogvideox}. */
 @Command(name = "cogvideox", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
         subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, defaultValue = "0",
             description = "Kernel threads (default: all cores).")
     void setThreads(int threads) {
         Parallel.setThreads(threads);
     }
 
+    /** No command given: the usage on stderr and exit code 2, as for any other incomplete command line. */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        new CommandLine(this).usage(System.err);
+        return 2;
     }
 
     /** The command line with the error handling of the application: one line per error, the stack with COGVIDEOX_DEBUG set. */
