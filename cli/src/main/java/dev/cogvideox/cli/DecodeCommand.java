@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
@@ -13,6 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox decode}: latents written by {@code generate --output FILE.safetensors} to a video file. */
@@ -24,7 +27,7 @@ final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--latents", required = true, description = "The latents file (safetensors).")
     Path latents;
 
-    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
+    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory) (default: off).")
     boolean vaeTiling;
 
     @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
@@ -44,8 +47,17 @@ final class DecodeCommand implements Callable<Integer> {
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
         plan.check(host, vaeTiling);
+        // a batch of latents: one video per sample, NAME-1, NAME-2, ...; each keeps the settings generate stored
+        List<VideoOutput> outs = new ArrayList<>();
+        for (int k = 1; k <= z.dim(0); k++) {
+            VideoOutput one = z.dim(0) == 1 ? out : VideoOutput.parse(GenerateCommand.suffixed(output, "-" + k));
+            VideoWriters.checkWritable(one);
+            outs.add(one);
+        }
+        VideoOptions options = VideoOptions.fps(fps != null ? fps : pipeline.defaults().fps())
+                .withDescription(LatentsFile.description(latents).orElse(null));
         return Cancellable.run(30, cancel -> {
-            VideoFiles.write(out, fps != null ? fps : pipeline.defaults().fps(),
+            VideoFiles.write(outs, options,
                     sink -> pipeline.decodeLatents(z, vaeTiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             return 0;
         });

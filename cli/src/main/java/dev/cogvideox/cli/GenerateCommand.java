@@ -2,9 +2,11 @@ package dev.cogvideox.cli;
 
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.MediaReader;
+import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationDefaults;
@@ -18,7 +20,11 @@ import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -27,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
@@ -35,7 +42,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelSource modelSource;
 
-    @Option(names = "--prompt", required = true, description = "What the video shows (the T5 encoder reads up to the model's "
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", description = "Rerun with the settings stored in an earlier output (an MP4, GIF, PNG frames folder or latents "
+            + "file of generate): prompt, seed, model, size, steps, ...; options given here override them.")
+    Path from;
+
+    @Option(names = "--prompt", description = "What the video shows (the T5 encoder reads up to the model's "
             + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning).")
     String prompt;
 
@@ -45,10 +59,15 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--image", description = "Conditioning image for image-to-video models (PNG/JPEG).")
     Path image;
 
+    @Option(names = "--image-fit", defaultValue = "crop", description = "How an image of another aspect ratio fits the video: crop (cover "
+            + "the frame, cut the rest, as the reference pipelines) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
+    String imageFit;
+
     @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used.")
     Path video;
 
-    @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source; "
+            + "int(steps x strength) steps run (default: ${DEFAULT-VALUE}).")
     double strength;
 
     @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models, 16N+1 for 1.5 models (default: the model's sample_frames, "
@@ -72,23 +91,34 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--dynamic-cfg", negatable = true, description = "Dynamic guidance scale (default: on with the DPM scheduler, as the official demo).")
     Boolean dynamicCfg;
 
-    @Option(names = "--seed", defaultValue = "42", description = "torch.manual_seed-compatible seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", split = ",", description = "torch.manual_seed-compatible seed; several (1,2,3) make one run each, their "
+            + "outputs named with the seed (default: 42).")
+    List<Long> seeds;
 
-    @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, in call order).")
+    @Option(names = "--num-videos", description = "Videos per prompt in one batch (diffusers' num_videos_per_prompt), outputs named "
+            + "NAME-SEED-K (default: 1).")
+    Integer numVideos;
+
+    @Option(names = "--scheduler", description = "ddim or dpm: the sampler, built from the model's scheduler config as diffusers' "
+            + "from_config (default: the model's own; 2b DDIM, 5b and 1.5 DPM).")
+    String scheduler;
+
+    @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, "
+            + "in call order) instead of drawing them from --seed.")
     Path noiseFile;
 
     @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
     Double fps;
 
-    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory).")
+    @Option(names = "--vae-tiling", description = "Decode in overlapping spatial tiles (bounded memory) (default: off).")
     boolean vaeTiling;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
 
-    @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors), fused into the transformer.")
+    @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors, e.g. from train), "
+            + "fused into the transformer (default: none).")
     Path lora;
 
     @Option(names = "--lora-scale", defaultValue = "1.0", description = "LoRA strength (diffusers' attention_kwargs scale; default ${DEFAULT-VALUE}).")
@@ -100,17 +130,57 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // 1. the output is checked before any work: a video, or the latents (*.safetensors) for `decode`
-        Path latentsOut = output.toLowerCase(Locale.ROOT).endsWith(".safetensors") ? Path.of(output) : null;
-        VideoOutput out = latentsOut == null ? VideoOutput.parse(output) : null;
-        if (out != null) {
-            VideoWriters.checkWritable(out);
-        } else {
-            LatentsFile.checkWritable(latentsOut);
+        // 0. an earlier output's settings fill the options not given here
+        if (from != null) {
+            applyStored(RunSettings.readFrom(from));
+        }
+        if (prompt == null) {
+            throw new IllegalArgumentException("give --prompt (or --from an earlier output to reuse its prompt and settings)");
+        }
+        List<Long> seedList = seeds == null || seeds.isEmpty() ? List.of(42L) : List.copyOf(seeds);
+        int n = numVideos != null ? numVideos : 1;
+        if (n < 1 || n > 64) {
+            throw new IllegalArgumentException("--num-videos must be between 1 and 64, got " + n);
+        }
+        if (noiseFile != null && seedList.size() > 1) {
+            throw new IllegalArgumentException("--noise replays the draws of one run: give one --seed (or none)");
+        }
+        ImagePreprocess.Fit fit = switch (imageFit.toLowerCase(Locale.ROOT)) {
+            case "crop" -> ImagePreprocess.Fit.CROP;
+            case "pad" -> ImagePreprocess.Fit.PAD;
+            default -> throw new IllegalArgumentException("--image-fit must be crop or pad, not " + imageFit);
+        };
+        String schedulerClass = scheduler == null ? null : switch (scheduler.toLowerCase(Locale.ROOT)) {
+            case "ddim" -> CogVideoXSchedulerConfig.DDIM;
+            case "dpm" -> CogVideoXSchedulerConfig.DPM;
+            default -> throw new IllegalArgumentException("--scheduler must be ddim or dpm, not " + scheduler);
+        };
+        // 1. the outputs are checked before any work: videos, or the latents (*.safetensors) for `decode`
+        boolean latentsOnly = output.toLowerCase(Locale.ROOT).endsWith(".safetensors");
+        boolean several = seedList.size() * (latentsOnly ? 1 : n) > 1;      // a latents file holds a whole batch
+        List<List<String>> names = new ArrayList<>();                       // per seed, per video of the batch
+        for (long seed : seedList) {
+            List<String> forSeed = new ArrayList<>();
+            for (int k = 1; k <= (latentsOnly ? 1 : n); k++) {
+                forSeed.add(!several ? output : suffixed(output, "-" + seed + (n > 1 && !latentsOnly ? "-" + k : "")));
+            }
+            names.add(forSeed);
+        }
+        for (List<String> forSeed : names) {
+            for (String name : forSeed) {
+                if (latentsOnly) {
+                    LatentsFile.checkWritable(Path.of(name));
+                } else {
+                    VideoWriters.checkWritable(VideoOutput.parse(name));
+                }
+            }
         }
         // 2. the model
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        if (schedulerClass != null) {
+            pipeline = pipeline.withScheduler(schedulerClass);
+        }
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
             LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
@@ -130,38 +200,138 @@ final class GenerateCommand implements Callable<Integer> {
         if (image == null && pipeline.isImageToVideo()) {
             throw new IllegalArgumentException(dir + " is an image-to-video model (" + cfg.variant() + "): give --image");
         }
-        boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
-        GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
-                .frames(f).size(h, w).steps(steps != null ? steps : defaults.steps()).guidance(guidance != null ? guidance : defaults.guidance()).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
+        String sampler = pipeline.scheduler().config().className();
+        boolean dynamic = dynamicCfg != null ? dynamicCfg : sampler.equals(CogVideoXSchedulerConfig.DPM);
+        int stepCount = steps != null ? steps : defaults.steps();
+        double scale = guidance != null ? guidance : defaults.guidance();
+        double rate = fps != null ? fps : defaults.fps();
+        GenerationRequest.Builder b = GenerationRequest.builder().prompts(java.util.Collections.nCopies(n, prompt))
+                .negativePrompts(negativePrompt == null ? null : java.util.Collections.nCopies(n, negativePrompt))
+                .frames(f).size(h, w).steps(stepCount).guidance(scale).dynamicCfg(dynamic)
                 .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling);
         if (image != null) {
-            b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
+            Tensor picture = MediaReader.readImage(image);                                     // [3, H0, W0]
+            String note = ImagePreprocess.describeFit(picture.dim(1), picture.dim(2), h, w, fit);
+            if (note != null) {
+                System.err.println("note: " + note);
+            }
+            b.image(repeat(ImagePreprocess.fit(picture, h, w, fit).reshape(1, 3, h, w), n));
         }
         if (video != null) {
-            b.video(sourceVideo(video, f, h, w), strength);
+            b.video(repeat(sourceVideo(video, f, h, w), n), strength);
         }
         GenerationRequest req = b.build();
-        // 3. the memory plan, before anything big is loaded
+        // 3. what runs, and the memory plan, before anything big is loaded
+        RunSettings settings = new RunSettings().put("--model", modelSource.model).put("--revision", modelSource.model != null
+                        && !"main".equals(modelSource.revision) ? modelSource.revision : null)
+                .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
+                .put("--image-fit", image != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
+                .put("--strength", video != null ? strength : null).put("--frames", f).put("--height", h).put("--width", w)
+                .put("--steps", stepCount).put("--guidance", scale).put("--dynamic-cfg", dynamic)
+                .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
+                .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
+                .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling ? true : null).put("--noise", noiseFile);
+        System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
+                + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);
-        MemoryPlan plan = latentsOut == null ? whole : whole.withoutDecode();
+        MemoryPlan plan = latentsOnly ? whole.withoutDecode() : whole;
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
         plan.check(host, req.vaeTiling());
-        // 4. run, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels and leaves no partial file
-        NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
+        // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
+        // and leaves no partial file
         CogVideoXPipeline run = pipeline;
         return Cancellable.run(30, cancel -> {
-            if (latentsOut != null) {
-                Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
-                LatentsFile.write(latentsOut, latents, dir, cfg.variant());
-                System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
-                        + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
-            } else {
-                VideoFiles.write(out, fps != null ? fps : defaults.fps(),
-                        sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+            for (int i = 0; i < seedList.size(); i++) {
+                long seed = seedList.get(i);
+                NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
+                String description = settings.put("--seed", noiseFile != null ? null : seed).toJson();
+                if (seedList.size() > 1) {
+                    System.err.println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
+                }
+                if (latentsOnly) {
+                    Path latentsOut = Path.of(names.get(i).getFirst());
+                    Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
+                    LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
+                    System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
+                            + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
+                } else {
+                    List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
+                    VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description),
+                            sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+                }
             }
             return 0;
         });
+    }
+
+    /** {@code out.mp4} -> {@code out-42.mp4}; {@code frames/} -> {@code frames-42/}. */
+    static String suffixed(String output, String suffix) {
+        if (output.endsWith("/") || output.endsWith(java.io.File.separator)) {
+            return output.substring(0, output.length() - 1) + suffix + output.substring(output.length() - 1);
+        }
+        int slash = Math.max(output.lastIndexOf('/'), output.lastIndexOf(java.io.File.separatorChar));
+        int dot = output.lastIndexOf('.');
+        return dot > slash + 1 ? output.substring(0, dot) + suffix + output.substring(dot) : output + suffix;
+    }
+
+    /** {@code [1, ...]} repeated {@code n} times along the batch. */
+    private static Tensor repeat(Tensor one, int n) {
+        if (n == 1) {
+            return one;
+        }
+        int[] shape = one.shape().clone();
+        shape[0] = n;
+        Tensor out = Tensor.zeros(shape);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(one.data(), 0, out.data(), i * one.numel(), one.numel());
+        }
+        return out;
+    }
+
+    /** Sets every option not given on the command line from the stored settings. */
+    private void applyStored(RunSettings stored) {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (Map.Entry<String, Object> e : stored.values().entrySet()) {
+            String name = e.getKey();
+            OptionSpec option = spec.findOption(name);
+            if (option == null || given.hasMatchedOption(name) || name.equals("--from")) {
+                continue;
+            }
+            if (name.equals("--model") || name.equals("--revision")) {
+                if (!given.hasMatchedOption("--model")) {
+                    option.setValue(e.getValue().toString());
+                }
+                continue;
+            }
+            option.setValue(convert(name, e.getValue(), option.type()));
+        }
+    }
+
+    private static Object convert(String name, Object v, Class<?> type) {
+        try {
+            if (type == List.class) {                                           // --seed
+                return new ArrayList<>(List.of(((Number) v).longValue()));
+            }
+            if (type == Integer.class || type == int.class) {
+                return ((Number) v).intValue();
+            }
+            if (type == Double.class || type == double.class) {
+                return ((Number) v).doubleValue();
+            }
+            if (type == Long.class || type == long.class) {
+                return ((Number) v).longValue();
+            }
+            if (type == Boolean.class || type == boolean.class) {
+                return (Boolean) v;
+            }
+            if (type == Path.class) {
+                return Path.of(v.toString());
+            }
+            return v.toString();
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("--from: the stored " + name + " '" + v + "' is not a " + type.getSimpleName());
+        }
     }
 
     private void checkDtype(CogVideoXTransformerConfig cfg) {
