@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
 
+    @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints, deleting older ones "
+            + "(diffusers' checkpoints_total_limit) (default: ${DEFAULT-VALUE}, all).")
+    int keepCheckpoints;
+
     @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options. "
             + "A larger --steps (or last stage's steps) extends a run, finished or not.")
     Path resume;
@@ -104,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
         List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
         TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
                 steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
-                validationEvery, validationSteps, checkpointEvery, resume, seed);
+                validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {

@@ -18,11 +18,21 @@ import java.util.List;
  * @param validationEvery   steps between validation videos (0: only at the end, if there is a prompt)
  * @param checkpointEvery   steps between checkpoints (0: only at the end)
  * @param resume            a checkpoint folder, or an output folder (its latest checkpoint), or null
+ * @param keepCheckpoints   how many of the newest checkpoints to keep (older ones are deleted), or 0 for all
  */
 public record TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
                            List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
                            double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
-                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
+                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed, int keepCheckpoints) {
+    /** Options keeping every checkpoint. */
+    public TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
+                        List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
+                        double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
+                        int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
+        this(model, data, output, cache, loraRank, loraAlpha, stages, steps, lr, lrSchedule, warmup, maxGradNorm, batchTokens,
+                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, 0);
+    }
+
     public TrainOptions {
         if (loraRank < 0) {
             throw new IllegalArgumentException("--lora-rank must be positive, got " + loraRank);
@@ -36,6 +46,9 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
         if (batchTokens < 0 || timestepIntervals < 1 || validationEvery < 0 || validationSteps < 1 || checkpointEvery < 0) {
             throw new IllegalArgumentException("--batch-tokens, --validation-every and --checkpoint-every must not be negative, "
                     + "--timestep-intervals and --validation-steps at least 1");
+        }
+        if (keepCheckpoints < 0) {
+            throw new IllegalArgumentException("--keep-checkpoints must not be negative (0 keeps all), got " + keepCheckpoints);
         }
         stages = stages == null ? null : List.copyOf(stages);
     }

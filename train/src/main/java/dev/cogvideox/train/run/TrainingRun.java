@@ -279,6 +279,11 @@ public final class TrainingRun {
                 o.full() ? trainableWeights(model) : null, trainer.optimizerState(), state));
         LossCurve.write(o.output().resolve("loss.png"), log.points());
         messages.accept("checkpoint " + dir);
+        if (o.keepCheckpoints() > 0) {
+            for (Path old : Checkpoint.prune(o.output(), o.keepCheckpoints())) {
+                messages.accept("deleted old checkpoint " + old.getFileName() + " (--keep-checkpoints " + o.keepCheckpoints() + ")");
+            }
+        }
         return dir;
     }
 

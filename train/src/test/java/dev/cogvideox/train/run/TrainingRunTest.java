@@ -93,6 +93,23 @@ class TrainingRunTest {
         assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
     }
 
+    /** --keep-checkpoints 2: after each checkpoint only the newest two remain; resuming from the folder takes the newest. */
+    @Test
+    void onlyTheNewestCheckpointsAreKept() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 2, 5, 32);
+        TrainOptions o = new TrainOptions(MODELS.resolve("tiny-cogvideox-2b"), data, tmp.resolve("out"), null, 4, 4,
+                Stage.parseList("32x32x5:7", "--stages"), 0, 1e-3, LearningRateSchedule.Kind.CONSTANT, 0, 1.0, 0, 4, null, 0, 2, 2, null, 42, 2);
+        List<String> messages = new ArrayList<>();
+        TrainingRun.run(o, ProgressListener.NONE, new CancellationToken(), messages::add);
+        try (var s = Files.list(tmp.resolve("out"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")))
+                    .containsExactlyInAnyOrder("checkpoint-6", "checkpoint-7");
+        }
+        assertThat(messages).contains("deleted old checkpoint checkpoint-2 (--keep-checkpoints 2)",
+                "deleted old checkpoint checkpoint-4 (--keep-checkpoints 2)");
+        assertThat(Checkpoint.resolve(tmp.resolve("out"))).isEqualTo(tmp.resolve("out/checkpoint-7"));
+    }
+
     /** A finished run resumed with more steps in its last stage continues as if it had been one longer run. */
     @Test
     void aFinishedRunExtendedWithMoreStepsEndsAsOneLongerRun() throws IOException {
