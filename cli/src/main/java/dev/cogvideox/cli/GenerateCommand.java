@@ -46,24 +46,24 @@ final class GenerateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--from", description = "Rerun with the settings stored in an earlier output (an MP4, GIF, PNG frames folder or latents "
-            + "file of generate): prompt, seed, model, size, steps, ...; options given here override them.")
+            + "file of generate): prompt, seed, model, size, steps, ...; options given here override them (default: none).")
     Path from;
 
     @Option(names = "--prompt", description = "What the video shows (the T5 encoder reads up to the model's "
-            + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning).")
+            + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning). Required, but for --from (default: none).")
     String prompt;
 
     @Option(names = "--negative-prompt", description = "Default: \"\" (as diffusers).")
     String negativePrompt;
 
-    @Option(names = "--image", description = "Conditioning image for image-to-video models (PNG/JPEG).")
+    @Option(names = "--image", description = "Conditioning image for image-to-video models, which need one (PNG/JPEG) (default: none).")
     Path image;
 
     @Option(names = "--image-fit", defaultValue = "crop", description = "How an image of another aspect ratio fits the video: crop (cover "
             + "the frame, cut the rest, as the reference pipelines) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
     String imageFit;
 
-    @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used.")
+    @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used (default: none, text-to-video).")
     Path video;
 
     @Option(names = "--strength", defaultValue = "0.8", description = "Video-to-video: how much of the schedule re-noises the source; "
@@ -104,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
     String scheduler;
 
     @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, "
-            + "in call order) instead of drawing them from --seed.")
+            + "in call order) instead of drawing them from --seed (default: none).")
     Path noiseFile;
 
     @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")

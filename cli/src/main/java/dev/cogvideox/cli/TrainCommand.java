@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimizer steps at the model's own size (default 500); see --stages.")
     Integer steps;
 
-    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500.")
+    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500 (default: one stage at the model's size for --steps).")
     String stages;
 
     @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
             + "from consecutive of this many intervals (default: ${DEFAULT-VALUE}).")
     int timestepIntervals;
 
-    @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif).")
+    @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif) (default: none, no validation videos).")
     String validationPrompt;
 
     @Option(names = "--validation-every", defaultValue = "0", description = "Steps between validation videos (default: only at the end).")
@@ -81,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
     int keepCheckpoints;
 
     @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options. "
-            + "A larger --steps (or last stage's steps) extends a run, finished or not.")
+            + "A larger --steps (or last stage's steps) extends a run, finished or not (default: a new run).")
     Path resume;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the LoRA init, the timesteps, noise and data order (default: ${DEFAULT-VALUE}).")

@@ -19,10 +19,10 @@ final class VerifyCommand implements Callable<Integer> {
     Path fixtures;
 
     @Option(names = "--component", description = "Only cases of this component (repeatable): tokenizer, text_encoder, prompt_encoding, embeddings, "
-            + "transformer, vae, scheduler, pipeline, train, rng.")
+            + "transformer, vae, scheduler, pipeline, train, rng (default: all).")
     List<String> components;
 
-    @Option(names = "--case", description = "Only cases whose name contains this text (repeatable).")
+    @Option(names = "--case", description = "Only cases whose name contains this text (repeatable) (default: all).")
     List<String> names;
 
     @Option(names = {"-v", "--verbose"}, description = "Print every compared tensor.")

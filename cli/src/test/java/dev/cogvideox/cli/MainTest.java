@@ -6,6 +6,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
+    /** Every option says what it does, and every optional one with a value says what it is when not given. */
+    @ParameterizedTest
+    @ValueSource(strings = {"generate", "decode", "train", "verify", "inspect", "synth"})
+    void everyOptionHasHelpAndItsDefault(String command) {
+        picocli.CommandLine.Model.CommandSpec spec = Main.commandLine().getSubcommands().get(command).getCommandSpec();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : spec.options()) {
+            if (o.usageHelp() || o.versionHelp()) {
+                continue;
+            }
+            String text = String.join(" ", o.description());
+            boolean flag = o.arity().max() == 0;
+            if (text.isBlank() || !o.required() && !flag && !text.toLowerCase(java.util.Locale.ROOT).contains("default")) {
+                missing.add(o.longestName() + ": '" + text + "'");
+            }
+        }
+        assertThat(missing).as(command).isEmpty();
+    }
+
     @org.junit.jupiter.api.Test
     void noCommandPrintsTheUsageAndExits2() {
         CliRun r = CliRun.of();
