@@ -103,9 +103,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         boolean tiled = useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth());
         Tiling t = tiled ? encodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(x.dim(3), t.strideH()) * ceilDiv(x.dim(4), t.strideW()) : 1;
-        int[] done = {0};
         progress.onStart("encoding", (long) x.dim(0) * tiles * frameBatches(x.dim(2), options.numSampleFramesBatchSize()).size(), ProgressUnit.ITEMS);
-        Runnable passDone = () -> progress.onProgress(++done[0]);
+        VaePasses passDone = new VaePasses(progress, cancel, encoder.parts());
         try {
             List<Tensor> samples = new ArrayList<>();
             for (int b = 0; b < x.dim(0); b++) {
@@ -119,7 +118,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
-    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, Runnable passDone) {
+    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
@@ -127,14 +126,14 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 cancel.throwIfCancelled();
             }
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
-            parts.add(encoder.forward(frames, cache)); // [1, 2*latent, f', H/8, W/8]
-            passDone.run();
+            parts.add(encoder.forward(frames, cache, passDone::partDone)); // [1, 2*latent, f', H/8, W/8]
+            passDone.passDone();
         }
         return Layout.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
     }
 
     /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
-    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, Runnable passDone) {
+    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, VaePasses passDone) {
         List<List<Tensor>> rows = new ArrayList<>();
         for (int i = 0; i < x.dim(3); i += t.strideH()) {
             List<Tensor> row = new ArrayList<>();
@@ -195,7 +194,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
         int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
-        DecoderPasses passDone = new DecoderPasses(progress, cancel, decoder.parts());
+        VaePasses passDone = new VaePasses(progress, cancel, decoder.parts());
         try {
             for (int b = 0; b < z.dim(0); b++) {
                 int sample = b;
@@ -217,17 +216,17 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /**
-     * Decoder passes done, and the parts done inside the current one ({@link ProgressListener#onSubProgress}: a
+     * Encoder or decoder passes done, and the parts done inside the current one ({@link ProgressListener#onSubProgress}: a
      * full-size pass takes minutes), with a cancellation check at each part.
      */
-    private static final class DecoderPasses {
+    private static final class VaePasses {
         private final ProgressListener progress;
         private final CancellationToken cancel;
         private final int parts;
         private int passes;
         private int part;
 
-        DecoderPasses(ProgressListener progress, CancellationToken cancel, int parts) {
+        VaePasses(ProgressListener progress, CancellationToken cancel, int parts) {
             this.progress = progress;
             this.cancel = cancel;
             this.parts = parts;
@@ -251,7 +250,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, DecoderPasses passDone) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             if (cancel != null) {
@@ -267,7 +266,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, DecoderPasses passDone) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch

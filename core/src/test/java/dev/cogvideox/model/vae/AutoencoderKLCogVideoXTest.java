@@ -156,11 +156,25 @@ class AutoencoderKLCogVideoXTest {
         assertThat(cancelled.calls).containsExactly("decoding 1", "part 1/29", "part 2/29", "part 3/29", "part 4/29", "part 5/29", "end");
     }
 
+    /** Inside one encoder pass: conv_in, 4 down blocks of 2 resnets (2 convolutions each) and 3 downsamplers, mid + conv_out: 21. */
+    @Test
+    void encoderPassesReportTheirParts() {
+        RecordingListener progress = new RecordingListener(null);
+        vae.encode(Tensor.zeros(1, 3, 1, 32, 32), vae.defaultOptions(), progress.cancel, progress);
+        java.util.List<String> want = new java.util.ArrayList<>(List.of("encoding 1"));
+        for (int k = 1; k <= 21; k++) {
+            want.add("part " + k + "/21");
+        }
+        want.addAll(List.of("done 1", "end"));
+        assertThat(progress.calls).containsExactlyElementsOf(want);
+    }
+
     @Test
     void tiledEncodeReportsEveryEncoderPassAndStopsAtTheNextWhenCancelled() {
         Tensor x = Tensor.zeros(1, 3, 17, 64, 64);
         RecordingListener progress = new RecordingListener(null);
         vae.encode(x, vae.defaultOptions().withTiling(true), progress.cancel, progress);
+        progress.calls.removeIf(e -> e.startsWith("part "));
         // Tiles of half the config's 96x80 sample: 48x40 pixels at strides int(48 * 5/6) = 40 and int(40 * 4/5) = 32,
         // so 2 x 2 tiles over 64x64, each through 2 frame batches (17 frames: 9, then 8).
         assertThat(progress.calls).containsExactly("encoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6",
@@ -168,6 +182,7 @@ class AutoencoderKLCogVideoXTest {
         RecordingListener cancelled = new RecordingListener("done 1");
         assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), cancelled.cancel, cancelled))
                 .isInstanceOf(java.util.concurrent.CancellationException.class);
+        cancelled.calls.removeIf(e -> e.startsWith("part "));
         assertThat(cancelled.calls).containsExactly("encoding 8", "done 1", "end");
     }
 
