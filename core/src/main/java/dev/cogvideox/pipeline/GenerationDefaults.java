@@ -106,9 +106,4 @@ public record GenerationDefaults(int frames, int height, int width, double fps, 
                     + (frameStep + 1) + ", " + (3 * frameStep + 1) + ", " + (6 * frameStep + 1) + "; default " + frames() + ")");
         }
     }
-
-    /** {@code 49 frames 480x720 (height x width) at 8 fps, 50 steps, guidance 6.0}. */
-    public String describe() {
-        return frames + " frames, " + width + "x" + height + " (width x height), " + fps + " fps, " + steps + " steps, guidance " + guidance;
-    }
 }
