@@ -140,6 +140,20 @@ class ProgressBarTest {
         assertThat(output().split("\r").length).as("redraws with no progress call").isGreaterThan(3);
     }
 
+    /** A task inside one item (a video's VAE passes inside "encoding videos"): its progress is the item's sub-progress. */
+    @Test
+    void aTaskInsideAnItemIsThatItemsSubProgress() {
+        RecordingListener outer = new RecordingListener(null);
+        outer.onStart("encoding videos", 3, ProgressUnit.ITEMS);
+        ProgressListener inner = ProgressListener.insideItemOf(outer);
+        inner.onStart("encoding", 4, ProgressUnit.ITEMS);
+        inner.onSubProgress(5, 10);       // half of the first pass
+        inner.onProgress(1);
+        inner.onSubProgress(2, 10);       // a fifth into the second
+        inner.onEnd();
+        assertThat(outer.calls).containsExactly("encoding videos 3", "part 0/4", "part 5/40", "part 1/4", "part 12/40");
+    }
+
     @Test
     void bytesUseBinaryPrefixes() {
         ProgressBar bar = new ProgressBar(out, false, 80, () -> now);

@@ -97,7 +97,7 @@ public final class TrainingRun {
         DatasetIndex index = DatasetIndex.read(o.data());
         index.problems().forEach(this::problem);
         List<List<LatentCache.Entry>> entries = new LatentCache(o.model(), o.cacheDir()).prepare(index.samples(),
-                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, this::problem);
+                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, cancel, this::problem);
         List<FramePacker> packers = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
             if (entries.get(s).isEmpty()) {
@@ -155,7 +155,7 @@ public final class TrainingRun {
                     checkpoint = checkpoint(model, trainer, state, log);
                 }
                 if (o.validationPrompt() != null && o.validationEvery() > 0 && state.step() % o.validationEvery() == 0) {
-                    validate(model, stages.get(stage), state.step());
+                    validate(model, stages.get(stage), state.step(), ProgressListener.insideItemOf(progress));
                 }
             }
             progress.onEnd();
@@ -167,7 +167,7 @@ public final class TrainingRun {
         if (!interrupted) {
             weights = writeWeights(model);
             if (o.validationPrompt() != null && (o.validationEvery() == 0 || state.step() % o.validationEvery() != 0)) {
-                validate(model, stages.getLast(), state.step());
+                validate(model, stages.getLast(), state.step(), progress);
             }
         }
         return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems));
@@ -287,11 +287,17 @@ public final class TrainingRun {
         return dir;
     }
 
-    private void validate(TrainTransformer model, Stage stage, int step) {
+    /** A validation video; Ctrl-C while it is made skips it (the run then stops at the next step with a checkpoint). */
+    private void validate(TrainTransformer model, Stage stage, int step, ProgressListener videoProgress) {
         Path gif = o.output().resolve("validation").resolve(String.format("step-%06d.gif", step));
-        Path written = Validation.write(o.model(), o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
-                o.full() ? trainableWeights(model) : null, o.validationPrompt(), stage, o.validationSteps(), o.seed(), gif);
-        messages.accept("validation video " + written);
+        try {
+            Path written = Validation.write(o.model(), o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
+                    o.full() ? trainableWeights(model) : null, o.validationPrompt(), stage, o.validationSteps(), o.seed(), gif,
+                    videoProgress, cancel);
+            messages.accept("validation video " + written);
+        } catch (java.util.concurrent.CancellationException e) {
+            messages.accept("validation video of step " + step + " skipped: cancelled");
+        }
     }
 
     /** The LoRA in the diffusers format, or (full runs) a transformer folder loadable by {@code generate}. */
