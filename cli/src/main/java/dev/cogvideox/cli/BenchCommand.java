@@ -19,10 +19,13 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox bench}: timings on the real model shapes, comparable with the PyTorch peer scripts. */
 @Command(name = "bench", description = "Benchmarks on the real model shapes.", subcommands = {BenchCommand.Block.class})
 final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** No benchmark named: the usage on stderr and exit code 2, as for {@code cogvideox} alone. */
     @Override
     public Integer call() {
-        new picocli.CommandLine(this).usage(System.err);
+        spec.commandLine().usage(System.err);
         return 2;
     }
 

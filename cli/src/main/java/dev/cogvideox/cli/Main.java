@@ -12,6 +12,9 @@ import java.util.concurrent.Callable;
         description = "CogVideoX text-to-video in pure Java.",
         subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class})
 public final class Main implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, defaultValue = "0",
             description = "Kernel threads (default: all cores).")
     void setThreads(int threads) {
@@ -21,7 +24,7 @@ public final class Main implements Callable<Integer> {
     /** No command given: the usage on stderr and exit code 2, as for any other incomplete command line. */
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.err);
+        spec.commandLine().usage(System.err);
         return 2;
     }
 
