@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.Parallel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,9 +43,34 @@ public final class Main implements Callable<Integer> {
         return cl;
     }
 
+    /** Library warnings (e.g. a truncated prompt) as one plain line, "WARNING: ...", never glued to a progress bar. */
+    private static void logWarningsAsLines() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        java.util.logging.Formatter text = new java.util.logging.SimpleFormatter();
+        root.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (isLoggable(r)) {
+                    ProgressBar.printLine(System.err, r.getLevel().getLocalizedName() + ": " + text.formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {
+                System.err.flush();
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
     public static void main(String[] args) {
-        // library warnings (e.g. a truncated prompt) as one plain line: "WARNING: ..."
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
+        logWarningsAsLines();
         System.exit(commandLine().execute(args));
     }
 }

@@ -72,7 +72,9 @@ class TerminalTest {
 
     @Test
     void generateRedrawsItsBarsInPlaceAndEndsEachOnItsOwnLine() throws Exception {
-        String raw = onTerminal("generate", "--model", MODEL.toString(), "--prompt", "a cat", "--steps", "100", "--output",
+        // longer than the fixture's 16 tokens: the truncation warning comes while the prompt's bar is drawn
+        String raw = onTerminal("generate", "--model", MODEL.toString(), "--prompt", "a very long prompt about a cat that walks along "
+                + "the beach at golden hour with waves and birds", "--steps", "100", "--output",
                 tmp.resolve("out.gif").toString());
         List<String> screen = screen(raw);
         // the denoising bar was drawn at its start, at least once on the way and at its end, in place
@@ -81,9 +83,11 @@ class TerminalTest {
         assertThat(screen).anySatisfy(l -> assertThat(l).startsWith("denoising [").contains("100/100 100%"));
         assertThat(screen).anySatisfy(l -> assertThat(l).startsWith("decoding [").contains("1/1 100%"));
         assertThat(screen).anySatisfy(l -> assertThat(l).startsWith("wrote 9 frames"));
+        assertThat(screen).anySatisfy(l -> assertThat(l).startsWith("WARNING: prompt truncated to max_sequence_length 16 tokens"));
         for (String l : screen) {
             assertThat(l.indexOf('[') < 0 || l.startsWith("encoding prompt [") || l.startsWith("denoising [")
-                    || l.startsWith("decoding [") || l.startsWith("settings: ")).as("a line of its own: %s", l).isTrue();
+                    || l.startsWith("decoding [") || l.startsWith("settings: ") || l.startsWith("WARNING: ")).as("a line of its own: %s", l).isTrue();
+            assertThat(l.indexOf("WARNING") <= 0).as("a warning at the start of its line: %s", l).isTrue();
         }
     }
 

@@ -36,6 +36,8 @@ public final class ProgressBar implements ProgressListener {
     private boolean running;
     private boolean atLineStart = true;
     private Thread ticker;
+    /** The terminal bar drawn last and not yet ended, for lines printed by code that has no bar at hand (log records). */
+    private static volatile ProgressBar active;
 
     /**
      * @param interactive redraw in place (a terminal) or print sparse plain lines
@@ -82,6 +84,19 @@ public final class ProgressBar implements ProgressListener {
                 // the JVM is exiting
             }
         });
+    }
+
+    /**
+     * Prints {@code line} on {@code out} as a line of its own: through the terminal bar being drawn, if any (see
+     * {@link #println}), else directly. For messages from code that does not know about the bar, such as log records.
+     */
+    public static void printLine(PrintStream out, String line) {
+        ProgressBar bar = active;
+        if (bar != null && bar.out == out) {
+            bar.println(line);
+        } else {
+            out.println(line);
+        }
     }
 
     /**
@@ -185,6 +200,7 @@ public final class ProgressBar implements ProgressListener {
             draw();
             out.println();
             atLineStart = true;
+            active = null;
         } else {
             out.println(task + ": " + status(now) + (complete ? " done" : " stopped"));
         }
@@ -197,6 +213,7 @@ public final class ProgressBar implements ProgressListener {
         out.print("\r" + line);
         out.flush();
         atLineStart = false;
+        active = this;
     }
 
     private String bar(int cells) {
