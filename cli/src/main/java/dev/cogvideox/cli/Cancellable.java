@@ -1,6 +1,7 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressBar;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
@@ -49,8 +50,7 @@ final class Cancellable {
         Interrupts sigint = Interrupts.install(() -> {
             if (interrupts.incrementAndGet() == 1) {
                 cancel.cancel();
-                System.err.println();
-                System.err.println("stopping at the next step (Ctrl-C again to quit at once)");
+                ProgressBar.printLine(System.err, "stopping at the next step (Ctrl-C again to quit at once)");
             } else {
                 System.exit(INTERRUPTED);   // called from the signal's own thread, never from the job's
             }

@@ -241,6 +241,7 @@ final class GenerateCommand implements Callable<Integer> {
         // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
         // and leaves no partial file
         CogVideoXPipeline run = pipeline;
+        ProgressBar bar = ProgressBar.forConsole(System.err);
         return Cancellable.run(30, cancel -> {
             for (int i = 0; i < seedList.size(); i++) {
                 long seed = seedList.get(i);
@@ -251,14 +252,14 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 if (latentsOnly) {
                     Path latentsOut = Path.of(names.get(i).getFirst());
-                    Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
+                    Tensor latents = run.denoise(req, noise, bar, cancel, Taps.NONE);
                     LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
                     System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                             + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
                 } else {
                     List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
                     VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description),
-                            sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+                            sink -> run.generate(req, noise, bar, cancel, Taps.NONE, sink));
                 }
             }
             return 0;

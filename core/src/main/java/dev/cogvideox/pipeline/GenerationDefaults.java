@@ -23,6 +23,7 @@ import java.nio.file.Path;
  * @param frameStep      frames come as {@code frameStep * N + 1}
  * @param spatialFactor  pixels per latent (the VAE's {@code 2^(len(block_out_channels) - 1)})
  * @param temporalFactor frames per latent frame (the VAE's {@code temporal_compression_ratio})
+ * @param limits         the sizes the model's positional embeddings allow
  */
 public record GenerationDefaults(int frames, int height, int width, double fps, int steps, double guidance, int frameStep,
                                  int spatialFactor, int temporalFactor, Limits limits) {
