@@ -58,7 +58,7 @@ final class Cancellable {
         try {
             return job.run(cancel);
         } catch (CancellationException e) {
-            System.err.println("cancelled: no output written");
+            System.err.println("cancelled: the output in progress was not written (no partial file left)");
             return INTERRUPTED;
         } finally {
             finished.countDown();

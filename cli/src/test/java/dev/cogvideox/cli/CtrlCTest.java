@@ -31,7 +31,7 @@ class CtrlCTest {
             Integer exit = cli.exitWithin(2);
             double seconds = (System.nanoTime() - start) / 1e9;
             assertThat(exit).as("exit code within 2 s (took %.2f s); stderr:%n%s", seconds, cli.err()).isEqualTo(130);
-            assertThat(cli.err()).contains("cancelled: no output written").doesNotContain("Exception");
+            assertThat(cli.err()).contains("cancelled: the output in progress was not written").doesNotContain("Exception");
             assertThat(cli.out()).doesNotContain("wrote");
         }
         try (Stream<Path> left = Files.list(tmp)) {
