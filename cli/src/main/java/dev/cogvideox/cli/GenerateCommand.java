@@ -53,14 +53,14 @@ final class GenerateCommand implements Callable<Integer> {
             + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning). Required, but for --from (default: none).")
     String prompt;
 
-    @Option(names = "--negative-prompt", description = "Default: \"\" (as diffusers).")
+    @Option(names = "--negative-prompt", description = "What guidance steers away from (default: \"\", as diffusers).")
     String negativePrompt;
 
     @Option(names = "--image", description = "Conditioning image for image-to-video models, which need one (PNG/JPEG) (default: none).")
     Path image;
 
-    @Option(names = "--image-fit", defaultValue = "crop", description = "How an image of another aspect ratio fits the video: crop (cover "
-            + "the frame, cut the rest, as the reference pipelines) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--image-fit", defaultValue = "stretch", description = "How an image of another aspect ratio fits the video: stretch "
+            + "(as diffusers), crop (cover the frame, cut the rest) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
     String imageFit;
 
     @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used (default: none, text-to-video).")
@@ -146,9 +146,10 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--noise replays the draws of one run: give one --seed (or none)");
         }
         ImagePreprocess.Fit fit = switch (imageFit.toLowerCase(Locale.ROOT)) {
+            case "stretch" -> ImagePreprocess.Fit.STRETCH;
             case "crop" -> ImagePreprocess.Fit.CROP;
             case "pad" -> ImagePreprocess.Fit.PAD;
-            default -> throw new IllegalArgumentException("--image-fit must be crop or pad, not " + imageFit);
+            default -> throw new IllegalArgumentException("--image-fit must be stretch, crop or pad, not " + imageFit);
         };
         String schedulerClass = scheduler == null ? null : switch (scheduler.toLowerCase(Locale.ROOT)) {
             case "ddim" -> CogVideoXSchedulerConfig.DDIM;

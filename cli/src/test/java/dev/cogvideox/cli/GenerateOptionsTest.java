@@ -137,10 +137,14 @@ class GenerateOptionsTest {
             }
         }
         ImageIO.write(img, "png", png.toFile());
-        CliRun crop = run(base("tiny-cogvideox-5b-i2v", "--image", png.toString(), "--output", tmp.resolve("crop") + "/"));
-        assertThat(crop.err()).contains("note: the image is 128x64 (aspect 2.00), the video 64x64 (aspect 1.00): cropped");
+        CliRun stretch = run(base("tiny-cogvideox-5b-i2v", "--image", png.toString(), "--output", tmp.resolve("stretch") + "/"));
+        assertThat(stretch.err()).contains("note: the image is 128x64 (aspect 2.00), the video 64x64 (aspect 1.00): stretched");
+        CliRun crop = run(base("tiny-cogvideox-5b-i2v", "--image", png.toString(), "--image-fit", "crop", "--output", tmp.resolve("crop") + "/"));
+        assertThat(crop.err()).contains("cropped to its centre");
         CliRun pad = run(base("tiny-cogvideox-5b-i2v", "--image", png.toString(), "--image-fit", "pad", "--output", tmp.resolve("pad") + "/"));
         assertThat(pad.err()).contains("padded with black bars above and below");
         assertThat(pixels(tmp.resolve("pad"))).isNotEqualTo(pixels(tmp.resolve("crop")));
+        assertThat(pixels(tmp.resolve("stretch"))).isNotEqualTo(pixels(tmp.resolve("crop")));
+        assertThat(RunSettings.readFrom(tmp.resolve("pad")).values()).containsEntry("--image-fit", "pad");
     }
 }

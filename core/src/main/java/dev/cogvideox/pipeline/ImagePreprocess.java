@@ -3,14 +3,17 @@ package dev.cogvideox.pipeline;
 import dev.cogvideox.tensor.Tensor;
 
 /**
- * Fits a conditioning image to the video size: scale (bilinear, align_corners=False) so the image covers
- * {@code height x width}, then crop the centre ({@link Fit#CROP}); or scale it to fit inside and pad the rest with
- * black ({@link Fit#PAD}). An image already at the size is returned unchanged, so results match the reference exactly
- * then; resized images differ from PIL's resampling in the last bits.
+ * Fits a conditioning image to the video size (bilinear, align_corners=False): stretch it to {@code height x width}
+ * ({@link Fit#STRETCH}, what diffusers' image-to-video pipelines do: {@code VaeImageProcessor.resize} with its
+ * {@code "default"} mode); scale it so it covers the frame and crop the centre ({@link Fit#CROP}); or scale it to fit
+ * inside and pad the rest with black ({@link Fit#PAD}). An image already at the size is returned unchanged, so results
+ * match the reference exactly then; resized images differ from PIL's Lanczos resampling.
  */
 public final class ImagePreprocess {
     /** How an image of another aspect ratio is fitted. */
     public enum Fit {
+        /** Both sides scaled to the frame, proportions not kept (diffusers' default). */
+        STRETCH,
         /** Cover the frame, cut what sticks out (the centre is kept). */
         CROP,
         /** Fit inside the frame, black bars where the image does not reach. */
@@ -34,7 +37,9 @@ public final class ImagePreprocess {
         if (Math.abs(from / to - 1) <= 0.01) {
             return null;
         }
-        String what = fit == Fit.CROP
+        String what = fit == Fit.STRETCH
+                ? "stretched to the video's shape, as diffusers does (--image-fit crop or pad keep its proportions)"
+                : fit == Fit.CROP
                 ? String.format(java.util.Locale.ROOT, "cropped to its centre (%s cut off; --image-fit pad keeps all of it with black bars)",
                         from > to ? "the left and right" : "the top and bottom")
                 : String.format(java.util.Locale.ROOT, "padded with black bars %s (--image-fit crop fills the frame and cuts the rest)",
@@ -51,7 +56,8 @@ public final class ImagePreprocess {
         }
         double scale = fit == Fit.CROP ? Math.max(height / (double) h0, width / (double) w0)
                 : Math.min(height / (double) h0, width / (double) w0);
-        double sh = h0 * scale, sw = w0 * scale;
+        double scaleY = fit == Fit.STRETCH ? height / (double) h0 : scale, scaleX = fit == Fit.STRETCH ? width / (double) w0 : scale;
+        double sh = h0 * scaleY, sw = w0 * scaleX;
         double top = (sh - height) / 2, left = (sw - width) / 2;    // negative when padding
         Tensor out = Tensor.zeros(c, height, width);
         float[] src = image.data(), dst = out.data();
@@ -59,14 +65,14 @@ public final class ImagePreprocess {
             if (y + top + 0.5 < 0 || y + top + 0.5 > sh) {
                 continue;                                           // a padded row stays black
             }
-            double sy = Math.min(h0 - 1, Math.max(0, (y + top + 0.5) / scale - 0.5));
+            double sy = Math.min(h0 - 1, Math.max(0, (y + top + 0.5) / scaleY - 0.5));
             int y0 = (int) sy, y1 = Math.min(h0 - 1, y0 + 1);
             double fy = sy - y0;
             for (int x = 0; x < width; x++) {
                 if (x + left + 0.5 < 0 || x + left + 0.5 > sw) {
                     continue;
                 }
-                double sx = Math.min(w0 - 1, Math.max(0, (x + left + 0.5) / scale - 0.5));
+                double sx = Math.min(w0 - 1, Math.max(0, (x + left + 0.5) / scaleX - 0.5));
                 int x0 = (int) sx, x1 = Math.min(w0 - 1, x0 + 1);
                 double fx = sx - x0;
                 for (int ch = 0; ch < c; ch++) {

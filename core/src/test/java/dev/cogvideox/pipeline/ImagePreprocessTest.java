@@ -32,12 +32,32 @@ class ImagePreprocessTest {
         }
     }
 
+    /** Stretching (diffusers' default resize) scales each side on its own: a 4x8 image of columns keeps them, rows doubled. */
+    @Test
+    void stretchScalesEachSideOnItsOwn() {
+        float[] v = new float[3 * 4 * 8];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 4; y++) {
+                for (int x = 0; x < 8; x++) {
+                    v[(c * 4 + y) * 8 + x] = x < 4 ? 0f : 1f;          // left half black, right half white
+                }
+            }
+        }
+        Tensor stretched = ImagePreprocess.fit(Tensor.of(v, 3, 4, 8), 8, 8, ImagePreprocess.Fit.STRETCH);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                assertThat(stretched.data()[y * 8 + x]).as("y %d x %d", y, x).isEqualTo(x < 4 ? 0f : 1f);
+            }
+        }
+    }
+
     @Test
     void aChangedAspectRatioIsDescribedAndAKeptOneIsNot() {
         assertThat(ImagePreprocess.describeFit(1080, 1920, 480, 720, ImagePreprocess.Fit.CROP))
                 .contains("1920x1080 (aspect 1.78)").contains("720x480 (aspect 1.50)").contains("left and right cut off")
                 .contains("--image-fit pad");
         assertThat(ImagePreprocess.describeFit(1080, 1920, 480, 720, ImagePreprocess.Fit.PAD)).contains("above and below");
+        assertThat(ImagePreprocess.describeFit(1080, 1920, 480, 720, ImagePreprocess.Fit.STRETCH)).contains("stretched").contains("as diffusers");
         assertThat(ImagePreprocess.describeFit(960, 1440, 480, 720, ImagePreprocess.Fit.CROP)).isNull();
     }
 }
