@@ -223,7 +223,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationRequest req = b.build();
         // 3. what runs, and the memory plan, before anything big is loaded
-        RunSettings settings = new RunSettings().put("--model", modelSource.model).put("--revision", modelSource.model != null
+        Object modelGiven = modelSource.model == null ? null
+                : java.nio.file.Files.isDirectory(Path.of(modelSource.model)) ? Path.of(modelSource.model) : modelSource.model;
+        RunSettings settings = new RunSettings().put("--model", modelGiven).put("--revision", modelSource.model != null
                         && !"main".equals(modelSource.revision) ? modelSource.revision : null)
                 .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
                 .put("--image-fit", image != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)

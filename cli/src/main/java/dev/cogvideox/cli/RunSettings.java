@@ -25,10 +25,10 @@ final class RunSettings {
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
-    /** Records {@code option} with {@code value} (skipped when null). */
+    /** Records {@code option} with {@code value} (skipped when null); a file as its absolute path, so a rerun works from any folder. */
     RunSettings put(String option, Object value) {
         if (value != null) {
-            values.put(option, value instanceof Path p ? p.toString() : value);
+            values.put(option, value instanceof Path p ? p.toAbsolutePath().normalize().toString() : value);
         }
         return this;
     }
