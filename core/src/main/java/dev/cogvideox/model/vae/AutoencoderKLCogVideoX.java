@@ -349,6 +349,39 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return Ops.scale(latents, (float) (1.0 / config.scalingFactor()));
     }
 
+    // ---------------------------------------------------------------------------------------------------- training
+
+    /**
+     * The encoder over whole clips in one pass (no frame batches, no tiles, a fresh conv cache), recording on
+     * {@code tape} for {@link #encoderBackward}: {@code x [B, 3, F, H, W] -> moments [B, 2*latent, t, H/8, W/8]}
+     * (split by {@link DiagonalGaussianDistribution#of}). The same modules as {@link #encode}; with
+     * {@link Tape#NONE} and a clip that fits one frame batch, the same numbers.
+     */
+    public Tensor encoderForward(Tensor x, Tape tape) {
+        checkVideo(x);
+        return encoder.forward(x, new ConvCache(), tape);
+    }
+
+    /** From {@code g = dL/dmoments}: adds every encoder weight's gradient to {@code grads}, returns {@code dL/dx}. */
+    public Tensor encoderBackward(Tensor g, Tape tape, Gradients grads) {
+        return encoder.backward(g, tape, grads);
+    }
+
+    /**
+     * The decoder over whole latent clips in one pass (no frame batches, no tiles), recording on {@code tape} for
+     * {@link #decoderBackward}: {@code z [B, latent, t, h, w] -> [B, 3, F, 8h, 8w]}. The same modules as
+     * {@link #decode}; with {@link Tape#NONE} and latents that fit one frame batch, the same numbers.
+     */
+    public Tensor decoderForward(Tensor z, Tape tape) {
+        checkLatents(z);
+        return decoder.forward(z, new ConvCache(), DebugTap.NONE, tape);
+    }
+
+    /** From {@code g = dL/dframes}: adds every decoder weight's gradient to {@code grads}, returns {@code dL/dz}. */
+    public Tensor decoderBackward(Tensor g, Tape tape, Gradients grads) {
+        return decoder.backward(g, tape, grads);
+    }
+
     // ---------------------------------------------------------------------------------------------------- checks
 
     private void checkVideo(Tensor x) {

@@ -19,10 +19,24 @@ final class CogVideoXDownBlock3D {
 
     /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}. */
     Tensor forward(Tensor x, ConvCache cache) {
+        return forward(x, cache, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape}. */
+    Tensor forward(Tensor x, ConvCache cache, Tape tape) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, null, cache); // [N, out, T, H, W]
+            h = resnet.forward(h, null, cache, tape); // [N, out, T, H, W]
         }
-        return downsampler == null ? h : downsampler.forward(h); // [N, out, T', H/2, W/2]
+        return downsampler == null ? h : downsampler.forward(h, tape); // [N, out, T', H/2, W/2]
+    }
+
+    /** From {@code g = dL/dout}, in reverse: returns {@code dL/dx}, parameter gradients into {@code grads}. */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor d = downsampler == null ? g : downsampler.backward(g, tape, grads);
+        for (int i = resnets.length - 1; i >= 0; i--) {
+            d = resnets[i].backward(d, null, tape, grads);
+        }
+        return d;
     }
 }

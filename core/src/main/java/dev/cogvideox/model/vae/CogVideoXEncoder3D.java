@@ -33,15 +33,31 @@ final class CogVideoXEncoder3D {
 
     /** One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch. */
     Tensor forward(Tensor x, ConvCache cache) {
-        Tensor h = convIn.forward(x, cache); // [N, C0, T, H, W]
+        return forward(x, cache, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape} (then with a fresh cache: one whole clip). */
+    Tensor forward(Tensor x, ConvCache cache, Tape tape) {
+        Tensor h = convIn.forward(x, cache, tape); // [N, C0, T, H, W]
         // 1. down
         for (CogVideoXDownBlock3D block : downBlocks) {
-            h = block.forward(h, cache); // [N, Ci, T', H', W']
+            h = block.forward(h, cache, tape); // [N, Ci, T', H', W']
         }
         // 2. mid
-        h = midBlock.forward(h, null, cache); // [N, C3, t, h, w]
+        h = midBlock.forward(h, null, cache, tape); // [N, C3, t, h, w]
         // 3. post-process
-        normOut.normSilu(h, null, true);
-        return convOut.forward(h, cache); // [N, 2*latent, t, h, w]
+        normOut.normSilu(h, null, true, tape);
+        return convOut.forward(h, cache, tape); // [N, 2*latent, t, h, w]
+    }
+
+    /** From {@code g = dL/dmoments}: the recorded forward in reverse; returns {@code dL/dx}. */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor d = convOut.backward(g, tape, grads);
+        d = normOut.backward(d, null, tape, grads);
+        d = midBlock.backward(d, null, tape, grads);
+        for (int i = downBlocks.length - 1; i >= 0; i--) {
+            d = downBlocks[i].backward(d, tape, grads);
+        }
+        return convIn.backward(d, tape, grads); // [N, 3, T, H, W]
     }
 }

@@ -19,10 +19,24 @@ final class CogVideoXUpBlock3D {
 
     /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents. */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        return forward(x, zq, cache, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, Tensor, ConvCache)}, recording on {@code tape}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Tape tape) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, zq, cache); // [N, out, T, H, W]
+            h = resnet.forward(h, zq, cache, tape); // [N, out, T, H, W]
         }
-        return upsampler == null ? h : upsampler.forward(h); // [N, out, T', 2H, 2W]
+        return upsampler == null ? h : upsampler.forward(h, tape); // [N, out, T', 2H, 2W]
+    }
+
+    /** From {@code g = dL/dout}, in reverse: returns {@code dL/dx}; the latents' gradient is added to {@code dzq}. */
+    Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
+        Tensor d = upsampler == null ? g : upsampler.backward(g, tape, grads);
+        for (int i = resnets.length - 1; i >= 0; i--) {
+            d = resnets[i].backward(d, dzq, tape, grads);
+        }
+        return d;
     }
 }

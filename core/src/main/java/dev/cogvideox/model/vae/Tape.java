@@ -1,0 +1,67 @@
+package dev.cogvideox.model.vae;
+
+import dev.cogvideox.tensor.Tensor;
+
+import java.util.ArrayDeque;
+
+/**
+ * The record of one forward pass that a backward pass walks in reverse. The VAE's modules take a tape in their
+ * forward: {@link #NONE} (inference) records nothing, a {@link #recording()} tape receives, per module call, what
+ * that module's backward needs (its inputs, copied because the forward overwrites volumes in place). Each module's
+ * {@code backward} takes its entry back off the tape, so backward calls must come in the exact reverse order of the
+ * forward calls; a mismatch is an error naming the module. One recording covers one whole clip: the causal convs
+ * must see no frames cached from an earlier batch.
+ */
+public final class Tape {
+    /** Records nothing: the inference forward. */
+    public static final Tape NONE = new Tape(false);
+
+    private record Entry(Object module, Object saved) {
+    }
+
+    private final boolean recording;
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+
+    private Tape(boolean recording) {
+        this.recording = recording;
+    }
+
+    /** A new, empty tape that records. */
+    public static Tape recording() {
+        return new Tape(true);
+    }
+
+    public boolean isRecording() {
+        return recording;
+    }
+
+    /** Whether every recorded entry has been taken back by a backward call. */
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    /** Saves {@code saved} for {@code module}'s backward; nothing when not recording. */
+    void push(Object module, Object saved) {
+        if (recording) {
+            entries.push(new Entry(module, saved));
+        }
+    }
+
+    /** A copy of {@code t} when recording (the forward may overwrite {@code t} later), else null. */
+    Tensor keep(Tensor t) {
+        return recording ? t.copy() : null;
+    }
+
+    /** The last entry, which must be {@code module}'s. */
+    <T> T pop(Object module, Class<T> type) {
+        if (!recording) {
+            throw new IllegalStateException("backward needs a recording tape (Tape.recording()), not Tape.NONE");
+        }
+        Entry e = entries.poll();
+        if (e == null || e.module() != module) {
+            throw new IllegalStateException("tape out of order: backward of " + module + " but the last recorded module is "
+                    + (e == null ? "none" : e.module()));
+        }
+        return type.cast(e.saved());
+    }
+}
