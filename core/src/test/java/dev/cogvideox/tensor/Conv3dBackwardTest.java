@@ -54,22 +54,47 @@ class Conv3dBackwardTest {
         check(4, 1, 2, 0, 3, 4, 6, new int[] {3, 2, 3, 3}, Conv3d.Geometry.same(1));
     }
 
-    @Test
-    void weightGradientSpansSeveralPanels() {
-        // enough positions that the weight gradient sums several unfolded tiles: 2 x 3 x 40 x 40 positions, K = 2*27
-        SplittableRandom rng = new SplittableRandom(5);
-        int[] wShape = {2, 2, 3, 3, 3};
-        Tensor x = randn(rng, 2, 2, 3, 40, 40), front = randn(rng, 2, 2, 2, 40, 40), p = randn(rng, 2, 2, 3, 40, 40);
-        Tensor dw = Conv3dBackward.weight(x, front, p, wShape, Conv3d.Geometry.same(1));
-        Dims in = new Dims(2, 2, 5, 40, 40);
-        double[] pd = toDouble(Layout.cat(2, front, x));
-        double[] expected = new double[dw.numel()];
-        // dW is linear in the output gradient: dW[k] = p . conv(e_k), one exact twin evaluation per weight element
-        for (int k = 0; k < expected.length; k++) {
-            double[] unit = new double[expected.length];
-            unit[k] = 1;
-            expected[k] = dot(toDouble(p), DoubleTwins.conv(pd, in, unit, 2, 3, 3, 3, null, Conv3d.Geometry.same(1), new Dims[1]));
+    /** dW by its definition, in double: {@code sum over positions of g[co, pos] * padded input under tap (ci, dt, dh, dw)}. */
+    private static double[] weightGradient(Tensor padded, Tensor g, int cin, int cout, int k) {
+        Dims in = new Dims(padded.dim(0), cin, padded.dim(2), padded.dim(3), padded.dim(4));
+        Dims od = new Dims(g.dim(0), cout, g.dim(2), g.dim(3), g.dim(4));
+        int pad = (k - 1) / 2;
+        double[] dw = new double[cout * cin * k * k * k];
+        for (int co = 0; co < cout; co++) {
+            for (int ci = 0; ci < cin; ci++) {
+                for (int tap = 0; tap < k * k * k; tap++) {
+                    int dt = tap / (k * k), dh = tap / k % k, dx = tap % k;
+                    double sum = 0;
+                    for (int b = 0; b < od.n(); b++) {
+                        for (int t = 0; t < od.t(); t++) {
+                            for (int y = 0; y < od.h(); y++) {
+                                int yy = y + dh - pad;
+                                for (int x = 0; yy >= 0 && yy < in.h() && x < od.w(); x++) {
+                                    int xx = x + dx - pad;
+                                    if (xx >= 0 && xx < in.w()) {
+                                        sum += (double) g.data()[od.at(b, co, t, y, x)] * padded.data()[in.at(b, ci, t + dt, yy, xx)];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    dw[(co * cin + ci) * k * k * k + tap] = sum;
+                }
+            }
         }
-        assertGradient("dweight over many tiles", dw, expected);
+        return dw;
+    }
+
+    @Test
+    void weightGradientOverSeveralPanelsInBothOrientations() {
+        // enough positions that the gradient sums several unfolded tiles; 2 output channels take the product as
+        // [Cout, P] . [K, P]^T, 64 as [K, P] . [Cout, P]^T
+        for (int cout : new int[] {2, 64}) {
+            SplittableRandom rng = new SplittableRandom(5 + cout);
+            int[] wShape = {cout, 2, 3, 3, 3};
+            Tensor x = randn(rng, 2, 2, 3, 40, 40), front = randn(rng, 2, 2, 2, 40, 40), p = randn(rng, 2, cout, 3, 40, 40);
+            Tensor dw = Conv3dBackward.weight(x, front, p, wShape, Conv3d.Geometry.same(1));
+            assertGradient("dweight, " + cout + " outputs", dw, weightGradient(Layout.cat(2, front, x), p, 2, cout, 3));
+        }
     }
 }
