@@ -184,11 +184,15 @@ public final class Conv3dBackward {
                     int x0 = xo + dw - geo.padLeft();
                     int lead = Math.min(run, Math.max(0, -x0));
                     int n = Math.max(0, Math.min(run - lead, s.w() - (x0 + lead)));
-                    java.util.Arrays.fill(dst, d, d + lead, 0f);
+                    for (int i = 0; i < lead; i++) {
+                        dst[d + i] = 0f;
+                    }
                     if (n > 0) {
                         System.arraycopy(src, base + x0 + lead, dst, d + lead, n);
                     }
-                    java.util.Arrays.fill(dst, d + lead + n, d + run, 0f);
+                    for (int i = lead + n; i < run; i++) {
+                        dst[d + i] = 0f;
+                    }
                 } else {
                     for (int i = 0; i < run; i++) {
                         int xx = (xo + i) * sw + dw - geo.padLeft();

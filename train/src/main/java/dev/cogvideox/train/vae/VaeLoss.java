@@ -6,11 +6,11 @@ import dev.cogvideox.model.vae.Tape;
 import dev.cogvideox.tensor.Tensor;
 
 /**
- * The VAE's training objective (CogVideoX's VAE recipe without the discriminator): reconstruction (L1 or L2) plus
- * {@code klWeight} times the KL divergence of the posterior from N(0, I). Both are per pixel: the reconstruction
- * is the mean over every pixel value, the KL its sum over every latent value divided by the number of pixel values.
- * That is the CogVideoX/SAT loss (sums per sample) divided by the pixel count, so {@code klWeight} means the same
- * as its {@code kl_weight}.
+ * The VAE's training objective: reconstruction (L1 or L2) plus {@code klWeight} times the KL divergence of the
+ * posterior from N(0, I), without the perceptual and adversarial terms. Both are per pixel: the reconstruction is
+ * the mean over every pixel value, the KL its sum over every latent value divided by the number of pixel values.
+ * That is latent-diffusion's {@code LPIPSWithDiscriminator} loss without LPIPS and GAN (sums per sample, with its
+ * learned log-variance at 0) divided by the pixel count, so {@code klWeight} means what its {@code kl_weight} means.
  *
  * <p>{@link #step} runs the encoder and decoder over the whole clips in one recorded pass, draws the sample with
  * the given noise, and backpropagates through both into the VAE's parameters.
