@@ -33,6 +33,10 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--kl-weight", defaultValue = "1e-6", description = "Weight of the KL term, per pixel (default: ${DEFAULT-VALUE}).")
     double klWeight;
 
+    @Option(names = "--whole-clips", description = "Run the encoder and decoder over each clip in one pass instead of the frame batches "
+            + "inference uses (8 frames, 2 latent frames, GroupNorm statistics per batch).")
+    boolean wholeClips;
+
     @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps, one clip each (default: ${DEFAULT-VALUE}).")
     int steps;
 
@@ -75,7 +79,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
             case "cosine" -> LearningRateSchedule.Kind.COSINE;
             default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
         };
-        VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight), steps, lr,
+        VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
                 kind, warmup, maxGradNorm, checkpointEvery, resume, seed);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from

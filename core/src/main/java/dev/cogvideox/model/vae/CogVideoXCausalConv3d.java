@@ -51,28 +51,50 @@ final class CogVideoXCausalConv3d {
         Conv3d.accumulate(x, front(x, cache, tape), weight, bias, geometry, out);
     }
 
+    /** What the backward needs: the input and, after the first frame batch, the cached frames that led it. */
+    private record Saved(Tensor input, Tensor cachedFront) {
+    }
+
     /**
      * From {@code g = dL/dout}: adds dL/dweight and dL/dbias to {@code grads} and returns {@code dL/dx}. The leading
-     * frames were copies of frame 0 (a recorded pass has no cache), so their gradient goes to frame 0.
+     * frames' gradient goes to frame 0 when they were its copies; when they were the previous frame batch's last
+     * frames it is left on the tape for this conv's backward of that batch (which comes next), which adds it to its
+     * input's last frames.
      */
     Tensor backward(Tensor g, Tape tape, Gradients grads) {
-        Tensor x = tape.pop(this, Tensor.class); // [N, Cin, T, H, W]
-        Tensor front = timeKernel == 1 ? null : firstFrameRepeated(x);
+        Saved saved = tape.pop(this, Saved.class);
+        Tensor x = saved.input(); // [N, Cin, T, H, W]
+        Tensor front = timeKernel == 1 ? null : saved.cachedFront() != null ? saved.cachedFront() : firstFrameRepeated(x);
         grads.add(weight.name(), Conv3dBackward.weight(x, front, g, weight.shape(), geometry));
         grads.add(name + ".conv.bias", Conv3dBackward.bias(g));
         Tensor padded = Conv3dBackward.input(g, weight, geometry, x.dim(2) + timeKernel - 1, x.dim(3), x.dim(4)); // [N, Cin, kt-1+T, H, W]
         if (timeKernel == 1) {
             return padded;
         }
-        // fold the leading frames' gradient into frame 0
-        Tensor dx = Layout.narrow(padded, 2, timeKernel - 1, x.dim(2)); // [N, Cin, T, H, W]
-        int hw = x.dim(3) * x.dim(4), t = x.dim(2), tp = padded.dim(2);
-        float[] pd = padded.data(), dd = dx.data();
-        for (int plane = 0; plane < x.dim(0) * x.dim(1); plane++) {
-            for (int f = 0; f < timeKernel - 1; f++) {
-                int src = (plane * tp + f) * hw, dst = plane * t * hw;
-                for (int i = 0; i < hw; i++) {
-                    dd[dst + i] += pd[src + i];
+        int n = timeKernel - 1, t = x.dim(2), hw = x.dim(3) * x.dim(4);
+        float[] pd = padded.data();
+        // 1. the next batch's gradient of the frames it took from this one: the last kt-1 frames of front ++ x
+        Tensor carried = tape.takeCarried(this);
+        if (carried != null) {
+            float[] cd = carried.data();
+            for (int plane = 0; plane < x.dim(0) * x.dim(1); plane++) {
+                for (int i = 0; i < n * hw; i++) {
+                    pd[(plane * (n + t) + t) * hw + i] += cd[plane * n * hw + i];
+                }
+            }
+        }
+        Tensor dx = Layout.narrow(padded, 2, n, t); // [N, Cin, T, H, W]
+        // 2. the leading frames' gradient: to the previous batch, or folded into frame 0 (its copies)
+        if (saved.cachedFront() != null) {
+            tape.carry(this, Layout.narrow(padded, 2, 0, n)); // [N, Cin, kt-1, H, W]
+        } else {
+            float[] dd = dx.data();
+            for (int plane = 0; plane < x.dim(0) * x.dim(1); plane++) {
+                for (int f = 0; f < n; f++) {
+                    int src = (plane * (t + n) + f) * hw, dst = plane * t * hw;
+                    for (int i = 0; i < hw; i++) {
+                        dd[dst + i] += pd[src + i];
+                    }
                 }
             }
         }
@@ -94,10 +116,7 @@ final class CogVideoXCausalConv3d {
      */
     private Tensor front(Tensor x, ConvCache cache, Tape tape) {
         if (tape.isRecording()) {
-            if (cache.get(name) != null) {
-                throw new IllegalStateException(name + ": a recorded forward runs the whole clip in one pass, without cached frames");
-            }
-            tape.push(this, tape.keep(x));
+            tape.push(this, new Saved(tape.keep(x), cache.get(name))); // the cached frames are a copy nothing writes to
         }
         if (timeKernel == 1) {
             return null;

@@ -38,7 +38,7 @@ final class CogVideoXDecoder3D {
         return forward(z, cache, tap, Tape.NONE);
     }
 
-    /** {@link #forward(Tensor, ConvCache, DebugTap)}, recording on {@code tape} (then with a fresh cache: one whole clip). */
+    /** {@link #forward(Tensor, ConvCache, DebugTap)}, recording on {@code tape}. */
     Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Tape tape) {
         Tensor h = convIn.forward(z, cache, tape); // [N, C3, t, h, w]
         // 1. mid

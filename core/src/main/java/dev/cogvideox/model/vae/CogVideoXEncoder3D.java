@@ -36,7 +36,7 @@ final class CogVideoXEncoder3D {
         return forward(x, cache, Tape.NONE);
     }
 
-    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape} (then with a fresh cache: one whole clip). */
+    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape}. */
     Tensor forward(Tensor x, ConvCache cache, Tape tape) {
         Tensor h = convIn.forward(x, cache, tape); // [N, C0, T, H, W]
         // 1. down

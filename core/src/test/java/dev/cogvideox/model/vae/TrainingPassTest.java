@@ -13,11 +13,11 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The training pass (whole clip, one pass, optionally recording) is the inference path: on the fixtures' tiny 2b
- * VAE, a clip that fits one frame batch encodes and decodes to the same bits either way. Longer clips differ from
- * the batched inference only because the reference normalises each frame batch with its own GroupNorm statistics
- * (semantics.md, VAE: per-batch GroupNorm); the causal convs' caches and the temporal resampling line up exactly
- * with one pass at the CogVideoX frame counts (batches of 1 + 8 and 8 frames, of 3 and 2 latent frames).
+ * The training pass (optionally recording) is the inference path: on the fixtures' tiny 2b VAE, with the frame
+ * batches of {@code encode}/{@code decode} it gives their very bits, and a clip that fits one frame batch gives them
+ * in one pass. A whole 17-frame clip in one pass differs from the batched inference only because the reference
+ * normalises each frame batch with its own GroupNorm statistics (semantics.md, VAE: per-batch GroupNorm): the causal
+ * convs' caches and the temporal resampling line up exactly with one pass at the CogVideoX frame counts.
  */
 class TrainingPassTest {
     private static final Path VAE_DIR = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b/vae");
@@ -59,5 +59,20 @@ class TrainingPassTest {
         Tensor decoded = vae.decode(z);
         assertThat(vae.decoderForward(z, Tape.NONE).data()).containsExactly(decoded.data());
         assertThat(vae.decoderForward(z, Tape.recording()).data()).containsExactly(decoded.data());
+    }
+
+    @Test
+    void recordedFrameBatchesAreTheBatchedEncodeAndDecode() {
+        Tensor x = uniform(3, 1, 3, 17, 16, 16);                             // batches of 9 and 8 frames
+        Tape tape = Tape.recording();
+        Tensor moments = vae.encoderForward(x, vae.defaultOptions().numSampleFramesBatchSize(), tape);
+        assertThat(DiagonalGaussianDistribution.of(moments).mean().data()).containsExactly(vae.encode(x).mean().data());
+        Tensor z = uniform(4, 1, 16, 5, 2, 2);                               // batches of 3 and 2 latent frames
+        Tensor frames = vae.decoderForward(z, vae.defaultOptions().numLatentFramesBatchSize(), tape);
+        assertThat(frames.data()).containsExactly(vae.decode(z).data());
+        Gradients grads = new Gradients();
+        assertThat(vae.decoderBackward(frames, tape, grads).shape()).containsExactly(z.shape());
+        assertThat(vae.encoderBackward(moments, tape, grads).shape()).containsExactly(x.shape());
+        assertThat(tape.isEmpty()).isTrue();
     }
 }

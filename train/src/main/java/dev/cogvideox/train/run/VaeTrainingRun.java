@@ -147,7 +147,8 @@ public final class VaeTrainingRun {
     private String describe(AutoencoderKLCogVideoXConfig c) {
         return "vae " + Arrays.toString(c.blockOutChannels()) + " latent " + c.latentChannels() + " layers " + c.layersPerBlock()
                 + " groups " + c.normNumGroups() + " temporal " + c.temporalCompressionRatio() + ", clips " + o.shape() + ", "
-                + o.loss().reconstruction() + " + " + o.loss().klWeight() + " KL, max grad norm " + o.maxGradNorm() + ", " + o.steps() + " steps";
+                + o.loss().reconstruction() + " + " + o.loss().klWeight() + " KL, " + (o.loss().frameBatches() ? "inference's frame batches" : "whole clips")
+                + ", max grad norm " + o.maxGradNorm() + ", " + o.steps() + " steps";
     }
 
     /** The epoch's order of the samples: a permutation drawn from the seed and the epoch. */

@@ -3,6 +3,7 @@ package dev.cogvideox.train.vae;
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
 import dev.cogvideox.model.vae.Gradients;
 import dev.cogvideox.model.vae.Tape;
+import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -12,14 +13,20 @@ import dev.cogvideox.tensor.Tensor;
  * That is latent-diffusion's {@code LPIPSWithDiscriminator} loss without LPIPS and GAN (sums per sample, with its
  * learned log-variance at 0) divided by the pixel count, so {@code klWeight} means what its {@code kl_weight} means.
  *
- * <p>{@link #step} runs the encoder and decoder over the whole clips in one recorded pass, draws the sample with
- * the given noise, and backpropagates through both into the VAE's parameters.
+ * <p>{@link #step} runs the encoder and decoder (over the whole clips, or over inference's frame batches) in one
+ * recorded pass, draws the sample with the given noise, and backpropagates through both into the VAE's parameters.
  */
 public final class VaeLoss {
     /** The reconstruction term. */
     public enum Reconstruction { L1, L2 }
 
-    public record Config(Reconstruction reconstruction, double klWeight) {
+    /**
+     * @param frameBatches run the encoder and decoder over the frame batches inference uses (the reference's 8 frames
+     *                     per encoder batch and 2 latent frames per decoder batch, linked by the conv caches, GroupNorm
+     *                     statistics per batch): the trained VAE is then exactly the function {@code encode} and
+     *                     {@code decode} compute. Otherwise the whole clip in one pass (statistics over the clip).
+     */
+    public record Config(Reconstruction reconstruction, double klWeight, boolean frameBatches) {
         public Config {
             if (klWeight < 0) {
                 throw new IllegalArgumentException("the KL weight must not be negative, got " + klWeight);
@@ -41,10 +48,11 @@ public final class VaeLoss {
     public static Value step(TrainableVae vae, Tensor clips, Tensor noise, Config cfg) {
         Tape tape = Tape.recording();
         // 1. encode, sample, decode: the inference modules, recording
-        Tensor moments = vae.vae().encoderForward(clips, tape); // [B, 2*latent, t, h, w]
+        VaeOptions batches = vae.vae().defaultOptions();
+        Tensor moments = vae.vae().encoderForward(clips, cfg.frameBatches() ? batches.numSampleFramesBatchSize() : clips.dim(2), tape); // [B, 2*latent, t, h, w]
         DiagonalGaussianDistribution posterior = DiagonalGaussianDistribution.of(moments);
         Tensor z = posterior.sample(noise); // [B, latent, t, h, w]
-        Tensor recon = vae.vae().decoderForward(z, tape); // [B, 3, F, H, W]
+        Tensor recon = vae.vae().decoderForward(z, cfg.frameBatches() ? batches.numLatentFramesBatchSize() : z.dim(2), tape); // [B, 3, F, H, W]
         if (!recon.sameShape(clips)) {
             throw new IllegalArgumentException("VAE training: clips " + clips + " decode to " + recon + "; use 1 + "
                     + vae.config().temporalCompressionRatio() + "k frames");

@@ -33,7 +33,7 @@ class VaeTrainingRunTest {
         Path config = tmp.resolve("config.json");
         Files.writeString(config, CONFIG);
         return new VaeTrainOptions(config, tmp.resolve("data"), output, new ClipShape(16, 16, 9),
-                new VaeLoss.Config(VaeLoss.Reconstruction.L1, 1e-3), steps, lr, LearningRateSchedule.Kind.CONSTANT, 0, 1.0,
+                new VaeLoss.Config(VaeLoss.Reconstruction.L1, 1e-3, true), steps, lr, LearningRateSchedule.Kind.CONSTANT, 0, 1.0,
                 checkpointEvery, resume, 7);
     }
 

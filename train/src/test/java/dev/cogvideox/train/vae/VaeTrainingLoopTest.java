@@ -17,7 +17,7 @@ class VaeTrainingLoopTest {
     void adamWReconstructsOneClip() {
         TrainableVae vae = TrainableVae.initial(TinyVae.CONFIG, 3);
         Tensor clip = TinyVae.movingSquare(5, 8);
-        VaeLoss.Config cfg = new VaeLoss.Config(VaeLoss.Reconstruction.L1, 1e-3);
+        VaeLoss.Config cfg = new VaeLoss.Config(VaeLoss.Reconstruction.L1, 1e-3, false);
         AdamW adam = new AdamW(vae.parameters().trainable(), new AdamW.Config(0.9, 0.99, 1e-8, 0));
         double first = 0, last = 0;
         for (int step = 0; step < 120; step++) {
