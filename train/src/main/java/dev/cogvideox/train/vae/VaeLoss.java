@@ -2,7 +2,7 @@ package dev.cogvideox.train.vae;
 
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
 import dev.cogvideox.model.vae.Gradients;
-import dev.cogvideox.model.vae.Tape;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.tensor.Tensor;
 
