@@ -45,14 +45,17 @@ public final class Linear {
         return weight;
     }
 
+    public int inFeatures() {
+        return weight.dim(1);
+    }
+
+    public int outFeatures() {
+        return weight.dim(0);
+    }
+
     /** The bias, or null. */
     public Weight bias() {
         return bias;
-    }
-
-    /** The adapter, or null. */
-    public Adapter adapter() {
-        return adapter;
     }
 
     /** Attaches (or, with null, removes) an adapter. */
@@ -60,11 +63,8 @@ public final class Linear {
         this.adapter = adapter;
     }
 
-    public int inFeatures() {
-        return weight.dim(1);
-    }
-
-    public int outFeatures() {
-        return weight.dim(0);
+    /** The adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
     }
 }

@@ -180,20 +180,13 @@ public final class CogVideoXBlock {
         return heads;
     }
 
-    public Linear norm1Linear() {
-        return norm1Linear;
+    /** The block's layers, for the training backward pass. */
+    public record Layers(Linear norm1Linear, LayerNorm norm1, Linear toQ, Linear toK, Linear toV, Linear toOut,
+                         LayerNorm normQ, LayerNorm normK, Linear norm2Linear, LayerNorm norm2, Linear ffIn, Linear ffOut) {
     }
 
-    public LayerNorm norm1() {
-        return norm1;
-    }
-
-    public Linear norm2Linear() {
-        return norm2Linear;
-    }
-
-    public LayerNorm norm2() {
-        return norm2;
+    public Layers layers() {
+        return new Layers(norm1Linear, norm1, toQ, toK, toV, toOut, normQ, normK, norm2Linear, norm2, ffIn, ffOut);
     }
 
     /** The attention projections by their diffusers names ({@code to_q}, {@code to_k}, {@code to_v}, {@code to_out.0}). */
@@ -205,21 +198,5 @@ public final class CogVideoXBlock {
             case "to_out.0" -> toOut;
             default -> throw new IllegalArgumentException("no attention projection attn1." + name);
         };
-    }
-
-    public LayerNorm normQ() {
-        return normQ;
-    }
-
-    public LayerNorm normK() {
-        return normK;
-    }
-
-    public Linear ffIn() {
-        return ffIn;
-    }
-
-    public Linear ffOut() {
-        return ffOut;
     }
 }

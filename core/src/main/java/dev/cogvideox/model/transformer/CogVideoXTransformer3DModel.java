@@ -148,37 +148,13 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
     public record Saved(int textLen, Tensor emb, Tensor siluEmb, Tensor blocksOut, Tensor normFinalOut, Tensor mod, Tensor projIn) {
     }
 
-    public CogVideoXPatchEmbed patchEmbed() {
-        return patchEmbed;
+    /** The model's layers, for the training backward pass; {@code ofsEmbedding} is null but for the 1.5-I2V. */
+    public record Layers(CogVideoXPatchEmbed patchEmbed, TimestepEmbedding timeEmbedding, TimestepEmbedding ofsEmbedding,
+                         List<CogVideoXBlock> blocks, LayerNorm normFinal, Linear normOutLinear, LayerNorm normOutNorm, Linear projOut) {
     }
 
-    public TimestepEmbedding timeEmbedding() {
-        return timeEmbedding;
-    }
-
-    /** The 1.5-I2V ofs embedding, or null. */
-    public TimestepEmbedding ofsEmbedding() {
-        return ofsEmbedding;
-    }
-
-    public List<CogVideoXBlock> blocks() {
-        return List.copyOf(blocks);
-    }
-
-    public LayerNorm normFinal() {
-        return normFinal;
-    }
-
-    public Linear normOutLinear() {
-        return normOutLinear;
-    }
-
-    public LayerNorm normOutNorm() {
-        return normOutNorm;
-    }
-
-    public Linear projOut() {
-        return projOut;
+    public Layers layers() {
+        return new Layers(patchEmbed, timeEmbedding, ofsEmbedding, List.copyOf(blocks), normFinal, normOutLinear, normOutNorm, projOut);
     }
 
     private Tensor unpatchify(Tensor x, int b, int f, int h, int w) {

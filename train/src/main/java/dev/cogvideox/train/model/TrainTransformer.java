@@ -1,6 +1,5 @@
 package dev.cogvideox.train.model;
 
-import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.TensorWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
@@ -18,7 +17,6 @@ import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Rope;
 import dev.cogvideox.tensor.Tensor;
-import dev.cogvideox.tensor.Weight;
 import dev.cogvideox.train.grad.ActivationGrad;
 import dev.cogvideox.train.grad.AttentionGrad;
 import dev.cogvideox.train.grad.LinearGrad;
@@ -28,9 +26,7 @@ import dev.cogvideox.train.grad.Reduce;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The core {@link CogVideoXTransformer3DModel} made trainable. Its weights are fp32 {@link Parameter}s named by
@@ -55,11 +51,11 @@ public final class TrainTransformer {
     private boolean recomputeBlocks;
 
     public TrainTransformer(CogVideoXTransformerConfig cfg, WeightStore store) {
-        LoadOrder weights = new LoadOrder(TensorWeightStore.copyOf(store));
+        TensorWeightStore weights = TensorWeightStore.copyOf(store);
         this.model = new CogVideoXTransformer3DModel(cfg, weights);
-        for (String name : weights.loaded) {
+        for (String name : weights.handedOut()) {                                              // in the model's order
             if (!name.equals(POS_EMBEDDING)) {
-                params.register(new Parameter(name, weights.store.tensors().get(name)));
+                params.register(new Parameter(name, weights.tensors().get(name)));
             }
         }
     }
@@ -81,7 +77,7 @@ public final class TrainTransformer {
     }
 
     public List<CogVideoXBlock> blocks() {
-        return model.blocks();
+        return model.layers().blocks();
     }
 
     /** Activation checkpointing: keep only the blocks' inputs and recompute the blocks during the backward pass. */
@@ -175,36 +171,37 @@ public final class TrainTransformer {
     private void backwardGroup(Tape tape, Tensor dOutput) {
         CogVideoXTransformerConfig cfg = config();
         int d = cfg.innerDim(), b = dOutput.dim(0);
+        CogVideoXTransformer3DModel.Layers layers = model.layers();
 
         // 5. unpatchify, 4. proj_out and the final AdaLayerNorm (shift first, then scale)
         CogVideoXTransformer3DModel.Saved out = tape.pop(model, CogVideoXTransformer3DModel.Saved.class);
         int t = out.textLen(), n = out.blocksOut().dim(1);
-        Tensor dProjIn = linear(model.projOut(), out.projIn(), patchify(dOutput), true);          // [B, N, D]
-        ModulationGrad.Modulate m = ModulationGrad.modulate(model.normOutNorm().forward(out.normFinalOut()),
+        Tensor dProjIn = linear(layers.projOut(), out.projIn(), patchify(dOutput), true);          // [B, N, D]
+        ModulationGrad.Modulate m = ModulationGrad.modulate(layers.normOutNorm().forward(out.normFinalOut()),
                 Layout.narrow(out.mod(), 1, d, d), dProjIn);
-        Tensor dSiluEmb = linear(model.normOutLinear(), out.siluEmb(), Layout.cat(1, m.dshift(), m.dscale()), true);
-        Tensor dVideo = norm(model.normFinal(), out.blocksOut(), norm(model.normOutNorm(), out.normFinalOut(), m.dn()));
+        Tensor dSiluEmb = linear(layers.normOutLinear(), out.siluEmb(), Layout.cat(1, m.dshift(), m.dscale()), true);
+        Tensor dVideo = norm(layers.normFinal(), out.blocksOut(), norm(layers.normOutNorm(), out.normFinalOut(), m.dn()));
 
         // 3. transformer blocks, last first, on the joint stream (the last block's text output is discarded)
         Tensor dX = Tensor.zeros(b, t + n, d);                                                   // [B, T + N, D]
         Layout.paste(dX, 1, t, dVideo);
-        List<CogVideoXBlock> blocks = model.blocks();
+        List<CogVideoXBlock> blocks = layers.blocks();
         for (int i = blocks.size() - 1; i >= 0; i--) {
             dX = block(blocks.get(i), tape, dX, dSiluEmb);
         }
 
         // 2. patch embedding: the inputs are data, only the projections take gradients
-        CogVideoXPatchEmbed patchEmbed = model.patchEmbed();
+        CogVideoXPatchEmbed patchEmbed = layers.patchEmbed();
         CogVideoXPatchEmbed.Saved patches = tape.pop(patchEmbed, CogVideoXPatchEmbed.Saved.class);
         linear(patchEmbed.textProj(), patches.text(), Layout.narrow(dX, 1, 0, t), false);
         linear(patchEmbed.proj(), patches.patches(), Layout.narrow(dX, 1, t, n), false);
 
         // 1. time embedding (the ofs embedding is broadcast over the batch: its gradient sums over it)
         Tensor dEmb = ActivationGrad.silu(out.emb(), dSiluEmb);                                 // [B, time_embed_dim]
-        if (model.ofsEmbedding() != null) {
-            timestep(model.ofsEmbedding(), tape, Reduce.sumRows(dEmb).reshape(1, -1));
+        if (layers.ofsEmbedding() != null) {
+            timestep(layers.ofsEmbedding(), tape, Reduce.sumRows(dEmb).reshape(1, -1));
         }
-        timestep(model.timeEmbedding(), tape, dEmb);
+        timestep(layers.timeEmbedding(), tape, dEmb);
     }
 
     /** Backward of {@link CogVideoXBlock#forwardInPlace}: returns the gradient of its input, adds into {@code dSiluTemb}. */
@@ -219,32 +216,33 @@ public final class TrainTransformer {
             s = (CogVideoXBlock.Saved) entry;
         }
         int b = dOut.dim(0), l = dOut.dim(1), dim = dOut.dim(2), t = s.textLen(), heads = block.heads(), headDim = dim / heads;
+        CogVideoXBlock.Layers w = block.layers();
 
         // 3. feed-forward and norm2
         Tensor dMod2 = Tensor.zeros(b, Modulation.CHUNKS * dim);                                // [B, 6D]
         Tensor dFf = gated(s.mod2(), s.ff(), dOut, dMod2, t);
-        Tensor dAct = linear(block.ffOut(), s.ffAct(), dFf, true);                              // [B, L, 4D]
-        Tensor dX2 = linear(block.ffIn(), s.ffInput(), ActivationGrad.geluTanh(s.ffHidden(), dAct), true);
-        Tensor dHidden1 = Ops.add(dOut, modulate(block.norm2(), s.hidden1(), s.mod2(), dX2, dMod2, t));
-        Ops.addInPlace(dSiluTemb, linear(block.norm2Linear(), s.siluTemb(), dMod2, true));
+        Tensor dAct = linear(w.ffOut(), s.ffAct(), dFf, true);                              // [B, L, 4D]
+        Tensor dX2 = linear(w.ffIn(), s.ffInput(), ActivationGrad.geluTanh(s.ffHidden(), dAct), true);
+        Tensor dHidden1 = Ops.add(dOut, modulate(w.norm2(), s.hidden1(), s.mod2(), dX2, dMod2, t));
+        Ops.addInPlace(dSiluTemb, linear(w.norm2Linear(), s.siluTemb(), dMod2, true));
 
         // 2. attention, RoPE on the video tokens, the q/k LayerNorm, the projections
         Tensor dMod1 = Tensor.zeros(b, Modulation.CHUNKS * dim);
-        Tensor dAttnOut = linear(block.attentionProjection("to_out.0"), s.attnOut(), gated(s.mod1(), s.attn(), dHidden1, dMod1, t), true);
+        Tensor dAttnOut = linear(w.toOut(), s.attnOut(), gated(s.mod1(), s.attn(), dHidden1, dMod1, t), true);
         AttentionGrad.Grads g = AttentionGrad.backward(s.q(), s.k(), s.v(), s.attnOut(), dAttnOut, heads, block.attentionScale());
         if (s.rope() != null) {
             Rope.applyTransposedInPlace(g.dq(), heads, t, s.rope().cos(), s.rope().sin());
             Rope.applyTransposedInPlace(g.dk(), heads, t, s.rope().cos(), s.rope().sin());
         }
-        Tensor dQuery = norm(block.normQ(), s.qProj().reshape(b, l, heads, headDim), g.dq().reshape(b, l, heads, headDim));
-        Tensor dKey = norm(block.normK(), s.kProj().reshape(b, l, heads, headDim), g.dk().reshape(b, l, heads, headDim));
-        Tensor dX = linear(block.attentionProjection("to_q"), s.attnInput(), dQuery.reshape(b, l, dim), true);
-        Ops.addInPlace(dX, linear(block.attentionProjection("to_k"), s.attnInput(), dKey.reshape(b, l, dim), true));
-        Ops.addInPlace(dX, linear(block.attentionProjection("to_v"), s.attnInput(), g.dv(), true));
+        Tensor dQuery = norm(w.normQ(), s.qProj().reshape(b, l, heads, headDim), g.dq().reshape(b, l, heads, headDim));
+        Tensor dKey = norm(w.normK(), s.kProj().reshape(b, l, heads, headDim), g.dk().reshape(b, l, heads, headDim));
+        Tensor dX = linear(w.toQ(), s.attnInput(), dQuery.reshape(b, l, dim), true);
+        Ops.addInPlace(dX, linear(w.toK(), s.attnInput(), dKey.reshape(b, l, dim), true));
+        Ops.addInPlace(dX, linear(w.toV(), s.attnInput(), g.dv(), true));
 
         // 1. norm1
-        Tensor dIn = Ops.add(dHidden1, modulate(block.norm1(), s.input(), s.mod1(), dX, dMod1, t));
-        Ops.addInPlace(dSiluTemb, linear(block.norm1Linear(), s.siluTemb(), dMod1, true));
+        Tensor dIn = Ops.add(dHidden1, modulate(w.norm1(), s.input(), s.mod1(), dX, dMod1, t));
+        Ops.addInPlace(dSiluTemb, linear(w.norm1Linear(), s.siluTemb(), dMod1, true));
         return dIn;
     }
 
@@ -325,54 +323,5 @@ public final class TrainTransformer {
         int pt = cfg.patchSizeT();
         Tensor y = g.reshape(b, f / pt, pt, c, h / p, p, w / p, p);                             // [B, F/pt, pt, C, H/p, p, W/p, p]
         return Layout.permute(y, 0, 1, 4, 6, 3, 2, 5, 7).reshape(b, -1, cfg.patchOutputDim());
-    }
-
-    /** The tensor store the model is built from, noting the order in which the model asks for its weights. */
-    private static final class LoadOrder implements WeightStore {
-        private final TensorWeightStore store;
-        private final Set<String> loaded = new LinkedHashSet<>();
-
-        LoadOrder(TensorWeightStore store) {
-            this.store = store;
-        }
-
-        @Override
-        public Set<String> names() {
-            return store.names();
-        }
-
-        @Override
-        public boolean has(String name) {
-            return store.has(name);
-        }
-
-        @Override
-        public SafetensorsFile.Entry entry(String name) {
-            return store.entry(name);
-        }
-
-        @Override
-        public String source() {
-            return store.source();
-        }
-
-        @Override
-        public Weight weight(String name) {
-            Weight w = store.weight(name);
-            loaded.add(name);
-            return w;
-        }
-
-        @Override
-        public Tensor tensor(String name, int... shape) {
-            Tensor t = store.tensor(name, shape);
-            loaded.add(name);
-            return t;
-        }
-
-        @Override
-        public void close() {
-            store.close();
-        }
     }
 }
