@@ -95,7 +95,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
 
         // 1. time embedding (Timesteps has the inner dim as width, not time_embed_dim)
         Tensor tProj = Embeddings.timestepEmbedding(timesteps, cfg.innerDim(), cfg.flipSinToCos(), cfg.freqShift());
-        Tensor emb = timeEmbedding.forward(tProj, tape);                                     // [B, time_embed_dim]
+        Tensor emb = timeEmbedding.forward(tProj, tape);                               // [B, time_embed_dim]
         taps.tap("temb", emb);
         if (ofsEmbedding != null) {
             Tensor ofsEmb = ofsEmbedding.forward(
@@ -106,7 +106,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         Tensor siluEmb = Ops.silu(emb);
 
         // 2. patch embedding: the joint stream [text; video]
-        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates, taps, tape);         // [B, T + N, D]
+        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates, taps, tape);   // [B, T + N, D]
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
 
