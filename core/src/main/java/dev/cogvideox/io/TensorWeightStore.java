@@ -7,6 +7,8 @@ import dev.cogvideox.tensor.Weight;
 import java.lang.foreign.MemorySegment;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,6 +19,7 @@ import java.util.Set;
 public final class TensorWeightStore implements WeightStore {
     private final Map<String, Tensor> tensors;
     private final String source;
+    private final Set<String> handedOut = new LinkedHashSet<>();
 
     /** The store over {@code tensors} (kept, not copied); {@code source} names it in messages. */
     public TensorWeightStore(Map<String, Tensor> tensors, String source) {
@@ -57,6 +60,11 @@ public final class TensorWeightStore implements WeightStore {
         return new SafetensorsFile.Entry(source, name, DType.F32, t.shape(), MemorySegment.ofArray(t.data()));
     }
 
+    /** The names of the tensors handed out ({@link #tensor}, {@link #weight}), in the order a model asked for them. */
+    public List<String> handedOut() {
+        return List.copyOf(handedOut);
+    }
+
     /** The tensor itself (no copy), checked against {@code shape}. */
     @Override
     public Tensor tensor(String name, int... shape) {
@@ -67,6 +75,7 @@ public final class TensorWeightStore implements WeightStore {
     @Override
     public Weight weight(String name) {
         entry(name);
+        handedOut.add(name);
         return Weight.of(name, tensors.get(name));
     }
 

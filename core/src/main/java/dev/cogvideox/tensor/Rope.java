@@ -13,6 +13,18 @@ public final class Rope {
      * {@code cos, sin [S, D]} (each frequency repeated twice).
      */
     public static void applyInPlace(Tensor x, int heads, int start, Tensor cos, Tensor sin) {
+        rotateTokens(x, heads, start, cos, sin, false);
+    }
+
+    /**
+     * The transposed map of {@link #applyInPlace}, in place: {@code (x0, x1) -> (x0 c0 + x1 s1, x1 c1 - x0 s0)} (the
+     * inverse rotation when each frequency is repeated). The backward pass of RoPE applies it to the gradient.
+     */
+    public static void applyTransposedInPlace(Tensor x, int heads, int start, Tensor cos, Tensor sin) {
+        rotateTokens(x, heads, start, cos, sin, true);
+    }
+
+    private static void rotateTokens(Tensor x, int heads, int start, Tensor cos, Tensor sin, boolean transposed) {
         int b = x.dim(0), l = x.dim(1), width = x.dim(2);
         int d = width / heads;
         int s = cos.dim(0);
@@ -28,14 +40,31 @@ public final class Rope {
                 int base = (bb * l + start + t) * width;
                 int tab = t * d;
                 for (int h = 0; h < heads; h++) {
-                    int o = base + h * d;
-                    for (int i = 0; i < d; i += 2) {
-                        float x0 = xd[o + i], x1 = xd[o + i + 1];
-                        xd[o + i] = x0 * cd[tab + i] - x1 * sd[tab + i];
-                        xd[o + i + 1] = x1 * cd[tab + i + 1] + x0 * sd[tab + i + 1];
+                    if (transposed) {
+                        rotateBack(xd, base + h * d, cd, sd, tab, d);
+                    } else {
+                        rotate(xd, base + h * d, cd, sd, tab, d);
                     }
                 }
             }
         });
+    }
+
+    /** One head: {@code (x0, x1) -> (x0 c0 - x1 s0, x1 c1 + x0 s1)} on each pair. */
+    private static void rotate(float[] xd, int o, float[] cd, float[] sd, int tab, int d) {
+        for (int i = 0; i < d; i += 2) {
+            float x0 = xd[o + i], x1 = xd[o + i + 1];
+            xd[o + i] = x0 * cd[tab + i] - x1 * sd[tab + i];
+            xd[o + i + 1] = x1 * cd[tab + i + 1] + x0 * sd[tab + i + 1];
+        }
+    }
+
+    /** One head, the transposed map: {@code (x0, x1) -> (x0 c0 + x1 s1, x1 c1 - x0 s0)} on each pair. */
+    private static void rotateBack(float[] xd, int o, float[] cd, float[] sd, int tab, int d) {
+        for (int i = 0; i < d; i += 2) {
+            float x0 = xd[o + i], x1 = xd[o + i + 1];
+            xd[o + i] = x0 * cd[tab + i] + x1 * sd[tab + i + 1];
+            xd[o + i + 1] = x1 * cd[tab + i + 1] - x0 * sd[tab + i];
+        }
     }
 }

@@ -61,8 +61,8 @@ public final class TrainingStep {
     }
 
     /**
-     * A Frame Pack batch: clips of any frame count and size in one packed sequence; each clip's loss is that of
-     * {@link #run} on the clip alone, the batch loss is their mean, and so are the gradients.
+     * A Frame Pack batch: clips of any frame count and size in one pass (a core forward per clip, on one tape); each
+     * clip's loss is that of {@link #run} on the clip alone, the batch loss is their mean, and so are the gradients.
      */
     public static PackedResult runPacked(TrainTransformer model, CogVideoXScheduler scheduler, List<Clip> clips) {
         // 1. noisy input per clip
@@ -74,7 +74,7 @@ public final class TrainingStep {
             groups.add(new TrainTransformer.Clips(x, c.promptEmbeds(), new float[]{c.timestep()}, c.rope()));
         }
 
-        // 2. one transformer forward over the packed sequence
+        // 2. the transformer forward of every clip, on one tape
         TrainTransformer.Pass pass = model.forward(groups, null);
 
         // 3. per-clip losses, their mean, and the backward pass of the mean

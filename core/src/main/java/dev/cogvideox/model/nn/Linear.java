@@ -5,8 +5,26 @@ import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
-/** {@code torch.nn.Linear}: {@code y = x W^T + b}, W {@code [out, in]} kept in its stored dtype. */
-public record Linear(Weight weight, Weight bias) {
+/**
+ * {@code torch.nn.Linear}: {@code y = x W^T + b}, W {@code [out, in]} kept in its stored dtype, with an optional
+ * {@link Adapter} (a LoRA branch while training) added to its output.
+ */
+public final class Linear {
+    /** A trainable branch beside a frozen linear layer (PEFT's LoRA): {@code y += branch(x)}. */
+    public interface Adapter {
+        /** Adds the branch's output for {@code x [..., in]} to {@code y [..., out]}, in place. */
+        void addTo(Tensor x, Tensor y);
+    }
+
+    private final Weight weight;
+    private final Weight bias;
+    private Adapter adapter;
+
+    public Linear(Weight weight, Weight bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
     /** Loads {@code <prefix>.weight [out, in]} and, when {@code hasBias}, {@code <prefix>.bias [out]}, checking shapes. */
     public static Linear load(WeightStore store, String prefix, int in, int out, boolean hasBias) {
         Weight w = store.weight(prefix + ".weight", out, in);
@@ -16,7 +34,15 @@ public record Linear(Weight weight, Weight bias) {
 
     /** {@code x [..., in] -> [..., out]}. */
     public Tensor forward(Tensor x) {
-        return MatMul.linear(x, weight, bias);
+        Tensor y = MatMul.linear(x, weight, bias);
+        if (adapter != null) {
+            adapter.addTo(x, y);
+        }
+        return y;
+    }
+
+    public Weight weight() {
+        return weight;
     }
 
     public int inFeatures() {
@@ -25,5 +51,20 @@ public record Linear(Weight weight, Weight bias) {
 
     public int outFeatures() {
         return weight.dim(0);
+    }
+
+    /** The bias, or null. */
+    public Weight bias() {
+        return bias;
+    }
+
+    /** Attaches (or, with null, removes) an adapter. */
+    public void setAdapter(Adapter adapter) {
+        this.adapter = adapter;
+    }
+
+    /** The adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
     }
 }

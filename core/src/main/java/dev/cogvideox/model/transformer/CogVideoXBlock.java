@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Attention;
@@ -71,20 +72,67 @@ public final class CogVideoXBlock {
      * share every weight but the modulation (expert AdaLN): tokens before {@code textLen} take the enc_* chunks.
      */
     public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope) {
+        forwardInPlace(x, textLen, siluTemb, rope, Tape.NONE);
+    }
+
+    /**
+     * {@link #forwardInPlace(Tensor, int, Tensor, Embeddings.RotaryTable)} that leaves on {@code tape} what the
+     * backward needs: a {@link Saved} when recording, a {@link Checkpoint} (the input only) when checkpointing.
+     */
+    public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, Tape tape) {
+        if (tape.isCheckpointing()) {
+            tape.push(this, new Checkpoint(x.copy(), textLen, siluTemb, rope));
+            tape = Tape.NONE;
+        }
+        Tensor input = tape.keep(x);
+
         // 1. norm1: shift, scale, gate, enc_shift, enc_scale, enc_gate = linear(silu(temb)).chunk(6)
-        Tensor[] m1 = chunk(norm1Linear.forward(siluTemb), 6);                         // 6 x [B, D]
+        Tensor mod1 = norm1Linear.forward(siluTemb);                                  // [B, 6D]
+        Modulation m1 = Modulation.of(mod1, dim);
         Tensor normed = norm1.forward(x);                                             // [B, T + N, D]
-        Ops.modulateSegmentsInPlace(normed, textLen, m1[4], m1[3], m1[1], m1[0]);
+        Ops.modulateSegmentsInPlace(normed, textLen, m1.encScale(), m1.encShift(), m1.scale(), m1.shift());
 
         // 2. attention over [text; video], gated residual
-        Tensor attn = toOut.forward(attention(normed, textLen, rope));                // [B, T + N, D]
-        Ops.addGatedSegmentsInPlace(x, textLen, m1[5], m1[2], attn.data(), 0, x.dim(0) * x.dim(1));
+        Attended att = attention(normed, textLen, rope);
+        Tensor attn = toOut.forward(att.out());                                       // [B, T + N, D]
+        Ops.addGatedSegmentsInPlace(x, textLen, m1.encGate(), m1.gate(), attn.data(), 0, x.dim(0) * x.dim(1));
+        Tensor hidden1 = tape.keep(x);
 
         // 3. norm2, then the feed-forward over [text; video]
-        Tensor[] m2 = chunk(norm2Linear.forward(siluTemb), 6);
+        Tensor mod2 = norm2Linear.forward(siluTemb);
+        Modulation m2 = Modulation.of(mod2, dim);
+        Tensor attnInput = normed;
         normed = norm2.forward(x);
-        Ops.modulateSegmentsInPlace(normed, textLen, m2[4], m2[3], m2[1], m2[0]);
-        feedForward(x, normed, textLen, m2[5], m2[2]);
+        Ops.modulateSegmentsInPlace(normed, textLen, m2.encScale(), m2.encShift(), m2.scale(), m2.shift());
+        if (!tape.isRecording() && ffIn.adapter() == null && ffOut.adapter() == null) {
+            feedForward(x, normed, textLen, m2.encGate(), m2.gate());
+            return;
+        }
+        Tensor ffHidden = ffIn.forward(normed);                                       // [B, T + N, 4D], whole: kept
+        Tensor ffAct = Ops.geluTanh(ffHidden);
+        Tensor ff = ffOut.forward(ffAct);                                             // [B, T + N, D]
+        Ops.addGatedSegmentsInPlace(x, textLen, m2.encGate(), m2.gate(), ff.data(), 0, x.dim(0) * x.dim(1));
+        tape.push(this, new Saved(textLen, rope, siluTemb, input, mod1, attnInput, att.qProj(), att.kProj(), att.q(), att.k(),
+                att.v(), att.out(), attn, hidden1, mod2, normed, ffHidden, ffAct, ff));
+    }
+
+    /**
+     * What a recording forward keeps for the backward pass, by the reference's names: the input {@code x} and
+     * {@code hidden1} (x after the attention residual), the modulations {@code [B, 6D]} (chunks: {@link Modulation}),
+     * the attention's input, projections before ({@code qProj, kProj}) and after the q/k LayerNorm and RoPE
+     * ({@code q, k}), {@code v}, its output before and after {@code to_out}, and the feed-forward's input, hidden
+     * layer before and after the GELU, and output.
+     */
+    public record Saved(int textLen, Embeddings.RotaryTable rope, Tensor siluTemb, Tensor input, Tensor mod1,
+                        Tensor attnInput, Tensor qProj, Tensor kProj, Tensor q, Tensor k, Tensor v, Tensor attnOut, Tensor attn,
+                        Tensor hidden1, Tensor mod2, Tensor ffInput, Tensor ffHidden, Tensor ffAct, Tensor ff) {
+    }
+
+    /** What a checkpointing forward keeps: the block's input, to run the forward again during the backward pass. */
+    public record Checkpoint(Tensor input, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope) {
+    }
+
+    private record Attended(Tensor qProj, Tensor kProj, Tensor q, Tensor k, Tensor v, Tensor out) {
     }
 
     /**
@@ -108,25 +156,47 @@ public final class CogVideoXBlock {
     }
 
     /** {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, T + N, D] -> [B, T + N, D]}. */
-    private Tensor attention(Tensor x, int textLen, Embeddings.RotaryTable rope) {
+    private Attended attention(Tensor x, int textLen, Embeddings.RotaryTable rope) {
         int b = x.dim(0), l = x.dim(1);
         int headDim = dim / heads;
-        Tensor q = normQ.forward(toQ.forward(x).reshape(b, l, heads, headDim)).reshape(b, l, dim);
-        Tensor k = normK.forward(toK.forward(x).reshape(b, l, heads, headDim)).reshape(b, l, dim);
+        Tensor qProj = toQ.forward(x), kProj = toK.forward(x);
+        Tensor q = normQ.forward(qProj.reshape(b, l, heads, headDim)).reshape(b, l, dim);
+        Tensor k = normK.forward(kProj.reshape(b, l, heads, headDim)).reshape(b, l, dim);
         Tensor v = toV.forward(x);
         if (rope != null) {
             // RoPE on the video tokens only, after the q/k LayerNorm (semantics.md).
             Rope.applyInPlace(q, heads, textLen, rope.cos(), rope.sin());
             Rope.applyInPlace(k, heads, textLen, rope.cos(), rope.sin());
         }
-        return Attention.attend(q, k, v, heads, (float) (1.0 / Math.sqrt(headDim)), null);
+        return new Attended(qProj, kProj, q, k, v, Attention.attend(q, k, v, heads, attentionScale(), null));
     }
 
-    private Tensor[] chunk(Tensor m, int parts) {
-        Tensor[] r = new Tensor[parts];
-        for (int i = 0; i < parts; i++) {
-            r[i] = Layout.narrow(m, 1, i * dim, dim);
-        }
-        return r;
+    /** {@code 1 / sqrt(head_dim)}. */
+    public float attentionScale() {
+        return (float) (1.0 / Math.sqrt((double) dim / heads));
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    /** The block's layers, for the training backward pass. */
+    public record Layers(Linear norm1Linear, LayerNorm norm1, Linear toQ, Linear toK, Linear toV, Linear toOut,
+                         LayerNorm normQ, LayerNorm normK, Linear norm2Linear, LayerNorm norm2, Linear ffIn, Linear ffOut) {
+    }
+
+    public Layers layers() {
+        return new Layers(norm1Linear, norm1, toQ, toK, toV, toOut, normQ, normK, norm2Linear, norm2, ffIn, ffOut);
+    }
+
+    /** The attention projections by their diffusers names ({@code to_q}, {@code to_k}, {@code to_v}, {@code to_out.0}). */
+    public Linear attentionProjection(String name) {
+        return switch (name) {
+            case "to_q" -> toQ;
+            case "to_k" -> toK;
+            case "to_v" -> toV;
+            case "to_out.0" -> toOut;
+            default -> throw new IllegalArgumentException("no attention projection attn1." + name);
+        };
     }
 }

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Layout;
@@ -49,12 +50,13 @@ public final class CogVideoXPatchEmbed {
      * @param taps  receives {@code pos_embedding}, the positional table added (when the model has one)
      * @return {@code [B, T + F' * H/p * W/p, D]}, text tokens first
      */
-    Tensor forward(Tensor text, Tensor video, Taps taps) {
+    Tensor forward(Tensor text, Tensor video, Taps taps, Tape tape) {
         int b = video.dim(0), f = video.dim(1), c = video.dim(2), h = video.dim(3), w = video.dim(4);
         int p = cfg.patchSize();
         Tensor textEmbeds = textProj.forward(text);                                       // [B, T, D]
         Tensor patches = patchify(cfg, video);                                            // [B, N, C*p*p(*pt)]
         Tensor imageEmbeds = MatMul.linear(patches, proj, projBias);                      // [B, N, D]
+        tape.push(this, new Saved(text, patches));
         Tensor embeds = Layout.cat(1, textEmbeds, imageEmbeds);                           // [B, T + N, D]
         Tensor pos = positionalEmbedding(cfg, learnedPosEmbedding, h, w, f, text.dim(1));
         if (pos != null) {
@@ -62,6 +64,19 @@ public final class CogVideoXPatchEmbed {
             Ops.addRowsInPlace(embeds.reshape(b, 1, -1), pos.reshape(-1));   // same table for every sample
         }
         return embeds;
+    }
+
+    /** What a recording forward keeps: the inputs of the two projections. */
+    public record Saved(Tensor text, Tensor patches) {
+    }
+
+    public Linear textProj() {
+        return textProj;
+    }
+
+    /** The patch projection as a matrix {@code [D, C*p*p(*pt)]} (the 1.0 Conv2d kernel seen flat) and its bias (or null). */
+    public Linear proj() {
+        return new Linear(proj, projBias);
     }
 
     /**

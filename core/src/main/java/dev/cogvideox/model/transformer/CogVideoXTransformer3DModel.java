@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
@@ -79,30 +80,39 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
                           float[] ofs, Taps taps, IntConsumer afterBlock) {
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, Tape.NONE);
+    }
+
+    /**
+     * The forward that records on {@code tape} what the backward pass needs (training): the time and ofs embeddings,
+     * the patch embedding, every block, then a {@link Saved} for the output layers, in that order.
+     */
+    public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
+                          float[] ofs, Taps taps, IntConsumer afterBlock, Tape tape) {
         checkInputs(hiddenStates, encoderHiddenStates, timesteps, rope, ofs);
         int b = hiddenStates.dim(0), f = hiddenStates.dim(1), h = hiddenStates.dim(3), w = hiddenStates.dim(4);
         int textLen = encoderHiddenStates.dim(1);
 
         // 1. time embedding (Timesteps has the inner dim as width, not time_embed_dim)
         Tensor tProj = Embeddings.timestepEmbedding(timesteps, cfg.innerDim(), cfg.flipSinToCos(), cfg.freqShift());
-        Tensor emb = timeEmbedding.forward(tProj);                                     // [B, time_embed_dim]
+        Tensor emb = timeEmbedding.forward(tProj, tape);                               // [B, time_embed_dim]
         taps.tap("temb", emb);
         if (ofsEmbedding != null) {
             Tensor ofsEmb = ofsEmbedding.forward(
-                    Embeddings.timestepEmbedding(ofs, cfg.ofsEmbedDim(), cfg.flipSinToCos(), cfg.freqShift())); // [1, ofs_dim]
+                    Embeddings.timestepEmbedding(ofs, cfg.ofsEmbedDim(), cfg.flipSinToCos(), cfg.freqShift()), tape); // [1, ofs_dim]
             taps.tap("ofs_emb", ofsEmb);
             Ops.addRowsInPlace(emb.reshape(b, 1, -1), ofsEmb.reshape(-1));            // broadcast over the batch
         }
         Tensor siluEmb = Ops.silu(emb);
 
         // 2. patch embedding: the joint stream [text; video]
-        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates, taps);         // [B, T + N, D]
+        Tensor embeds = patchEmbed.forward(encoderHiddenStates, hiddenStates, taps, tape);   // [B, T + N, D]
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
 
         // 3. transformer blocks, in place on the joint stream
         for (int i = 0; i < blocks.size(); i++) {
-            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope);
+            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope, tape);
             store.evict("transformer_blocks." + i + ".");                             // weights streamed from the map
             if (taps != Taps.NONE) {
                 taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
@@ -110,8 +120,9 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
             }
             afterBlock.accept(i + 1);
         }
-        Tensor hidden = Layout.narrow(embeds, 1, textLen, n);                          // [B, N, D]
-        hidden = normFinal.forward(hidden);                                            // video tokens only (semantics.md)
+        Tensor blocksOut = Layout.narrow(embeds, 1, textLen, n);                       // [B, N, D]
+        Tensor hidden = normFinal.forward(blocksOut);                                  // video tokens only (semantics.md)
+        Tensor normFinalOut = hidden;
         taps.tap("norm_final", hidden);
 
         // 4. final AdaLayerNorm: shift FIRST, then scale (semantics.md)
@@ -121,11 +132,29 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         hidden = normOutNorm.forward(hidden);
         Ops.modulateInPlace(hidden, scale, shift);
         taps.tap("norm_out", hidden);
+        tape.push(this, new Saved(textLen, emb, siluEmb, blocksOut, normFinalOut, mod, hidden));
         hidden = projOut.forward(hidden);                                              // [B, N, patch_out]
         taps.tap("proj_out", hidden);
 
         // 5. unpatchify: features ordered (c, [pt,] ph, pw)
         return unpatchify(hidden, b, f, h, w);
+    }
+
+    /**
+     * What a recording forward keeps for the output layers and the time embedding's backward: the text length, the
+     * time embedding before and after the SiLU, the blocks' video output, {@code norm_final}'s output, the final
+     * modulation {@code [B, 2D]} (shift, scale) and {@code proj_out}'s input.
+     */
+    public record Saved(int textLen, Tensor emb, Tensor siluEmb, Tensor blocksOut, Tensor normFinalOut, Tensor mod, Tensor projIn) {
+    }
+
+    /** The model's layers, for the training backward pass; {@code ofsEmbedding} is null but for the 1.5-I2V. */
+    public record Layers(CogVideoXPatchEmbed patchEmbed, TimestepEmbedding timeEmbedding, TimestepEmbedding ofsEmbedding,
+                         List<CogVideoXBlock> blocks, LayerNorm normFinal, Linear normOutLinear, LayerNorm normOutNorm, Linear projOut) {
+    }
+
+    public Layers layers() {
+        return new Layers(patchEmbed, timeEmbedding, ofsEmbedding, List.copyOf(blocks), normFinal, normOutLinear, normOutNorm, projOut);
     }
 
     private Tensor unpatchify(Tensor x, int b, int f, int h, int w) {

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
 /** An encoder stage: {@code resnets.0..L-1} (GroupNorm), then an optional {@code downsamplers.0}. */

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
 /** The middle stage: {@code resnets.0..L-1} at constant channels (SpatialNorm3D in the decoder, GroupNorm in the encoder). */

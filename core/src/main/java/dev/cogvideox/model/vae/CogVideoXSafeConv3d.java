@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.Conv3dBackward;
 import dev.cogvideox.tensor.Tensor;

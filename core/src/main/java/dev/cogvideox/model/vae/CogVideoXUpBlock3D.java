@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
 /** A decoder stage: {@code resnets.0..L-1} (SpatialNorm3D on the latents), then an optional {@code upsamplers.0}. */

@@ -1,5 +1,6 @@
 package dev.cogvideox.model.vae;
 
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.TensorWeightStore;
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.DoubleTwins;
 import dev.cogvideox.tensor.DoubleTwins.Dims;

@@ -25,28 +25,9 @@ public final class ModulationGrad {
         return new Modulate(scaleRows(dz, scale, 1f), Reduce.sumTokens(dz, n), Reduce.sumTokens(dz, null));
     }
 
-    /**
-     * {@link #modulate} for a packed sequence: {@code n, dz} hold {@code segments.total()} token rows, clip {@code s}
-     * modulated by row {@code s} of {@code scale [S, C]}; dscale and dshift {@code [S, C]}.
-     */
-    public static Modulate modulate(Tensor n, Tensor scale, Tensor dz, TokenSegments segments) {
-        return new Modulate(scaleTokens(dz, segments.expand(scale), 1f),
-                Reduce.sumSegments(dz, n, segments), Reduce.sumSegments(dz, null, segments));
-    }
-
     /** {@code dy = dacc * gate}, {@code dgate = sum_l dacc * y}. */
     public static Gated gated(Tensor gate, Tensor y, Tensor dacc) {
         return new Gated(scaleRows(dacc, gate, 0f), Reduce.sumTokens(dacc, y));
-    }
-
-    /** {@link #gated} for a packed sequence, {@code gate [S, C]} per clip of {@code segments}. */
-    public static Gated gated(Tensor gate, Tensor y, Tensor dacc, TokenSegments segments) {
-        return new Gated(scaleTokens(dacc, segments.expand(gate), 0f), Reduce.sumSegments(dacc, y, segments));
-    }
-
-    /** {@code x * (offset + s)} with one factor row per token: {@code s [rows, C]}, {@code x} any shape of those rows. */
-    private static Tensor scaleTokens(Tensor x, Tensor s, float offset) {
-        return scaleRows(x.reshape(s.dim(0), 1, s.dim(1)), s, offset).reshape(x.shape());
     }
 
     /** {@code x[b, l, c] * (offset + s[b, c])} as a new tensor. */

@@ -1,10 +1,10 @@
 package dev.cogvideox.train.lora;
 
+import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.LoraBranch;
 import dev.cogvideox.train.model.Parameter;
 import dev.cogvideox.train.model.Parameters;
-import dev.cogvideox.train.model.TrainLinear;
 import dev.cogvideox.train.model.TrainTransformer;
 
 import java.util.LinkedHashMap;
@@ -33,7 +33,12 @@ public final class LoraAdapter {
         for (LoraWeights.Module m : lora.modules().values()) {
             Parameter a = params.register(new Parameter(m.path() + ".lora_A.weight", m.a().copy()));
             Parameter b = params.register(new Parameter(m.path() + ".lora_B.weight", m.b().copy()));
-            projection(model, m.block(), m.target()).setLora(new LoraBranch(a, b, lora.scaling(m)));
+            Linear layer = projection(model, m.block(), m.target());
+            if (a.value().dim(1) != layer.inFeatures() || b.value().dim(0) != layer.outFeatures()) {
+                throw new IllegalArgumentException("LoRA " + a.name() + " " + a.value() + " / " + b.name() + " " + b.value()
+                        + " does not fit " + layer.weight().name() + " [" + layer.outFeatures() + ", " + layer.inFeatures() + "]");
+            }
+            layer.setAdapter(new LoraBranch(a, b, lora.scaling(m)));
         }
     }
 
@@ -65,7 +70,7 @@ public final class LoraAdapter {
         Map<String, Tensor> keys = new LinkedHashMap<>();
         for (int i = 0; i < model.blocks().size(); i++) {
             for (String target : LoraWeights.TARGETS) {
-                LoraBranch branch = projection(model, i, target).lora();
+                LoraBranch branch = branch(model, i, target);
                 if (branch != null) {
                     keys.put(LoraWeights.PREFIX + branch.a().name(), branch.a().value());
                     keys.put(LoraWeights.PREFIX + branch.b().name(), branch.b().value());
@@ -79,7 +84,7 @@ public final class LoraAdapter {
     public static void setScale(TrainTransformer model, double scale) {
         for (int i = 0; i < model.blocks().size(); i++) {
             for (String target : LoraWeights.TARGETS) {
-                LoraBranch branch = projection(model, i, target).lora();
+                LoraBranch branch = branch(model, i, target);
                 if (branch != null) {
                     branch.setScale(scale);
                 }
@@ -87,7 +92,12 @@ public final class LoraAdapter {
         }
     }
 
-    private static TrainLinear projection(TrainTransformer model, int block, String target) {
+    private static Linear projection(TrainTransformer model, int block, String target) {
         return model.blocks().get(block).attentionProjection(target);
+    }
+
+    /** The LoRA branch on a projection, or null. */
+    private static LoraBranch branch(TrainTransformer model, int block, String target) {
+        return projection(model, block, target).adapter() instanceof LoraBranch b ? b : null;
     }
 }

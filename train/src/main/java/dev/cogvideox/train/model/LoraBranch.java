@@ -1,5 +1,6 @@
 package dev.cogvideox.train.model;
 
+import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
@@ -13,7 +14,7 @@ import dev.cogvideox.train.grad.LinearGrad;
  * {@code scale} the runtime multiplier of {@code attention_kwargs={"scale": s}} (PEFT's {@code scale_layer}).
  * The factor is a Python float (double) applied to a float32 tensor, so it is rounded to float32 once.
  */
-public final class LoraBranch {
+public final class LoraBranch implements Linear.Adapter {
     private final Parameter a;
     private final Parameter b;
     private final double scaling;
@@ -56,7 +57,8 @@ public final class LoraBranch {
     }
 
     /** {@code y += (B (A x)) * factor} for {@code x [..., in]}, {@code y [..., out]}. */
-    void addTo(Tensor x, Tensor y) {
+    @Override
+    public void addTo(Tensor x, Tensor y) {
         Tensor branch = MatMul.linear(MatMul.linear(x, weight(a), null), weight(b), null);  // [..., out]
         Ops.addInPlace(y, Ops.scale(branch, factor()));
     }

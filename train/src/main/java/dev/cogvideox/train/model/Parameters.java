@@ -4,6 +4,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -11,6 +12,7 @@ import java.util.function.Predicate;
 /** The parameters of a model by {@code state_dict} name, in registration order. */
 public final class Parameters {
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private final Map<Tensor, Parameter> byValue = new IdentityHashMap<>();
 
     /** Copies {@code name} (which must have {@code shape}) from the store to an fp32 parameter and registers it. */
     public Parameter load(WeightStore store, String name, int... shape) {
@@ -21,6 +23,7 @@ public final class Parameters {
         if (byName.putIfAbsent(p.name(), p) != null) {
             throw new IllegalArgumentException("parameter " + p.name() + " registered twice");
         }
+        byValue.put(p.value(), p);
         return p;
     }
 
@@ -28,6 +31,15 @@ public final class Parameters {
         Parameter p = byName.get(name);
         if (p == null) {
             throw new IllegalArgumentException("no parameter " + name);
+        }
+        return p;
+    }
+
+    /** The parameter whose value is {@code value} itself (not an equal tensor). */
+    public Parameter of(Tensor value) {
+        Parameter p = byValue.get(value);
+        if (p == null) {
+            throw new IllegalArgumentException("no parameter holds " + value);
         }
         return p;
     }

@@ -1,59 +1,63 @@
 package dev.cogvideox.train.model;
 
+import dev.cogvideox.io.TensorWeightStore;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Tape;
+import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.nn.LayerNorm;
+import dev.cogvideox.model.nn.Linear;
+import dev.cogvideox.model.transformer.CogVideoXBlock;
+import dev.cogvideox.model.transformer.CogVideoXPatchEmbed;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
+import dev.cogvideox.model.transformer.Modulation;
+import dev.cogvideox.model.transformer.TimestepEmbedding;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.Rope;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.grad.ActivationGrad;
+import dev.cogvideox.train.grad.AttentionGrad;
+import dev.cogvideox.train.grad.LinearGrad;
 import dev.cogvideox.train.grad.ModulationGrad;
+import dev.cogvideox.train.grad.NormGrad;
 import dev.cogvideox.train.grad.Reduce;
-import dev.cogvideox.train.grad.TokenSegments;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Training twin of {@code CogVideoXTransformer3DModel}: every parameter is an fp32 {@link Parameter} named by its
- * diffusers {@code state_dict} key, {@link #forward} runs the same computation as the core model with the core
- * kernels and keeps a {@link Pass} for {@link #backward}, which accumulates {@code d loss / d parameter} for every
- * trainable parameter. The weights are copied at construction; the store may be closed afterwards.
+ * The core {@link CogVideoXTransformer3DModel} made trainable. Its weights are fp32 {@link Parameter}s named by
+ * their diffusers {@code state_dict} keys, handed to the model without copying ({@link TensorWeightStore}), so the
+ * optimizers' in-place updates change the model. {@link #forward} is the core forward on a recording {@link Tape};
+ * {@link #backward} walks that tape in reverse (output layers, blocks last first, patch embedding, time embedding)
+ * with the gradient math of {@code train.grad}, accumulating {@code d loss / d parameter} into every trainable
+ * parameter. The weights are copied at construction; the store may be closed afterwards.
  *
- * <p>A batch may mix clips of different sizes ({@link #forward(List, float[])}, Frame Pack): they run as one packed
- * sequence in which each clip attends only to itself (see {@link Packing}).
+ * <p>A batch may mix clips of different sizes ({@link #forward(List, float[])}, Frame Pack): each group of equal
+ * clips runs the forward on the same tape, so the loss and the gradients are those of the groups one by one.
  *
- * <p>With {@link #setRecomputeBlocks} the pass keeps only each block's inputs and recomputes the block's
- * intermediate tensors during the backward pass (activation checkpointing: one more forward, far less memory).
+ * <p>With {@link #setRecomputeBlocks} the tape keeps only each block's input and the backward runs the block's
+ * forward again (activation checkpointing: one more forward, far less memory).
  */
 public final class TrainTransformer {
-    private final CogVideoXTransformerConfig cfg;
+    /** A buffer of the 5b-I2V, not a parameter: it takes no gradient. */
+    private static final String POS_EMBEDDING = "patch_embed.pos_embedding";
+
+    private final CogVideoXTransformer3DModel model;
     private final Parameters params = new Parameters();
-    private final TrainPatchEmbed patchEmbed;
-    private final TrainTimestepEmbedding timeEmbedding;
-    private final TrainTimestepEmbedding ofsEmbedding;
-    private final List<TrainBlock> blocks = new ArrayList<>();
-    private final TrainLayerNorm normFinal;
-    private final TrainLinear normOutLinear;
-    private final TrainLayerNorm normOutNorm;
-    private final TrainLinear projOut;
     private boolean recomputeBlocks;
 
     public TrainTransformer(CogVideoXTransformerConfig cfg, WeightStore store) {
-        this.cfg = cfg;
-        int d = cfg.innerDim();
-        this.patchEmbed = new TrainPatchEmbed(cfg, params, store);
-        this.timeEmbedding = TrainTimestepEmbedding.load(params, store, "time_embedding", d, cfg.timeEmbedDim());
-        this.ofsEmbedding = cfg.ofsEmbedDim() == null ? null
-                : TrainTimestepEmbedding.load(params, store, "ofs_embedding", cfg.ofsEmbedDim(), cfg.ofsEmbedDim());
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            blocks.add(new TrainBlock(cfg, params, store, i));
+        TensorWeightStore weights = TensorWeightStore.copyOf(store);
+        this.model = new CogVideoXTransformer3DModel(cfg, weights);
+        for (String name : weights.handedOut()) {                                              // in the model's order
+            if (!name.equals(POS_EMBEDDING)) {
+                params.register(new Parameter(name, weights.tensors().get(name)));
+            }
         }
-        this.normFinal = TrainLayerNorm.load(params, store, "norm_final", d, cfg.normElementwiseAffine(), cfg.normEps());
-        this.normOutLinear = TrainLinear.load(params, store, "norm_out.linear", cfg.timeEmbedDim(), 2 * d, true);
-        this.normOutNorm = TrainLayerNorm.load(params, store, "norm_out.norm", d, cfg.normElementwiseAffine(), cfg.normEps());
-        this.projOut = TrainLinear.load(params, store, "proj_out", d, cfg.patchOutputDim(), true);
     }
 
     /** Loads {@code dir/config.json} and the weights of a transformer folder. */
@@ -65,17 +69,18 @@ public final class TrainTransformer {
     }
 
     public CogVideoXTransformerConfig config() {
-        return cfg;
+        return model.config();
     }
 
     public Parameters parameters() {
         return params;
     }
 
-    public List<TrainBlock> blocks() {
-        return blocks;
+    public List<CogVideoXBlock> blocks() {
+        return model.layers().blocks();
     }
 
+    /** Activation checkpointing: keep only the blocks' inputs and recompute the blocks during the backward pass. */
     public void setRecomputeBlocks(boolean recompute) {
         this.recomputeBlocks = recompute;
     }
@@ -89,47 +94,16 @@ public final class TrainTransformer {
      * @param rope      RoPE table of one clip's video tokens (RoPE models), else null
      */
     public record Clips(Tensor latents, Tensor prompts, float[] timesteps, Embeddings.RotaryTable rope) {
-        int count() {
-            return latents.dim(0);
-        }
     }
 
-    /** One block's inputs and, unless recomputed, its tape. */
-    private record BlockRecord(Tensor hidden, Tensor encoder, TrainBlock.Tape tape) {
-    }
-
-    /** A forward pass: the predictions and what {@link #backward} needs. */
+    /** A forward pass: the predictions and the tape {@link #backward} walks. */
     public static final class Pass {
         private final List<Tensor> outputs;
-        private final List<Clips> groups;
-        private final Packing pack;
-        private final TrainTimestepEmbedding.Tape time;
-        private final TrainTimestepEmbedding.Tape ofs;
-        private final Tensor emb;
-        private final Tensor siluEmb;
-        private final List<TrainPatchEmbed.Tape> patches;
-        private final List<BlockRecord> blocks;
-        private final Tensor blocksOut;
-        private final Tensor normFinalOut;
-        private final Tensor mod;
-        private final Tensor projIn;
+        private final Tape tape;
 
-        private Pass(List<Tensor> outputs, List<Clips> groups, Packing pack, TrainTimestepEmbedding.Tape time,
-                     TrainTimestepEmbedding.Tape ofs, Tensor emb, Tensor siluEmb, List<TrainPatchEmbed.Tape> patches,
-                     List<BlockRecord> blocks, Tensor blocksOut, Tensor normFinalOut, Tensor mod, Tensor projIn) {
+        private Pass(List<Tensor> outputs, Tape tape) {
             this.outputs = outputs;
-            this.groups = groups;
-            this.pack = pack;
-            this.time = time;
-            this.ofs = ofs;
-            this.emb = emb;
-            this.siluEmb = siluEmb;
-            this.patches = patches;
-            this.blocks = blocks;
-            this.blocksOut = blocksOut;
-            this.normFinalOut = normFinalOut;
-            this.mod = mod;
-            this.projIn = projIn;
+            this.tape = tape;
         }
 
         /** The prediction {@code [B, F, C_out, H, W]} of a one-group pass. */
@@ -159,82 +133,19 @@ public final class TrainTransformer {
         return forward(List.of(new Clips(hiddenStates, encoderHiddenStates, timesteps, rope)), ofs);
     }
 
-    /**
-     * A packed batch (Frame Pack): groups of clips of any frame count and size in one sequence, each clip attending
-     * only to its own tokens, with its own RoPE positions (starting at 0) and timestep. Equal to running every clip
-     * alone, up to float rounding.
-     */
+    /** Groups of clips of any frame count and size (Frame Pack), each group one core forward on the same tape. */
     public Pass forward(List<Clips> groups, float[] ofs) {
         for (Clips g : groups) {
-            checkInputs(g.latents(), g.prompts(), g.timesteps(), g.rope(), ofs);
-        }
-        int clips = groups.stream().mapToInt(Clips::count).sum(), d = cfg.innerDim();
-
-        // 1. time embedding (Timesteps has the inner dim as width), one row per clip
-        float[] timesteps = new float[clips];
-        int at = 0;
-        for (Clips g : groups) {
-            System.arraycopy(g.timesteps(), 0, timesteps, at, g.count());
-            at += g.count();
-        }
-        TrainTimestepEmbedding.Tape time = timeEmbedding.forward(
-                Embeddings.timestepEmbedding(timesteps, d, cfg.flipSinToCos(), cfg.freqShift()));
-        Tensor emb = time.output().copy();                                                     // [S, time_embed_dim]
-        TrainTimestepEmbedding.Tape ofsTape = null;
-        if (ofsEmbedding != null) {
-            ofsTape = ofsEmbedding.forward(Embeddings.timestepEmbedding(ofs, cfg.ofsEmbedDim(), cfg.flipSinToCos(), cfg.freqShift()));
-            Ops.addRowsInPlace(emb.reshape(clips, 1, -1), ofsTape.output().reshape(-1));      // broadcast over the clips
-        }
-        Tensor siluEmb = Ops.silu(emb);                                                        // [S, time_embed_dim]
-
-        // 2. patch embedding per group, then pack: [text of every clip; video of every clip]
-        List<TrainPatchEmbed.Tape> patches = new ArrayList<>();
-        List<Tensor> texts = new ArrayList<>(), videos = new ArrayList<>();
-        List<Integer> textLengths = new ArrayList<>(), videoLengths = new ArrayList<>();
-        List<Embeddings.RotaryTable> ropes = new ArrayList<>();
-        for (Clips g : groups) {
-            TrainPatchEmbed.Output embeds = patchEmbed.forward(g.prompts(), g.latents());      // [b, T + N, D]
-            int textLen = g.prompts().dim(1), n = embeds.embeds().dim(1) - textLen;
-            patches.add(embeds.tape());
-            texts.add(Layout.narrow(embeds.embeds(), 1, 0, textLen).reshape(1, -1, d));      // [1, b*T, D]
-            videos.add(Layout.narrow(embeds.embeds(), 1, textLen, n).reshape(1, -1, d));     // [1, b*N, D]
-            for (int i = 0; i < g.count(); i++) {
-                textLengths.add(textLen);
-                videoLengths.add(n);
-                ropes.add(g.rope());
+            if (!config().useRotaryPositionalEmbeddings() && g.rope() != null) {
+                throw new IllegalArgumentException("the " + config().variant() + " transformer takes no RoPE table");
             }
         }
-        Packing pack = new Packing(segments(textLengths), segments(videoLengths), cfg.useRotaryPositionalEmbeddings() ? ropes : null);
-        Tensor encoder = Layout.cat(1, texts);                                                 // [1, T, D]
-        Tensor hidden = Layout.cat(1, videos);                                                 // [1, N, D]
-
-        // 3. transformer blocks
-        List<BlockRecord> records = new ArrayList<>();
-        for (TrainBlock block : blocks) {
-            TrainBlock.Tape tape = block.forward(hidden, encoder, siluEmb, pack);
-            records.add(new BlockRecord(hidden, encoder, recomputeBlocks ? null : tape));
-            hidden = tape.outHidden();
-            encoder = tape.outEncoder();
-        }
-        Tensor normFinalOut = normFinal.forward(hidden);                                       // [1, N, D], video tokens only
-
-        // 4. final AdaLayerNorm: shift first, then scale, per clip
-        Tensor mod = normOutLinear.forward(siluEmb);                                           // [S, 2D]
-        Tensor projIn = normOutNorm.forward(normFinalOut);                                     // [1, N, D]
-        TokenSegments video = pack.video();
-        Ops.modulateInPlace(projIn.reshape(video.total(), 1, d), video.expand(Layout.narrow(mod, 1, d, d)),
-                video.expand(Layout.narrow(mod, 1, 0, d)));
-        Tensor out = projOut.forward(projIn);                                                  // [1, N, patch_out]
-
-        // 5. unpatchify per group
+        Tape tape = recomputeBlocks ? Tape.checkpointing() : Tape.recording();
         List<Tensor> outputs = new ArrayList<>();
-        int row = 0;
         for (Clips g : groups) {
-            int rows = g.count() * tokens(g.latents().shape());
-            outputs.add(unpatchify(Layout.narrow(out, 1, row, rows), g.latents().shape()));   // [b, F, C_out, H, W]
-            row += rows;
+            outputs.add(model.forward(g.latents(), g.prompts(), g.timesteps(), g.rope(), ofs, Taps.NONE, done -> { }, tape));
         }
-        return new Pass(outputs, groups, pack, time, ofsTape, emb, siluEmb, patches, records, hidden, normFinalOut, mod, projIn);
+        return new Pass(outputs, tape);
     }
 
     /** {@link #backward(Pass, List)} of a one-group pass. */
@@ -247,111 +158,170 @@ public final class TrainTransformer {
         if (dOutputs.size() != pass.outputs.size()) {
             throw new IllegalArgumentException(dOutputs.size() + " output gradients for " + pass.outputs.size() + " groups");
         }
-        int d = cfg.innerDim();
-        Packing pack = pass.pack;
-
-        // 5. unpatchify, 4. proj_out and the final AdaLayerNorm
-        List<Tensor> dTokens = new ArrayList<>();
-        for (int i = 0; i < dOutputs.size(); i++) {
+        for (int i = dOutputs.size() - 1; i >= 0; i--) {
             dOutputs.get(i).requireShape("output gradient", pass.outputs.get(i).shape());
-            dTokens.add(patchify(dOutputs.get(i), pass.groups.get(i).latents().shape()).reshape(1, -1, cfg.patchOutputDim()));
+            backwardGroup(pass.tape, dOutputs.get(i));
         }
-        Tensor dProjIn = projOut.backward(pass.projIn, Layout.cat(1, dTokens), true);          // [1, N, D]
-        ModulationGrad.Modulate m = ModulationGrad.modulate(normOutNorm.forward(pass.normFinalOut),
-                Layout.narrow(pass.mod, 1, d, d), dProjIn, pack.video());
-        Tensor dMod = Layout.cat(1, m.dshift(), m.dscale());                                   // [S, 2D]
-        Tensor dSiluEmb = normOutLinear.backward(pass.siluEmb, dMod, true);                    // [S, time_embed_dim]
-        Tensor dHidden = normFinal.backward(pass.blocksOut, normOutNorm.backward(pass.normFinalOut, m.dn())); // [1, N, D]
+        if (!pass.tape.isEmpty()) {
+            throw new IllegalStateException("the backward pass left entries on the tape");
+        }
+    }
 
-        // 3. transformer blocks, last first (the last block's text output is discarded: zero gradient)
-        Tensor dEncoder = Tensor.zeros(1, pack.text().total(), d);                             // [1, T, D]
+    /** The backward of one core forward, whose entries are the last ones on the tape. */
+    private void backwardGroup(Tape tape, Tensor dOutput) {
+        CogVideoXTransformerConfig cfg = config();
+        int d = cfg.innerDim(), b = dOutput.dim(0);
+        CogVideoXTransformer3DModel.Layers layers = model.layers();
+
+        // 5. unpatchify, 4. proj_out and the final AdaLayerNorm (shift first, then scale)
+        CogVideoXTransformer3DModel.Saved out = tape.pop(model, CogVideoXTransformer3DModel.Saved.class);
+        int t = out.textLen(), n = out.blocksOut().dim(1);
+        Tensor dProjIn = linear(layers.projOut(), out.projIn(), patchify(dOutput), true);          // [B, N, D]
+        ModulationGrad.Modulate m = ModulationGrad.modulate(layers.normOutNorm().forward(out.normFinalOut()),
+                Layout.narrow(out.mod(), 1, d, d), dProjIn);
+        Tensor dSiluEmb = linear(layers.normOutLinear(), out.siluEmb(), Layout.cat(1, m.dshift(), m.dscale()), true);
+        Tensor dVideo = norm(layers.normFinal(), out.blocksOut(), norm(layers.normOutNorm(), out.normFinalOut(), m.dn()));
+
+        // 3. transformer blocks, last first, on the joint stream (the last block's text output is discarded)
+        Tensor dX = Tensor.zeros(b, t + n, d);                                                   // [B, T + N, D]
+        Layout.paste(dX, 1, t, dVideo);
+        List<CogVideoXBlock> blocks = layers.blocks();
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            BlockRecord r = pass.blocks.get(i);
-            TrainBlock.Tape tape = r.tape() != null ? r.tape() : blocks.get(i).forward(r.hidden(), r.encoder(), pass.siluEmb, pack);
-            TrainBlock.InputGrads g = blocks.get(i).backward(tape, dHidden, dEncoder, dSiluEmb);
-            dHidden = g.dHidden();
-            dEncoder = g.dEncoder();
+            dX = block(blocks.get(i), tape, dX, dSiluEmb);
         }
 
-        // 2. patch embedding per group
-        int textRow = 0, videoRow = 0;
-        for (int i = 0; i < pass.groups.size(); i++) {
-            Clips g = pass.groups.get(i);
-            int b = g.count(), textLen = g.prompts().dim(1), n = tokens(g.latents().shape());
-            patchEmbed.backward(pass.patches.get(i), Layout.cat(1,
-                    Layout.narrow(dEncoder, 1, textRow, b * textLen).reshape(b, textLen, d),
-                    Layout.narrow(dHidden, 1, videoRow, b * n).reshape(b, n, d)));
-            textRow += b * textLen;
-            videoRow += b * n;
-        }
+        // 2. patch embedding: the inputs are data, only the projections take gradients
+        CogVideoXPatchEmbed patchEmbed = layers.patchEmbed();
+        CogVideoXPatchEmbed.Saved patches = tape.pop(patchEmbed, CogVideoXPatchEmbed.Saved.class);
+        linear(patchEmbed.textProj(), patches.text(), Layout.narrow(dX, 1, 0, t), false);
+        linear(patchEmbed.proj(), patches.patches(), Layout.narrow(dX, 1, t, n), false);
 
-        // 1. time embedding (the ofs embedding is broadcast over the clips: its gradient sums over them)
-        Tensor dEmb = ActivationGrad.silu(pass.emb, dSiluEmb);                                 // [S, time_embed_dim]
-        if (ofsEmbedding != null) {
-            ofsEmbedding.backward(pass.ofs, Reduce.sumRows(dEmb).reshape(1, -1));
+        // 1. time embedding (the ofs embedding is broadcast over the batch: its gradient sums over it)
+        Tensor dEmb = ActivationGrad.silu(out.emb(), dSiluEmb);                                 // [B, time_embed_dim]
+        if (layers.ofsEmbedding() != null) {
+            timestep(layers.ofsEmbedding(), tape, Reduce.sumRows(dEmb).reshape(1, -1));
         }
-        timeEmbedding.backward(pass.time, dEmb);
+        timestep(layers.timeEmbedding(), tape, dEmb);
     }
 
-    private static TokenSegments segments(List<Integer> lengths) {
-        return TokenSegments.ofLengths(lengths.stream().mapToInt(Integer::intValue).toArray());
+    /** Backward of {@link CogVideoXBlock#forwardInPlace}: returns the gradient of its input, adds into {@code dSiluTemb}. */
+    private Tensor block(CogVideoXBlock block, Tape tape, Tensor dOut, Tensor dSiluTemb) {
+        Object entry = tape.pop(block, Object.class);
+        CogVideoXBlock.Saved s;
+        if (entry instanceof CogVideoXBlock.Checkpoint c) {
+            Tape again = Tape.recording();
+            block.forwardInPlace(c.input(), c.textLen(), c.siluTemb(), c.rope(), again);
+            s = again.pop(block, CogVideoXBlock.Saved.class);
+        } else {
+            s = (CogVideoXBlock.Saved) entry;
+        }
+        int b = dOut.dim(0), l = dOut.dim(1), dim = dOut.dim(2), t = s.textLen(), heads = block.heads(), headDim = dim / heads;
+        CogVideoXBlock.Layers w = block.layers();
+
+        // 3. feed-forward and norm2
+        Tensor dMod2 = Tensor.zeros(b, Modulation.CHUNKS * dim);                                // [B, 6D]
+        Tensor dFf = gated(s.mod2(), s.ff(), dOut, dMod2, t);
+        Tensor dAct = linear(w.ffOut(), s.ffAct(), dFf, true);                              // [B, L, 4D]
+        Tensor dX2 = linear(w.ffIn(), s.ffInput(), ActivationGrad.geluTanh(s.ffHidden(), dAct), true);
+        Tensor dHidden1 = Ops.add(dOut, modulate(w.norm2(), s.hidden1(), s.mod2(), dX2, dMod2, t));
+        Ops.addInPlace(dSiluTemb, linear(w.norm2Linear(), s.siluTemb(), dMod2, true));
+
+        // 2. attention, RoPE on the video tokens, the q/k LayerNorm, the projections
+        Tensor dMod1 = Tensor.zeros(b, Modulation.CHUNKS * dim);
+        Tensor dAttnOut = linear(w.toOut(), s.attnOut(), gated(s.mod1(), s.attn(), dHidden1, dMod1, t), true);
+        AttentionGrad.Grads g = AttentionGrad.backward(s.q(), s.k(), s.v(), s.attnOut(), dAttnOut, heads, block.attentionScale());
+        if (s.rope() != null) {
+            Rope.applyTransposedInPlace(g.dq(), heads, t, s.rope().cos(), s.rope().sin());
+            Rope.applyTransposedInPlace(g.dk(), heads, t, s.rope().cos(), s.rope().sin());
+        }
+        Tensor dQuery = norm(w.normQ(), s.qProj().reshape(b, l, heads, headDim), g.dq().reshape(b, l, heads, headDim));
+        Tensor dKey = norm(w.normK(), s.kProj().reshape(b, l, heads, headDim), g.dk().reshape(b, l, heads, headDim));
+        Tensor dX = linear(w.toQ(), s.attnInput(), dQuery.reshape(b, l, dim), true);
+        Ops.addInPlace(dX, linear(w.toK(), s.attnInput(), dKey.reshape(b, l, dim), true));
+        Ops.addInPlace(dX, linear(w.toV(), s.attnInput(), g.dv(), true));
+
+        // 1. norm1
+        Tensor dIn = Ops.add(dHidden1, modulate(w.norm1(), s.input(), s.mod1(), dX, dMod1, t));
+        Ops.addInPlace(dSiluTemb, linear(w.norm1Linear(), s.siluTemb(), dMod1, true));
+        return dIn;
     }
 
-    /** Video tokens of one clip of latents {@code [B, F, C, H, W]}. */
-    private int tokens(int[] latent) {
-        int[] shape = tokenShape(latent);
-        return shape[1] * shape[2] * shape[3];
+    /**
+     * Backward of the expert modulation {@code z = norm(x) * (1 + scale) + shift} (enc_* chunks on the first
+     * {@code textLen} tokens): writes dscale and dshift into {@code dMod}, returns dx.
+     */
+    private Tensor modulate(LayerNorm norm, Tensor x, Tensor mod, Tensor dz, Tensor dMod, int textLen) {
+        int l = x.dim(1), dim = x.dim(2);
+        Tensor n = norm.forward(x);
+        ModulationGrad.Modulate text = ModulationGrad.modulate(Layout.narrow(n, 1, 0, textLen),
+                Modulation.chunk(mod, Modulation.ENC_SCALE, dim), Layout.narrow(dz, 1, 0, textLen));
+        ModulationGrad.Modulate video = ModulationGrad.modulate(Layout.narrow(n, 1, textLen, l - textLen),
+                Modulation.chunk(mod, Modulation.SCALE, dim), Layout.narrow(dz, 1, textLen, l - textLen));
+        Layout.paste(dMod, 1, Modulation.ENC_SCALE * dim, text.dscale());
+        Layout.paste(dMod, 1, Modulation.ENC_SHIFT * dim, text.dshift());
+        Layout.paste(dMod, 1, Modulation.SCALE * dim, video.dscale());
+        Layout.paste(dMod, 1, Modulation.SHIFT * dim, video.dshift());
+        return norm(norm, x, Layout.cat(1, text.dn(), video.dn()));
     }
 
-    /** Permutation from {@code [B, F', H/p, W/p, C, (pt,) p, p]} tokens to the latent layout, before the final reshape. */
-    private int[] unpatchifyOrder() {
-        return cfg.patchSizeT() == null ? new int[]{0, 1, 4, 2, 5, 3, 6} : new int[]{0, 1, 5, 4, 2, 6, 3, 7};
+    /**
+     * Backward of the expert gated residual {@code x += gate * y} (enc_gate on the first {@code textLen} tokens) for
+     * the y branch: writes dgate into {@code dMod}, returns dy.
+     */
+    private static Tensor gated(Tensor mod, Tensor y, Tensor dOut, Tensor dMod, int textLen) {
+        int l = y.dim(1), dim = y.dim(2);
+        ModulationGrad.Gated text = ModulationGrad.gated(Modulation.chunk(mod, Modulation.ENC_GATE, dim),
+                Layout.narrow(y, 1, 0, textLen), Layout.narrow(dOut, 1, 0, textLen));
+        ModulationGrad.Gated video = ModulationGrad.gated(Modulation.chunk(mod, Modulation.GATE, dim),
+                Layout.narrow(y, 1, textLen, l - textLen), Layout.narrow(dOut, 1, textLen, l - textLen));
+        Layout.paste(dMod, 1, Modulation.ENC_GATE * dim, text.dgate());
+        Layout.paste(dMod, 1, Modulation.GATE * dim, video.dgate());
+        return Layout.cat(1, text.dy(), video.dy());
     }
 
-    /** Token shape {@code [B, F', H/p, W/p, C, (pt,) p, p]} for latents {@code [B, F, C, H, W]}. */
-    private int[] tokenShape(int[] latent) {
-        int b = latent[0], f = latent[1], h = latent[3], w = latent[4], p = cfg.patchSize(), c = cfg.outChannels();
-        return cfg.patchSizeT() == null ? new int[]{b, f, h / p, w / p, c, p, p}
-                : new int[]{b, f / cfg.patchSizeT(), h / p, w / p, c, cfg.patchSizeT(), p, p};
+    /** Backward of {@code TimestepEmbedding}: {@code linear_2(silu(linear_1(x)))}; the sinusoidal input takes no gradient. */
+    private void timestep(TimestepEmbedding embedding, Tape tape, Tensor dOut) {
+        TimestepEmbedding.Saved s = tape.pop(embedding, TimestepEmbedding.Saved.class);
+        Tensor dAct = linear(embedding.linear2(), Ops.silu(s.hidden()), dOut, true);
+        linear(embedding.linear1(), s.input(), ActivationGrad.silu(s.hidden(), dAct), false);
     }
 
-    /** {@code [B, N, patch_out] -> [B, F, C_out, H, W]}, features ordered (c, [pt,] ph, pw). */
-    private Tensor unpatchify(Tensor x, int[] latent) {
-        Tensor y = Layout.permute(x.reshape(tokenShape(latent)), unpatchifyOrder());
-        return y.reshape(latent[0], latent[1], cfg.outChannels(), latent[3], latent[4]);
+    /**
+     * Backward of a linear layer (and its LoRA branch) for the forward input {@code x} and output gradient
+     * {@code dy}: accumulates the parameter gradients and returns the input gradient (null when {@code inputGrad} is false).
+     */
+    private Tensor linear(Linear layer, Tensor x, Tensor dy, boolean inputGrad) {
+        Parameter weight = params.get(layer.weight().name());
+        if (weight.requiresGrad()) {
+            weight.accumulate(LinearGrad.weightGrad(x, dy));
+        }
+        if (layer.bias() != null && params.get(layer.bias().name()).requiresGrad()) {
+            params.get(layer.bias().name()).accumulate(LinearGrad.biasGrad(dy));
+        }
+        Tensor dx = inputGrad ? LinearGrad.inputGrad(dy, weight.value().reshape(layer.outFeatures(), layer.inFeatures())) : null;
+        return layer.adapter() instanceof LoraBranch lora ? lora.backward(x, dy, dx) : dx;
     }
 
-    /** The adjoint of {@link #unpatchify}: {@code [B, F, C_out, H, W] -> [B, N, patch_out]}. */
-    private Tensor patchify(Tensor g, int[] latent) {
-        int[] order = unpatchifyOrder(), tokens = tokenShape(latent);
-        int[] permuted = new int[order.length], inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            permuted[i] = tokens[order[i]];
-            inverse[order[i]] = i;
+    /** Backward of a LayerNorm: accumulates dw and db, returns dx. */
+    private Tensor norm(LayerNorm norm, Tensor x, Tensor dy) {
+        NormGrad.Grads g = NormGrad.layerNorm(x, norm.weight(), norm.eps(), dy);
+        if (norm.weight() != null) {
+            params.of(norm.weight()).accumulate(g.dw());
+            params.of(norm.bias()).accumulate(g.db());
         }
-        return Layout.permute(g.reshape(permuted), inverse).reshape(latent[0], -1, cfg.patchOutputDim());
+        return g.dx();
     }
 
-    private void checkInputs(Tensor video, Tensor text, float[] timesteps, Embeddings.RotaryTable rope, float[] ofs) {
-        if (video.rank() != 5 || video.dim(2) != cfg.inChannels()) {
-            throw new IllegalArgumentException("hidden_states must be [B, F, " + cfg.inChannels() + ", H, W] latents, got " + video);
+    /** The adjoint of the model's unpatchify: {@code [B, F, C_out, H, W] -> [B, N, patch_out]}. */
+    private Tensor patchify(Tensor g) {
+        CogVideoXTransformerConfig cfg = config();
+        int b = g.dim(0), f = g.dim(1), c = cfg.outChannels(), h = g.dim(3), w = g.dim(4), p = cfg.patchSize();
+        if (cfg.patchSizeT() == null) {
+            Tensor y = g.reshape(b, f, c, h / p, p, w / p, p);                                  // [B, F, C, H/p, p, W/p, p]
+            return Layout.permute(y, 0, 1, 3, 5, 2, 4, 6).reshape(b, -1, cfg.patchOutputDim());
         }
-        int b = video.dim(0), p = cfg.patchSize();
-        if (video.dim(3) % p != 0 || video.dim(4) % p != 0 || (cfg.patchSizeT() != null && video.dim(1) % cfg.patchSizeT() != 0)) {
-            throw new IllegalArgumentException("latents " + video + " are not a whole number of patches (patch_size " + p
-                    + (cfg.patchSizeT() == null ? "" : ", patch_size_t " + cfg.patchSizeT()) + ")");
-        }
-        if (text.rank() != 3 || text.dim(0) != b || text.dim(2) != cfg.textEmbedDim()) {
-            throw new IllegalArgumentException("encoder_hidden_states must be [" + b + ", T, " + cfg.textEmbedDim() + "], got " + text);
-        }
-        if (timesteps.length != b) {
-            throw new IllegalArgumentException(timesteps.length + " timesteps for a batch of " + b);
-        }
-        if (cfg.useRotaryPositionalEmbeddings() != (rope != null)) {
-            throw new IllegalArgumentException("the " + cfg.variant() + " transformer " + (rope == null ? "needs" : "takes no") + " RoPE table");
-        }
-        if ((cfg.ofsEmbedDim() != null) != (ofs != null && ofs.length == 1)) {
-            throw new IllegalArgumentException("the " + cfg.variant() + " transformer " + (cfg.ofsEmbedDim() != null ? "needs one" : "takes no") + " ofs value");
-        }
+        int pt = cfg.patchSizeT();
+        Tensor y = g.reshape(b, f / pt, pt, c, h / p, p, w / p, p);                             // [B, F/pt, pt, C, H/p, p, W/p, p]
+        return Layout.permute(y, 0, 1, 4, 6, 3, 2, 5, 7).reshape(b, -1, cfg.patchOutputDim());
     }
 }

@@ -1,7 +1,7 @@
 /**
- * The training twin of {@code dev.cogvideox.model.transformer}: the same forward, built from the core kernels,
- * over fp32 master parameters named by their diffusers {@code state_dict} keys, saving what the backward pass
- * needs, plus that backward pass. Activations {@code [B, L, C]} (text tokens first), shapes in PyTorch order. Inside
- * the blocks a batch is a packed sequence {@code [1, L, C]} of one or more clips ({@link dev.cogvideox.train.model.Packing}).
+ * The core transformer made trainable: fp32 master parameters named by their diffusers {@code state_dict} keys,
+ * which the core model reads without copying; its forward recorded on a {@link dev.cogvideox.model.Tape}; the
+ * backward pass that walks the tape in reverse; LoRA branches attached to the core linear layers. There is no
+ * forward here: a model change is made once, in {@code dev.cogvideox.model.transformer}.
  */
 package dev.cogvideox.train.model;

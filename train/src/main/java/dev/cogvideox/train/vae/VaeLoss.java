@@ -1,8 +1,8 @@
 package dev.cogvideox.train.vae;
 
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
 import dev.cogvideox.model.vae.Gradients;
-import dev.cogvideox.model.vae.Tape;
 import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.tensor.Tensor;
 

@@ -42,7 +42,7 @@ class RopeGradTest {
         assertForward("rope", y, rope(toDouble(x), cd, sd));
 
         Tensor dx = dy.copy();
-        RopeGrad.applyInPlace(dx, H, START, cos, sin);
+        Rope.applyTransposedInPlace(dx, H, START, cos, sin);
         assertGradient("dx", dx, numeric(v -> rope(v, cd, sd), toDouble(x), dy));
     }
 }

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The training twin against the core model (same forward on every transformer golden case) and its backward pass
+ * The recording forward against the inference forward of the core model (the same numbers on every transformer
+ * golden case: recording changes nothing but what is kept) and the backward pass
  * against directional finite differences of the training loss, for every parameter of every model variant: conv
  * and 1.5 linear patch embeddings, sincos / learned / RoPE positions, the ofs embedding, the final AdaLayerNorm.
  */

@@ -1,7 +1,7 @@
 package dev.cogvideox.train.vae;
 
+import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
-import dev.cogvideox.model.vae.Tape;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.Parameter;
 import org.junit.jupiter.api.Test;

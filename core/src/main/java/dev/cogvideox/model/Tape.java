@@ -1,4 +1,4 @@
-package dev.cogvideox.model.vae;
+package dev.cogvideox.model;
 
 import dev.cogvideox.tensor.Tensor;
 
@@ -7,11 +7,13 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The record of one forward pass that a backward pass walks in reverse. The VAE's modules take a tape in their
- * forward: {@link #NONE} (inference) records nothing, a {@link #recording()} tape receives, per module call, what
- * that module's backward needs (its inputs, copied because the forward overwrites volumes in place). Each module's
- * {@code backward} takes its entry back off the tape, so backward calls must come in the exact reverse order of the
- * forward calls; a mismatch is an error naming the module. A recording may span several frame batches linked by
+ * The record of one forward pass that a backward pass walks in reverse. The models' modules (VAE, transformer) take a
+ * tape in their forward: {@link #NONE} (inference) records nothing, a {@link #recording()} tape receives, per module
+ * call, what that module's backward needs (its inputs and intermediates, copied where the forward overwrites them in
+ * place). Each backward takes its module's entry back off the tape, so backward calls must come in the exact reverse
+ * order of the forward calls; a mismatch is an error naming the module. A {@link #checkpointing()} tape records
+ * only the inputs of the modules that support recomputation (the transformer blocks): their backward runs their
+ * forward again on a fresh recording tape (activation checkpointing: one more forward, far less memory). A recording may span several frame batches linked by
  * the causal convs' caches: the backward of a later batch leaves the gradient of the frames it took from the cache
  * on the tape ({@link #carry}) for the same conv's backward of the earlier batch, which comes next.
  */
@@ -23,16 +25,32 @@ public final class Tape {
     }
 
     private final boolean recording;
+    private final boolean checkpointing;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private final Map<Object, Tensor> carried = new IdentityHashMap<>();
 
     private Tape(boolean recording) {
+        this(recording, false);
+    }
+
+    private Tape(boolean recording, boolean checkpointing) {
         this.recording = recording;
+        this.checkpointing = checkpointing;
     }
 
     /** A new, empty tape that records. */
     public static Tape recording() {
         return new Tape(true);
+    }
+
+    /** A new, empty tape that records, but only the inputs of recomputable modules (activation checkpointing). */
+    public static Tape checkpointing() {
+        return new Tape(true, true);
+    }
+
+    /** Whether recomputable modules record only their inputs here (and run their forward on {@link #NONE}). */
+    public boolean isCheckpointing() {
+        return checkpointing;
     }
 
     public boolean isRecording() {
@@ -45,31 +63,31 @@ public final class Tape {
     }
 
     /** Leaves {@code module}'s gradient of cached frames for its backward of the previous frame batch. */
-    void carry(Object module, Tensor gradient) {
+    public void carry(Object module, Tensor gradient) {
         if (carried.put(module, gradient) != null) {
             throw new IllegalStateException("tape: " + module + " already carries a gradient to its previous frame batch");
         }
     }
 
     /** The gradient {@link #carry carried} to {@code module} by its backward of the next frame batch, or null. */
-    Tensor takeCarried(Object module) {
+    public Tensor takeCarried(Object module) {
         return carried.remove(module);
     }
 
     /** Saves {@code saved} for {@code module}'s backward; nothing when not recording. */
-    void push(Object module, Object saved) {
+    public void push(Object module, Object saved) {
         if (recording) {
             entries.push(new Entry(module, saved));
         }
     }
 
     /** A copy of {@code t} when recording (the forward may overwrite {@code t} later), else null. */
-    Tensor keep(Tensor t) {
+    public Tensor keep(Tensor t) {
         return recording ? t.copy() : null;
     }
 
     /** The last entry, which must be {@code module}'s. */
-    <T> T pop(Object module, Class<T> type) {
+    public <T> T pop(Object module, Class<T> type) {
         if (!recording) {
             throw new IllegalStateException("backward needs a recording tape (Tape.recording()), not Tape.NONE");
         }

@@ -1,0 +1,62 @@
+package dev.cogvideox.layers;
+
+import dev.cogvideox.cli.Main;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.train.model.TrainTransformer;
+import dev.cogvideox.world.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.lang.classfile.ClassFile;
+import java.lang.constant.ClassDesc;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The layers of {@code docs/design.md} over the compiled classes of core, train, world and cli (bench is not
+ * shipped and is left out), and the rule itself failing on class sets built to break it.
+ */
+class LayersTest {
+    @Test
+    void theModulesKeepTheLayersOfTheDesign() {
+        PackageGraph g = PackageGraph.ofModules(Tensor.class, TrainTransformer.class, Shape.class, Main.class);
+        assertThat(g.packages()).contains("dev.cogvideox.tensor", "dev.cogvideox.io", "dev.cogvideox.model.transformer",
+                "dev.cogvideox.model.vae", "dev.cogvideox.pipeline", "dev.cogvideox.train.model", "dev.cogvideox.cli");
+        assertThat(g.uses("dev.cogvideox.train.model")).containsKey("dev.cogvideox.model.transformer");
+        assertThat(Layers.violations(g)).isEmpty();
+    }
+
+    @Test
+    void aLowerLayerUsingAHigherOneFails() {
+        PackageGraph g = PackageGraph.of(List.of(
+                type("dev.cogvideox.tensor.Kernel", "dev.cogvideox.pipeline.CogVideoXPipeline"),
+                type("dev.cogvideox.train.Trainer", "dev.cogvideox.model.transformer.CogVideoXBlock")));
+        assertThat(Layers.violations(g)).containsExactly("back-edge dev.cogvideox.tensor -> dev.cogvideox.pipeline"
+                + " (dev.cogvideox.tensor.Kernel -> dev.cogvideox.pipeline.CogVideoXPipeline)");
+    }
+
+    @Test
+    void packagesUsingEachOtherFailEvenInOneLayer() {
+        PackageGraph g = PackageGraph.of(List.of(
+                type("dev.cogvideox.model.vae.Decoder", "dev.cogvideox.model.nn.Linear"),
+                type("dev.cogvideox.model.nn.Linear", "dev.cogvideox.model.schedule.Scheduler"),
+                type("dev.cogvideox.model.schedule.Scheduler", "dev.cogvideox.model.vae.Decoder")));
+        assertThat(Layers.violations(g)).containsExactly(
+                "package cycle [dev.cogvideox.model.nn, dev.cogvideox.model.schedule, dev.cogvideox.model.vae]");
+    }
+
+    @Test
+    void aPackageOfNoLayerFails() {
+        PackageGraph g = PackageGraph.of(List.of(type("dev.cogvideox.service.Server", "dev.cogvideox.pipeline.CogVideoXPipeline")));
+        assertThat(Layers.violations(g)).containsExactly("dev.cogvideox.service is in no layer of design.md (add it to Layers.RANK)");
+    }
+
+    /** A class {@code name} with one field of each of {@code uses}' types. */
+    private static byte[] type(String name, String... uses) {
+        return ClassFile.of().build(ClassDesc.of(name), cb -> {
+            for (int i = 0; i < uses.length; i++) {
+                cb.withField("f" + i, ClassDesc.of(uses[i]), ClassFile.ACC_PRIVATE);
+            }
+        });
+    }
+}
