@@ -19,6 +19,7 @@ public final class CogVideoXBlock {
     /** Token rows per feed-forward slab: 4096 x 4D floats is 126 MB for the 2b, 201 MB for the 5b. */
     private static final int FF_CHUNK = 4096;
 
+    private final int index;
     private final int dim;
     private final int heads;
     private final Linear norm1Linear, norm2Linear;
@@ -29,6 +30,7 @@ public final class CogVideoXBlock {
 
     public CogVideoXBlock(CogVideoXTransformerConfig cfg, WeightStore store, int index) {
         String p = "transformer_blocks." + index + ".";
+        this.index = index;
         this.dim = cfg.innerDim();
         this.heads = cfg.numAttentionHeads();
         int headDim = cfg.attentionHeadDim();
@@ -71,13 +73,22 @@ public final class CogVideoXBlock {
      * share every weight but the modulation (expert AdaLN): tokens before {@code textLen} take the enc_* chunks.
      */
     public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope) {
+        forwardInPlace(x, textLen, siluTemb, rope, StepCache.NONE);
+    }
+
+    /** {@link #forwardInPlace(Tensor, int, Tensor, Embeddings.RotaryTable)} taking its attention output from {@code cache} when it has one. */
+    public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache) {
         // 1. norm1: shift, scale, gate, enc_shift, enc_scale, enc_gate = linear(silu(temb)).chunk(6)
         Tensor[] m1 = chunk(norm1Linear.forward(siluTemb), 6);                         // 6 x [B, D]
         Tensor normed = norm1.forward(x);                                             // [B, T + N, D]
         Ops.modulateSegmentsInPlace(normed, textLen, m1[4], m1[3], m1[1], m1[0]);
 
         // 2. attention over [text; video], gated residual
-        Tensor attn = toOut.forward(attention(normed, textLen, rope));                // [B, T + N, D]
+        Tensor attn = cache.reusedAttention(index);
+        if (attn == null) {
+            attn = toOut.forward(attention(normed, textLen, rope));                   // [B, T + N, D]
+            cache.attentionComputed(index, attn);
+        }
         Ops.addGatedSegmentsInPlace(x, textLen, m1[5], m1[2], attn.data(), 0, x.dim(0) * x.dim(1));
 
         // 3. norm2, then the feed-forward over [text; video]
