@@ -82,6 +82,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     VaeTilingOptions vaeTiling;
 
+    @Mixin
+    SamplingOptions sampling;
+
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
@@ -197,6 +200,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (video != null) {
             b.video(sourceVideo(video, f, h, w), strength != null ? strength : 0.8);
         }
+        sampling.applyTo(b, dir, cfg);
         GenerationRequest req = b.build();
         // 3. the memory plan, before anything big is loaded
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);

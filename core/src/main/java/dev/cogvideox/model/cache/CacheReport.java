@@ -38,10 +38,10 @@ public record CacheReport(String setting, int steps, int blocks, List<Integer> c
     /** One paragraph for the user: what ran and what was reused. */
     public String describe() {
         StringBuilder sb = new StringBuilder("cache " + setting + ": transformer blocks computed at " + computedSteps.size() + " of "
-                + steps + " steps " + computedSteps);
+                + steps + " steps (" + ranges(computedSteps) + ")");
         List<Integer> skipped = skippedSteps();
         if (!skipped.isEmpty()) {
-            sb.append("; skipped (cached residual) at ").append(skipped);
+            sb.append("; skipped, cached residual added, at ").append(ranges(skipped));
         }
         long reused = attentionReused();
         if (reused > 0) {
@@ -52,8 +52,22 @@ public record CacheReport(String setting, int steps, int blocks, List<Integer> c
                 }
             }
             sb.append("; attention reused in ").append(reused).append(" of ").append((long) computedSteps.size() * blocks)
-                    .append(" block passes, at steps ").append(partial);
+                    .append(" block passes, at steps ").append(ranges(partial));
         }
         return sb.toString();
+    }
+
+    /** Step indices as ranges: {@code 0-3, 7, 9-12}. */
+    static String ranges(List<Integer> steps) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < steps.size(); ) {
+            int j = i;
+            while (j + 1 < steps.size() && steps.get(j + 1) == steps.get(j) + 1) {
+                j++;
+            }
+            sb.append(sb.isEmpty() ? "" : ", ").append(steps.get(i)).append(j > i ? "-" + steps.get(j) : "");
+            i = j + 1;
+        }
+        return sb.isEmpty() ? "none" : sb.toString();
     }
 }
