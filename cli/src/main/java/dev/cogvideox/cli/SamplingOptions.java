@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -89,7 +88,7 @@ final class SamplingOptions {
         }
         String wrong = CogVideoXScheduler.checkTimesteps(t, 1000);
         if (wrong != null) {
-            throw new IllegalArgumentException("--timesteps " + Arrays.toString(t) + ": " + wrong);
+            throw new IllegalArgumentException("--timesteps " + text + ": " + wrong);
         }
         return t;
     }
