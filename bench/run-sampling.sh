@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The levers that spend fewer transformer passes (custom timesteps, TeaCache, PAB) against the 50-step, guidance-6,
+# uncached baseline, alternated in one JVM (see FewerPassesBench):
+#   bench/run-sampling.sh MODEL_DIR ROUNDS HEIGHT WIDTH FRAMES [SETTING ...]
+#   bench/run-sampling.sh ../shared/fixtures/models/tiny-cogvideox-2b 3 64 64 9
+#   bench/run-sampling.sh ../shared/fixtures/models/tiny-cogvideox-5b 3 64 64 9 base cache:teacache:0.2 tdm
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/jdk25.sh
+# The pipeline reads its JSON configs with Jackson: the bench needs core's dependencies too.
+./mvnw25 -q -B -ntp -pl core,bench -am package dependency:build-classpath -Dmdep.outputFile=target/cp.txt -DskipTests
+exec java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
+    -cp "bench/target/classes:$(cat bench/target/cp.txt)" dev.cogvideox.bench.sampling.FewerPassesBench "$@"
