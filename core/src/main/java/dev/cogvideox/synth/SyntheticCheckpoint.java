@@ -50,6 +50,12 @@ public final class SyntheticCheckpoint {
         writeTextEncoder(variant, dtype, out, seed, shardBytes);
     }
 
+    /** Writes a transformer folder ({@code config.json} and random weights) for any transformer config, e.g. a published one with fewer blocks. */
+    public static void writeTransformer(Map<String, Object> config, DType dtype, Path dir, long seed) {
+        writeComponent(dir, config, "diffusion_pytorch_model", dtype, seed, SHARD_BYTES,
+                (file, store) -> new CogVideoXTransformer3DModel(CogVideoXTransformerConfig.read(file), store));
+    }
+
     /** Writes {@code text_encoder/} (T5 encoder weights, named as transformers' T5EncoderModel) and {@code tokenizer/}. */
     public static void writeTextEncoder(Variant variant, DType dtype, Path out, long seed, long shardBytes) {
         writeComponent(out.resolve("text_encoder"), variant.textEncoderConfig(), "model", dtype, seed, shardBytes,

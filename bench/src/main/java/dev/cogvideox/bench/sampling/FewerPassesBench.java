@@ -68,7 +68,7 @@ public final class FewerPassesBench {
                 cfg.numLayers(), cfg.innerDim(), width, height, frames, rounds);
 
         Map<String, List<Run>> runs = new LinkedHashMap<>();
-        run(pipeline, settings.getFirst(), prompt, negative, height, width, frames);            // warm-up, not counted
+        run(pipeline, new Setting("warm-up", null, 2, 6, CacheSetting.NONE), prompt, negative, height, width, frames);  // not counted
         for (int r = 0; r < rounds; r++) {
             for (Setting s : settings) {
                 runs.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(run(pipeline, s, prompt, negative, height, width, frames));

@@ -38,7 +38,8 @@ record TransformerFlops(double embed, double attention, double rest, int blocks)
         for (int s = 0; s < steps; s++) {
             total += embed;
             if (report.computedSteps().contains(s)) {
-                total += blocks * rest + report.attentionPerStep()[s] * attention;
+                // the share of block attentions computed, so that a small model's pattern scales to a model of more blocks
+                total += blocks * rest + blocks * attention * report.attentionPerStep()[s] / report.blocks();
             }
         }
         return batch * total;
