@@ -18,26 +18,31 @@ import java.util.concurrent.Callable;
 
 /** {@code cogvideox bench}: timings on the real model shapes, comparable with the PyTorch peer scripts. */
 @Command(name = "bench", description = "Benchmarks on the real model shapes.", subcommands = {BenchCommand.Block.class})
-final class BenchCommand implements Runnable {
+final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** No benchmark named: the usage on stderr and exit code 2, as for {@code cogvideox} alone. */
     @Override
-    public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 
     /** One CogVideoX block with the same options, defaults and JSON output as ../shared/bench/peer_block.py. */
-    @Command(name = "block", description = "Time one transformer block (default: CogVideoX-2b at 49 frames 720x480), "
+    @Command(name = "block", showDefaultValues = true, description = "Time one transformer block (default: CogVideoX-2b at 49 frames 720x480), "
             + "same options and JSON line as the PyTorch peer peer_block.py.")
     static final class Block implements Callable<Integer> {
-        @Option(names = "--dim", defaultValue = "1920") int dim;
-        @Option(names = "--heads", defaultValue = "30") int heads;
-        @Option(names = "--text", defaultValue = "226") int text;
+        @Option(names = "--dim", defaultValue = "1920", description = "inner dim (heads x head dim)") int dim;
+        @Option(names = "--heads", defaultValue = "30", description = "attention heads") int heads;
+        @Option(names = "--text", defaultValue = "226", description = "text tokens") int text;
         @Option(names = "--frames", defaultValue = "13", description = "latent frames") int frames;
         @Option(names = "--height", defaultValue = "60", description = "latent height") int height;
         @Option(names = "--width", defaultValue = "90", description = "latent width") int width;
-        @Option(names = "--patch", defaultValue = "2") int patch;
-        @Option(names = "--time-dim", defaultValue = "512") int timeDim;
+        @Option(names = "--patch", defaultValue = "2", description = "patch size") int patch;
+        @Option(names = "--time-dim", defaultValue = "512", description = "time embedding dim") int timeDim;
         @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or bf16 weights") String dtype;
-        @Option(names = "--repeat", defaultValue = "3") int repeat;
+        @Option(names = "--repeat", defaultValue = "3", description = "timed runs") int repeat;
         @Option(names = "--part", defaultValue = "block", description = "block or attention") String part;
 
         @Override

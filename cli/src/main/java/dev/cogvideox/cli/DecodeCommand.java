@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox decode}: latents written by {@code generate --output FILE.safetensors} to a video file. */
@@ -28,7 +31,7 @@ final class DecodeCommand implements Callable<Integer> {
     @Mixin
     VaeTilingOptions vaeTiling;
 
-    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
     Double fps;
 
     @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif or a folder/ for PNG frames (default: ${DEFAULT-VALUE}).")
@@ -41,15 +44,23 @@ final class DecodeCommand implements Callable<Integer> {
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
         Tensor z = LatentsFile.read(latents, dir);                                              // [B, F, C, h, w]
-        int ratio = pipeline.vaeConfig().spatialCompressionRatio();
+        int ratio = pipeline.defaults().spatialFactor();
         VaeTiling tiling = vaeTiling.tiling(pipeline.vaeConfig(), z.dim(3) * ratio, z.dim(4) * ratio);
         MemoryPlan plan = MemoryPlan.decode(dir, z.dim(3) * ratio, z.dim(4) * ratio, tiling);
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
         plan.check(host, tiling.enabled());
-        boolean v15 = pipeline.transformerConfig().patchSizeT() != null;
+        // a batch of latents: one video per sample, NAME-1, NAME-2, ...; each keeps the settings generate stored
+        List<VideoOutput> outs = new ArrayList<>();
+        for (int k = 1; k <= z.dim(0); k++) {
+            VideoOutput one = z.dim(0) == 1 ? out : VideoOutput.parse(GenerateCommand.suffixed(output, "-" + k));
+            VideoWriters.checkWritable(one);
+            outs.add(one);
+        }
+        VideoOptions options = VideoOptions.fps(fps != null ? fps : pipeline.defaults().fps())
+                .withDescription(LatentsFile.description(latents).orElse(null));
         return Cancellable.run(30, cancel -> {
-            VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
+            VideoFiles.write(outs, options,
                     sink -> pipeline.decodeLatents(z, tiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
             return 0;
         });

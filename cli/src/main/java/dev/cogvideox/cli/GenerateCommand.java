@@ -2,11 +2,14 @@ package dev.cogvideox.cli;
 
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.MediaReader;
+import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationDefaults;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.ImagePreprocess;
 import dev.cogvideox.pipeline.LatentsFile;
@@ -19,6 +22,9 @@ import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -28,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
@@ -36,47 +43,71 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelSource modelSource;
 
-    @Option(names = "--prompt", required = true)
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", description = "Rerun with the settings stored in an earlier output (an MP4, GIF, PNG frames folder or latents "
+            + "file of generate): prompt, seed, model, size, steps, ...; options given here override them (default: none).")
+    Path from;
+
+    @Option(names = "--prompt", description = "What the video shows (the T5 encoder reads up to the model's "
+            + "max_text_seq_length tokens, 226; a longer prompt is cut with a warning). Required, but for --from (default: none).")
     String prompt;
 
-    @Option(names = "--negative-prompt", description = "Default: \"\" (as diffusers).")
+    @Option(names = "--negative-prompt", description = "What guidance steers away from (default: \"\", as diffusers).")
     String negativePrompt;
 
-    @Option(names = "--image", description = "Conditioning image for image-to-video models (PNG/JPEG).")
+    @Option(names = "--image", description = "Conditioning image for image-to-video models, which need one (PNG/JPEG) (default: none).")
     Path image;
 
-    @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used.")
+    @Option(names = "--image-fit", defaultValue = "stretch", description = "How an image of another aspect ratio fits the video: stretch "
+            + "(as diffusers), crop (cover the frame, cut the rest) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
+    String imageFit;
+
+    @Option(names = "--video", description = "Source video for video-to-video (MP4, GIF or a folder of PNG frames); its first --frames frames are used (default: none, text-to-video).")
     Path video;
 
     @Option(names = "--strength", description = "Video-to-video: how much of the schedule re-noises the source, in (0, 1] (default: 0.8).")
     Double strength;
 
-    @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models (default 49), 16N+1 for 1.5 models (default 81).")
+    @Option(names = "--frames", description = "Frames: 8N+1 for 1.0 models, 16N+1 for 1.5 models (default: the model's sample_frames, "
+            + "49 for 1.0 and 81 for 1.5 as published).")
     Integer frames;
 
-    @Option(names = "--height", description = "Default: 480 (1.0), 768 (1.5).")
+    @Option(names = "--height", description = "Pixels, a multiple of 16 (default: the model's sample_height x 8, 480 for 1.0; 768 for 1.5, "
+            + "smaller if its config bounds the size).")
     Integer height;
 
-    @Option(names = "--width", description = "Default: 720 (1.0), 1360 (1.5).")
+    @Option(names = "--width", description = "Pixels, a multiple of 16 (default: the model's sample_width x 8, 720 for 1.0; 1360 for 1.5, "
+            + "smaller if its config bounds the size).")
     Integer width;
 
-    @Option(names = "--steps", defaultValue = "50")
-    int steps;
+    @Option(names = "--steps", description = "Denoising steps (default: 50, as diffusers).")
+    Integer steps;
 
-    @Option(names = "--guidance", defaultValue = "6.0")
-    double guidance;
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 or less turns guidance off (default: 6.0, as diffusers).")
+    Double guidance;
 
     @Option(names = "--dynamic-cfg", negatable = true, description = "Dynamic guidance scale (default: on with the DPM scheduler, as the official demo).")
     Boolean dynamicCfg;
 
-    @Option(names = "--seed", defaultValue = "42", converter = Seed.class,
-            description = "torch.manual_seed-compatible seed, any 64-bit value from -2^63 to 2^64-1 (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", split = ",", converter = Seed.class, description = "torch.manual_seed-compatible seed, any 64-bit value "
+            + "from -2^63 to 2^64-1; several (1,2,3) make one run each, their outputs named with the seed (default: 42).")
+    List<Long> seeds;
 
-    @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, in call order).")
+    @Option(names = "--num-videos", description = "Videos per prompt in one batch (diffusers' num_videos_per_prompt), outputs named "
+            + "NAME-SEED-K (default: 1).")
+    Integer numVideos;
+
+    @Option(names = "--scheduler", description = "ddim or dpm: the sampler, built from the model's scheduler config as diffusers' "
+            + "from_config (default: the model's own; 2b DDIM, 5b and 1.5 DPM).")
+    String scheduler;
+
+    @Option(names = "--noise", description = "Replay the random draws from a safetensors file (tensors noise.0, noise.1, ... or in.noise.*, "
+            + "in call order) instead of drawing them from --seed (default: none).")
     Path noiseFile;
 
-    @Option(names = "--fps", description = "Default: 8 (1.0), 16 (1.5).")
+    @Option(names = "--fps", description = "Frames per second of the video file (default: 8 for 1.0 models, 16 for 1.5, as the official demo).")
     Double fps;
 
     @Mixin
@@ -89,7 +120,8 @@ final class GenerateCommand implements Callable<Integer> {
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
 
-    @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors), fused into the transformer.")
+    @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors, e.g. from train), "
+            + "fused into the transformer (default: none).")
     Path lora;
 
     @Option(names = "--lora-scale", defaultValue = "1.0", description = "LoRA strength (diffusers' attention_kwargs scale; default ${DEFAULT-VALUE}).")
@@ -124,7 +156,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The options' values, checked before any work; the message names the option. */
     private void checkOptions() {
-        if (!Double.isFinite(guidance) || guidance < 0) {
+        if (guidance != null && (!Double.isFinite(guidance) || guidance < 0)) {
             throw new IllegalArgumentException("--guidance must be a finite number >= 0 (up to 1 turns guidance off; 6 is the default), got " + guidance);
         }
         if (strength != null && video == null) {
@@ -133,7 +165,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (strength != null && !(strength > 0 && strength <= 1)) {
             throw new IllegalArgumentException("--strength must be in (0, 1], got " + strength);
         }
-        if (steps < 1) {
+        if (steps != null && steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
         if (fps != null && !(fps > 0 && fps <= 1000)) {
@@ -149,80 +181,216 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // 0. an earlier output's settings fill the options not given here
+        if (from != null) {
+            applyStored(RunSettings.readFrom(from));
+        }
         checkOptions();
-        // 1. the output is checked before any work: a video, or the latents (*.safetensors) for `decode`
-        Path latentsOut = output.toLowerCase(Locale.ROOT).endsWith(".safetensors") ? Path.of(output) : null;
-        VideoOutput out = latentsOut == null ? VideoOutput.parse(output) : null;
-        if (out != null) {
-            VideoWriters.checkWritable(out);
-        } else {
-            LatentsFile.checkWritable(latentsOut);
+        if (prompt == null) {
+            throw new IllegalArgumentException("give --prompt (or --from an earlier output to reuse its prompt and settings)");
+        }
+        List<Long> seedList = seeds == null || seeds.isEmpty() ? List.of(42L) : List.copyOf(seeds);
+        int n = numVideos != null ? numVideos : 1;
+        if (n < 1 || n > 64) {
+            throw new IllegalArgumentException("--num-videos must be between 1 and 64, got " + n);
+        }
+        if (noiseFile != null && seedList.size() > 1) {
+            throw new IllegalArgumentException("--noise replays the draws of one run: give one --seed (or none)");
+        }
+        ImagePreprocess.Fit fit = switch (imageFit.toLowerCase(Locale.ROOT)) {
+            case "stretch" -> ImagePreprocess.Fit.STRETCH;
+            case "crop" -> ImagePreprocess.Fit.CROP;
+            case "pad" -> ImagePreprocess.Fit.PAD;
+            default -> throw new IllegalArgumentException("--image-fit must be stretch, crop or pad, not " + imageFit);
+        };
+        String schedulerClass = scheduler == null ? null : switch (scheduler.toLowerCase(Locale.ROOT)) {
+            case "ddim" -> CogVideoXSchedulerConfig.DDIM;
+            case "dpm" -> CogVideoXSchedulerConfig.DPM;
+            default -> throw new IllegalArgumentException("--scheduler must be ddim or dpm, not " + scheduler);
+        };
+        // 1. the outputs are checked before any work: videos, or the latents (*.safetensors) for `decode`
+        boolean latentsOnly = output.toLowerCase(Locale.ROOT).endsWith(".safetensors");
+        boolean several = seedList.size() * (latentsOnly ? 1 : n) > 1;      // a latents file holds a whole batch
+        List<List<String>> names = new ArrayList<>();                       // per seed, per video of the batch
+        for (long seed : seedList) {
+            List<String> forSeed = new ArrayList<>();
+            for (int k = 1; k <= (latentsOnly ? 1 : n); k++) {
+                forSeed.add(!several ? output : suffixed(output, "-" + seed + (n > 1 && !latentsOnly ? "-" + k : "")));
+            }
+            names.add(forSeed);
+        }
+        for (List<String> forSeed : names) {
+            for (String name : forSeed) {
+                if (latentsOnly) {
+                    LatentsFile.checkWritable(Path.of(name));
+                } else {
+                    VideoWriters.checkWritable(VideoOutput.parse(name));
+                }
+            }
         }
         // 2. the model
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        if (schedulerClass != null) {
+            pipeline = pipeline.withScheduler(schedulerClass);
+        }
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
             LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
             pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale));
         }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
-        boolean v15 = cfg.patchSizeT() != null;
         checkDtype(cfg);
-        int f = frames != null ? frames : v15 ? 81 : cfg.sampleFrames();
-        int step = v15 ? 16 : 8;
-        if (f < 1 || (f - 1) % step != 0) {
-            // the library takes any count, as diffusers does; the command line keeps users to what the model was trained on
-            String returns = f < 1 ? "" : " (the pipeline would turn " + f + " frames into " + pipeline.latentFrames(f)
-                    + " latent frames and return " + pipeline.outputFrames(f) + " frames, as diffusers does: the VAE decodes latent frames "
-                    + "in batches of 2, each batch of 2 becoming 8 frames and only an odd first batch of 3 becoming 9)";
-            throw new IllegalArgumentException("--frames " + f + ": the " + cfg.variant() + " model was trained on " + step + "N+1 frames (e.g. "
-                    + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + ")" + returns);
-        }
-        int h = height != null ? height : v15 ? 768 : cfg.sampleHeight() * 8;
-        int w = width != null ? width : v15 ? 1360 : cfg.sampleWidth() * 8;
-        if (h % 16 != 0 || w % 16 != 0) {
-            throw new IllegalArgumentException("--height " + h + " --width " + w + ": both must be multiples of 16");
-        }
+        GenerationDefaults defaults = pipeline.defaults();
+        int f = frames != null ? frames : defaults.frames();
+        defaults.checkFrames(cfg.variant(), f);
+        int h = height != null ? height : defaults.height();
+        int w = width != null ? width : defaults.width();
+        defaults.checkSize(cfg.variant(), h, w);
         if (image != null && !pipeline.isImageToVideo()) {
             throw new IllegalArgumentException("--image given but " + dir + " is a text-to-video model (" + cfg.variant() + "); use an image-to-video model such as THUDM/CogVideoX-5b-I2V");
         }
         if (image == null && pipeline.isImageToVideo()) {
             throw new IllegalArgumentException(dir + " is an image-to-video model (" + cfg.variant() + "): give --image");
         }
-        boolean dpm = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(dir) instanceof dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
-        GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt).negativePrompt(negativePrompt)
-                .frames(f).size(h, w).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg != null ? dynamicCfg : dpm)
+        String sampler = pipeline.scheduler().config().className();
+        boolean dynamic = dynamicCfg != null ? dynamicCfg : sampler.equals(CogVideoXSchedulerConfig.DPM);
+        int stepCount = steps != null ? steps : defaults.steps();
+        double scale = guidance != null ? guidance : defaults.guidance();
+        double rate = fps != null ? fps : defaults.fps();
+        GenerationRequest.Builder b = GenerationRequest.builder().prompts(java.util.Collections.nCopies(n, prompt))
+                .negativePrompts(negativePrompt == null ? null : java.util.Collections.nCopies(n, negativePrompt))
+                .frames(f).size(h, w).steps(stepCount).guidance(scale).dynamicCfg(dynamic)
                 .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling.tiling(pipeline.vaeConfig(), h, w));
         if (image != null) {
-            b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(image), h, w).reshape(1, 3, h, w));
+            Tensor picture = MediaReader.readImage(image);                                     // [3, H0, W0]
+            String note = ImagePreprocess.describeFit(picture.dim(1), picture.dim(2), h, w, fit);
+            if (note != null) {
+                System.err.println("note: " + note);
+            }
+            b.image(repeat(ImagePreprocess.fit(picture, h, w, fit).reshape(1, 3, h, w), n));
         }
         if (video != null) {
-            b.video(sourceVideo(video, f, h, w), strength != null ? strength : 0.8);
+            b.video(repeat(sourceVideo(video, f, h, w), n), strength != null ? strength : 0.8);
         }
-        sampling.applyTo(b, dir, cfg);
+        sampling.applyTo(b, pipeline);
         GenerationRequest req = b.build();
-        // 3. the memory plan, before anything big is loaded
+        // 3. what runs, and the memory plan, before anything big is loaded
+        Object modelGiven = modelSource.model == null ? null
+                : java.nio.file.Files.isDirectory(Path.of(modelSource.model)) ? Path.of(modelSource.model) : modelSource.model;
+        RunSettings settings = new RunSettings().put("--model", modelGiven).put("--revision", modelSource.model != null
+                        && !"main".equals(modelSource.revision) ? modelSource.revision : null)
+                .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
+                .put("--image-fit", image != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
+                .put("--strength", video != null ? strength : null).put("--frames", f).put("--height", h).put("--width", w)
+                .put("--steps", req.numInferenceSteps()).put("--guidance", req.guidanceScale()).put("--dynamic-cfg", dynamic)
+                .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
+                .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
+                .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling.on ? true : null)
+                .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile);
+        sampling.record(settings);
+        System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
+                + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);
-        MemoryPlan plan = latentsOut == null ? whole : whole.withoutDecode();
+        MemoryPlan plan = latentsOnly ? whole.withoutDecode() : whole;
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));
         plan.check(host, req.vaeTiling());
-        // 4. run, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels and leaves no partial file
-        NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
+        // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
+        // and leaves no partial file
         CogVideoXPipeline run = pipeline;
+        ProgressBar bar = ProgressBar.forConsole(System.err);
         return Cancellable.run(30, cancel -> {
-            if (latentsOut != null) {
-                Tensor latents = run.denoise(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE);
-                LatentsFile.write(latentsOut, latents, dir, cfg.variant());
-                System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
-                        + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
-            } else {
-                VideoFiles.write(out, fps != null ? fps : v15 ? 16 : 8,
-                        sink -> run.generate(req, noise, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+            for (int i = 0; i < seedList.size(); i++) {
+                long seed = seedList.get(i);
+                NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
+                String description = settings.put("--seed", noiseFile != null ? null : seed).toJson();
+                if (seedList.size() > 1) {
+                    System.err.println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
+                }
+                if (latentsOnly) {
+                    Path latentsOut = Path.of(names.get(i).getFirst());
+                    Tensor latents = run.denoise(req, noise, bar, cancel, Taps.NONE);
+                    LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
+                    System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
+                            + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
+                } else {
+                    List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
+                    VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description),
+                            sink -> run.generate(req, noise, bar, cancel, Taps.NONE, sink));
+                }
             }
             return 0;
         });
+    }
+
+    /** {@code out.mp4} -> {@code out-42.mp4}; {@code frames/} -> {@code frames-42/}. */
+    static String suffixed(String output, String suffix) {
+        if (output.endsWith("/") || output.endsWith(java.io.File.separator)) {
+            return output.substring(0, output.length() - 1) + suffix + output.substring(output.length() - 1);
+        }
+        int slash = Math.max(output.lastIndexOf('/'), output.lastIndexOf(java.io.File.separatorChar));
+        int dot = output.lastIndexOf('.');
+        return dot > slash + 1 ? output.substring(0, dot) + suffix + output.substring(dot) : output + suffix;
+    }
+
+    /** {@code [1, ...]} repeated {@code n} times along the batch. */
+    private static Tensor repeat(Tensor one, int n) {
+        if (n == 1) {
+            return one;
+        }
+        int[] shape = one.shape().clone();
+        shape[0] = n;
+        Tensor out = Tensor.zeros(shape);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(one.data(), 0, out.data(), i * one.numel(), one.numel());
+        }
+        return out;
+    }
+
+    /** Sets every option not given on the command line from the stored settings. */
+    private void applyStored(RunSettings stored) {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (Map.Entry<String, Object> e : stored.values().entrySet()) {
+            String name = e.getKey();
+            OptionSpec option = spec.findOption(name);
+            if (option == null || given.hasMatchedOption(name) || name.equals("--from")) {
+                continue;
+            }
+            if (name.equals("--model") || name.equals("--revision")) {
+                if (!given.hasMatchedOption("--model")) {
+                    option.setValue(e.getValue().toString());
+                }
+                continue;
+            }
+            option.setValue(convert(name, e.getValue(), option.type()));
+        }
+    }
+
+    private static Object convert(String name, Object v, Class<?> type) {
+        try {
+            if (type == List.class) {                                           // --seed
+                return new ArrayList<>(List.of(((Number) v).longValue()));
+            }
+            if (type == Integer.class || type == int.class) {
+                return ((Number) v).intValue();
+            }
+            if (type == Double.class || type == double.class) {
+                return ((Number) v).doubleValue();
+            }
+            if (type == Long.class || type == long.class) {
+                return ((Number) v).longValue();
+            }
+            if (type == Boolean.class || type == boolean.class) {
+                return (Boolean) v;
+            }
+            if (type == Path.class) {
+                return Path.of(v.toString());
+            }
+            return v.toString();
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("--from: the stored " + name + " '" + v + "' is not a " + type.getSimpleName());
+        }
     }
 
     private void checkDtype(CogVideoXTransformerConfig cfg) {

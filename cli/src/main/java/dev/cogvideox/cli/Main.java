@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.Parallel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,11 +8,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.concurrent.Callable;
+
 /** Entry point of {@code ./cogvideox}. */
 @Command(name = "cogvideox", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
         subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class, WorldCommand.class, EvaluateCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -25,9 +28,11 @@ public final class Main implements Runnable {
         Parallel.setThreads(threads == null ? 0 : threads);
     }
 
+    /** No command given: the usage on stderr and exit code 2, as for any other incomplete command line. */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 
     /** The command line with the error handling of the application: one line per error ({@link ErrorReporter}), the stack with COGVIDEOX_DEBUG set. */
@@ -46,9 +51,34 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /** Library warnings (e.g. a truncated prompt) as one plain line, "WARNING: ...", never glued to a progress bar. */
+    private static void logWarningsAsLines() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        java.util.logging.Formatter text = new java.util.logging.SimpleFormatter();
+        root.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (isLoggable(r)) {
+                    ProgressBar.printLine(System.err, r.getLevel().getLocalizedName() + ": " + text.formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {
+                System.err.flush();
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
     public static void main(String[] args) {
-        // library warnings (e.g. a truncated prompt) as one plain line: "WARNING: ..."
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
+        logWarningsAsLines();
         System.exit(commandLine().execute(args));
     }
 }

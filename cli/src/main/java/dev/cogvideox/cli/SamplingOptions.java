@@ -4,13 +4,13 @@ import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.schedule.CogVideoXDDIMScheduler;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.Sampling;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -37,16 +37,21 @@ final class SamplingOptions {
             + "TDM LoRA given by --lora: timesteps 999,856,665,399, guidance 1 (no CFG), the DDIM sampler).")
     String preset;
 
+    /** The timestep list {@link #applyTo} set (given, or the preset's), or null. */
+    private long[] applied;
+
     /** Sets the request's sampling; a preset also sets the steps and guidance unless the command line gives them. */
-    void applyTo(GenerationRequest.Builder b, Path modelDir, CogVideoXTransformerConfig cfg) {
+    void applyTo(GenerationRequest.Builder b, CogVideoXPipeline pipeline) {
+        CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         long[] list = timesteps != null ? parseTimesteps(timesteps) : null;
         if (preset != null) {
             if (!preset.strip().toLowerCase(Locale.ROOT).equals("tdm-cogvideox-2b")) {
                 throw new IllegalArgumentException("--preset " + preset + ": unknown preset; the one there is: tdm-cogvideox-2b");
             }
-            if (!cfg.variant().equals("2b") || !(CogVideoXScheduler.fromPretrained(modelDir) instanceof CogVideoXDDIMScheduler)) {
+            if (!cfg.variant().equals("2b") || !(pipeline.scheduler() instanceof CogVideoXDDIMScheduler)) {
                 throw new IllegalArgumentException("--preset tdm-cogvideox-2b is for CogVideoX-2b with its DDIM scheduler (the TDM LoRA "
-                        + "was distilled from it); " + modelDir + " is a " + cfg.variant() + " model");
+                        + "was distilled from it); this is a " + cfg.variant() + " model with the "
+                        + pipeline.scheduler().config().className() + (given("--scheduler") ? " (--scheduler)" : ""));
             }
             if (list == null) {
                 list = TDM_TIMESTEPS.clone();
@@ -67,7 +72,14 @@ final class SamplingOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--cache " + e.getMessage());
         }
+        applied = list;
         b.sampling(new Sampling(list, setting, report -> System.err.println(report.describe())));
+    }
+
+    /** Records these options for a rerun with {@code --from}. */
+    void record(RunSettings settings) {
+        settings.put("--timesteps", applied == null ? null : java.util.Arrays.stream(applied).mapToObj(Long::toString)
+                .collect(java.util.stream.Collectors.joining(","))).put("--cache", cache).put("--preset", preset);
     }
 
     private boolean given(String option) {

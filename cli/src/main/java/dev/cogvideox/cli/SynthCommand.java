@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.synth.SyntheticCheckpoint;
 import dev.cogvideox.synth.Variant;
 import dev.cogvideox.tensor.DType;
@@ -21,7 +22,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
@@ -34,9 +35,9 @@ final class SynthCommand implements Callable<Integer> {
         };
         long start = System.nanoTime();
         if (variant.equals("t5-xxl")) {
-            SyntheticCheckpoint.writeTextEncoder(Variant.COGVIDEOX_5B, d, out, seed, SyntheticCheckpoint.SHARD_BYTES);
+            SyntheticCheckpoint.writeTextEncoder(Variant.COGVIDEOX_5B, d, out, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressBar.forConsole(System.err));
         } else {
-            SyntheticCheckpoint.write(Variant.of(variant), d, out, seed);
+            SyntheticCheckpoint.write(Variant.of(variant), d, out, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressBar.forConsole(System.err));
         }
         System.out.printf("wrote %s (%s) to %s in %.1f s%n", variant, dtype, out, (System.nanoTime() - start) / 1e9);
         return 0;

@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimizer steps at the model's own size (default 500); see --stages.")
     Integer steps;
 
-    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500.")
+    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500 (default: one stage at the model's size for --steps).")
     String stages;
 
     @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
             + "from consecutive of this many intervals (default: ${DEFAULT-VALUE}).")
     int timestepIntervals;
 
-    @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif).")
+    @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif) (default: none, no validation videos).")
     String validationPrompt;
 
     @Option(names = "--validation-every", defaultValue = "0", description = "Steps between validation videos (default: only at the end).")
@@ -76,10 +76,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
 
-    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options.")
+    @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints, deleting older ones "
+            + "(diffusers' checkpoints_total_limit) (default: ${DEFAULT-VALUE}, all).")
+    int keepCheckpoints;
+
+    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options. "
+            + "A larger --steps (or last stage's steps) extends a run, finished or not (default: a new run).")
     Path resume;
 
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the LoRA init, the timesteps, noise and data order (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--on-non-finite", defaultValue = "stop", description = "A step whose loss or gradient is NaN or infinite: stop "
@@ -115,11 +120,12 @@ final class TrainCommand implements Callable<Integer> {
         List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
         TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
                 steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
-                validationEvery, validationSteps, checkpointEvery, resume, seed, policy);
+                validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints, policy);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
-            TrainingRun.Result r = TrainingRun.run(options, ProgressBar.forConsole(System.err), cancel, System.err::println);
+            ProgressBar bar = ProgressBar.forConsole(System.err);
+            TrainingRun.Result r = TrainingRun.run(options, bar, cancel, bar::println);   // a written checkpoint: its own line, not glued to the bar
             if (r.interrupted()) {
                 System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
                 return 130;

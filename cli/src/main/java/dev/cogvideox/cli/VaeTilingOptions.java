@@ -18,11 +18,11 @@ final class VaeTilingOptions {
     CommandSpec spec;
 
     @Option(names = "--vae-tiling", description = "Decode (and encode) in overlapping spatial tiles: bounded memory, a little slower. "
-            + "Tiles default to half the VAE config's sample size (240x360 px for the published models).")
+            + "Tiles default to half the VAE config's sample size (240x360 px for the published models) (default: off).")
     boolean on;
 
     @Option(names = "--vae-tile", paramLabel = "HxW", description = "Tile size in pixels, e.g. 256x256 (implies --vae-tiling); "
-            + "smaller tiles use less memory.")
+            + "smaller tiles use less memory (default: half the VAE config's sample size).")
     String tile;
 
     @Option(names = "--vae-tile-overlap", paramLabel = "F[xF]", description = "Share of a tile that overlaps its neighbour, "

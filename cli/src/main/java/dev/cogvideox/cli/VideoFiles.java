@@ -7,6 +7,8 @@ import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.pipeline.FrameOutput;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A command's video output: frames written as they come, the file published whole at the end or not at all. */
 final class VideoFiles {
@@ -20,15 +22,36 @@ final class VideoFiles {
     }
 
     static void write(VideoOutput out, double fps, Producer producer) {
-        try (VideoWriter writer = VideoWriters.open(out, VideoOptions.fps(fps))) {
+        write(List.of(out), VideoOptions.fps(fps), producer);
+    }
+
+    /** One output per sample of the batch, in order: all published at the end, or none. */
+    static void write(List<VideoOutput> outs, VideoOptions options, Producer producer) {
+        List<VideoWriter> writers = new ArrayList<>();
+        try {
+            for (VideoOutput out : outs) {
+                writers.add(VideoWriters.open(out, options));
+            }
             int[] size = new int[2];
             producer.produce((sample, first, batch) -> {
+                if (sample >= writers.size()) {
+                    throw new IllegalStateException("sample " + sample + " of a batch with " + writers.size() + " outputs");
+                }
                 size[0] = batch.dim(3);
                 size[1] = batch.dim(2);
-                writer.write(batch);
+                writers.get(sample).write(batch);
             });
-            Path written = writer.finish();
-            System.out.println("wrote " + writer.frameCount() + " frames (" + size[0] + "x" + size[1] + ") to " + written);
+            List<Path> written = new ArrayList<>();
+            for (VideoWriter writer : writers) {
+                written.add(writer.finish());
+            }
+            for (int i = 0; i < writers.size(); i++) {
+                System.out.println("wrote " + writers.get(i).frameCount() + " frames (" + size[0] + "x" + size[1] + ") to " + written.get(i));
+            }
+        } finally {
+            for (VideoWriter writer : writers) {
+                writer.close();
+            }
         }
     }
 }

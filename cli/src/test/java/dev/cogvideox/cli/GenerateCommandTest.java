@@ -181,7 +181,7 @@ class GenerateCommandTest {
         String model = FIXTURES.resolve("models/tiny-cogvideox-2b").toString();
         List<String> base = List.of("generate", "--model", model, "--prompt", "a lighthouse", "--frames", "9", "--height", "64",
                 "--width", "64", "--steps", "2", "--seed", "3");
-        byte[][] frames = new byte[3][];
+        int[][] frames = new int[3][];   // pixels: the files differ anyway, as each stores its own settings
         String[][] extra = {{}, {"--lora", lora.toString(), "--lora-scale", "0"}, {"--lora", lora.toString(), "--lora-scale", "1"}};
         for (int i = 0; i < 3; i++) {
             List<String> args = new ArrayList<>(base);
@@ -190,7 +190,8 @@ class GenerateCommandTest {
             args.addAll(List.of("--output", dir + "/"));
             CliRun r = run(args.toArray(String[]::new));
             assertThat(r.exit()).as(r.err()).isZero();
-            frames[i] = Files.readAllBytes(dir.resolve("frame_0004.png"));
+            BufferedImage png = ImageIO.read(dir.resolve("frame_0004.png").toFile());
+            frames[i] = png.getRGB(0, 0, png.getWidth(), png.getHeight(), null, 0, png.getWidth());
         }
         assertThat(frames[1]).as("scale 0 leaves the model as it is").isEqualTo(frames[0]);
         assertThat(frames[2]).as("scale 1 changes the video").isNotEqualTo(frames[0]);
@@ -236,6 +237,27 @@ class GenerateCommandTest {
         try (Stream<Path> s = Files.list(tmp)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("i.png", "broken");
         }
+    }
+
+    /** No size options on a 1.5 model whose config bounds the RoPE grid below 1360 x 768: the defaults come from its config. */
+    @Test
+    void aOnePointFiveModelRunsWithoutSizeOptionsAndRefusesTooLargeSizesInPixels() throws IOException {
+        String v15 = FIXTURES.resolve("models/tiny-cogvideox1.5-5b").toString();
+        Path frames = tmp.resolve("v15");
+        CliRun r = run("generate", "--model", v15, "--prompt", "a lantern", "--steps", "2", "--output", frames + "/");
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<Path> pngs;
+        try (Stream<Path> s = Files.list(frames)) {
+            pngs = s.sorted().toList();
+        }
+        // 16 x 16 latents bound the grid to 128 x 128 pixels: 1360 x 768 scaled to fit is 128 x 72, floored to 16s
+        assertThat(pngs).hasSize(17);
+        BufferedImage first = ImageIO.read(pngs.getFirst().toFile());
+        assertThat(new int[]{first.getWidth(), first.getHeight()}).containsExactly(128, 64);
+        CliRun big = run("generate", "--model", v15, "--prompt", "p", "--height", "768", "--width", "1360", "--output",
+                tmp.resolve("big.mp4").toString());
+        assertError(big, "--height 768 --width 1360");
+        assertThat(big.err()).contains("at most 128x128 pixels").doesNotContain("RoPE grid");
     }
 
     private static void assertError(CliRun r, String message) {

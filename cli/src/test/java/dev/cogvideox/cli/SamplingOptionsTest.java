@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +27,10 @@ class SamplingOptionsTest {
         return CliRun.of(args.toArray(String[]::new));
     }
 
-    private byte[] frame(String out) throws IOException {
-        return Files.readAllBytes(tmp.resolve(out).resolve("frame_0004.png"));
+    /** A frame's pixels (the PNG also holds the run's settings, which differ between runs). */
+    private int[] frame(String out) throws IOException {
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(tmp.resolve(out).resolve("frame_0004.png").toFile());
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
     }
 
     /**
@@ -51,6 +52,11 @@ class SamplingOptionsTest {
         assertThat(frame("preset")).isEqualTo(frame("spelled"));
         assertThat(frame("preset")).isNotEqualTo(frame("uniform"));
         assertThat(frame("preset")).isNotEqualTo(frame("nolora"));
+        // the settings stored in the output rerun the same few-step generation
+        CliRun rerun = CliRun.of("generate", "--from", tmp.resolve("preset") + "/", "--output", tmp.resolve("rerun") + "/");
+        assertThat(rerun.exit()).as(rerun.err()).isZero();
+        assertThat(rerun.err()).contains("denoising: 4/4", "--timesteps", "--guidance 1");
+        assertThat(frame("rerun")).isEqualTo(frame("preset"));
     }
 
     @Test

@@ -19,7 +19,7 @@ import java.util.Map;
 public final class CheckpointWriter {
     /** One tensor to write. */
     public record Item(String name, DType dtype, int[] shape, SafetensorsWriter.FloatSource source) {
-        long bytes() {
+        public long bytes() {
             return Shapes.numel(Shapes.toLong(shape)) * dtype.bytes();
         }
     }

@@ -9,6 +9,7 @@ import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
@@ -53,18 +54,38 @@ public final class CogVideoXPipeline {
     private final CogVideoXTransformerConfig transformerConfig;
     private final AutoencoderKLCogVideoXConfig vaeConfig;
     private final TransformerLoader transformerLoader;
+    /** The scheduler class to run, or null for the one the model folder names. */
+    private final String schedulerClass;
 
     private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
-                              TransformerLoader transformerLoader) {
+                              TransformerLoader transformerLoader, String schedulerClass) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
         this.vaeConfig = vaeConfig;
         this.transformerLoader = transformerLoader;
+        this.schedulerClass = schedulerClass;
     }
 
     /** The same pipeline with another way of loading the transformer (a LoRA, for instance). */
     public CogVideoXPipeline withTransformerLoader(TransformerLoader loader) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader, schedulerClass);
+    }
+
+    /**
+     * The same pipeline with another scheduler class built from the model's scheduler config, as diffusers'
+     * {@code pipe.scheduler = CogVideoXDDIMScheduler.from_config(pipe.scheduler.config)}.
+     *
+     * @param className {@link CogVideoXSchedulerConfig#DDIM} or {@link CogVideoXSchedulerConfig#DPM}
+     */
+    public CogVideoXPipeline withScheduler(String className) {
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, className);
+    }
+
+    /** A fresh scheduler of this pipeline (the model's own class unless {@link #withScheduler} chose another). */
+    public CogVideoXScheduler scheduler() {
+        CogVideoXScheduler own = CogVideoXScheduler.fromPretrained(modelDir);
+        return schedulerClass == null || schedulerClass.equals(own.config().className()) ? own
+                : CogVideoXScheduler.create(own.config().withClassName(schedulerClass));
     }
 
     /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
@@ -78,7 +99,7 @@ public final class CogVideoXPipeline {
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
         AutoencoderKLCogVideoXConfig vae = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
-        return new CogVideoXPipeline(modelDir, cfg, vae, CogVideoXTransformer3DModel::load);
+        return new CogVideoXPipeline(modelDir, cfg, vae, CogVideoXTransformer3DModel::load, null);
     }
 
     public CogVideoXTransformerConfig transformerConfig() {
@@ -108,6 +129,11 @@ public final class CogVideoXPipeline {
     /** {@link #outputFrames(GenerationRequest)} for {@code numFrames} frames asked for. */
     public int outputFrames(int numFrames) {
         return AutoencoderKLCogVideoX.decodedFrames(vaeConfig, latentFrames(numFrames), VaeOptions.defaults(vaeConfig).numLatentFramesBatchSize());
+    }
+
+    /** The call parameters of this model when the caller gives none (frames, size, fps, steps, guidance), from its configs. */
+    public GenerationDefaults defaults() {
+        return GenerationDefaults.of(modelDir);
     }
 
     public boolean isImageToVideo() {
@@ -176,7 +202,7 @@ public final class CogVideoXPipeline {
         cancel.throwIfCancelled();
 
         // 4. timesteps; video-to-video starts part-way, at strength x N steps from the end (get_timesteps)
-        CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(modelDir);
+        CogVideoXScheduler scheduler = scheduler();
         long[] custom = req.sampling().timesteps();
         if (custom != null) {
             scheduler.setTimesteps(custom);                      // a few-step model's list (retrieve_timesteps(timesteps=...))

@@ -47,6 +47,16 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         if (numInferenceSteps < 1 || numInferenceSteps > 1000) {
             throw new IllegalArgumentException("steps must be between 1 and 1000, got " + numInferenceSteps);
         }
+        if (video != null && (int) (numInferenceSteps * strength) < 1) {
+            // get_timesteps keeps int(steps x strength) steps: none here, and diffusers' loop then returns an empty video
+            double smallest = Math.ceil(1000.0 / numInferenceSteps) / 1000;
+            while ((int) (numInferenceSteps * smallest) < 1) {
+                smallest += 0.001;
+            }
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "video-to-video with strength %s and %d steps denoises "
+                    + "int(%d x %s) = 0 steps; the smallest strength for %d steps is %.3f (or give more steps)",
+                    strength, numInferenceSteps, numInferenceSteps, strength, numInferenceSteps, smallest));
+        }
         if (numFrames < 1) {
             throw new IllegalArgumentException("frames must be at least 1, got " + numFrames);
         }

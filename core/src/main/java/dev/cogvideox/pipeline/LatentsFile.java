@@ -20,6 +20,7 @@ import java.util.Map;
  * wrong colours without an error, so {@link #read} refuses it.
  */
 public final class LatentsFile {
+    private static final String DESCRIPTION_KEY = "cogvideox.settings";
     static final String TENSOR = "latents";
     private static final String FORMAT_KEY = "format";
     private static final String FORMAT = "cogvideox-latents";
@@ -49,13 +50,29 @@ public final class LatentsFile {
 
     /** Writes {@code latents} of a model folder atomically (temporary file, then rename). */
     public static void write(Path file, Tensor latents, Path modelDir, String variant) {
+        write(file, latents, modelDir, variant, null);
+    }
+
+    /** As {@link #write(Path, Tensor, Path, String)}, with how they were made ({@code description}, or null) in the metadata. */
+    public static void write(Path file, Tensor latents, Path modelDir, String variant, String description) {
         if (latents.rank() != 5) {
             throw new IllegalArgumentException("latents must be [B, F, C, h, w], got " + Arrays.toString(latents.shape()));
         }
-        new SafetensorsWriter(Map.of(FORMAT_KEY, FORMAT, VARIANT_KEY, variant,
-                SCALING_KEY, Double.toString(scalingFactor(modelDir))))
+        Map<String, String> meta = new java.util.HashMap<>(Map.of(FORMAT_KEY, FORMAT, VARIANT_KEY, variant,
+                SCALING_KEY, Double.toString(scalingFactor(modelDir))));
+        if (description != null) {
+            meta.put(DESCRIPTION_KEY, description);
+        }
+        new SafetensorsWriter(meta)
                 .add(TENSOR, DType.F32, latents)
                 .write(file);
+    }
+
+    /** How the latents of {@code file} were made, when {@code generate} stored it. */
+    public static java.util.Optional<String> description(Path file) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            return java.util.Optional.ofNullable(f.metadata().get(DESCRIPTION_KEY));
+        }
     }
 
     /**

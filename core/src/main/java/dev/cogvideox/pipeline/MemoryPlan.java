@@ -138,21 +138,34 @@ public record MemoryPlan(List<Stage> stages) {
         return host.reservedHeapBytes() + JVM_OVERHEAD_BYTES + stages.stream().mapToLong(Stage::weightBytes).max().orElse(0);
     }
 
-    /** A few lines for the user: each stage, the peak of live data, and the resident bound on this host. */
+    /**
+     * A few lines for the user, none wider than 100 columns: each stage, the peak of live data, and the resident bound
+     * on this host. When the live data is a small part of the heap (a tiny model) the bound is the heap's reserve,
+     * which says little about the run: the line says so instead of printing it as the run's size.
+     */
     public String describe(Host host) {
         StringBuilder sb = new StringBuilder("memory plan (stages run one at a time):\n");
         for (Stage s : stages) {
-            sb.append(String.format(Locale.ROOT, "  %-13s weights %8s (mapped, resident at once)  activations %8s (heap)%n", s.name(), ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
+            sb.append(String.format(Locale.ROOT, "  %-13s weights %9s mapped  activations %9s heap%n", s.name(),
+                    ProgressBar.bytes(s.weightBytes()), ProgressBar.bytes(s.activationBytes())));
         }
-        sb.append(String.format(Locale.ROOT, "  peak          %8s live%n", ProgressBar.bytes(peakBytes())));
+        sb.append(String.format(Locale.ROOT, "  peak          %9s live%n", ProgressBar.bytes(peakBytes())));
         long bound = residentBoundBytes(host);
-        sb.append(String.format(Locale.ROOT, "  resident set  up to %s (heap %s + JVM + mapped weights)", ProgressBar.bytes(bound), ProgressBar.bytes(host.reservedHeapBytes())));
-        if (host.usableHeapBytes() > peakActivationBytes()) {
-            sb.append(String.format(Locale.ROOT, "; -Xmx in COGVIDEOX_JAVA_OPTS lowers it, down to the activations' %s", ProgressBar.bytes(peakActivationBytes())));
+        String heap = ProgressBar.bytes(host.reservedHeapBytes());
+        if (peakBytes() * 16 < host.reservedHeapBytes()) {
+            sb.append(String.format(Locale.ROOT, "  resident set  mostly the JVM's own: %s of live data, though garbage may grow%n"
+                    + "                the heap to its maximum (heap %s); -Xmx in COGVIDEOX_JAVA_OPTS caps it",
+                    ProgressBar.bytes(peakBytes()), heap));
+        } else {
+            sb.append(String.format(Locale.ROOT, "  resident set  up to %s (heap %s + JVM + mapped weights)", ProgressBar.bytes(bound), heap));
+            if (host.usableHeapBytes() > peakActivationBytes()) {
+                sb.append(String.format(Locale.ROOT, "%n                -Xmx in COGVIDEOX_JAVA_OPTS lowers it, down to the activations' %s",
+                        ProgressBar.bytes(peakActivationBytes())));
+            }
         }
         if (bound > host.physicalBytes()) {
-            sb.append(String.format(Locale.ROOT, "%n  warning: that is more than this machine's %s; a smaller -Xmx keeps the process out of swap and the OOM killer",
-                    ProgressBar.bytes(host.physicalBytes())));
+            sb.append(String.format(Locale.ROOT, "%n  warning: up to %s is more than this machine's %s; a smaller -Xmx keeps the process%n"
+                    + "           out of swap and the OOM killer", ProgressBar.bytes(bound), ProgressBar.bytes(host.physicalBytes())));
         }
         return sb.toString();
     }

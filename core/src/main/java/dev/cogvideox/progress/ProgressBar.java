@@ -10,7 +10,9 @@ import java.util.function.LongSupplier;
  * file, a pipe) it prints a plain line each time another tenth of the task is done and when the task ends.
  * Elapsed time, rate and ETA are measured from {@code onStart}; progress inside an item ({@link #onSubProgress}, e.g.
  * {@code 0/1 [12/42]} for block 12 of a step's 42) counts as a fraction of an item in the bar, the percentage, the
- * rate, the ETA and the plain lines' tenths. Not thread-safe: one task reports at a time.
+ * rate, the ETA and the plain lines' tenths. One task reports at a time; a line printed while a bar is drawn goes
+ * through {@link #println} so that it never ends up glued to the bar. A console bar also redraws itself every
+ * second, so the elapsed time and ETA keep moving while a long item runs (a full-size decoder part takes seconds).
  */
 public final class ProgressBar implements ProgressListener {
     private static final long REDRAW_NANOS = 100_000_000L;
@@ -32,6 +34,10 @@ public final class ProgressBar implements ProgressListener {
     private long subTotal;
     private long lastTenth;
     private boolean running;
+    private boolean atLineStart = true;
+    private Thread ticker;
+    /** The terminal bar drawn last and not yet ended, for lines printed by code that has no bar at hand (log records). */
+    private static volatile ProgressBar active;
 
     /**
      * @param interactive redraw in place (a terminal) or print sparse plain lines
@@ -51,7 +57,62 @@ public final class ProgressBar implements ProgressListener {
      */
     public static ProgressBar forConsole(PrintStream out) {
         boolean terminal = System.console() != null && System.console().isTerminal();
-        return new ProgressBar(out, terminal, columns(System.getenv("COLUMNS")), System::nanoTime);
+        ProgressBar bar = new ProgressBar(out, terminal, columns(System.getenv("COLUMNS")), System::nanoTime);
+        if (terminal) {
+            bar.tickEvery(1000);
+        }
+        return bar;
+    }
+
+    /** Redraws the running bar whenever {@code millis} pass without a redraw (a daemon thread; interactive bars only). */
+    synchronized void tickEvery(long millis) {
+        if (ticker != null || !interactive) {
+            return;
+        }
+        ticker = Thread.ofPlatform().daemon().name("progress ticker").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(millis);
+                    synchronized (this) {
+                        if (running && nanoClock.getAsLong() - lastDrawNanos >= millis * 1_000_000L) {
+                            lastDrawNanos = nanoClock.getAsLong();
+                            draw();
+                        }
+                    }
+                }
+            } catch (InterruptedException stop) {
+                // the JVM is exiting
+            }
+        });
+    }
+
+    /**
+     * Prints {@code line} on {@code out} as a line of its own: through the terminal bar being drawn, if any (see
+     * {@link #println}), else directly. For messages from code that does not know about the bar, such as log records.
+     */
+    public static void printLine(PrintStream out, String line) {
+        ProgressBar bar = active;
+        if (bar != null && bar.out == out) {
+            bar.println(line);
+        } else {
+            out.println(line);
+        }
+    }
+
+    /**
+     * Prints one line of its own (a file written, a skipped sample): on a terminal the bar is cleared first and drawn
+     * again below the line, so the line is never glued to the bar.
+     */
+    public synchronized void println(String line) {
+        if (interactive && !atLineStart) {
+            out.print("\r" + " ".repeat(Math.max(0, width)) + "\r");
+        }
+        out.println(line);
+        atLineStart = true;
+        if (interactive && running) {
+            draw();
+        }
+        out.flush();
     }
 
     private static int columns(String env) {
@@ -62,7 +123,7 @@ public final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public void onStart(String task, long total, ProgressUnit unit) {
+    public synchronized void onStart(String task, long total, ProgressUnit unit) {
         if (running) {
             onEnd();
         }
@@ -82,7 +143,7 @@ public final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public void onProgress(long done) {
+    public synchronized void onProgress(long done) {
         if (!running) {
             return;
         }
@@ -93,7 +154,7 @@ public final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public void onSubProgress(long done, long total) {
+    public synchronized void onSubProgress(long done, long total) {
         if (!running || total <= 0) {
             return;
         }
@@ -128,17 +189,20 @@ public final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public void onEnd() {
+    public synchronized void onEnd() {
         if (!running) {
             return;
         }
         running = false;
         long now = nanoClock.getAsLong();
+        boolean complete = total <= 0 || progress() >= total;   // else abandoned (cancelled or failed)
         if (interactive) {
             draw();
             out.println();
+            atLineStart = true;
+            active = null;
         } else {
-            out.println(task + ": " + status(now) + " done");
+            out.println(task + ": " + status(now) + (complete ? " done" : " stopped"));
         }
         out.flush();
     }
@@ -148,6 +212,8 @@ public final class ProgressBar implements ProgressListener {
         String line = task + " " + bar(width - task.length() - status.length() - 2) + " " + status;
         out.print("\r" + line);
         out.flush();
+        atLineStart = false;
+        active = this;
     }
 
     private String bar(int cells) {

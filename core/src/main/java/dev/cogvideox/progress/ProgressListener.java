@@ -23,6 +23,47 @@ public interface ProgressListener {
     };
 
     /**
+     * A listener for a task that runs inside one item of {@code outer}'s task (a video's VAE encoding inside "encoding
+     * videos", a validation video inside a training step): its progress, and the parts of its items, become the outer
+     * item's {@link #onSubProgress}; its start and end are not shown. Each task it starts counts from zero again.
+     */
+    static ProgressListener insideItemOf(ProgressListener outer) {
+        return new ProgressListener() {
+            private long total;
+            private long done;
+
+            @Override
+            public void onStart(String task, long total, ProgressUnit unit) {
+                this.total = total;
+                this.done = 0;
+                if (total > 0) {
+                    outer.onSubProgress(0, total);
+                }
+            }
+
+            @Override
+            public void onProgress(long done) {
+                this.done = done;
+                if (total > 0) {
+                    outer.onSubProgress(done, total);
+                }
+            }
+
+            @Override
+            public void onSubProgress(long part, long parts) {
+                if (total > 0 && parts > 0) {
+                    outer.onSubProgress(done * parts + part, total * parts);
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                // the outer item goes on
+            }
+        };
+    }
+
+    /**
      * A task begins.
      *
      * @param task  short name shown to the user, e.g. "denoising"

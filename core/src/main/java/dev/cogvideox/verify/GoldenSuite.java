@@ -36,8 +36,9 @@ public final class GoldenSuite {
     }
 
     /**
-     * The fixture root: {@code $COGVIDEOX_FIXTURES}, else {@code ../shared/fixtures} relative to the working
-     * directory or, when run from a module folder, to its parent.
+     * The fixture root: {@code $COGVIDEOX_FIXTURES}, else {@code ../shared/fixtures} beside the project: the project
+     * found from the working directory (or a module folder in it) and, failing that, from where this code was loaded
+     * (the launcher's jar or a module's classes), so {@code verify} works from any folder.
      */
     public static Path defaultFixtureRoot() {
         String env = System.getenv(FIXTURES_ENV);
@@ -45,7 +46,16 @@ public final class GoldenSuite {
             return Paths.get(env);
         }
         Path cwd = Paths.get("").toAbsolutePath();
-        for (Path p = cwd; p != null; p = p.getParent()) {
+        Path found = fixturesAbove(cwd);
+        if (found == null) {
+            found = fixturesAbove(codeLocation());
+        }
+        return found != null ? found : cwd.resolve("../shared/fixtures").normalize();
+    }
+
+    /** {@code ../shared/fixtures} of {@code start} or a folder above it, up to the project root (the folder with {@code mvnw}). */
+    static Path fixturesAbove(Path start) {
+        for (Path p = start; p != null; p = p.getParent()) {
             Path candidate = p.resolve("../shared/fixtures").normalize();
             if (Files.isDirectory(candidate.resolve("golden"))) {
                 return candidate;
@@ -54,7 +64,16 @@ public final class GoldenSuite {
                 break;
             }
         }
-        return cwd.resolve("../shared/fixtures").normalize();
+        return null;
+    }
+
+    private static Path codeLocation() {
+        try {
+            var source = GoldenSuite.class.getProtectionDomain().getCodeSource();
+            return source == null ? null : Paths.get(source.getLocation().toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Every {@code golden/*.json} under {@code root}, sorted by name. */

@@ -72,10 +72,26 @@ class MemoryPlanTest {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
         MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
         MemoryPlan.Host host = new MemoryPlan.Host(3L << 30, 3L << 30, 3L << 30);
-        assertThat(plan.describe(host)).contains("warning: that is more than this machine's 3.0 GiB");
+        assertThat(plan.describe(host)).contains("is more than this machine's 3.0 GiB");
         // a heap below the activations: the run is refused (check), so no hint to lower -Xmx
         MemoryPlan.Host small = new MemoryPlan.Host(plan.peakActivationBytes() - 1, plan.peakActivationBytes() - 1, 64L << 30);
         assertThat(plan.describe(small)).doesNotContain("lowers it");
+    }
+
+    /** A tiny model on a big heap: no heap-sized figure passed off as the run's size; no line wider than 100 columns. */
+    @Test
+    void aSmallRunOnABigHeapSaysItsLiveDataNotTheHeapsBound() {
+        CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(MODEL.resolve("transformer/config.json"));
+        MemoryPlan plan = MemoryPlan.estimate(MODEL, cfg, request(9, 64, 64));
+        MemoryPlan.Host host = new MemoryPlan.Host(12L << 30, 12L << 30, 24L << 30);
+        String text = plan.describe(host);
+        assertThat(text).contains("mostly the JVM's own: " + dev.cogvideox.progress.ProgressBar.bytes(plan.peakBytes()) + " of live data")
+                .doesNotContain("up to 12.");
+        MemoryPlan.Host tight = new MemoryPlan.Host(plan.peakBytes() * 4, plan.peakBytes() * 4, 24L << 30);
+        assertThat(plan.describe(tight)).contains("up to " + dev.cogvideox.progress.ProgressBar.bytes(plan.residentBoundBytes(tight)));
+        for (MemoryPlan.Host h : new MemoryPlan.Host[]{host, tight, new MemoryPlan.Host(3L << 30, 3L << 30, 1L << 30)}) {
+            assertThat(plan.describe(h).lines()).allSatisfy(line -> assertThat(line.length()).as(line).isLessThanOrEqualTo(100));
+        }
     }
 
     @Test

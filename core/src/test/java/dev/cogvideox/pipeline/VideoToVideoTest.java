@@ -96,4 +96,18 @@ class VideoToVideoTest {
         assertThatThrownBy(() -> v15.generate(b.video(Tensor.zeros(1, 9, 3, 32, 32), 0.8).build(), NoiseSource.of(g), ProgressListener.NONE,
                 new CancellationToken(), Taps.NONE)).hasMessageContaining("3 latent frames").hasMessageContaining("e.g. 13 frames");
     }
+
+    /** strength x steps < 1 keeps no step (get_timesteps' int(N x strength) = 0): refused, naming the smallest strength that works. */
+    @org.junit.jupiter.api.Test
+    void aStrengthThatKeepsNoStepIsRefusedWithTheSmallestThatWorks() {
+        dev.cogvideox.tensor.Tensor video = dev.cogvideox.tensor.Tensor.zeros(1, 9, 3, 64, 64);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationRequest.builder().prompt("p").frames(9).size(64, 64).steps(4)
+                        .video(video, 0.2).build())
+                .hasMessageContaining("int(4 x 0.2) = 0").hasMessageContaining("smallest strength for 4 steps is 0.250");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationRequest.builder().prompt("p").frames(9).size(64, 64).steps(3)
+                        .video(video, 0.3).build())
+                .hasMessageContaining("smallest strength for 3 steps is 0.334");
+        GenerationRequest.builder().prompt("p").frames(9).size(64, 64).steps(3).video(video, 0.334).build();
+        GenerationRequest.builder().prompt("p").frames(9).size(64, 64).steps(4).video(video, 0.25).build();
+    }
 }

@@ -95,13 +95,73 @@ class ProgressBarTest {
     }
 
     @Test
+    void anAbandonedTaskEndsWithStoppedNotDone() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("decoding", 4);
+        now += 1_000_000_000L;
+        bar.onProgress(1);
+        bar.onEnd();
+        assertThat(output()).endsWith(System.lineSeparator() + "decoding: 1/4 25% 00:01<00:03 1.00 it/s stopped" + System.lineSeparator())
+                .doesNotContain("done");
+    }
+
+    /** A line printed while the bar is drawn clears the bar, stands on its own line, and the bar is drawn again below it. */
+    @Test
+    void aLinePrintedDuringATaskIsNeverGluedToTheBar() {
+        ProgressBar bar = new ProgressBar(out, true, 60, () -> now);
+        bar.onStart("training", 10);
+        now += 1_000_000_000L;
+        bar.onProgress(5);
+        bar.println("checkpoint out/checkpoint-5");
+        now += 1_000_000_000L;
+        bar.onProgress(10);
+        bar.onEnd();
+        String[] lines = output().split(System.lineSeparator());
+        assertThat(lines).hasSize(2);
+        // the bar's characters before the message are overwritten by spaces, then the cursor returns to the line start
+        String first = lines[0].substring(lines[0].lastIndexOf('\r') + 1);
+        assertThat(first).isEqualTo("checkpoint out/checkpoint-5");
+        assertThat(lines[0]).contains("\r" + " ".repeat(60) + "\r");
+        assertThat(lines[1]).startsWith("\rtraining [").endsWith("10/10 100% 00:02<00:00 5.00 it/s");
+        ProgressBar plain = new ProgressBar(out, false, 60, () -> now);
+        bytes.reset();
+        plain.onStart("training", 10);
+        plain.println("checkpoint x");
+        assertThat(output()).isEqualTo("checkpoint x" + System.lineSeparator());
+    }
+
+    @Test
+    void aTickingBarRedrawsWhileAnItemRuns() throws InterruptedException {
+        ProgressBar bar = new ProgressBar(out, true, 60, System::nanoTime);
+        bar.tickEvery(20);
+        bar.onStart("decoding", 1);
+        Thread.sleep(300);
+        bar.onEnd();
+        assertThat(output().split("\r").length).as("redraws with no progress call").isGreaterThan(3);
+    }
+
+    /** A task inside one item (a video's VAE passes inside "encoding videos"): its progress is the item's sub-progress. */
+    @Test
+    void aTaskInsideAnItemIsThatItemsSubProgress() {
+        RecordingListener outer = new RecordingListener(null);
+        outer.onStart("encoding videos", 3, ProgressUnit.ITEMS);
+        ProgressListener inner = ProgressListener.insideItemOf(outer);
+        inner.onStart("encoding", 4, ProgressUnit.ITEMS);
+        inner.onSubProgress(5, 10);       // half of the first pass
+        inner.onProgress(1);
+        inner.onSubProgress(2, 10);       // a fifth into the second
+        inner.onEnd();
+        assertThat(outer.calls).containsExactly("encoding videos 3", "part 0/4", "part 5/40", "part 1/4", "part 12/40");
+    }
+
+    @Test
     void bytesUseBinaryPrefixes() {
         ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
         bar.onStart("model.safetensors", 3L << 30, ProgressUnit.BYTES);
         now = 2_000_000_000L;
         bar.onProgress(3L << 29);
         bar.onEnd();
-        assertThat(output()).contains("1.5 GiB/3.0 GiB 50% 00:02<00:02 768.0 MiB/s done");
+        assertThat(output()).contains("1.5 GiB/3.0 GiB 50% 00:02<00:02 768.0 MiB/s stopped");   // ended half-way
     }
 
     @Test

@@ -42,6 +42,36 @@ class SyntheticCheckpointTest {
         }
     }
 
+    /** "writing weights" in bytes, moving many times per shard and ending at the bytes of every tensor in the files. */
+    @Test
+    void writingReportsBytesUpToEveryTensorsSize() throws IOException {
+        dev.cogvideox.progress.RecordingListener progress = new dev.cogvideox.progress.RecordingListener(null);
+        SyntheticCheckpoint.write(Variant.TINY, DType.BF16, dir, 3, 40_000, progress);
+        long tensorBytes = 0;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                try (dev.cogvideox.io.SafetensorsFile sf = dev.cogvideox.io.SafetensorsFile.open(f)) {
+                    for (String name : sf.names()) {
+                        tensorBytes += sf.entry(name).byteSize();
+                    }
+                }
+            }
+        }
+        assertThat(progress.calls.getFirst()).isEqualTo("writing weights " + tensorBytes);
+        assertThat(progress.calls.get(progress.calls.size() - 2)).isEqualTo("done " + tensorBytes);
+        assertThat(progress.calls.getLast()).isEqualTo("end");
+        assertThat(progress.calls.stream().filter(c -> c.startsWith("done ")).count()).isGreaterThan(20);
+    }
+
+    @Test
+    void aCheckpointLargerThanTheFreeSpaceIsRefusedBeforeWriting() {
+        Path out = dir.resolve("new/model");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SyntheticCheckpoint.checkFreeSpace(out, Long.MAX_VALUE / 2))
+                .hasMessageContaining(out.toString()).hasMessageContaining("free");
+        SyntheticCheckpoint.checkFreeSpace(out, 1024);
+        assertThat(out).doesNotExist();
+    }
+
     @Test
     void valuesAreReproducibleAtAnyOffset() {
         float[] whole = new float[100];

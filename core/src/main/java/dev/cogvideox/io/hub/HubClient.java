@@ -32,10 +32,12 @@ final class HubClient {
 
     HubClient(HubSettings settings) {
         this.settings = settings;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(20))
-                .build();
+                .connectTimeout(Duration.ofSeconds(20));
+        settings.proxy().ifPresent(p -> b.proxy(java.net.ProxySelector.of(
+                new java.net.InetSocketAddress(p.getHost(), p.getPort() > 0 ? p.getPort() : 80))));
+        this.http = b.build();
     }
 
     /** The commit a revision points to and its files. */

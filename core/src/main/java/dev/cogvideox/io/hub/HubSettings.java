@@ -16,8 +16,15 @@ import java.util.Set;
  * @param endpoint    the hub's base URL
  * @param token       sent as a bearer token to the endpoint's host (never to the file CDN it redirects to)
  * @param offline     {@code HF_HUB_OFFLINE} is set: downloads are refused
+ * @param proxy       the HTTP proxy to reach the endpoint through ({@code HTTPS_PROXY} as huggingface_hub's requests reads
+ *                    it, unless {@code NO_PROXY} names the endpoint's host), or empty for the JVM's own proxy settings
  */
-public record HubSettings(Path cache, String cacheOrigin, URI endpoint, Optional<String> token, boolean offline) {
+public record HubSettings(Path cache, String cacheOrigin, URI endpoint, Optional<String> token, boolean offline, Optional<URI> proxy) {
+    /** Settings with the JVM's own proxy settings. */
+    public HubSettings(Path cache, String cacheOrigin, URI endpoint, Optional<String> token, boolean offline) {
+        this(cache, cacheOrigin, endpoint, token, offline, Optional.empty());
+    }
+
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
     private static final Set<String> TRUE = Set.of("1", "true", "yes", "on");
 
@@ -50,7 +57,35 @@ public record HubSettings(Path cache, String cacheOrigin, URI endpoint, Optional
         URI endpoint = set(env, "HF_ENDPOINT") ? URI.create(env.get("HF_ENDPOINT").replaceAll("/+$", "")) : DEFAULT_ENDPOINT;
         Optional<String> token = set(env, "HF_TOKEN") ? Optional.of(env.get("HF_TOKEN").strip()) : Optional.empty();
         boolean offline = set(env, "HF_HUB_OFFLINE") && TRUE.contains(env.get("HF_HUB_OFFLINE").strip().toLowerCase(Locale.ROOT));
-        return new HubSettings(cache, origin, endpoint, token, offline);
+        return new HubSettings(cache, origin, endpoint, token, offline, proxy(env, endpoint));
+    }
+
+    /** {@code HTTPS_PROXY} (or {@code https_proxy}, {@code ALL_PROXY}) unless {@code NO_PROXY} lists the host or a suffix of it. */
+    private static Optional<URI> proxy(Map<String, String> env, URI endpoint) {
+        String value = first(env, "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
+        if (value == null) {
+            return Optional.empty();
+        }
+        String noProxy = first(env, "NO_PROXY", "no_proxy");
+        String host = endpoint.getHost() == null ? "" : endpoint.getHost().toLowerCase(Locale.ROOT);
+        if (noProxy != null) {
+            for (String entry : noProxy.split(",")) {
+                String e = entry.strip().toLowerCase(Locale.ROOT).replaceFirst("^\\*?\\.", "");
+                if (e.equals("*") || !e.isEmpty() && (host.equals(e) || host.endsWith("." + e))) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(URI.create(value.contains("://") ? value.strip() : "http://" + value.strip()));
+    }
+
+    private static String first(Map<String, String> env, String... keys) {
+        for (String k : keys) {
+            if (set(env, k)) {
+                return env.get(k);
+            }
+        }
+        return null;
     }
 
     private static boolean set(Map<String, String> env, String key) {

@@ -3,6 +3,7 @@ package dev.cogvideox.io.hub;
 import dev.cogvideox.progress.ProgressListener;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -57,9 +58,37 @@ public final class ModelResolver {
             }
             return cache.snapshot(repo, revision).orElseThrow(() -> notCached(model, repo, revision));
         } catch (IOException e) {
+            if (download && unreachable(e)) {
+                throw new HubException(unreachableMessage(model, repo, e), e);
+            }
             throw new HubException("model " + model + ": " + (download ? "download from " + settings.endpoint()
                     + " failed: " : "") + e, e);
         }
+    }
+
+    /** A connection that could not be made at all: no network, a wrong host, a proxy needed or down. */
+    private static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String unreachableMessage(String model, RepoId repo, IOException e) {
+        URI endpoint = settings.endpoint();
+        int port = endpoint.getPort() > 0 ? endpoint.getPort() : "http".equals(endpoint.getScheme()) ? 80 : 443;
+        String why = e instanceof java.net.UnknownHostException || e.getCause() instanceof java.net.UnknownHostException
+                ? "the host name does not resolve" : e instanceof java.net.http.HttpConnectTimeoutException ? "the connection timed out"
+                : "the connection was refused or could not be made";
+        String proxy = settings.proxy().map(p -> "through the proxy " + p + " (HTTPS_PROXY); check that it runs")
+                .orElse("with no proxy (behind one, set HTTPS_PROXY=http://host:port)");
+        return "model " + model + ": cannot reach the hub at " + endpoint.getHost() + ":" + port + " (" + endpoint + "): " + why
+                + ". Tried " + proxy + "; for a mirror set HF_ENDPOINT (now " + (endpoint.equals(HubSettings.DEFAULT_ENDPOINT)
+                ? "unset" : endpoint) + "). Or download it on a machine with access (`huggingface-cli download " + repo.id()
+                + "`) and pass the folder with --model.";
     }
 
     private HubException notCached(String model, RepoId repo, String revision) {

@@ -20,12 +20,14 @@ import java.nio.file.Path;
 final class GifWriter extends AtomicVideoWriter {
     private static final String FORMAT = "javax_imageio_gif_image_1.0";
     private final double fps;
+    private final String description;
     private ImageWriter writer;
     private ImageOutputStream stream;
 
     GifWriter(Path target, VideoOptions options) throws IOException {
         super(target, TempOutput.file(target));
         this.fps = options.fps();
+        this.description = options.description();
     }
 
     /** Centiseconds frame {@code index} is shown at {@code fps} (see the class comment). */
@@ -45,11 +47,11 @@ final class GifWriter extends AtomicVideoWriter {
     protected void append(RgbImage frame, int index) throws IOException {
         var image = frame.toBufferedImage();
         IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
-        meta.mergeTree(FORMAT, frameTree(delayCentis(index, fps), index == 0));
+        meta.mergeTree(FORMAT, frameTree(delayCentis(index, fps), index == 0, index == 0 ? description : null));
         writer.writeToSequence(new IIOImage(image, null, meta), null);
     }
 
-    private static IIOMetadataNode frameTree(int delay, boolean first) {
+    private static IIOMetadataNode frameTree(int delay, boolean first, String comment) {
         IIOMetadataNode root = new IIOMetadataNode(FORMAT);
         IIOMetadataNode gce = new IIOMetadataNode("GraphicControlExtension");
         gce.setAttribute("disposalMethod", "none");
@@ -66,6 +68,13 @@ final class GifWriter extends AtomicVideoWriter {
             loop.setUserObject(new byte[]{1, 0, 0}); // sub-block 1: loop count 0 = forever
             apps.appendChild(loop);
             root.appendChild(apps);
+        }
+        if (comment != null) {
+            IIOMetadataNode comments = new IIOMetadataNode("CommentExtensions");
+            IIOMetadataNode c = new IIOMetadataNode("CommentExtension");
+            c.setAttribute("value", comment);
+            comments.appendChild(c);
+            root.appendChild(comments);
         }
         return root;
     }

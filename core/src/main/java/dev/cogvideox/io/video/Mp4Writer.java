@@ -38,6 +38,9 @@ final class Mp4Writer extends AtomicVideoWriter {
         recorder.setFrameRate(options.fps());
         recorder.setVideoBitrate((int) Math.min(Integer.MAX_VALUE, options.bitRate(w, h)));
         recorder.setOption("movflags", "+faststart");
+        if (options.description() != null) {
+            recorder.setMetadata("comment", options.description());
+        }
         recorder.start();
         staging = new Frame(w, h, Frame.DEPTH_UBYTE, 3);
     }

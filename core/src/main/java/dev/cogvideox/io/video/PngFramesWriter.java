@@ -6,8 +6,11 @@ import java.nio.file.Path;
 
 /** A folder of {@code frame_0000.png}, {@code frame_0001.png}, ... (8-bit RGB, lossless). */
 final class PngFramesWriter extends AtomicVideoWriter {
-    PngFramesWriter(Path target) throws IOException {
+    private final String description;
+
+    PngFramesWriter(Path target, VideoOptions options) throws IOException {
         super(target, TempOutput.folder(target));
+        this.description = options.description();
     }
 
     /** The file name of frame {@code index}. */
@@ -23,9 +26,13 @@ final class PngFramesWriter extends AtomicVideoWriter {
     @Override
     protected void append(RgbImage frame, int index) throws IOException {
         Path file = temp.path().resolve(frameName(index));
-        if (!ImageIO.write(frame.toBufferedImage(), "png", file.toFile())) {
-            throw new IOException("the JDK has no PNG writer");
+        if (description == null) {
+            if (!ImageIO.write(frame.toBufferedImage(), "png", file.toFile())) {
+                throw new IOException("the JDK has no PNG writer");
+            }
+            return;
         }
+        VideoMetadata.writePng(frame.toBufferedImage(), description, file);   // every frame carries it: each is a picture of its own
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class VideoWriters {
             return switch (output.format()) {
                 case MP4 -> new Mp4Writer(output.path(), options);
                 case GIF -> new GifWriter(output.path(), options);
-                case PNG_FRAMES -> new PngFramesWriter(output.path());
+                case PNG_FRAMES -> new PngFramesWriter(output.path(), options);
             };
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write video " + output.path() + ": " + e.getMessage(), e);

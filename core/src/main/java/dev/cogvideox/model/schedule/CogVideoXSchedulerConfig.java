@@ -105,6 +105,15 @@ public record CogVideoXSchedulerConfig(String className, int numTrainTimesteps, 
         ConfigRange.positive("snr_shift_scale", snrShiftScale, 1e6, "the SNR shift of the schedule; 3.0 (2b) or 1.0 (5b, 1.5)");
     }
 
+    /**
+     * The same config for another scheduler class, as diffusers' {@code OtherScheduler.from_config(pipe.scheduler.config)}:
+     * every key kept, only the class changes.
+     */
+    public CogVideoXSchedulerConfig withClassName(String name) {
+        return new CogVideoXSchedulerConfig(name, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType, timestepSpacing,
+                stepsOffset, setAlphaToOne, rescaleBetasZeroSnr, snrShiftScale);
+    }
+
     /** Reads {@code file}; errors name the file and the key. */
     public static CogVideoXSchedulerConfig read(Path file) {
         JsonConfig c = JsonConfig.read(file);

@@ -94,10 +94,15 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     /** {@link #decodedFrames(int, VaeOptions)} for a VAE config, with {@code batchSize} latent frames per decoder pass. */
     public static int decodedFrames(AutoencoderKLCogVideoXConfig config, int latentFrames, int batchSize) {
+        return decodedFrames(config.temporalCompressLevel(), latentFrames, batchSize);
+    }
+
+    /** {@link #decodedFrames(int, VaeOptions)} for a decoder with {@code levels} time-doubling up blocks. */
+    public static int decodedFrames(int levels, int latentFrames, int batchSize) {
         int total = 0;
         for (int[] batch : frameBatches(latentFrames, batchSize)) {
             int n = batch[1] - batch[0];
-            for (int level = 0; level < config.temporalCompressLevel(); level++) {
+            for (int level = 0; level < levels; level++) {
                 n = 2 * n - n % 2;                                                  // CogVideoXUpsample3D, compress_time
             }
             total += n;
@@ -179,9 +184,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         boolean tiled = useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth());
         Tiling t = tiled ? encodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(x.dim(3), t.strideH()) * ceilDiv(x.dim(4), t.strideW()) : 1;
-        int[] done = {0};
         progress.onStart("encoding", (long) x.dim(0) * tiles * frameBatches(x.dim(2), options.numSampleFramesBatchSize()).size(), ProgressUnit.ITEMS);
-        Runnable passDone = () -> progress.onProgress(++done[0]);
+        VaePasses passDone = new VaePasses(progress, cancel, encoder.parts());
         try {
             List<Tensor> samples = new ArrayList<>();
             for (int b = 0; b < x.dim(0); b++) {
@@ -195,7 +199,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
-    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, Runnable passDone) {
+    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
@@ -203,16 +207,16 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 cancel.throwIfCancelled();
             }
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
-            Tensor moments = encoder.forward(frames, cache); // [1, 2*latent, f', H/8, W/8]
+            Tensor moments = encoder.forward(frames, cache, passDone::partDone); // [1, 2*latent, f', H/8, W/8]
             tap.tap("encoder", moments);
             parts.add(moments);
-            passDone.run();
+            passDone.passDone();
         }
         return Layout.cat(2, parts); // [1, 2*latent, t, H/8, W/8]
     }
 
     /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
-    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, Runnable passDone) {
+    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, VaePasses passDone) {
         List<List<Tensor>> rows = new ArrayList<>();
         for (int i = 0; i < x.dim(3); i += t.strideH()) {
             List<Tensor> row = new ArrayList<>();
@@ -272,9 +276,8 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         Tiling t = tiled ? decodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
         int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
-        int[] done = {0};
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
-        Runnable passDone = () -> progress.onProgress(++done[0]);
+        VaePasses passDone = new VaePasses(progress, cancel, decoder.parts());
         try {
             for (int b = 0; b < z.dim(0); b++) {
                 int sample = b;
@@ -295,22 +298,52 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         }
     }
 
+    /**
+     * Encoder or decoder passes done, and the parts done inside the current one ({@link ProgressListener#onSubProgress}: a
+     * full-size pass takes minutes), with a cancellation check at each part.
+     */
+    private static final class VaePasses {
+        private final ProgressListener progress;
+        private final CancellationToken cancel;
+        private final int parts;
+        private int passes;
+        private int part;
+
+        VaePasses(ProgressListener progress, CancellationToken cancel, int parts) {
+            this.progress = progress;
+            this.cancel = cancel;
+            this.parts = parts;
+        }
+
+        void partDone() {
+            if (cancel != null) {
+                cancel.throwIfCancelled();
+            }
+            progress.onSubProgress(++part, parts);
+        }
+
+        void passDone() {
+            part = 0;
+            progress.onProgress(++passes);
+        }
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             if (cancel != null) {
                 cancel.throwIfCancelled();
             }
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
-            Tensor frames = decoder.forward(latents, cache, tap); // [1, 3, f', 8h, 8w]
+            Tensor frames = decoder.forward(latents, cache, tap, passDone::partDone); // [1, 3, f', 8h, 8w]
             tap.tap("decoder", frames);
             out.accept(frames);
-            passDone.run();
+            passDone.passDone();
         }
     }
 
@@ -318,7 +351,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, Runnable passDone) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch

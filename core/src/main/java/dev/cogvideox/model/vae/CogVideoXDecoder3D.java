@@ -32,18 +32,36 @@ final class CogVideoXDecoder3D {
         this.convOut = new CogVideoXCausalConv3d(store, "decoder.conv_out", blocks[0], c.outChannels(), 3);
     }
 
-    /** One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next batch. */
-    Tensor forward(Tensor z, ConvCache cache, DebugTap tap) {
+    /**
+     * Parts of one {@link #forward} for progress: conv_in with the mid block, each up block's convolutions and
+     * upsampler, conv_out. A full-size pass takes minutes on a CPU, mostly in the last up blocks at full resolution.
+     */
+    int parts() {
+        int n = 2;
+        for (CogVideoXUpBlock3D block : upBlocks) {
+            n += block.parts();
+        }
+        return n;
+    }
+
+    /**
+     * One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next
+     * batch; {@code partDone} runs after each of the {@link #parts} (a progress report, a cancellation check).
+     */
+    Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Runnable partDone) {
         Tensor h = convIn.forward(z, cache); // [N, C3, t, h, w]
         // 1. mid
         h = midBlock.forward(h, z, cache); // [N, C3, t, h, w]
         tap.tap("decoder.mid_block", h);
+        partDone.run();
         // 2. up
         for (CogVideoXUpBlock3D block : upBlocks) {
-            h = block.forward(h, z, cache); // [N, Ci, T', H', W']
+            h = block.forward(h, z, cache, partDone); // [N, Ci, T', H', W']
         }
         // 3. post-process
         normOut.normSilu(h, z, true);
-        return convOut.forward(h, cache); // [N, 3, T, H, W]
+        h = convOut.forward(h, cache); // [N, 3, T, H, W]
+        partDone.run();
+        return h;
     }
 }

@@ -18,11 +18,22 @@ final class CogVideoXDownBlock3D {
     }
 
     /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}. */
-    Tensor forward(Tensor x, ConvCache cache) {
+    /** Parts {@link #forward} reports: two convolutions per resnet, and the downsampler. */
+    int parts() {
+        return 2 * resnets.length + (downsampler == null ? 0 : 1);
+    }
+
+    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}, calling {@code partDone} after each of {@link #parts}. */
+    Tensor forward(Tensor x, ConvCache cache, Runnable partDone) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, null, cache); // [N, out, T, H, W]
+            h = resnet.forward(h, null, cache, partDone); // [N, out, T, H, W]
         }
-        return downsampler == null ? h : downsampler.forward(h); // [N, out, T', H/2, W/2]
+        if (downsampler == null) {
+            return h;
+        }
+        h = downsampler.forward(h); // [N, out, T', H/2, W/2]
+        partDone.run();
+        return h;
     }
 }

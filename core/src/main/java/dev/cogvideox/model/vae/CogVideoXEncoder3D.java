@@ -31,17 +31,32 @@ final class CogVideoXEncoder3D {
         this.convOut = new CogVideoXCausalConv3d(store, "encoder.conv_out", last, 2 * c.latentChannels(), 3);
     }
 
-    /** One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch. */
-    Tensor forward(Tensor x, ConvCache cache) {
+    /** Parts of one {@link #forward} for progress: conv_in, each down block's convolutions and downsampler, the mid block with conv_out. */
+    int parts() {
+        int n = 2;
+        for (CogVideoXDownBlock3D block : downBlocks) {
+            n += block.parts();
+        }
+        return n;
+    }
+
+    /**
+     * One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch;
+     * {@code partDone} runs after each of the {@link #parts}.
+     */
+    Tensor forward(Tensor x, ConvCache cache, Runnable partDone) {
         Tensor h = convIn.forward(x, cache); // [N, C0, T, H, W]
+        partDone.run();
         // 1. down
         for (CogVideoXDownBlock3D block : downBlocks) {
-            h = block.forward(h, cache); // [N, Ci, T', H', W']
+            h = block.forward(h, cache, partDone); // [N, Ci, T', H', W']
         }
         // 2. mid
         h = midBlock.forward(h, null, cache); // [N, C3, t, h, w]
         // 3. post-process
         normOut.normSilu(h, null, true);
-        return convOut.forward(h, cache); // [N, 2*latent, t, h, w]
+        h = convOut.forward(h, cache); // [N, 2*latent, t, h, w]
+        partDone.run();
+        return h;
     }
 }

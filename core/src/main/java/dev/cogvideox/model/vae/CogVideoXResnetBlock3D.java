@@ -40,22 +40,31 @@ final class CogVideoXResnetBlock3D {
      * conv2 sums into the shortcut's output.
      */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        return forward(x, zq, cache, () -> { });
+    }
+
+    /** As {@link #forward(Tensor, Tensor, ConvCache)}, calling {@code convDone} after each of its two convolutions. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable convDone) {
         if (convShortcut == null) {
             // 1. norm1 + silu into a new volume, conv1 over it
             Tensor h = norm1.normSilu(x, zq, false); // [N, C, T, H, W]
             conv1.forwardInPlace(h, cache); // [N, C, T, H, W]
+            convDone.run();
             // 2. norm2 + silu in place, conv2 summed into x: the residual x + h
             norm2.normSilu(h, zq, true);
             conv2.accumulate(h, cache, x); // [N, C, T, H, W]
+            convDone.run();
             return x;
         }
         // 1. the shortcut of x, then norm1 + silu over x itself and conv1
         Tensor out = convShortcut.forward(x); // [N, out, T, H, W]
         norm1.normSilu(x, zq, true);
         Tensor h = conv1.forward(x, cache); // [N, out, T, H, W]
+        convDone.run();
         // 2. norm2 + silu in place, conv2 summed into the shortcut
         norm2.normSilu(h, zq, true);
         conv2.accumulate(h, cache, out); // [N, out, T, H, W]
+        convDone.run();
         return out;
     }
 }

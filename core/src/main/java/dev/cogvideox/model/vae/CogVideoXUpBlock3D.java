@@ -17,12 +17,22 @@ final class CogVideoXUpBlock3D {
         this.upsampler = addUpsample ? new CogVideoXUpsample3D(store, prefix + ".upsamplers.0", out, out, compressTime) : null;
     }
 
-    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents. */
-    Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+    /** Parts {@link #forward} reports: two convolutions per resnet, and the upsampler. */
+    int parts() {
+        return 2 * resnets.length + (upsampler == null ? 0 : 1);
+    }
+
+    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents; {@code partDone} after each of {@link #parts}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable partDone) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, zq, cache); // [N, out, T, H, W]
+            h = resnet.forward(h, zq, cache, partDone); // [N, out, T, H, W]
         }
-        return upsampler == null ? h : upsampler.forward(h); // [N, out, T', 2H, 2W]
+        if (upsampler == null) {
+            return h;
+        }
+        h = upsampler.forward(h); // [N, out, T', 2H, 2W]
+        partDone.run();
+        return h;
     }
 }

@@ -134,6 +134,30 @@ class ModelResolverTest {
         assertThat(repo().resolve("refs/main")).doesNotExist();
     }
 
+    /** No network (nothing listens on the endpoint's port): the message names the host, the proxy setting and HF_ENDPOINT. */
+    @Test
+    void anUnreachableHubIsNamedWithTheProxyAndEndpointHints() {
+        hub.close();
+        HubSettings down = new HubSettings(tmp.resolve("hub"), "test", URI.create("http://127.0.0.1:9"), Optional.empty(), false);
+        assertThatThrownBy(() -> new ModelResolver(down).resolve("org/model", "main", true, ProgressListener.NONE))
+                .hasMessageContaining("cannot reach the hub at 127.0.0.1:9").hasMessageContaining("HTTPS_PROXY")
+                .hasMessageContaining("HF_ENDPOINT (now http://127.0.0.1:9)").hasMessageNotContaining("java.net");
+        HubSettings proxied = new HubSettings(tmp.resolve("hub"), "test", URI.create("http://127.0.0.1:9"), Optional.empty(), false,
+                Optional.of(URI.create("http://127.0.0.1:7")));
+        assertThatThrownBy(() -> new ModelResolver(proxied).resolve("org/model", "main", true, ProgressListener.NONE))
+                .hasMessageContaining("through the proxy http://127.0.0.1:7");
+    }
+
+    @Test
+    void proxyFromTheEnvironmentUnlessNoProxyNamesTheHost() {
+        Path home = tmp.resolve("home");
+        assertThat(HubSettings.fromEnvironment(Map.of("HTTPS_PROXY", "proxy.local:3128"), home).proxy())
+                .contains(URI.create("http://proxy.local:3128"));
+        assertThat(HubSettings.fromEnvironment(Map.of("HTTPS_PROXY", "http://p:1", "NO_PROXY", "localhost,.huggingface.co"), home).proxy())
+                .isEmpty();
+        assertThat(HubSettings.fromEnvironment(Map.of(), home).proxy()).isEmpty();
+    }
+
     @Test
     void cachedModelsResolveWithoutTheNetwork() {
         new ModelResolver(settings(Optional.empty())).resolve("org/model", "main", true, ProgressListener.NONE);

@@ -127,10 +127,46 @@ class AutoencoderKLCogVideoXTest {
         RecordingListener progress = new RecordingListener(null);
         List<String> events = progress.calls;
         vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), null, progress);
+        events.removeIf(e -> e.startsWith("part "));    // the parts inside each pass: decoderPassesReportTheirParts
         // Tiles of half the config's 96x80 sample: 6x5 latents at strides int(6 * 5/6) = 5 and int(5 * 4/5) = 4, so
         // 2 x 2 tiles over the 8x8 latents, each through 2 frame batches: 8 decoder passes, then the blended batches.
         assertThat(events).containsExactly("decoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6", "done 7",
                 "done 8", "frames 0", "frames 9", "end");
+    }
+
+    /**
+     * Inside one decoder pass (minutes at full size): conv_in with the mid block, two convolutions per resnet of the 4 up
+     * blocks (layers_per_block 2 + 1 = 3 resnets each), the 3 upsamplers, conv_out: 2 + 4 x 6 + 3 = 29 parts; a cancel
+     * stops the pass at the next part.
+     */
+    @Test
+    void decoderPassesReportTheirPartsAndStopInsideAPassWhenCancelled() {
+        Tensor z = Tensor.zeros(1, 16, 2, 4, 4);
+        RecordingListener progress = new RecordingListener(null);
+        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, null, progress);
+        java.util.List<String> want = new java.util.ArrayList<>(List.of("decoding 1"));
+        for (int k = 1; k <= 29; k++) {
+            want.add("part " + k + "/29");
+        }
+        want.addAll(List.of("done 1", "end"));
+        assertThat(progress.calls).containsExactlyElementsOf(want);
+        RecordingListener cancelled = new RecordingListener("part 5/29");
+        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, cancelled.cancel, cancelled))
+                .isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(cancelled.calls).containsExactly("decoding 1", "part 1/29", "part 2/29", "part 3/29", "part 4/29", "part 5/29", "end");
+    }
+
+    /** Inside one encoder pass: conv_in, 4 down blocks of 2 resnets (2 convolutions each) and 3 downsamplers, mid + conv_out: 21. */
+    @Test
+    void encoderPassesReportTheirParts() {
+        RecordingListener progress = new RecordingListener(null);
+        vae.encode(Tensor.zeros(1, 3, 1, 32, 32), vae.defaultOptions(), progress.cancel, progress);
+        java.util.List<String> want = new java.util.ArrayList<>(List.of("encoding 1"));
+        for (int k = 1; k <= 21; k++) {
+            want.add("part " + k + "/21");
+        }
+        want.addAll(List.of("done 1", "end"));
+        assertThat(progress.calls).containsExactlyElementsOf(want);
     }
 
     @Test
@@ -138,6 +174,7 @@ class AutoencoderKLCogVideoXTest {
         Tensor x = Tensor.zeros(1, 3, 17, 64, 64);
         RecordingListener progress = new RecordingListener(null);
         vae.encode(x, vae.defaultOptions().withTiling(true), progress.cancel, progress);
+        progress.calls.removeIf(e -> e.startsWith("part "));
         // Tiles of half the config's 96x80 sample: 48x40 pixels at strides int(48 * 5/6) = 40 and int(40 * 4/5) = 32,
         // so 2 x 2 tiles over 64x64, each through 2 frame batches (17 frames: 9, then 8).
         assertThat(progress.calls).containsExactly("encoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6",
@@ -145,6 +182,7 @@ class AutoencoderKLCogVideoXTest {
         RecordingListener cancelled = new RecordingListener("done 1");
         assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), cancelled.cancel, cancelled))
                 .isInstanceOf(java.util.concurrent.CancellationException.class);
+        cancelled.calls.removeIf(e -> e.startsWith("part "));
         assertThat(cancelled.calls).containsExactly("encoding 8", "done 1", "end");
     }
 

@@ -7,6 +7,7 @@ import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
@@ -67,6 +68,15 @@ public final class LatentCache {
      */
     public List<List<Entry>> prepare(List<DataSample> samples, List<ClipShape> shapes, int maxTextLength,
                                      ProgressListener progress, Consumer<String> problems) {
+        return prepare(samples, shapes, maxTextLength, progress, new CancellationToken(), problems);
+    }
+
+    /**
+     * As {@link #prepare(List, List, int, ProgressListener, Consumer)}, reporting each video's VAE passes inside its
+     * item and stopping at the next encoder part when {@code cancel} is set.
+     */
+    public List<List<Entry>> prepare(List<DataSample> samples, List<ClipShape> shapes, int maxTextLength,
+                                     ProgressListener progress, CancellationToken cancel, Consumer<String> problems) {
         String vaeId = fingerprint(modelDir.resolve("vae")), textId = fingerprint(modelDir.resolve("text_encoder"));
         List<List<Entry>> perShape = new ArrayList<>();
         AutoencoderKLCogVideoX vae = null;
@@ -82,9 +92,11 @@ public final class LatentCache {
                     try {
                         if (!Files.isRegularFile(latents)) {
                             vae = vae != null ? vae : AutoencoderKLCogVideoX.load(modelDir.resolve("vae"));
-                            writeLatents(vae, s, shape, latents);
+                            writeLatents(vae, s, shape, latents, cancel, ProgressListener.insideItemOf(progress));
                         }
                         entries.add(new Entry(s, latents, prompt, shapeOf(latents, "mean")));
+                    } catch (java.util.concurrent.CancellationException e) {
+                        throw e;
                     } catch (RuntimeException e) {
                         problems.accept("skipped " + s.origin() + " at " + shape + ": " + e.getMessage());
                     }
@@ -129,9 +141,10 @@ public final class LatentCache {
         }
     }
 
-    private static void writeLatents(AutoencoderKLCogVideoX vae, DataSample s, ClipShape shape, Path target) {
+    private static void writeLatents(AutoencoderKLCogVideoX vae, DataSample s, ClipShape shape, Path target, CancellationToken cancel,
+                                     ProgressListener progress) {
         Tensor pixels = ClipFrames.read(s, shape);                                             // [1, 3, F, H, W]
-        DiagonalGaussianDistribution posterior = vae.encode(pixels);                           // [1, C, f, h, w]
+        DiagonalGaussianDistribution posterior = vae.encode(pixels, vae.defaultOptions(), cancel, progress); // [1, C, f, h, w]
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SCALING_FACTOR, Double.toString(vae.config().scalingFactor()));
         metadata.put("video", s.video().toString());

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -92,6 +93,30 @@ final class Checkpoint {
             }
         }
         throw new IllegalArgumentException("--resume " + path + ": not a checkpoint (no " + STATE + ") and no " + PREFIX + "<step> folder in it");
+    }
+
+    /**
+     * Deletes the oldest {@code checkpoint-<step>} folders of {@code outputDir} so that the newest {@code keep} remain
+     * (diffusers' {@code checkpoints_total_limit}); returns the deleted folders.
+     */
+    static List<Path> prune(Path outputDir, int keep) {
+        List<Path> all;
+        try (Stream<Path> children = Files.list(outputDir)) {
+            all = children.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+") && Files.isDirectory(p))
+                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(PREFIX.length()))))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(outputDir + ": cannot list its checkpoints: " + e.getMessage(), e);
+        }
+        List<Path> old = all.subList(0, Math.max(0, all.size() - keep));
+        for (Path dir : old) {
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete the old checkpoint " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        return old;
     }
 
     private static SafetensorsWriter tensors(Map<String, Tensor> tensors) {

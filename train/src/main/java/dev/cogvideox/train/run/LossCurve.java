@@ -19,6 +19,8 @@ import java.util.Locale;
  */
 final class LossCurve {
     private static final int WIDTH = 800, HEIGHT = 450, MARGIN = 60;
+    /** The x of the plot's right edge: where the last step is drawn. */
+    static final int PLOT_RIGHT = (int) Math.round(MARGIN + (WIDTH - 1.5 * MARGIN));
 
     private LossCurve() {
     }
@@ -57,8 +59,13 @@ final class LossCurve {
         g.setColor(Color.BLACK);
         g.drawString(String.format(Locale.ROOT, "%.3g", Math.pow(10, hi)), 4, MARGIN / 2 + 10);
         g.drawString(String.format(Locale.ROOT, "%.3g", Math.pow(10, lo)), 4, HEIGHT - MARGIN);
-        g.drawString("step " + (long) minStep, MARGIN, HEIGHT - MARGIN / 2 + 15);
-        g.drawString("step " + (long) maxStep + "   loss (log scale)", WIDTH - 3 * MARGIN - 60, HEIGHT - MARGIN / 2 + 15);
+        // step labels under the ends of the x axis: the first left-aligned, the last right-aligned to the plot's edge
+        int labels = HEIGHT - MARGIN / 2 + 15;
+        g.drawString("step " + (long) minStep, MARGIN, labels);
+        String last = "step " + (long) maxStep;
+        g.drawString(last, PLOT_RIGHT - g.getFontMetrics().stringWidth(last), labels);
+        String title = "loss (log scale)";
+        g.drawString(title, (MARGIN + PLOT_RIGHT - g.getFontMetrics().stringWidth(title)) / 2, MARGIN / 2 - 8);
     }
 
     private static void line(Graphics2D g, List<double[]> points, double[] values, double minStep, double maxStep,

@@ -1,6 +1,7 @@
 package dev.cogvideox.train.run;
 
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.pipeline.GenerationDefaults;
 import dev.cogvideox.train.data.ClipShape;
 
 import java.util.ArrayList;
@@ -38,9 +39,10 @@ public record Stage(ClipShape shape, int steps) {
         return stages;
     }
 
-    /** The model's own size ({@code sample_width/height * 8}, {@code sample_frames}) for {@code steps} steps. */
+    /** The model's default size and frames (those {@code generate} uses: {@link GenerationDefaults}) for {@code steps} steps. */
     public static Stage modelDefault(CogVideoXTransformerConfig cfg, int steps) {
-        return new Stage(new ClipShape(cfg.sampleWidth() * 8, cfg.sampleHeight() * 8, cfg.sampleFrames()), steps);
+        GenerationDefaults d = GenerationDefaults.of(cfg, null);
+        return new Stage(new ClipShape(d.width(), d.height(), d.frames()), steps);
     }
 
     /** Checks that the transformer takes clips of this shape; the error names the option. */

@@ -19,11 +19,12 @@ import java.util.List;
  * @param checkpointEvery   steps between checkpoints (0: only at the end)
  * @param resume            a checkpoint folder, or an output folder (its latest checkpoint), or null
  * @param onNonFinite       what a step with a NaN or infinite loss or gradient does: stop the run, or skip the update
+ * @param keepCheckpoints   how many of the newest checkpoints to keep (older ones are deleted), or 0 for all
  */
 public record TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
                            List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
                            double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
-                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed,
+                           int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed, int keepCheckpoints,
                            NonFinitePolicy onNonFinite) {
     /** What a step whose loss or gradient norm is NaN or infinite does. */
     public enum NonFinitePolicy {
@@ -33,13 +34,13 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
         SKIP
     }
 
-    /** The options with {@link NonFinitePolicy#STOP}. */
+    /** The options keeping every checkpoint, with {@link NonFinitePolicy#STOP}. */
     public TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
                         List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
                         double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
                         int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
         this(model, data, output, cache, loraRank, loraAlpha, stages, steps, lr, lrSchedule, warmup, maxGradNorm, batchTokens,
-                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, NonFinitePolicy.STOP);
+                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, 0, NonFinitePolicy.STOP);
     }
 
     public TrainOptions {
@@ -58,6 +59,9 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
         if (batchTokens < 0 || timestepIntervals < 1 || validationEvery < 0 || validationSteps < 1 || checkpointEvery < 0) {
             throw new IllegalArgumentException("--batch-tokens, --validation-every and --checkpoint-every must not be negative, "
                     + "--timestep-intervals and --validation-steps at least 1");
+        }
+        if (keepCheckpoints < 0) {
+            throw new IllegalArgumentException("--keep-checkpoints must not be negative (0 keeps all), got " + keepCheckpoints);
         }
         stages = stages == null ? null : List.copyOf(stages);
     }

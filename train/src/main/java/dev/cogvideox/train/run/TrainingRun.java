@@ -93,17 +93,19 @@ public final class TrainingRun {
         TrainState.Settings settings = new TrainState.Settings(stages.toString(), o.seed(), o.loraRank(), o.full() ? 0 : o.loraAlpha(),
                 o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals());
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
-        if (resumed != null && !resumed.state().settings().equals(settings)) {
-            throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint was made with " + resumed.state().settings()
-                    + ", this run has " + settings + "; resume with the same options");
+        TrainState state = TrainState.start(settings);
+        if (resumed != null) {
+            TrainState r = resumed.state();
+            checkResumable(r.settings(), settings, r.step());
+            // the same run, perhaps extended: more steps in the last stage (a linear or cosine schedule stretches to the new end)
+            state = new TrainState(r.step(), r.stage(), r.epoch(), r.cursor(), r.timestepsDrawn(), settings);
         }
-        TrainState state = resumed != null ? resumed.state() : TrainState.start(settings);
 
         // 2. data and the latent cache
         DatasetIndex index = DatasetIndex.read(o.data());
         index.problems().forEach(this::problem);
         List<List<LatentCache.Entry>> entries = new LatentCache(o.model(), o.cacheDir()).prepare(index.samples(),
-                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, this::problem);
+                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, cancel, this::problem);
         List<FramePacker> packers = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
             if (entries.get(s).isEmpty()) {
@@ -179,7 +181,7 @@ public final class TrainingRun {
                     checkpoint = checkpoint(model, trainer, state, log);
                 }
                 if (o.validationPrompt() != null && o.validationEvery() > 0 && state.step() % o.validationEvery() == 0) {
-                    validate(model, stages.get(stage), state.step());
+                    validate(model, stages.get(stage), state.step(), ProgressListener.insideItemOf(progress));
                 }
             }
             progress.onEnd();
@@ -191,10 +193,57 @@ public final class TrainingRun {
         if (!interrupted) {
             weights = writeWeights(model);
             if (o.validationPrompt() != null && (o.validationEvery() == 0 || state.step() % o.validationEvery() != 0)) {
-                validate(model, stages.getLast(), state.step());
+                validate(model, stages.getLast(), state.step(), progress);
             }
         }
         return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems), skipped);
+    }
+
+    /**
+     * A checkpoint continues only the run it came from, with every option that shapes the trajectory the same; only the
+     * last stage's steps may grow (a finished run extended with a larger {@code --steps}). The error names the option.
+     */
+    private void checkResumable(TrainState.Settings was, TrainState.Settings now, int step) {
+        String at = "--resume " + o.resume() + ": ";
+        String[] wasStages = was.stages().replaceAll("[\\[\\] ]", "").split(","), nowStages = now.stages().replaceAll("[\\[\\] ]", "").split(",");
+        String stagesOption = o.stages() != null ? "--stages" : "--steps";
+        boolean sameShapes = wasStages.length == nowStages.length;
+        for (int i = 0; sameShapes && i < wasStages.length; i++) {
+            boolean last = i == wasStages.length - 1;
+            String a = wasStages[i], b = nowStages[i];
+            sameShapes = last ? a.substring(0, a.indexOf(':')).equals(b.substring(0, b.indexOf(':'))) : a.equals(b);
+        }
+        if (!sameShapes) {
+            throw new IllegalArgumentException(at + "the checkpoint's run had stages " + was.stages() + ", this one " + now.stages()
+                    + "; resume with the same " + stagesOption + " (only the last stage's steps may grow)");
+        }
+        differ(at, "--seed", was.seed(), now.seed());
+        if ((was.loraRank() == 0) != (now.loraRank() == 0)) {
+            throw new IllegalArgumentException(at + "the checkpoint is from " + (was.loraRank() == 0 ? "full fine-tuning (--full)" : "a LoRA run")
+                    + "; resume it the same way");
+        }
+        differ(at, "--lora-rank", was.loraRank(), now.loraRank());
+        differ(at, "--lora-alpha", was.loraAlpha(), now.loraAlpha());
+        differ(at, "--lr", was.lr(), now.lr());
+        differ(at, "--lr-schedule", was.lrSchedule().toLowerCase(java.util.Locale.ROOT), now.lrSchedule().toLowerCase(java.util.Locale.ROOT));
+        differ(at, "--warmup", was.warmup(), now.warmup());
+        differ(at, "--batch-tokens", was.batchTokens(), now.batchTokens());
+        differ(at, "--timestep-intervals", was.timestepIntervals(), now.timestepIntervals());
+        int total = 0;
+        for (String stage : nowStages) {
+            total += Integer.parseInt(stage.substring(stage.indexOf(':') + 1));
+        }
+        if (total < step) {
+            throw new IllegalArgumentException(at + "the checkpoint is at step " + step + ", past this run's " + total + " steps; give "
+                    + stagesOption + " with at least " + step + " steps in all to continue it");
+        }
+    }
+
+    private static void differ(String at, String option, Object was, Object now) {
+        if (!was.equals(now)) {
+            throw new IllegalArgumentException(at + "the checkpoint's run had " + option + " " + was + ", this one " + option + " " + now
+                    + "; resume with " + option + " " + was);
+        }
     }
 
     private CogVideoXTransformerConfig transformerConfig() {
@@ -256,14 +305,25 @@ public final class TrainingRun {
                 o.full() ? trainableWeights(model) : null, trainer.optimizerState(), state));
         LossCurve.write(o.output().resolve("loss.png"), log.points());
         messages.accept("checkpoint " + dir);
+        if (o.keepCheckpoints() > 0) {
+            for (Path old : Checkpoint.prune(o.output(), o.keepCheckpoints())) {
+                messages.accept("deleted old checkpoint " + old.getFileName() + " (--keep-checkpoints " + o.keepCheckpoints() + ")");
+            }
+        }
         return dir;
     }
 
-    private void validate(TrainTransformer model, Stage stage, int step) {
+    /** A validation video; Ctrl-C while it is made skips it (the run then stops at the next step with a checkpoint). */
+    private void validate(TrainTransformer model, Stage stage, int step, ProgressListener videoProgress) {
         Path gif = o.output().resolve("validation").resolve(String.format("step-%06d.gif", step));
-        Path written = Validation.write(o.model(), o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
-                o.full() ? trainableWeights(model) : null, o.validationPrompt(), stage, o.validationSteps(), o.seed(), gif);
-        messages.accept("validation video " + written);
+        try {
+            Path written = Validation.write(o.model(), o.full() ? null : LoraAdapter.export(model, o.loraAlpha()),
+                    o.full() ? trainableWeights(model) : null, o.validationPrompt(), stage, o.validationSteps(), o.seed(), gif,
+                    videoProgress, cancel);
+            messages.accept("validation video " + written);
+        } catch (java.util.concurrent.CancellationException e) {
+            messages.accept("validation video of step " + step + " skipped: cancelled");
+        }
     }
 
     /** The LoRA in the diffusers format, or (full runs) a transformer folder loadable by {@code generate}. */

@@ -41,7 +41,8 @@ final class Validation {
      * @param lora    the current LoRA, or null for a full run
      * @param weights the current trainable weights by name (full runs), or null
      */
-    static Path write(Path modelDir, LoraWeights lora, Map<String, Tensor> weights, String prompt, Stage stage, int steps, long seed, Path gif) {
+    static Path write(Path modelDir, LoraWeights lora, Map<String, Tensor> weights, String prompt, Stage stage, int steps, long seed, Path gif,
+                      ProgressListener progress, CancellationToken cancel) {
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(modelDir).withTransformerLoader(dir -> {
             CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(dir.resolve("config.json"));
             WeightStore base = WeightStore.open(dir);
@@ -51,7 +52,7 @@ final class Validation {
                 .size(stage.shape().height(), stage.shape().width()).steps(steps).guidance(GUIDANCE)
                 .maxSequenceLength(pipeline.transformerConfig().maxTextSeqLength()).build();
         try (VideoWriter writer = VideoWriters.open(VideoOutput.parse(gif.toString()), VideoOptions.fps(8))) {
-            pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), ProgressListener.NONE, new CancellationToken(), Taps.NONE,
+            pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), progress, cancel, Taps.NONE,
                     (sample, first, frames) -> writer.write(frames));
             return writer.finish();
         }

@@ -93,6 +93,57 @@ class TrainingRunTest {
         assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
     }
 
+    /** --keep-checkpoints 2: after each checkpoint only the newest two remain; resuming from the folder takes the newest. */
+    @Test
+    void onlyTheNewestCheckpointsAreKept() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 2, 5, 32);
+        TrainOptions o = new TrainOptions(MODELS.resolve("tiny-cogvideox-2b"), data, tmp.resolve("out"), null, 4, 4,
+                Stage.parseList("32x32x5:7", "--stages"), 0, 1e-3, LearningRateSchedule.Kind.CONSTANT, 0, 1.0, 0, 4, null, 0, 2, 2, null, 42, 2,
+                TrainOptions.NonFinitePolicy.STOP);
+        List<String> messages = new ArrayList<>();
+        TrainingRun.run(o, ProgressListener.NONE, new CancellationToken(), messages::add);
+        try (var s = Files.list(tmp.resolve("out"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")))
+                    .containsExactlyInAnyOrder("checkpoint-6", "checkpoint-7");
+        }
+        assertThat(messages).contains("deleted old checkpoint checkpoint-2 (--keep-checkpoints 2)",
+                "deleted old checkpoint checkpoint-4 (--keep-checkpoints 2)");
+        assertThat(Checkpoint.resolve(tmp.resolve("out"))).isEqualTo(tmp.resolve("out/checkpoint-7"));
+    }
+
+    /** A finished run resumed with more steps in its last stage continues as if it had been one longer run. */
+    @Test
+    void aFinishedRunExtendedWithMoreStepsEndsAsOneLongerRun() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 3, 9, 64);
+        Path model = MODELS.resolve("tiny-cogvideox-5b"), cache = tmp.resolve("cache");
+        List<Stage> longer = Stage.parseList("32x32x5:4,64x64x9:4", "--stages");
+        TrainingRun.run(options(model, data, tmp.resolve("a"), cache, longer, 0, 1e-3, 0, 0, null),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+
+        List<Stage> shorter = Stage.parseList("32x32x5:4,64x64x9:2", "--stages");
+        TrainingRun.Result finished = TrainingRun.run(options(model, data, tmp.resolve("b"), cache, shorter, 0, 1e-3, 0, 0, null),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(finished.interrupted()).isFalse();
+        assertThat(finished.steps()).isEqualTo(6);
+        TrainingRun.Result extended = TrainingRun.run(options(model, data, tmp.resolve("b"), cache, longer, 0, 1e-3, 0, 0, tmp.resolve("b")),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(extended.steps()).isEqualTo(8);
+        assertThat(Files.readAllBytes(tmp.resolve("b/pytorch_lora_weights.safetensors")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("a/pytorch_lora_weights.safetensors")));
+        assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
+
+        // what may not change is named by its option, with the value to resume with
+        assertThatThrownBy(() -> TrainingRun.run(options(model, data, tmp.resolve("b"), cache, longer, 0, 2e-3, 0, 0, tmp.resolve("b")),
+                ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessageContaining("--lr 0.001, this one --lr 0.002; resume with --lr 0.001").hasMessageNotContaining("Settings[");
+        assertThatThrownBy(() -> TrainingRun.run(options(model, data, tmp.resolve("b"), cache, Stage.parseList("32x32x5:4,32x32x9:8", "--stages"),
+                0, 1e-3, 0, 0, tmp.resolve("b")), ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessageContaining("resume with the same --stages");
+        assertThatThrownBy(() -> TrainingRun.run(options(model, data, tmp.resolve("b"), cache, shorter, 0, 1e-3, 0, 0, tmp.resolve("b")),
+                ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessageContaining("at step 8, past this run's 6 steps");
+    }
+
     /**
      * An unreadable video, a too-short one and a video without a caption are reported by name and skipped; the run
      * trains on the rest (full fine-tuning here) and writes a transformer folder.

@@ -1,0 +1,118 @@
+package dev.cogvideox.pipeline;
+
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The call parameters a model runs with when the user gives none, from its configs, as diffusers' pipelines take
+ * them: {@code height = sample_height * vae_scale_factor_spatial}, {@code width = sample_width * vae_scale_factor_spatial},
+ * {@code num_frames = sample_frames}, 50 steps, guidance 6 (the official demo's fps: 8 for 1.0, 16 for 1.5). The 1.5
+ * models' {@code sample_height/width} only bound the RoPE grid (300 x 300 latents published), so their default size is
+ * the official 1360 x 768, scaled down with its aspect ratio to fit that bound; their frames are 16N+1 (81 published).
+ * Also the size limits the configs set, checked in pixels with the options' names.
+ *
+ * @param frames         video frames
+ * @param height         pixels
+ * @param width          pixels
+ * @param fps            frames per second of the written video
+ * @param steps          denoising steps
+ * @param guidance       classifier-free guidance scale
+ * @param frameStep      frames come as {@code frameStep * N + 1}
+ * @param spatialFactor  pixels per latent (the VAE's {@code 2^(len(block_out_channels) - 1)})
+ * @param temporalFactor frames per latent frame (the VAE's {@code temporal_compression_ratio})
+ * @param limits         the sizes the model's positional embeddings allow
+ */
+public record GenerationDefaults(int frames, int height, int width, double fps, int steps, double guidance, int frameStep,
+                                 int spatialFactor, int temporalFactor, Limits limits) {
+    /** The official 1.5 operating point (published-models.md). */
+    private static final int V15_HEIGHT = 768, V15_WIDTH = 1360;
+    public static final int STEPS = 50;
+    public static final double GUIDANCE = 6.0;
+
+    /**
+     * What sizes a model takes: at most {@code maxHeight x maxWidth} pixels (the 1.5 RoPE grid), or exactly
+     * {@code exactHeight x exactWidth} (the 5b-I2V's learned positions); 0 where there is no such limit.
+     */
+    public record Limits(int maxHeight, int maxWidth, int exactHeight, int exactWidth) {
+    }
+
+    /** The defaults of a model folder ({@code transformer/config.json}, and {@code vae/config.json} where present). */
+    public static GenerationDefaults of(Path modelDir) {
+        CogVideoXTransformerConfig t = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
+        Path vae = modelDir.resolve("vae/config.json");
+        return of(t, Files.isRegularFile(vae) ? AutoencoderKLCogVideoXConfig.read(vae) : null);
+    }
+
+    /** @param vae the VAE's config, or null for the CogVideoX VAE's factors (8 and 4) */
+    public static GenerationDefaults of(CogVideoXTransformerConfig t, AutoencoderKLCogVideoXConfig vae) {
+        int spatial = vae != null ? vae.spatialCompressionRatio() : 8;
+        int temporal = vae != null ? vae.temporalCompressionRatio() : 4;
+        boolean v15 = t.patchSizeT() != null;
+        int sampleH = t.sampleHeight() * spatial, sampleW = t.sampleWidth() * spatial;
+        int step = v15 ? 16 : 8;
+        if (!v15) {
+            Limits limits = t.useLearnedPositionalEmbeddings() ? new Limits(0, 0, sampleH, sampleW) : new Limits(0, 0, 0, 0);
+            return new GenerationDefaults(frameCount(t.sampleFrames(), step), sampleH, sampleW, 8, STEPS, GUIDANCE, step, spatial,
+                    temporal, limits);
+        }
+        // 1.5: the published size if it fits the RoPE bound, else the largest of its aspect ratio that does (multiples of 16)
+        long num = 1, den = 1;                                      // the scale, num / den <= 1, in integers
+        if ((long) sampleH * V15_WIDTH <= (long) sampleW * V15_HEIGHT) {
+            if (sampleH < V15_HEIGHT) {
+                num = sampleH;
+                den = V15_HEIGHT;
+            }
+        } else if (sampleW < V15_WIDTH) {
+            num = sampleW;
+            den = V15_WIDTH;
+        }
+        int h = (int) Math.max(16, V15_HEIGHT * num / den / 16 * 16), w = (int) Math.max(16, V15_WIDTH * num / den / 16 * 16);
+        return new GenerationDefaults(frameCount(t.sampleFrames(), step), h, w, 16, STEPS, GUIDANCE, step, spatial, temporal,
+                new Limits(sampleH, sampleW, 0, 0));
+    }
+
+    /** {@code sample_frames} when it is {@code step * N + 1}, else the next such count above it. */
+    private static int frameCount(int sampleFrames, int step) {
+        int n = Math.max(1, (sampleFrames - 1 + step - 1) / step);
+        return n * step + 1;
+    }
+
+    /** Refuses a size the model cannot take, in pixels and naming {@code --height} and {@code --width}. */
+    public void checkSize(String variant, int height, int width) {
+        String given = "--height " + height + " --width " + width;
+        int multiple = 2 * spatialFactor;   // whole latent patches
+        if (height <= 0 || width <= 0 || height % multiple != 0 || width % multiple != 0) {
+            throw new IllegalArgumentException(given + ": both must be positive multiples of " + multiple
+                    + " (VAE factor " + spatialFactor + " x patch size 2)");
+        }
+        if (limits.maxHeight() > 0 && (height > limits.maxHeight() || width > limits.maxWidth())) {
+            throw new IllegalArgumentException(given + ": the " + variant + " model's positional table (transformer sample_height x "
+                    + "sample_width x " + spatialFactor + ") covers at most " + limits.maxWidth() + "x" + limits.maxHeight()
+                    + " pixels (width x height); give --height up to " + limits.maxHeight() + " and --width up to " + limits.maxWidth()
+                    + " (default " + width() + "x" + height() + ")");
+        }
+        if (limits.exactHeight() > 0 && (height != limits.exactHeight() || width != limits.exactWidth())) {
+            throw new IllegalArgumentException(given + ": the " + variant + " model has learned positional embeddings and only takes "
+                    + "--height " + limits.exactHeight() + " --width " + limits.exactWidth() + " (diffusers refuses other sizes too)");
+        }
+    }
+
+    /** Refuses a frame count that is not {@code frameStep * N + 1}, naming {@code --frames}. */
+    public void checkFrames(String variant, int frames) {
+        if (frames < 1 || (frames - 1) % frameStep != 0) {
+            // the library takes any count, as diffusers does; the command line keeps users to what the model was trained on
+            int latent = (frames - 1) / temporalFactor + 1;
+            String returns = frames < 1 ? "" : "; the pipeline would turn " + frames + " frames into " + latent + " latent frames and return "
+                    + AutoencoderKLCogVideoX.decodedFrames(Integer.numberOfTrailingZeros(temporalFactor), latent, 2)
+                    + " frames, as diffusers does (the VAE decodes latent frames in batches of 2: a batch of 2 becomes 8 frames, only an "
+                    + "odd first batch of 3 becomes 9)";
+            throw new IllegalArgumentException("--frames " + frames + ": the " + variant + " model was trained on " + frameStep
+                    + "N+1 frames (e.g. " + (frameStep + 1) + ", " + (3 * frameStep + 1) + ", " + (6 * frameStep + 1) + "; default "
+                    + frames() + ")" + returns);
+        }
+    }
+}
