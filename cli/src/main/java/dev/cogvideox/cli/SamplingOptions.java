@@ -25,7 +25,7 @@ final class SamplingOptions {
     CommandSpec spec;
 
     @Option(names = "--timesteps", paramLabel = "T1,T2,...", description = "Denoise at these timesteps instead of --steps evenly spaced "
-            + "ones, each step going to the next one (the last to the clean video): strictly decreasing, within [0, 1000), e.g. 999,856,665,399.")
+            + "ones, each step going to the next one (the last to the clean video): strictly decreasing, within [0, 1000), e.g. 999,856,665,399 (default: none, the scheduler's own for --steps).")
     String timesteps;
 
     @Option(names = "--cache", paramLabel = "SETTING", description = "Reuse work across steps: none (default), teacache:THRESHOLD "
@@ -34,7 +34,7 @@ final class SamplingOptions {
     String cache;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A published few-step setting: tdm-cogvideox-2b (CogVideoX-2b with the "
-            + "TDM LoRA given by --lora: timesteps 999,856,665,399, guidance 1 (no CFG), the DDIM sampler).")
+            + "TDM LoRA given by --lora: timesteps 999,856,665,399, guidance 1 (no CFG), the DDIM sampler) (default: none).")
     String preset;
 
     /** The timestep list {@link #applyTo} set (given, or the preset's), or null. */
