@@ -43,7 +43,7 @@ final class SamplingOptions {
     /** Sets the request's sampling; a preset also sets the steps and guidance unless the command line gives them. */
     void applyTo(GenerationRequest.Builder b, CogVideoXPipeline pipeline) {
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
-        long[] list = timesteps != null ? parseTimesteps(timesteps) : null;
+        long[] list = timesteps != null ? parseTimesteps(timesteps, pipeline.scheduler().config().numTrainTimesteps()) : null;
         if (preset != null) {
             if (!preset.strip().toLowerCase(Locale.ROOT).equals("tdm-cogvideox-2b")) {
                 throw new IllegalArgumentException("--preset " + preset + ": unknown preset; the one there is: tdm-cogvideox-2b");
@@ -86,8 +86,8 @@ final class SamplingOptions {
         return spec != null && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    /** A comma-separated list, checked: integers, strictly decreasing, within [0, 1000). */
-    static long[] parseTimesteps(String text) {
+    /** A comma-separated list, checked: integers, strictly decreasing, within [0, num_train_timesteps). */
+    static long[] parseTimesteps(String text, int numTrainTimesteps) {
         String[] parts = text.split(",", -1);
         long[] t = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -98,7 +98,7 @@ final class SamplingOptions {
                         + "(give a comma-separated list such as 999,856,665,399)");
             }
         }
-        String wrong = CogVideoXScheduler.checkTimesteps(t, 1000);
+        String wrong = CogVideoXScheduler.checkTimesteps(t, numTrainTimesteps);
         if (wrong != null) {
             throw new IllegalArgumentException("--timesteps " + text + ": " + wrong);
         }

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * {@link dev.cogvideox.model.schedule.CogVideoXScheduler#setTimesteps(long[])}), and a step cache.
  * {@link #DEFAULT} is the reference pipeline.
  *
- * @param timesteps     a strictly decreasing list within [0, num_train_timesteps), or null for the scheduler's
+ * @param timesteps     a strictly decreasing list of non-negative timesteps, below the scheduler's num_train_timesteps,
+ *                      or null for the scheduler's own
  * @param cache         the step cache, {@link CacheSetting#NONE} for none
  * @param cacheReport   told, after the loop, which steps and blocks the cache computed (not called without a cache)
  */
@@ -24,7 +25,9 @@ public record Sampling(long[] timesteps, CacheSetting cache, Consumer<CacheRepor
             throw new IllegalArgumentException("cache and cacheReport must not be null (CacheSetting.NONE, r -> { })");
         }
         if (timesteps != null) {
-            String wrong = dev.cogvideox.model.schedule.CogVideoXScheduler.checkTimesteps(timesteps, 1000);
+            // the upper bound is the scheduler's num_train_timesteps, checked when the list is set on it
+            String wrong = Arrays.stream(timesteps).anyMatch(t -> t < 0) ? "timesteps cannot be negative"
+                    : dev.cogvideox.model.schedule.CogVideoXScheduler.checkTimesteps(timesteps, Integer.MAX_VALUE);
             if (wrong != null) {
                 throw new IllegalArgumentException("timesteps " + Arrays.toString(timesteps) + ": " + wrong);
             }
