@@ -2,6 +2,7 @@ package dev.cogvideox.cli;
 
 import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.schedule.CogVideoXDDIMScheduler;
+import dev.cogvideox.model.sparse.SparseSetting;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
@@ -15,7 +16,7 @@ import java.util.Locale;
 
 /**
  * The options of {@code generate} that spend fewer transformer passes: a custom timestep list (few-step distilled
- * LoRAs), a step cache, and presets for published few-step models. docs/performance.md has what each costs.
+ * LoRAs), a step cache, sparse attention, and presets for published few-step models. docs/performance.md has what each costs.
  */
 final class SamplingOptions {
     /** TDM-CogVideoX-2B (arXiv 2503.06674): the timesteps its LoRA was trained on, per its README. */
@@ -32,6 +33,11 @@ final class SamplingOptions {
             + "(skip whole transformer passes; 0.1-0.3 published, 0 computes every step), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
             + "Broadcast: recompute each block's attention every SKIP steps within timesteps LOW-HIGH; default pab:2:100-800).")
     String cache;
+
+    @Option(names = "--attention", paramLabel = "SETTING", description = "dense (default), sparse or sparse:FRACTION: Sparse VideoGen's "
+            + "attention, each head classified per step as spatial (its own frame) or temporal (its position in every frame) and "
+            + "attending only those keys and the text, after the first FRACTION of the steps (default 0.3), which stay dense.")
+    String attention;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A published few-step setting: tdm-cogvideox-2b (CogVideoX-2b with the "
             + "TDM LoRA given by --lora: timesteps 999,856,665,399, guidance 1 (no CFG), the DDIM sampler) (default: none).")
@@ -72,14 +78,20 @@ final class SamplingOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--cache " + e.getMessage());
         }
+        SparseSetting sparse;
+        try {
+            sparse = attention == null ? SparseSetting.DENSE : SparseSetting.parse(attention);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--attention " + e.getMessage());
+        }
         applied = list;
-        b.sampling(new Sampling(list, setting, report -> System.err.println(report.describe())));
+        b.sampling(new Sampling(list, setting, report -> System.err.println(report.describe()), sparse, System.err::println));
     }
 
     /** Records these options for a rerun with {@code --from}. */
     void record(RunSettings settings) {
         settings.put("--timesteps", applied == null ? null : java.util.Arrays.stream(applied).mapToObj(Long::toString)
-                .collect(java.util.stream.Collectors.joining(","))).put("--cache", cache).put("--preset", preset);
+                .collect(java.util.stream.Collectors.joining(","))).put("--cache", cache).put("--attention", attention).put("--preset", preset);
     }
 
     private boolean given(String option) {

@@ -60,6 +60,13 @@ class SamplingOptionsTest {
     }
 
     @Test
+    void sparseAttentionSaysHowItClassifiedTheHeads() {
+        CliRun r = generate("tiny-cogvideox-5b", "sparse", "--steps", "4", "--attention", "sparse:0.5");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("attention sparse:0.5: \\d+ spatial and \\d+ temporal head passes after the first 50% of the steps");
+    }
+
+    @Test
     void theCacheReportSaysWhichStepsRan() {
         CliRun r = generate("tiny-cogvideox-2b", "tea", "--steps", "6", "--cache", "teacache:1");
         assertThat(r.exit()).as(r.err()).isZero();
@@ -77,6 +84,8 @@ class SamplingOptionsTest {
                 {"--cache", "pab:0"}, {"--cache 'pab:0'", "skip range"},
                 {"--cache", "magic"}, {"--cache 'magic'", "is not a cache setting"},
                 {"--preset", "lcm"}, {"--preset lcm", "unknown preset"},
+                {"--attention", "sparse:2"}, {"--attention 'sparse:2'", "must be in [0, 1]"},
+                {"--attention", "radial"}, {"--attention 'radial'", "is not an attention setting"},
         };
         for (int i = 0; i < bad.length; i += 2) {
             CliRun r = generate("tiny-cogvideox-2b", "bad" + i, bad[i]);

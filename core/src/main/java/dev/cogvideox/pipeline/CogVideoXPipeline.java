@@ -4,6 +4,7 @@ import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.cache.CachingStep;
+import dev.cogvideox.model.sparse.SparseVideoAttention;
 import dev.cogvideox.model.schedule.ClassifierFreeGuidance;
 import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
@@ -242,7 +243,9 @@ public final class CogVideoXPipeline {
         progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
         int layers = cfg.numLayers();
         CachingStep caching = req.sampling().cache().start(cfg);
-        StepCache cache = caching != null ? caching : StepCache.NONE;
+        SparseVideoAttention sparse = req.sampling().attention().start(shape[1] / (cfg.patchSizeT() == null ? 1 : cfg.patchSizeT()),
+                (h / cfg.patchSize()) * (w / cfg.patchSize()));
+        StepCache cache = StepCache.both(caching != null ? caching : StepCache.NONE, sparse != null ? sparse : StepCache.NONE);
         try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
             for (int i = 0; i < timesteps.length; i++) {
                 cancel.throwIfCancelled();
@@ -280,6 +283,9 @@ public final class CogVideoXPipeline {
         }
         if (caching != null) {
             req.sampling().cacheReport().accept(caching.report());
+        }
+        if (sparse != null) {
+            req.sampling().attentionReport().accept(sparse.describe());
         }
         taps.tap("latents", latents);
         // the 1.5 padding frame(s) go from the front (semantics.md)

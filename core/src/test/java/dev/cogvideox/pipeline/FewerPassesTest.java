@@ -4,6 +4,7 @@ import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.sparse.SparseSetting;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
@@ -27,9 +28,13 @@ class FewerPassesTest {
     private static final Path MODELS = GoldenSuite.defaultFixtureRoot().resolve("models");
 
     private static Tensor denoise(String model, Sampling sampling, int steps, double guidance, ProgressListener progress, Taps taps) {
+        return denoise(model, sampling, steps, guidance, progress, taps, 64);
+    }
+
+    private static Tensor denoise(String model, Sampling sampling, int steps, double guidance, ProgressListener progress, Taps taps, int size) {
         TorchGenerator g = new TorchGenerator(21);
         GenerationRequest req = GenerationRequest.builder().promptEmbeds(g.randn(1, 16, 32), g.randn(1, 16, 32))
-                .frames(9).size(64, 64).steps(steps).guidance(guidance).sampling(sampling).build();
+                .frames(9).size(size, size).steps(steps).guidance(guidance).sampling(sampling).build();
         return CogVideoXPipeline.load(MODELS.resolve(model)).denoise(req, NoiseSource.of(new TorchGenerator(4)), progress,
                 new CancellationToken(), taps);
     }
@@ -113,6 +118,33 @@ class FewerPassesTest {
         assertThat(r.describe()).contains("at steps 3, 5, 7");
         assertThat(r.attentionReused()).isEqualTo(3L * 2);
         assertThat(got.data()).isNotEqualTo(plain.data());
+    }
+
+    /**
+     * Sparse attention: all steps dense gives the dense bits; sparse after the first half changes the result and says
+     * how (at 128 x 128: 3 latent frames of 64 tokens, so that query tasks fall within frames).
+     */
+    @Test
+    void sparseAttentionIsDenseForItsFirstStepsAndReportsItsHeads() {
+        for (String model : new String[]{"tiny-cogvideox-2b", "tiny-cogvideox-5b"}) {
+            Tensor plain = denoise(model, Sampling.DEFAULT, 6, 6, ProgressListener.NONE, Taps.NONE, 128);
+            List<String> notes = new ArrayList<>();
+            Tensor allDense = denoise(model, Sampling.DEFAULT.withAttention(SparseSetting.parse("sparse:1"), notes::add), 6, 6,
+                    ProgressListener.NONE, Taps.NONE, 128);
+            assertThat(allDense.data()).as(model).containsExactly(plain.data());
+            assertThat(notes).singleElement().asString().contains("0 spatial and 0 temporal");
+            notes.clear();
+            Tensor sparse = denoise(model, Sampling.DEFAULT.withAttention(SparseSetting.parse("sparse:0.5"), notes::add), 6, 6,
+                    ProgressListener.NONE, Taps.NONE, 128);
+            assertThat(sparse.data()).as(model + " " + notes).isNotEqualTo(plain.data());
+            for (float x : sparse.data()) {
+                assertThat(Float.isFinite(x)).isTrue();
+            }
+            // 3 sparse steps x 2 blocks x 2 heads, each spatial or temporal
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) spatial and (\\d+) temporal head passes").matcher(notes.getFirst());
+            assertThat(m.find()).as(notes.getFirst()).isTrue();
+            assertThat(Long.parseLong(m.group(1)) + Long.parseLong(m.group(2))).as(notes.getFirst()).isEqualTo(3 * 2 * 2);
+        }
     }
 
     /**

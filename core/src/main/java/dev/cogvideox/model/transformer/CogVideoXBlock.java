@@ -86,7 +86,7 @@ public final class CogVideoXBlock {
         // 2. attention over [text; video], gated residual
         Tensor attn = cache.reusedAttention(index);
         if (attn == null) {
-            attn = toOut.forward(attention(normed, textLen, rope));                   // [B, T + N, D]
+            attn = toOut.forward(attention(normed, textLen, rope, cache));            // [B, T + N, D]
             cache.attentionComputed(index, attn);
         }
         Ops.addGatedSegmentsInPlace(x, textLen, m1[5], m1[2], attn.data(), 0, x.dim(0) * x.dim(1));
@@ -119,7 +119,7 @@ public final class CogVideoXBlock {
     }
 
     /** {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, T + N, D] -> [B, T + N, D]}. */
-    private Tensor attention(Tensor x, int textLen, Embeddings.RotaryTable rope) {
+    private Tensor attention(Tensor x, int textLen, Embeddings.RotaryTable rope, StepCache cache) {
         int b = x.dim(0), l = x.dim(1);
         int headDim = dim / heads;
         Tensor q = normQ.forward(toQ.forward(x).reshape(b, l, heads, headDim)).reshape(b, l, dim);
@@ -130,7 +130,7 @@ public final class CogVideoXBlock {
             Rope.applyInPlace(q, heads, textLen, rope.cos(), rope.sin());
             Rope.applyInPlace(k, heads, textLen, rope.cos(), rope.sin());
         }
-        return Attention.attend(q, k, v, heads, (float) (1.0 / Math.sqrt(headDim)), null);
+        return Attention.attend(q, k, v, heads, (float) (1.0 / Math.sqrt(headDim)), null, cache.attentionKeys(index, q, k, v, heads, textLen));
     }
 
     private Tensor[] chunk(Tensor m, int parts) {

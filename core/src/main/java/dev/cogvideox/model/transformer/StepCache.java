@@ -1,5 +1,6 @@
 package dev.cogvideox.model.transformer;
 
+import dev.cogvideox.tensor.Attention;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -40,5 +41,49 @@ public interface StepCache {
 
     /** Block {@code block} computed its attention output {@code out} (this cache may keep it). */
     default void attentionComputed(int block, Tensor out) {
+    }
+
+    /**
+     * Which keys block {@code block}'s attention attends, given its queries, keys and values ({@code [B, T + N, D]},
+     * after RoPE), or null for all (dense attention).
+     */
+    default Attention.KeySelection attentionKeys(int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+        return null;
+    }
+
+    /** Both: {@code reuse}'s step skipping and attention reuse, {@code attention}'s key selection. */
+    static StepCache both(StepCache reuse, StepCache attention) {
+        return new StepCache() {
+            @Override
+            public void beginStep(int index, long timestep, int steps) {
+                reuse.beginStep(index, timestep, steps);
+                attention.beginStep(index, timestep, steps);
+            }
+
+            @Override
+            public boolean runBlocks(Tensor temb, Tensor stream) {
+                return reuse.runBlocks(temb, stream);
+            }
+
+            @Override
+            public void blocksDone(Tensor stream) {
+                reuse.blocksDone(stream);
+            }
+
+            @Override
+            public Tensor reusedAttention(int block) {
+                return reuse.reusedAttention(block);
+            }
+
+            @Override
+            public void attentionComputed(int block, Tensor out) {
+                reuse.attentionComputed(block, out);
+            }
+
+            @Override
+            public Attention.KeySelection attentionKeys(int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+                return attention.attentionKeys(block, q, k, v, heads, textLen);
+            }
+        };
     }
 }
