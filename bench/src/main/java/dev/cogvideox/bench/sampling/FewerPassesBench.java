@@ -3,6 +3,7 @@ package dev.cogvideox.bench.sampling;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.model.cache.CacheSetting;
+import dev.cogvideox.model.sparse.SparseSetting;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
@@ -31,11 +32,14 @@ import java.util.Map;
  *
  * <pre>
  * java ... FewerPassesBench MODEL_DIR ROUNDS HEIGHT WIDTH FRAMES [SETTING ...]
- * SETTING: base | steps:N[:cfgG] | cache:SPEC | tdm (999,856,665,399, guidance 1); default: all of the table's
+ * SETTING: base | steps:N[:cfgG] | cache:SPEC | attention:SPEC | tdm (999,856,665,399, guidance 1); default: all of the table's
  * </pre>
  */
 public final class FewerPassesBench {
-    private record Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache) {
+    private record Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache, SparseSetting attention) {
+        Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache) {
+            this(name, timesteps, steps, guidance, cache, SparseSetting.DENSE);
+        }
     }
 
     private record Run(Tensor video, double denoiseSeconds, double totalSeconds, CacheReport report, int passes) {
@@ -121,17 +125,20 @@ public final class FewerPassesBench {
         if (name.startsWith("cache:")) {
             return new Setting(name, null, 50, 6, CacheSetting.parse(name.substring(6)));
         }
+        if (name.startsWith("attention:")) {
+            return new Setting(name, null, 50, 6, CacheSetting.NONE, SparseSetting.parse(name.substring(10)));
+        }
         if (name.startsWith("steps:")) {
             String[] p = name.split(":");
             double guidance = p.length > 2 && p[2].startsWith("cfg") ? Double.parseDouble(p[2].substring(3)) : 6;
             return new Setting(name, null, Integer.parseInt(p[1]), guidance, CacheSetting.NONE);
         }
-        throw new IllegalArgumentException("unknown setting " + name + ": base, steps:N[:cfgG], cache:SPEC or tdm");
+        throw new IllegalArgumentException("unknown setting " + name + ": base, steps:N[:cfgG], cache:SPEC, attention:SPEC or tdm");
     }
 
     private static Run run(CogVideoXPipeline pipeline, Setting s, Tensor prompt, Tensor negative, int height, int width, int frames) {
         CacheReport[] report = new CacheReport[1];
-        Sampling sampling = new Sampling(s.timesteps(), s.cache(), r -> report[0] = r);
+        Sampling sampling = new Sampling(s.timesteps(), s.cache(), r -> report[0] = r, s.attention(), System.out::println);
         GenerationRequest req = GenerationRequest.builder().promptEmbeds(prompt, negative).frames(frames).size(height, width)
                 .steps(s.steps()).guidance(s.guidance()).dynamicCfg(false).sampling(sampling).build();
         int[] passes = {0};

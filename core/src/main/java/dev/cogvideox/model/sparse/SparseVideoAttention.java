@@ -2,6 +2,8 @@ package dev.cogvideox.model.sparse;
 
 import dev.cogvideox.model.transformer.StepCache;
 import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Arrays;
@@ -113,57 +115,74 @@ public final class SparseVideoAttention implements StepCache {
         float scale = (float) (1.0 / Math.sqrt(d));
         int video = l - textLen;
         int rows = Math.min(SAMPLED_ROWS, video);
-        float[] qd = q.data(), kd = k.data(), vd = v.data();
-        boolean[] temporal = new boolean[heads];
-        double[] scores = new double[l];
-        for (int h = 0; h < heads; h++) {
-            double errSpatial = 0, errTemporal = 0;
-            for (int r = 0; r < rows; r++) {
-                int i = textLen + (int) ((long) r * video / rows);
-                int frame = (i - textLen) / perFrame, pos = (i - textLen) % perFrame;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < l; j++) {
-                    double sdot = 0;
-                    for (int e = 0; e < d; e++) {
-                        sdot += qd[i * width + h * d + e] * kd[j * width + h * d + e];
-                    }
-                    scores[j] = sdot * scale;
-                    max = Math.max(max, scores[j]);
-                }
-                double[] full = new double[d], spatial = new double[d], temporalOut = new double[d];
-                double zFull = 0, zSpatial = 0, zTemporal = 0;
-                for (int j = 0; j < l; j++) {
-                    double p = Math.exp(scores[j] - max);
-                    boolean text = j < textLen;
-                    boolean sameFrame = !text && (j - textLen) / perFrame == frame;
-                    boolean samePos = !text && (j - textLen) % perFrame == pos;
-                    zFull += p;
-                    if (text || sameFrame) {
-                        zSpatial += p;
-                    }
-                    if (text || samePos) {
-                        zTemporal += p;
-                    }
-                    for (int e = 0; e < d; e++) {
-                        double pv = p * vd[j * width + h * d + e];
-                        full[e] += pv;
-                        if (text || sameFrame) {
-                            spatial[e] += pv;
-                        }
-                        if (text || samePos) {
-                            temporalOut[e] += pv;
-                        }
-                    }
-                }
-                for (int e = 0; e < d; e++) {
-                    double exact = full[e] / zFull;
-                    errSpatial += sq(spatial[e] / zSpatial - exact);
-                    errTemporal += sq(temporalOut[e] / zTemporal - exact);
-                }
-            }
-            temporal[h] = errTemporal < errSpatial;
+        int[] sampled = new int[rows];
+        float[] qs = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            sampled[r] = textLen + (int) ((long) r * video / rows);
+            System.arraycopy(q.data(), sampled[r] * width, qs, r * width, width);
         }
+        // the exact outputs of the sampled rows, by the attention kernel over every key (batch 0)
+        Tensor k0 = Layout.narrow(k, 0, 0, 1), v0 = Layout.narrow(v, 0, 0, 1);
+        float[] exact = Attention.attend(Tensor.of(qs, 1, rows, width), k0, v0, heads, scale, null).data();
+        float[] kd = k.data(), vd = v.data();
+        boolean[] temporal = new boolean[heads];
+        Parallel.forRange(heads, 1, (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                double errSpatial = 0, errTemporal = 0;
+                for (int r = 0; r < rows; r++) {
+                    int frame = (sampled[r] - textLen) / perFrame, pos = (sampled[r] - textLen) % perFrame;
+                    int col = h * d, qi = r * width + col;
+                    // text + own frame, text + own position: softmax over those keys only
+                    double[] spatial = masked(qs, qi, kd, vd, width, col, d, scale, textLen, textLen + frame * perFrame,
+                            textLen + (frame + 1) * perFrame, 1);
+                    double[] temporalOut = masked(qs, qi, kd, vd, width, col, d, scale, textLen, textLen + pos, l, perFrame);
+                    for (int e = 0; e < d; e++) {
+                        errSpatial += sq(spatial[e] - exact[qi + e]);
+                        errTemporal += sq(temporalOut[e] - exact[qi + e]);
+                    }
+                }
+                temporal[h] = errTemporal < errSpatial;
+            }
+        });
         return temporal;
+    }
+
+    /** Attention of query {@code qs[qi..]} over the text keys and keys {@code from, from + stride, ... < to}. */
+    private static double[] masked(float[] qs, int qi, float[] kd, float[] vd, int width, int col, int d, float scale, int textLen,
+                                   int from, int to, int stride) {
+        int n = textLen + (to - from + stride - 1) / stride;
+        int[] keys = new int[n];
+        for (int j = 0; j < textLen; j++) {
+            keys[j] = j;
+        }
+        for (int j = from, at = textLen; j < to; j += stride) {
+            keys[at++] = j;
+        }
+        double[] scores = new double[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < n; a++) {
+            int base = keys[a] * width + col;
+            double dot = 0;
+            for (int e = 0; e < d; e++) {
+                dot += qs[qi + e] * kd[base + e];
+            }
+            scores[a] = dot * scale;
+            max = Math.max(max, scores[a]);
+        }
+        double[] out = new double[d];
+        double z = 0;
+        for (int a = 0; a < n; a++) {
+            double p = Math.exp(scores[a] - max);
+            z += p;
+            int base = keys[a] * width + col;
+            for (int e = 0; e < d; e++) {
+                out[e] += p * vd[base + e];
+            }
+        }
+        for (int e = 0; e < d; e++) {
+            out[e] /= z;
+        }
+        return out;
     }
 
     private static double sq(double x) {
