@@ -60,7 +60,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--image", description = "Conditioning image for image-to-video models, which need one (PNG/JPEG) (default: none).")
     Path image;
 
-    @Option(names = "--image-fit", defaultValue = "stretch", description = "How an image of another aspect ratio fits the video: stretch "
+    @Option(names = "--image-fit", defaultValue = "stretch", description = "How an image (or --video's frames) of another aspect ratio "
+            + "fits the video: stretch "
             + "(as diffusers), crop (cover the frame, cut the rest) or pad (the whole image, black bars) (default: ${DEFAULT-VALUE}).")
     String imageFit;
 
@@ -271,7 +272,7 @@ final class GenerateCommand implements Callable<Integer> {
             b.image(repeat(ImagePreprocess.fit(picture, h, w, fit).reshape(1, 3, h, w), n));
         }
         if (video != null) {
-            b.video(repeat(sourceVideo(video, f, h, w), n), strength != null ? strength : 0.8);
+            b.video(repeat(sourceVideo(video, f, h, w, fit), n), strength != null ? strength : 0.8);
         }
         sampling.applyTo(b, pipeline);
         GenerationRequest req = b.build();
@@ -281,7 +282,7 @@ final class GenerateCommand implements Callable<Integer> {
         RunSettings settings = new RunSettings().put("--model", modelGiven).put("--revision", modelSource.model != null
                         && !"main".equals(modelSource.revision) ? modelSource.revision : null)
                 .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
-                .put("--image-fit", image != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
+                .put("--image-fit", image != null || video != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
                 .put("--strength", video != null ? strength : null).put("--frames", f).put("--height", h).put("--width", w)
                 .put("--steps", req.numInferenceSteps()).put("--guidance", req.guidanceScale()).put("--dynamic-cfg", dynamic)
                 .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
@@ -407,8 +408,11 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** The first {@code frames} frames of a video file, each fitted to {@code h x w}: {@code [1, F, 3, h, w]}. */
-    private static Tensor sourceVideo(Path file, int frames, int h, int w) {
+    /**
+     * The first {@code frames} frames of a video file, each fitted to {@code h x w} as {@code fit} says (stretch by default,
+     * as diffusers' {@code preprocess_video} resizes): {@code [1, F, 3, h, w]}.
+     */
+    private static Tensor sourceVideo(Path file, int frames, int h, int w, ImagePreprocess.Fit fit) {
         Tensor src = MediaReader.readVideo(file, frames);                                       // [F, 3, H0, W0]
         if (src.dim(0) < frames) {
             throw new IllegalArgumentException(file + " has " + src.dim(0) + " frames, --frames asks for " + frames);
@@ -417,7 +421,7 @@ final class GenerateCommand implements Callable<Integer> {
         int per = src.numel() / src.dim(0);
         for (int i = 0; i < frames; i++) {
             float[] one = java.util.Arrays.copyOfRange(src.data(), i * per, (i + 1) * per);
-            Tensor fitted = ImagePreprocess.resizeCenterCrop(Tensor.of(one, 3, src.dim(2), src.dim(3)), h, w);
+            Tensor fitted = ImagePreprocess.fit(Tensor.of(one, 3, src.dim(2), src.dim(3)), h, w, fit);
             System.arraycopy(fitted.data(), 0, out.data(), i * 3 * h * w, 3 * h * w);
         }
         return out;

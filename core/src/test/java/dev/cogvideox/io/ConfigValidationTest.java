@@ -88,7 +88,8 @@ class ConfigValidationTest {
             "temporal_compression_ratio|3|power of two",
             "norm_eps|0|allowed above 0",
             "layers_per_block|0|allowed 1 to 64",
-            "sample_height|0|allowed 16 to 16384",
+            "sample_height|0|allowed 1 to 16384",
+            "sample_width|-8|allowed 1 to 16384",
     })
     void vaeValuesNoPublishedModelHasAreRefused(String key, String value, String range) throws IOException {
         refused("vae/config.json", key, value, AutoencoderKLCogVideoXConfig::read, range);

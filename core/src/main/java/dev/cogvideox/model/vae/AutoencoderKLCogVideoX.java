@@ -462,6 +462,87 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return Ops.scale(latents, (float) (1.0 / config.scalingFactor()));
     }
 
+    // ---------------------------------------------------------------------------------------------------- training
+
+    /**
+     * The encoder over whole clips in one pass (no frame batches, no tiles), recording on {@code tape} for
+     * {@link #encoderBackward}: {@code x [B, 3, F, H, W] -> moments [B, 2*latent, t, H/8, W/8]} (split by
+     * {@link DiagonalGaussianDistribution#of}). The same modules as {@link #encode}; its numbers when the clip fits one
+     * frame batch.
+     */
+    public Tensor encoderForward(Tensor x, Tape tape) {
+        return encoderForward(x, x.dim(2), tape);
+    }
+
+    /**
+     * {@link #encoderForward(Tensor, Tape)} over {@link #frameBatches frame batches} of {@code framesPerBatch} frames
+     * linked by the conv caches, as {@link #encode} runs them ({@link VaeOptions#numSampleFramesBatchSize}): with
+     * that size, exactly the moments {@code encode} computes (GroupNorm statistics per batch included).
+     */
+    public Tensor encoderForward(Tensor x, int framesPerBatch, Tape tape) {
+        checkVideo(x);
+        ConvCache cache = new ConvCache();
+        List<Tensor> parts = new ArrayList<>();
+        for (int[] batch : frameBatches(x.dim(2), framesPerBatch)) {
+            parts.add(encoder.forward(Layout.narrow(x, 2, batch[0], batch[1] - batch[0]), cache, tape)); // [B, 2*latent, f', h, w]
+        }
+        tape.push(encoder, new Batches(parts.stream().mapToInt(p -> p.dim(2)).toArray()));
+        return Layout.cat(2, parts); // [B, 2*latent, t, h, w]
+    }
+
+    /** From {@code g = dL/dmoments}: adds every encoder weight's gradient to {@code grads}, returns {@code dL/dx}. */
+    public Tensor encoderBackward(Tensor g, Tape tape, Gradients grads) {
+        return backwardByBatch(g, tape.pop(encoder, Batches.class), d -> encoder.backward(d, tape, grads));
+    }
+
+    /**
+     * The decoder over whole latent clips in one pass (no frame batches, no tiles), recording on {@code tape} for
+     * {@link #decoderBackward}: {@code z [B, latent, t, h, w] -> [B, 3, F, 8h, 8w]}. The same modules as
+     * {@link #decode}; its numbers when the latents fit one frame batch.
+     */
+    public Tensor decoderForward(Tensor z, Tape tape) {
+        return decoderForward(z, z.dim(2), tape);
+    }
+
+    /**
+     * {@link #decoderForward(Tensor, Tape)} over frame batches of {@code latentFramesPerBatch} latent frames, as
+     * {@link #decode} runs them ({@link VaeOptions#numLatentFramesBatchSize}): with that size, exactly its frames.
+     */
+    public Tensor decoderForward(Tensor z, int latentFramesPerBatch, Tape tape) {
+        checkLatents(z);
+        ConvCache cache = new ConvCache();
+        List<Tensor> parts = new ArrayList<>();
+        for (int[] batch : frameBatches(z.dim(2), latentFramesPerBatch)) {
+            parts.add(decoder.forward(Layout.narrow(z, 2, batch[0], batch[1] - batch[0]), cache, DebugTap.NONE, tape)); // [B, 3, f', H, W]
+        }
+        tape.push(decoder, new Batches(parts.stream().mapToInt(p -> p.dim(2)).toArray()));
+        return Layout.cat(2, parts); // [B, 3, F, H, W]
+    }
+
+    /** From {@code g = dL/dframes}: adds every decoder weight's gradient to {@code grads}, returns {@code dL/dz}. */
+    public Tensor decoderBackward(Tensor g, Tape tape, Gradients grads) {
+        return backwardByBatch(g, tape.pop(decoder, Batches.class), d -> decoder.backward(d, tape, grads));
+    }
+
+    /** The output frames of each frame batch of a recorded pass. */
+    private record Batches(int[] outputFrames) {
+    }
+
+    /** The gradient of each batch's output through {@code backward}, last batch first; the input gradients joined. */
+    private static Tensor backwardByBatch(Tensor g, Batches batches, java.util.function.UnaryOperator<Tensor> backward) {
+        int[] frames = batches.outputFrames();
+        if (java.util.Arrays.stream(frames).sum() != g.dim(2)) {
+            throw new IllegalArgumentException("backward: gradient " + g + " does not match the recorded frame batches " + java.util.Arrays.toString(frames));
+        }
+        Tensor[] parts = new Tensor[frames.length];
+        int end = g.dim(2);
+        for (int i = frames.length - 1; i >= 0; i--) {
+            end -= frames[i];
+            parts[i] = backward.apply(Layout.narrow(g, 2, end, frames[i]));
+        }
+        return Layout.cat(2, List.of(parts));
+    }
+
     // ---------------------------------------------------------------------------------------------------- checks
 
     private void checkVideo(Tensor x) {

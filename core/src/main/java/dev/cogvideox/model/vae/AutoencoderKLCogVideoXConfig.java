@@ -48,8 +48,8 @@ public record AutoencoderKLCogVideoXConfig(
             throw new IllegalArgumentException("key 'temporal_compression_ratio' is " + temporalCompressionRatio
                     + ", must be a power of two (each compressing block halves the frames); 4 in every CogVideoX VAE");
         }
-        intIn("sample_height", sampleHeight, 16, 16384, "the trained video height in pixels, which sets the default tile; 480, 768 for 1.5");
-        intIn("sample_width", sampleWidth, 16, 16384, "the trained video width in pixels, which sets the default tile; 720, 1360 for 1.5");
+        intIn("sample_height", sampleHeight, 1, 16384, "the trained video height in pixels, which sets the default tile; 480, 768 for 1.5");
+        intIn("sample_width", sampleWidth, 1, 16384, "the trained video width in pixels, which sets the default tile; 720, 1360 for 1.5");
         positive("scaling_factor", scalingFactor, 1e6, "the latents' scale; 1.15258426 (2b), 0.7 (5b, 1.5)");
     }
 

@@ -2,6 +2,7 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.Conv3dBackward;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -32,28 +33,98 @@ final class CogVideoXCausalConv3d {
 
     /** {@code [N, Cin, T, H, W] -> [N, Cout, T, H, W]}, updating this conv's entry of {@code cache}. */
     Tensor forward(Tensor x, ConvCache cache) {
-        return Conv3d.forward(x, front(x, cache), weight, bias, geometry); // [N, Cout, T, H, W]
+        return forward(x, cache, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, ConvCache)}, saving its input on {@code tape}. */
+    Tensor forward(Tensor x, ConvCache cache, Tape tape) {
+        return Conv3d.forward(x, front(x, cache, tape), weight, bias, geometry); // [N, Cout, T, H, W]
     }
 
     /** {@link #forward} written over {@code x} (needs {@code Cin == Cout}): one frame of scratch instead of a new volume. */
-    Tensor forwardInPlace(Tensor x, ConvCache cache) {
-        return Conv3d.inPlace(x, front(x, cache), weight, bias, geometry); // x, now [N, Cout, T, H, W]
+    Tensor forwardInPlace(Tensor x, ConvCache cache, Tape tape) {
+        return Conv3d.inPlace(x, front(x, cache, tape), weight, bias, geometry); // x, now [N, Cout, T, H, W]
     }
 
     /** {@code out += forward(x)}: the convolution summed into {@code out [N, Cout, T, H, W]} (a residual) in one pass. */
-    void accumulate(Tensor x, ConvCache cache, Tensor out) {
-        Conv3d.accumulate(x, front(x, cache), weight, bias, geometry, out);
+    void accumulate(Tensor x, ConvCache cache, Tensor out, Tape tape) {
+        Conv3d.accumulate(x, front(x, cache, tape), weight, bias, geometry, out);
     }
 
-    /** The frames in front of {@code x} (null for a kernel of 1), after storing the next batch's in {@code cache}. */
-    private Tensor front(Tensor x, ConvCache cache) {
+    /** What the backward needs: the input and, after the first frame batch, the cached frames that led it. */
+    private record Saved(Tensor input, Tensor cachedFront) {
+    }
+
+    /**
+     * From {@code g = dL/dout}: adds dL/dweight and dL/dbias to {@code grads} and returns {@code dL/dx}. The leading
+     * frames' gradient goes to frame 0 when they were its copies; when they were the previous frame batch's last
+     * frames it is left on the tape for this conv's backward of that batch (which comes next), which adds it to its
+     * input's last frames.
+     */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Saved saved = tape.pop(this, Saved.class);
+        Tensor x = saved.input(); // [N, Cin, T, H, W]
+        Tensor front = timeKernel == 1 ? null : saved.cachedFront() != null ? saved.cachedFront() : firstFrameRepeated(x);
+        grads.add(weight.name(), Conv3dBackward.weight(x, front, g, weight.shape(), geometry));
+        grads.add(name + ".conv.bias", Conv3dBackward.bias(g));
+        Tensor padded = Conv3dBackward.input(g, weight, geometry, x.dim(2) + timeKernel - 1, x.dim(3), x.dim(4)); // [N, Cin, kt-1+T, H, W]
+        if (timeKernel == 1) {
+            return padded;
+        }
+        int n = timeKernel - 1, t = x.dim(2), hw = x.dim(3) * x.dim(4);
+        float[] pd = padded.data();
+        // 1. the next batch's gradient of the frames it took from this one: the last kt-1 frames of front ++ x
+        Tensor carried = tape.takeCarried(this);
+        if (carried != null) {
+            float[] cd = carried.data();
+            for (int plane = 0; plane < x.dim(0) * x.dim(1); plane++) {
+                for (int i = 0; i < n * hw; i++) {
+                    pd[(plane * (n + t) + t) * hw + i] += cd[plane * n * hw + i];
+                }
+            }
+        }
+        Tensor dx = Layout.narrow(padded, 2, n, t); // [N, Cin, T, H, W]
+        // 2. the leading frames' gradient: to the previous batch, or folded into frame 0 (its copies)
+        if (saved.cachedFront() != null) {
+            tape.carry(this, Layout.narrow(padded, 2, 0, n)); // [N, Cin, kt-1, H, W]
+        } else {
+            float[] dd = dx.data();
+            for (int plane = 0; plane < x.dim(0) * x.dim(1); plane++) {
+                for (int f = 0; f < n; f++) {
+                    int src = (plane * (t + n) + f) * hw, dst = plane * t * hw;
+                    for (int i = 0; i < hw; i++) {
+                        dd[dst + i] += pd[src + i];
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private Tensor firstFrameRepeated(Tensor x) {
+        return Resample.gather(x, new int[timeKernel - 1], Resample.identity(x.dim(3)), Resample.identity(x.dim(4))); // [N, Cin, kt-1, H, W]
+    }
+
+    /**
+     * The frames in front of {@code x} (null for a kernel of 1), after storing the next batch's in {@code cache}; saves
+     * a copy of {@code x} on a recording tape.
+     */
+    private Tensor front(Tensor x, ConvCache cache, Tape tape) {
+        if (tape.isRecording()) {
+            tape.push(this, new Saved(tape.keep(x), cache.get(name))); // the cached frames are a copy nothing writes to
+        }
         if (timeKernel == 1) {
             return null;
         }
         // 1. causal padding (semantics.md, VAE: conv cache): the previous batch's last frames, else frame 0 repeated
         Tensor front = cache.get(name);
         if (front == null) {
-            front = Resample.gather(x, new int[timeKernel - 1], Resample.identity(x.dim(3)), Resample.identity(x.dim(4))); // [N, Cin, kt-1, H, W]
+            front = firstFrameRepeated(x);
         }
         // 2. the new cache: the last kt-1 frames of the padded input front ++ x (copied: x may be overwritten next)
         cache.put(name, lastFrames(front, x, timeKernel - 1)); // [N, Cin, kt-1, H, W]

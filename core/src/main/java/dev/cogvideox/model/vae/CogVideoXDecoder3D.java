@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -44,24 +45,52 @@ final class CogVideoXDecoder3D {
         return n;
     }
 
-    /**
-     * One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next
-     * batch; {@code partDone} runs after each of the {@link #parts} (a progress report, a cancellation check).
-     */
+    /** One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next batch. */
+    Tensor forward(Tensor z, ConvCache cache, DebugTap tap) {
+        return forward(z, cache, tap, () -> { }, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, ConvCache, DebugTap)}, recording on {@code tape}. */
+    Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Tape tape) {
+        return forward(z, cache, tap, () -> { }, tape);
+    }
+
+    /** {@link #forward(Tensor, ConvCache, DebugTap)}; {@code partDone} runs after each of the {@link #parts}. */
     Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Runnable partDone) {
-        Tensor h = convIn.forward(z, cache); // [N, C3, t, h, w]
+        return forward(z, cache, tap, partDone, Tape.NONE);
+    }
+
+    private Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Runnable partDone, Tape tape) {
+        Tensor h = convIn.forward(z, cache, tape); // [N, C3, t, h, w]
         // 1. mid
-        h = midBlock.forward(h, z, cache); // [N, C3, t, h, w]
+        h = midBlock.forward(h, z, cache, tape); // [N, C3, t, h, w]
         tap.tap("decoder.mid_block", h);
         partDone.run();
         // 2. up
         for (CogVideoXUpBlock3D block : upBlocks) {
-            h = block.forward(h, z, cache, partDone); // [N, Ci, T', H', W']
+            h = block.forward(h, z, cache, partDone, tape); // [N, Ci, T', H', W']
         }
         // 3. post-process
-        normOut.normSilu(h, z, true);
-        h = convOut.forward(h, cache); // [N, 3, T, H, W]
+        normOut.normSilu(h, z, true, tape);
+        Tensor out = convOut.forward(h, cache, tape); // [N, 3, T, H, W]
         partDone.run();
-        return h;
+        tape.push(this, z.shape());
+        return out;
+    }
+
+    /**
+     * From {@code g = dL/dframes}: the recorded forward in reverse; returns {@code dL/dz}, which sums conv_in's
+     * gradient and every SpatialNorm's (they all read z).
+     */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor dz = Tensor.zeros(tape.pop(this, int[].class)); // [N, latent, t, h, w]
+        Tensor d = convOut.backward(g, tape, grads);
+        d = normOut.backward(d, dz, tape, grads);
+        for (int i = upBlocks.length - 1; i >= 0; i--) {
+            d = upBlocks[i].backward(d, dz, tape, grads);
+        }
+        d = midBlock.backward(d, dz, tape, grads);
+        Ops.addInPlace(dz, convIn.backward(d, tape, grads));
+        return dz; // [N, latent, t, h, w]
     }
 }

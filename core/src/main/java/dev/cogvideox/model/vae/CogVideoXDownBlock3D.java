@@ -23,17 +23,33 @@ final class CogVideoXDownBlock3D {
         return 2 * resnets.length + (downsampler == null ? 0 : 1);
     }
 
-    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}, calling {@code partDone} after each of {@link #parts}. */
-    Tensor forward(Tensor x, ConvCache cache, Runnable partDone) {
+    Tensor forward(Tensor x, ConvCache cache) {
+        return forward(x, cache, () -> { }, Tape.NONE);
+    }
+
+    /**
+     * {@code [N, in, T, H, W] -> [N, out, T', H', W']}, calling {@code partDone} after each of {@link #parts} and
+     * recording on {@code tape} ({@link Tape#NONE} for inference).
+     */
+    Tensor forward(Tensor x, ConvCache cache, Runnable partDone, Tape tape) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, null, cache, partDone); // [N, out, T, H, W]
+            h = resnet.forward(h, null, cache, partDone, tape); // [N, out, T, H, W]
         }
         if (downsampler == null) {
             return h;
         }
-        h = downsampler.forward(h); // [N, out, T', H/2, W/2]
+        h = downsampler.forward(h, tape); // [N, out, T', H/2, W/2]
         partDone.run();
         return h;
+    }
+
+    /** From {@code g = dL/dout}, in reverse: returns {@code dL/dx}, parameter gradients into {@code grads}. */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor d = downsampler == null ? g : downsampler.backward(g, tape, grads);
+        for (int i = resnets.length - 1; i >= 0; i--) {
+            d = resnets[i].backward(d, null, tape, grads);
+        }
+        return d;
     }
 }

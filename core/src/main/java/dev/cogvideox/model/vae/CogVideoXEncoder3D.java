@@ -40,23 +40,45 @@ final class CogVideoXEncoder3D {
         return n;
     }
 
-    /**
-     * One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch;
-     * {@code partDone} runs after each of the {@link #parts}.
-     */
+    /** One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch. */
+    Tensor forward(Tensor x, ConvCache cache) {
+        return forward(x, cache, () -> { }, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape}. */
+    Tensor forward(Tensor x, ConvCache cache, Tape tape) {
+        return forward(x, cache, () -> { }, tape);
+    }
+
+    /** {@link #forward(Tensor, ConvCache)}; {@code partDone} runs after each of the {@link #parts}. */
     Tensor forward(Tensor x, ConvCache cache, Runnable partDone) {
-        Tensor h = convIn.forward(x, cache); // [N, C0, T, H, W]
+        return forward(x, cache, partDone, Tape.NONE);
+    }
+
+    private Tensor forward(Tensor x, ConvCache cache, Runnable partDone, Tape tape) {
+        Tensor h = convIn.forward(x, cache, tape); // [N, C0, T, H, W]
         partDone.run();
         // 1. down
         for (CogVideoXDownBlock3D block : downBlocks) {
-            h = block.forward(h, cache, partDone); // [N, Ci, T', H', W']
+            h = block.forward(h, cache, partDone, tape); // [N, Ci, T', H', W']
         }
         // 2. mid
-        h = midBlock.forward(h, null, cache); // [N, C3, t, h, w]
+        h = midBlock.forward(h, null, cache, tape); // [N, C3, t, h, w]
         // 3. post-process
-        normOut.normSilu(h, null, true);
-        h = convOut.forward(h, cache); // [N, 2*latent, t, h, w]
+        normOut.normSilu(h, null, true, tape);
+        h = convOut.forward(h, cache, tape); // [N, 2*latent, t, h, w]
         partDone.run();
         return h;
+    }
+
+    /** From {@code g = dL/dmoments}: the recorded forward in reverse; returns {@code dL/dx}. */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor d = convOut.backward(g, tape, grads);
+        d = normOut.backward(d, null, tape, grads);
+        d = midBlock.backward(d, null, tape, grads);
+        for (int i = downBlocks.length - 1; i >= 0; i--) {
+            d = downBlocks[i].backward(d, tape, grads);
+        }
+        return convIn.backward(d, tape, grads); // [N, 3, T, H, W]
     }
 }

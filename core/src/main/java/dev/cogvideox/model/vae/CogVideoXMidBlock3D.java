@@ -17,10 +17,24 @@ final class CogVideoXMidBlock3D {
 
     /** {@code [N, C, T, H, W] -> [N, C, T, H, W]}; {@code zq} the decoder's latents or null. */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        return forward(x, zq, cache, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor, Tensor, ConvCache)}, recording on {@code tape}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Tape tape) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, zq, cache); // [N, C, T, H, W]
+            h = resnet.forward(h, zq, cache, tape); // [N, C, T, H, W]
         }
         return h;
+    }
+
+    /** From {@code g = dL/dout}, in reverse: returns {@code dL/dx}; the latents' gradient (decoder) into {@code dzq}. */
+    Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
+        Tensor d = g;
+        for (int i = resnets.length - 1; i >= 0; i--) {
+            d = resnets[i].backward(d, dzq, tape, grads);
+        }
+        return d;
     }
 }

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -40,31 +41,52 @@ final class CogVideoXResnetBlock3D {
      * conv2 sums into the shortcut's output.
      */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
-        return forward(x, zq, cache, () -> { });
+        return forward(x, zq, cache, () -> { }, Tape.NONE);
     }
 
-    /** As {@link #forward(Tensor, Tensor, ConvCache)}, calling {@code convDone} after each of its two convolutions. */
-    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable convDone) {
+    /** {@link #forward(Tensor, Tensor, ConvCache)}, recording on {@code tape}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Tape tape) {
+        return forward(x, zq, cache, () -> { }, tape);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, ConvCache)}, calling {@code convDone} after each of its two convolutions and
+     * recording on {@code tape}.
+     */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable convDone, Tape tape) {
         if (convShortcut == null) {
             // 1. norm1 + silu into a new volume, conv1 over it
-            Tensor h = norm1.normSilu(x, zq, false); // [N, C, T, H, W]
-            conv1.forwardInPlace(h, cache); // [N, C, T, H, W]
+            Tensor h = norm1.normSilu(x, zq, false, tape); // [N, C, T, H, W]
+            conv1.forwardInPlace(h, cache, tape); // [N, C, T, H, W]
             convDone.run();
             // 2. norm2 + silu in place, conv2 summed into x: the residual x + h
-            norm2.normSilu(h, zq, true);
-            conv2.accumulate(h, cache, x); // [N, C, T, H, W]
+            norm2.normSilu(h, zq, true, tape);
+            conv2.accumulate(h, cache, x, tape); // [N, C, T, H, W]
             convDone.run();
             return x;
         }
         // 1. the shortcut of x, then norm1 + silu over x itself and conv1
-        Tensor out = convShortcut.forward(x); // [N, out, T, H, W]
-        norm1.normSilu(x, zq, true);
-        Tensor h = conv1.forward(x, cache); // [N, out, T, H, W]
+        Tensor out = convShortcut.forward(x, tape); // [N, out, T, H, W]
+        norm1.normSilu(x, zq, true, tape);
+        Tensor h = conv1.forward(x, cache, tape); // [N, out, T, H, W]
         convDone.run();
         // 2. norm2 + silu in place, conv2 summed into the shortcut
-        norm2.normSilu(h, zq, true);
-        conv2.accumulate(h, cache, out); // [N, out, T, H, W]
+        norm2.normSilu(h, zq, true, tape);
+        conv2.accumulate(h, cache, out, tape); // [N, out, T, H, W]
         convDone.run();
         return out;
+    }
+
+    /**
+     * From {@code g = dL/dout}: the branch in reverse (conv2, norm2, conv1, norm1), plus the identity or shortcut path.
+     * Adds parameter gradients to {@code grads} and the latents' to {@code dzq} (decoder; null in the encoder).
+     */
+    Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
+        Tensor d = conv2.backward(g, tape, grads);
+        d = norm2.backward(d, dzq, tape, grads);
+        d = conv1.backward(d, tape, grads);
+        d = norm1.backward(d, dzq, tape, grads); // [N, in, T, H, W]
+        Ops.addInPlace(d, convShortcut == null ? g : convShortcut.backward(g, tape, grads));
+        return d;
     }
 }

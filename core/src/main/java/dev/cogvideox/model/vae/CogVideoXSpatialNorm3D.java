@@ -2,6 +2,8 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.GroupNorm;
+import dev.cogvideox.tensor.GroupNormBackward;
+import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.Tensor;
 
@@ -17,6 +19,7 @@ import dev.cogvideox.tensor.Tensor;
  */
 final class CogVideoXSpatialNorm3D implements ResnetNorm {
     private static final float EPS = 1e-6f;
+    private final String prefix;
     private final int groups;
     private final Tensor weight;
     private final Tensor bias;
@@ -24,6 +27,7 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
     private final CogVideoXCausalConv3d convB;
 
     CogVideoXSpatialNorm3D(WeightStore store, String prefix, int fChannels, int zqChannels, int groups) {
+        this.prefix = prefix;
         this.groups = groups;
         this.weight = store.tensor(prefix + ".norm_layer.weight", fChannels);
         this.bias = store.tensor(prefix + ".norm_layer.bias", fChannels);
@@ -32,19 +36,40 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
     }
 
     @Override
-    public Tensor normSilu(Tensor f, Tensor zq, boolean inPlace) {
+    public Tensor normSilu(Tensor f, Tensor zq, boolean inPlace, Tape tape) {
         // 1. conv_y and conv_b on the latent grid (kernel 1: no causal padding, no cache)
         ConvCache none = new ConvCache();
-        Tensor y = convY.forward(zq, none); // [N, C, t, h, w]
-        Tensor b = convB.forward(zq, none); // [N, C, t, h, w]
+        Tensor y = convY.forward(zq, none, tape); // [N, C, t, h, w]
+        Tensor b = convB.forward(zq, none, tape); // [N, C, t, h, w]
         // 2. the nearest resize of zq to f's size as index maps: frame 0 apart when f's frame count is odd and > 1
         GroupNorm.Modulation mod = new GroupNorm.Modulation(y, b,
                 Resample.causalFrameIndex(zq.dim(2), f.dim(2)),
                 Resample.nearestIndex(zq.dim(3), f.dim(3)),
                 Resample.nearestIndex(zq.dim(4), f.dim(4)));
+        tape.push(this, new Saved(tape.keep(f), mod));
         // 3. silu(GroupNorm(f) * conv_y + conv_b)
         Tensor out = inPlace ? f : Tensor.zeros(f.shape()); // [N, C, T, H, W]
         GroupNorm.forward(f, groups, weight, bias, EPS, mod, true, out);
         return out;
+    }
+
+    private record Saved(Tensor f, GroupNorm.Modulation mod) {
+    }
+
+    @Override
+    public Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
+        Saved s = tape.pop(this, Saved.class);
+        GroupNormBackward.Grads d = GroupNormBackward.backward(s.f(), groups, weight, bias, EPS, s.mod(), true, g);
+        grads.add(prefix + ".norm_layer.weight", d.dWeight());
+        grads.add(prefix + ".norm_layer.bias", d.dBias());
+        // the modulation's gradients are already summed onto the latent grid (the nearest resize's adjoint)
+        Ops.addInPlace(dzq, convB.backward(d.dShift(), tape, grads));
+        Ops.addInPlace(dzq, convY.backward(d.dScale(), tape, grads));
+        return d.dx();
+    }
+
+    @Override
+    public String toString() {
+        return prefix;
     }
 }

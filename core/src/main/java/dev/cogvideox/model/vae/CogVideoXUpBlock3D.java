@@ -22,17 +22,31 @@ final class CogVideoXUpBlock3D {
         return 2 * resnets.length + (upsampler == null ? 0 : 1);
     }
 
-    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents; {@code partDone} after each of {@link #parts}. */
-    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable partDone) {
+    /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
+        return forward(x, zq, cache, () -> { }, Tape.NONE);
+    }
+
+    /** As {@link #forward(Tensor, Tensor, ConvCache)}; {@code partDone} after each of {@link #parts}, recording on {@code tape}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable partDone, Tape tape) {
         Tensor h = x;
         for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, zq, cache, partDone); // [N, out, T, H, W]
+            h = resnet.forward(h, zq, cache, partDone, tape); // [N, out, T, H, W]
         }
         if (upsampler == null) {
             return h;
         }
-        h = upsampler.forward(h); // [N, out, T', 2H, 2W]
+        h = upsampler.forward(h, tape); // [N, out, T', 2H, 2W]
         partDone.run();
         return h;
+    }
+
+    /** From {@code g = dL/dout}, in reverse: returns {@code dL/dx}; the latents' gradient is added to {@code dzq}. */
+    Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
+        Tensor d = upsampler == null ? g : upsampler.backward(g, tape, grads);
+        for (int i = resnets.length - 1; i >= 0; i--) {
+            d = resnets[i].backward(d, dzq, tape, grads);
+        }
+        return d;
     }
 }

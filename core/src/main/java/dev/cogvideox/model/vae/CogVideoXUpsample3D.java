@@ -2,7 +2,9 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.Conv3dBackward;
 import dev.cogvideox.tensor.Resample;
+import dev.cogvideox.tensor.ResampleBackward;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -12,11 +14,13 @@ import dev.cogvideox.tensor.Weight;
  * upsampling). Then a 3x3 Conv2d with padding 1 on every frame, {@code <prefix>.conv.weight [C, C, 3, 3]}.
  */
 final class CogVideoXUpsample3D {
+    private final String prefix;
     private final Weight weight;
     private final float[] bias;
     private final boolean compressTime;
 
     CogVideoXUpsample3D(WeightStore store, String prefix, int in, int out, boolean compressTime) {
+        this.prefix = prefix;
         this.weight = store.weight(prefix + ".conv.weight", out, in, 3, 3);
         this.bias = store.tensor(prefix + ".conv.bias", out).data();
         this.compressTime = compressTime;
@@ -24,13 +28,40 @@ final class CogVideoXUpsample3D {
 
     /** {@code [N, C, T, H, W] -> [N, C, T', 2H, 2W]}: {@code T' = 2T - T%2} with compress_time, else T. */
     Tensor forward(Tensor x) {
-        int t = x.dim(2);
-        int frames = compressTime ? 2 * t - t % 2 : t;
+        return forward(x, Tape.NONE);
+    }
+
+    /** {@link #forward(Tensor)}, saving its (small) input on {@code tape}: backward redoes the upsampling. */
+    Tensor forward(Tensor x, Tape tape) {
+        tape.push(this, tape.keep(x));
         // 1. nearest upsampling: frame 0 apart for odd counts, as in CogVideoXSpatialNorm3D's resize
-        int[] frameIndex = compressTime ? Resample.causalFrameIndex(t, frames) : Resample.identity(t);
-        Tensor h = Resample.gather(x, frameIndex, Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
-                Resample.nearestIndex(x.dim(4), 2 * x.dim(4))); // [N, C, T', 2H, 2W]
+        Tensor h = upsample(x); // [N, C, T', 2H, 2W]
         // 2. the 3x3 conv on every frame, written over the upsampled volume (one frame of scratch)
         return Conv3d.inPlace(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
+    }
+
+    private int[] frameIndex(int t) {
+        return compressTime ? Resample.causalFrameIndex(t, 2 * t - t % 2) : Resample.identity(t);
+    }
+
+    private Tensor upsample(Tensor x) {
+        return Resample.gather(x, frameIndex(x.dim(2)), Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
+                Resample.nearestIndex(x.dim(4), 2 * x.dim(4))); // [N, C, T', 2H, 2W]
+    }
+
+    /** From {@code g = dL/dout}: the conv's gradients, then the upsampling's adjoint; returns {@code dL/dx}. */
+    Tensor backward(Tensor g, Tape tape, Gradients grads) {
+        Tensor x = tape.pop(this, Tensor.class);
+        Tensor h = upsample(x); // [N, C, T', 2H, 2W]
+        grads.add(weight.name(), Conv3dBackward.weight(h, null, g, weight.shape(), Conv3d.Geometry.same(1)));
+        grads.add(prefix + ".conv.bias", Conv3dBackward.bias(g));
+        Tensor dh = Conv3dBackward.input(g, weight, Conv3d.Geometry.same(1), h.dim(2), h.dim(3), h.dim(4));
+        return ResampleBackward.gather(dh, frameIndex(x.dim(2)), Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
+                Resample.nearestIndex(x.dim(4), 2 * x.dim(4)), x.dim(2), x.dim(3), x.dim(4)); // [N, C, T, H, W]
+    }
+
+    @Override
+    public String toString() {
+        return prefix;
     }
 }

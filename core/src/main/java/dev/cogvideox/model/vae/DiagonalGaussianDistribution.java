@@ -40,6 +40,19 @@ public record DiagonalGaussianDistribution(Tensor mean, Tensor logvar) {
         return Ops.add(mean, Ops.mul(std(), noise)); // [B, latent, t, h, w]
     }
 
+    /**
+     * The KL divergence from the standard normal, summed over every element (in double):
+     * {@code sum 0.5 * (mean^2 + exp(logvar) - 1 - logvar)}, the reference's {@code kl()} summed over all axes.
+     */
+    public double klSum() {
+        float[] m = mean.data(), lv = logvar.data();
+        double s = 0;
+        for (int i = 0; i < m.length; i++) {
+            s += 0.5 * ((double) m[i] * m[i] + Math.exp(lv[i]) - 1 - lv[i]);
+        }
+        return s;
+    }
+
     /** The mode: {@code mean}. */
     public Tensor mode() {
         return mean;

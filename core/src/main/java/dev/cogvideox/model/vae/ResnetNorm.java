@@ -12,5 +12,16 @@ sealed interface ResnetNorm permits GroupNormLayer, CogVideoXSpatialNorm3D {
      * the plain GroupNorm). Statistics cover the frames of {@code f}, i.e. the current frame batch only
      * (semantics.md, VAE: per-batch GroupNorm). Writes into {@code f} when {@code inPlace}, else into a new tensor.
      */
-    Tensor normSilu(Tensor f, Tensor zq, boolean inPlace);
+    default Tensor normSilu(Tensor f, Tensor zq, boolean inPlace) {
+        return normSilu(f, zq, inPlace, Tape.NONE);
+    }
+
+    /** {@link #normSilu(Tensor, Tensor, boolean)}, saving what {@link #backward} needs on {@code tape}. */
+    Tensor normSilu(Tensor f, Tensor zq, boolean inPlace, Tape tape);
+
+    /**
+     * From {@code g = dL/dout}: adds the parameter gradients to {@code grads} and the latents' gradient to {@code dzq}
+     * (the decoder's, null in the encoder); returns {@code dL/df}.
+     */
+    Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads);
 }

@@ -1,0 +1,97 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.train.data.ClipShape;
+import dev.cogvideox.train.optim.LearningRateSchedule;
+import dev.cogvideox.train.run.VaeTrainOptions;
+import dev.cogvideox.train.run.VaeTrainingRun;
+import dev.cogvideox.train.vae.VaeLoss;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code cogvideox train-vae}: trains a CogVideoX 3D causal VAE from scratch (reconstruction + KL) on videos. */
+@Command(name = "train-vae", description = "Train a CogVideoX VAE from scratch (L1 or L2 reconstruction + KL) on videos.")
+final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--vae-config", required = true, description = "The architecture: an AutoencoderKLCogVideoX config.json.")
+    Path vaeConfig;
+
+    @Option(names = "--data", required = true, description = "The dataset, as for train (videos.txt + prompts.txt, or .jsonl); captions are not used.")
+    Path data;
+
+    @Option(names = "--output", required = true, description = "Where checkpoints, loss.jsonl, loss.png and the trained vae/ folder go.")
+    Path output;
+
+    @Option(names = "--size", defaultValue = "96x96x17", description = "WIDTHxHEIGHTxFRAMES clips are fitted to (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--loss", defaultValue = "l1", description = "Reconstruction term: l1 or l2 (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--kl-weight", defaultValue = "1e-6", description = "Weight of the KL term, per pixel (default: ${DEFAULT-VALUE}).")
+    double klWeight;
+
+    @Option(names = "--whole-clips", description = "Run the encoder and decoder over each clip in one pass instead of the frame batches "
+            + "inference uses (8 frames, 2 latent frames, GroupNorm statistics per batch).")
+    boolean wholeClips;
+
+    @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps, one clip each (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant, linear or cosine (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
+    @Option(names = "--warmup", defaultValue = "0", description = "Learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options.")
+    Path resume;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        String[] parts = size.toLowerCase(Locale.ROOT).split("x");
+        if (parts.length != 3 || !size.matches("\\d+[xX]\\d+[xX]\\d+")) {
+            throw new IllegalArgumentException("--size must be WIDTHxHEIGHTxFRAMES, e.g. 96x96x17, not '" + size + "'");
+        }
+        ClipShape shape = new ClipShape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+        VaeLoss.Reconstruction reconstruction = switch (loss.toLowerCase(Locale.ROOT)) {
+            case "l1" -> VaeLoss.Reconstruction.L1;
+            case "l2" -> VaeLoss.Reconstruction.L2;
+            default -> throw new IllegalArgumentException("--loss must be l1 or l2, not " + loss);
+        };
+        LearningRateSchedule.Kind kind = switch (lrSchedule.toLowerCase(Locale.ROOT)) {
+            case "constant" -> LearningRateSchedule.Kind.CONSTANT;
+            case "linear" -> LearningRateSchedule.Kind.LINEAR;
+            case "cosine" -> LearningRateSchedule.Kind.COSINE;
+            default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
+        };
+        VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
+                kind, warmup, maxGradNorm, checkpointEvery, resume, seed);
+
+        // Ctrl-C stops after the current step with a checkpoint to resume from
+        return Cancellable.run(120, cancel -> {
+            VaeTrainingRun.Result r = VaeTrainingRun.run(options, ProgressBar.forConsole(System.err), cancel, System.err::println);
+            if (r.interrupted()) {
+                System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
+                return 130;
+            }
+            System.out.println("trained " + r.steps() + " steps" + (r.problems().isEmpty() ? "" : " (" + r.problems().size() + " samples skipped)")
+                    + ": " + r.vae() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
+            return 0;
+        });
+    }
+}
