@@ -114,6 +114,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     VaeTilingOptions vaeTiling;
 
+    @Mixin
+    SamplingOptions sampling;
+
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
@@ -271,6 +274,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (video != null) {
             b.video(repeat(sourceVideo(video, f, h, w, fit), n), strength != null ? strength : 0.8);
         }
+        sampling.applyTo(b, pipeline);
         GenerationRequest req = b.build();
         // 3. what runs, and the memory plan, before anything big is loaded
         Object modelGiven = modelSource.model == null ? null
@@ -280,11 +284,12 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
                 .put("--image-fit", image != null || video != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
                 .put("--strength", video != null ? strength : null).put("--frames", f).put("--height", h).put("--width", w)
-                .put("--steps", stepCount).put("--guidance", scale).put("--dynamic-cfg", dynamic)
+                .put("--steps", req.numInferenceSteps()).put("--guidance", req.guidanceScale()).put("--dynamic-cfg", dynamic)
                 .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
                 .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
                 .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling.on ? true : null)
                 .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile);
+        sampling.record(settings);
         System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
                 + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);

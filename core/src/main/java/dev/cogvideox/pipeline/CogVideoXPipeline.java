@@ -3,6 +3,8 @@ package dev.cogvideox.pipeline;
 import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.cache.CachingStep;
+import dev.cogvideox.model.sparse.SparseVideoAttention;
 import dev.cogvideox.model.schedule.ClassifierFreeGuidance;
 import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
@@ -13,6 +15,7 @@ import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.model.transformer.RotaryPositions;
+import dev.cogvideox.model.transformer.StepCache;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.model.vae.VaeOptions;
@@ -201,9 +204,14 @@ public final class CogVideoXPipeline {
 
         // 4. timesteps; video-to-video starts part-way, at strength x N steps from the end (get_timesteps)
         CogVideoXScheduler scheduler = scheduler();
-        scheduler.setTimesteps(req.numInferenceSteps());
+        long[] custom = req.sampling().timesteps();
+        if (custom != null) {
+            scheduler.setTimesteps(custom);                      // a few-step model's list (retrieve_timesteps(timesteps=...))
+        } else {
+            scheduler.setTimesteps(req.numInferenceSteps());
+        }
         long[] timesteps = scheduler.timesteps();
-        int steps = req.numInferenceSteps();
+        int steps = scheduler.numInferenceSteps();
         if (req.video() != null) {
             int init = Math.min((int) (steps * req.strength()), steps);
             int start = Math.max(steps - init, 0);
@@ -234,10 +242,15 @@ public final class CogVideoXPipeline {
         // 8. denoising loop
         progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
         int layers = cfg.numLayers();
+        CachingStep caching = req.sampling().cache().start(cfg);
+        SparseVideoAttention sparse = req.sampling().attention().start(shape[1] / (cfg.patchSizeT() == null ? 1 : cfg.patchSizeT()),
+                (h / cfg.patchSize()) * (w / cfg.patchSize()));
+        StepCache cache = StepCache.both(caching != null ? caching : StepCache.NONE, sparse != null ? sparse : StepCache.NONE);
         try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
             for (int i = 0; i < timesteps.length; i++) {
                 cancel.throwIfCancelled();
                 long t = timesteps[i];
+                cache.beginStep(i, t, timesteps.length);
                 Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
                 if (imageLatents != null) {
                     Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
@@ -251,7 +264,7 @@ public final class CogVideoXPipeline {
                 Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, Taps.NONE, done -> {
                     cancel.throwIfCancelled();                      // a full-size step takes minutes on a CPU
                     progress.onSubProgress(done, layers);
-                });                                                                                // [2B, F, C, h, w]
+                }, cache);                                                                                // [2B, F, C, h, w]
                 taps.tap("noise_pred_raw." + i, noisePred);
                 if (cfgOn) {
                     double scale = req.useDynamicCfg()
@@ -267,6 +280,12 @@ public final class CogVideoXPipeline {
             }
         } finally {
             progress.onEnd();                                       // complete or abandoned
+        }
+        if (caching != null) {
+            req.sampling().cacheReport().accept(caching.report());
+        }
+        if (sparse != null) {
+            req.sampling().attentionReport().accept(sparse.describe());
         }
         taps.tap("latents", latents);
         // the 1.5 padding frame(s) go from the front (semantics.md)

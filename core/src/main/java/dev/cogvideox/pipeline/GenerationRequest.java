@@ -24,10 +24,12 @@ import java.util.List;
  * @param maxSequenceLength      prompt tokens (the transformer's max_text_seq_length: 226 for the real models)
  * @param tiling                 decode (and encode) in overlapping spatial tiles, which bounds memory: diffusers'
  *                               {@code enable_tiling(...)} with its tile size and overlap, or {@link VaeTiling#OFF}
+ * @param sampling               custom timesteps and step caching ({@link Sampling#DEFAULT}: the reference loop)
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, Tensor promptEmbeds, Tensor negativePromptEmbeds,
                                 Tensor image, Tensor video, double strength, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
-                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, VaeTiling tiling) {
+                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, VaeTiling tiling,
+                                Sampling sampling) {
 
     public GenerationRequest {
         if (promptEmbeds == null && (prompts == null || prompts.isEmpty())) {
@@ -57,6 +59,9 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         }
         if (numFrames < 1) {
             throw new IllegalArgumentException("frames must be at least 1, got " + numFrames);
+        }
+        if (sampling == null) {
+            throw new IllegalArgumentException("sampling must be Sampling.DEFAULT or a sampling, not null");
         }
         if (tiling == null) {
             throw new IllegalArgumentException("tiling must be VaeTiling.OFF or a tiling, not null");
@@ -90,6 +95,7 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         private double guidanceScale = 6.0;
         private boolean dynamicCfg;
         private VaeTiling tiling = VaeTiling.OFF;
+        private Sampling sampling = Sampling.DEFAULT;
 
         public Builder prompt(String prompt) {
             this.prompts = List.of(prompt);
@@ -177,9 +183,15 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
             return this;
         }
 
+        /** Custom timesteps and step caching ({@link Sampling#DEFAULT} unless set). */
+        public Builder sampling(Sampling sampling) {
+            this.sampling = sampling;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, promptEmbeds, negativePromptEmbeds, image, video, strength, latents,
-                    numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, tiling);
+                    numFrames, height, width, steps, guidanceScale, dynamicCfg, maxSequenceLength, tiling, sampling);
         }
     }
 }

@@ -64,6 +64,12 @@ public final class SyntheticCheckpoint {
         writeTokenizer(variant, out);
     }
 
+    /** Writes a transformer folder ({@code config.json} and random weights) for any transformer config, e.g. a published one with fewer blocks. */
+    public static void writeTransformer(Map<String, Object> config, DType dtype, Path dir, long seed) {
+        writeAll(List.of(plan(dir, config, "diffusion_pytorch_model", dtype, seed,
+                (file, store) -> new CogVideoXTransformer3DModel(CogVideoXTransformerConfig.read(file), store))), dir, SHARD_BYTES, ProgressListener.NONE);
+    }
+
     /** Writes {@code text_encoder/} (T5 encoder weights, named as transformers' T5EncoderModel) and {@code tokenizer/}. */
     public static void writeTextEncoder(Variant variant, DType dtype, Path out, long seed, long shardBytes) {
         writeTextEncoder(variant, dtype, out, seed, shardBytes, ProgressListener.NONE);

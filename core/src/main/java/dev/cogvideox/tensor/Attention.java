@@ -39,9 +39,27 @@ public final class Attention {
     }
 
     /**
+     * The keys a block of queries attends, for block-sparse attention: for head {@code h} and queries
+     * {@code [i0, i0 + n)}, sorted disjoint ranges {@code [start0, end0, start1, end1, ...]} of keys, or null for all
+     * keys. Keys outside the ranges are masked out exactly (as a -inf bias would), and their blocks are skipped.
+     */
+    @FunctionalInterface
+    public interface KeySelection {
+        int[] keyRanges(int h, int i0, int n);
+    }
+
+    /**
      * @param bias optional additive bias {@code [H, Lq, Lk]} (T5's relative position bias), or null
      */
     public static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias) {
+        return attend(q, k, v, heads, scale, bias, null);
+    }
+
+    /**
+     * {@link #attend(Tensor, Tensor, Tensor, int, float, Tensor)} where each query task attends only the keys that
+     * {@code keys} selects for it (null: all keys, the same computation as without it).
+     */
+    public static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, KeySelection keys) {
         int b = q.dim(0), lq = q.dim(1), width = q.dim(2);
         int lk = k.dim(1);
         if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || width % heads != 0 || k.dim(2) != width || v.dim(2) != width
@@ -64,7 +82,7 @@ public final class Attention {
             vt[TileKernel.packedIndex(d, j, lk)] = 1f;
         }
         Flash f = new Flash(q.data(), bias == null ? null : bias.data(), out.data(), kh, vt, lq, lk, width, d, dp,
-                scale * VectorMath.LOG2E);
+                scale * VectorMath.LOG2E, keys);
         // Query blocks per task: up to GROUP, fewer when a head has too few blocks to keep every thread busy
         // (T5's 226 tokens). Each block's result does not depend on its group.
         int qBlocks = (lq + BQ - 1) / BQ;
@@ -109,7 +127,7 @@ public final class Attention {
     }
 
     private record Flash(float[] q, float[] bias, float[] out, float[] kh, float[] vt, int lq, int lk, int width, int d, int dp,
-                         float qScale) {
+                         float qScale, KeySelection keys) {
 
         /** Queries {@code [i0, i0 + nq)} of head h in batch bb, at most {@code GROUP} blocks. */
         void task(Scratch s, int bb, int h, int i0, int nq) {
@@ -125,10 +143,31 @@ public final class Attention {
             }
             Arrays.fill(s.ot, 0f);
             Arrays.fill(s.max, Float.NEGATIVE_INFINITY);
-            for (int j0 = 0; j0 < lk; j0 += BK) {
-                int nk = Math.min(BK, lk - j0);
-                for (int g = 0; g < groups; g++) {
-                    step(s, g, i0 + g * BQ, h, j0, nk);
+            int[] ranges = keys == null ? null : keys.keyRanges(h, i0, nq);
+            if (ranges == null) {
+                for (int j0 = 0; j0 < lk; j0 += BK) {
+                    int nk = Math.min(BK, lk - j0);
+                    for (int g = 0; g < groups; g++) {
+                        step(s, g, i0 + g * BQ, h, j0, nk, null);
+                    }
+                }
+            } else {
+                // The ranges widened to whole tiles of ROWS keys (the packed layout's panels) and merged where they
+                // meet; the keys a segment gains are masked in step.
+                int r = 0;
+                while (r < ranges.length) {
+                    int start = Math.min(lk, ranges[r] / ROWS * ROWS), end = Math.min(lk, (ranges[r + 1] + ROWS - 1) / ROWS * ROWS);
+                    r += 2;
+                    while (r < ranges.length && ranges[r] / ROWS * ROWS <= end) {
+                        end = Math.max(end, Math.min(lk, (ranges[r + 1] + ROWS - 1) / ROWS * ROWS));
+                        r += 2;
+                    }
+                    for (int j0 = start; j0 < end; j0 += BK) {
+                        int nk = Math.min(BK, end - j0);
+                        for (int g = 0; g < groups; g++) {
+                            step(s, g, i0 + g * BQ, h, j0, nk, ranges);
+                        }
+                    }
                 }
             }
             // 5. Normalise by the softmax denominators and store the blocks back in [B, Lq, H*D] order.
@@ -142,8 +181,11 @@ public final class Attention {
             }
         }
 
-        /** One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}. */
-        private void step(Scratch s, int g, int qi0, int h, int j0, int nk) {
+        /**
+         * One online-softmax step of query block g (queries from {@code qi0}) over keys {@code [j0, j0 + nk)}, of which
+         * those outside {@code ranges} (null: none) are masked out.
+         */
+        private void step(Scratch s, int g, int qi0, int h, int j0, int nk, int[] ranges) {
             int qt = g * d * BQ, ot = g * dp * BQ, ms = g * BQ;
             // 2. S^T = K_blk · Q^T, 6 keys per tile (scores of the padding keys past nk are ignored).
             for (int jt = 0; jt < nk; jt += ROWS) {
@@ -154,6 +196,13 @@ public final class Attention {
                 for (int j = 0; j < nk; j++) {
                     for (int i = 0; i < nq; i++) {
                         s.st[j * BQ + i] += VectorMath.LOG2E * bias[(h * lq + qi0 + i) * lk + j0 + j];
+                    }
+                }
+            }
+            if (ranges != null && !inside(ranges, j0, j0 + nk)) {
+                for (int j = 0; j < nk; j++) {
+                    if (!inside(ranges, j0 + j, j0 + j + 1)) {
+                        Arrays.fill(s.st, j * BQ, (j + 1) * BQ, Float.NEGATIVE_INFINITY);
                     }
                 }
             }
@@ -192,6 +241,16 @@ public final class Attention {
             for (int dt = 0; dt < dp; dt += ROWS) {
                 TileKernel.tile(vt, TileKernel.packedIndex(dt, j0, lk), nk, s.st, 0, s.ot, ot + dt * BQ, BQ, s.alpha, s.ot, ot + dt * BQ, BQ);
             }
+        }
+
+        /** Whether keys {@code [a, b)} lie in one of the ranges. */
+        private static boolean inside(int[] ranges, int a, int b) {
+            for (int r = 0; r < ranges.length; r += 2) {
+                if (ranges[r] <= a && b <= ranges[r + 1]) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

@@ -15,9 +15,8 @@ public final class CogVideoXDDIMScheduler extends ScheduledSampler {
     /** DDIM (eta = 0), DDIM paper eqs. 12 and 16; {@code noise} is not used. */
     @Override
     public StepOutput step(Tensor modelOutput, long timestep, Tensor sample, NoiseSource noise) {
-        int numInferenceSteps = requireTimesteps();
-        // 1. previous timestep: t - T // N (semantics.md, Schedulers)
-        long prevTimestep = schedule.prevTimestep(timestep, numInferenceSteps);
+        // 1. previous timestep: t - T // N, or a custom list's next entry (semantics.md, Schedulers)
+        long prevTimestep = prevTimestep(timestep);
         // 2. alphas: alpha_bar_t and alpha_bar_prev (final_alpha_cumprod when prev_t < 0)
         double alphaProd = schedule.alpha(timestep);
         double alphaProdPrev = schedule.alphaPrev(prevTimestep);

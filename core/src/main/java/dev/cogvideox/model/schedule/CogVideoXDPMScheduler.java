@@ -64,6 +64,12 @@ public final class CogVideoXDPMScheduler extends ScheduledSampler {
         this.previousOriginalSample = null;
     }
 
+    @Override
+    public void setTimesteps(long[] timesteps) {
+        super.setTimesteps(timesteps);
+        this.previousOriginalSample = null;
+    }
+
     /**
      * One DPM-Solver++(2M) step with noise. Draws {@code noise.randn(shape)} once; on a second-order step (a
      * previous x_0 exists and prev_t >= 0) draws a second time and only that second draw is used, as the
@@ -71,9 +77,8 @@ public final class CogVideoXDPMScheduler extends ScheduledSampler {
      */
     @Override
     public StepOutput step(Tensor modelOutput, long timestep, Tensor sample, NoiseSource noise) {
-        int numInferenceSteps = requireTimesteps();
-        // 1. previous timestep: t - T // N (semantics.md); timestep_back = the previous call's timestep
-        long prevTimestep = schedule.prevTimestep(timestep, numInferenceSteps);
+        // 1. previous timestep: t - T // N, or a custom list's next entry (semantics.md); timestep_back = the previous call's timestep
+        long prevTimestep = prevTimestep(timestep);
         boolean hasPrevious = previousOriginalSample != null;
         // 2. alphas
         double alphaProd = schedule.alpha(timestep);

@@ -63,6 +63,32 @@ public sealed interface CogVideoXScheduler permits ScheduledSampler {
      */
     void setTimesteps(int numInferenceSteps);
 
+    /**
+     * A timestep list of the caller's ({@code retrieve_timesteps(timesteps=...)} in diffusers, which the CogVideoX
+     * schedulers of diffusers v0.40.0 refuse: their {@code set_timesteps} has no {@code timesteps} argument). Here each
+     * step goes from its timestep to the NEXT list entry, and the last one to x_0 ({@code prev_t = -1}): the
+     * deterministic few-step sampler TDM distils for (predict x_0 at t_k, re-noise it with the predicted noise to
+     * t_{k+1}), which on a uniform list is the same arithmetic as {@code set_timesteps(N)}. The list must be strictly
+     * decreasing and within [0, num_train_timesteps) ({@link #checkTimesteps}); N becomes its length.
+     */
+    void setTimesteps(long[] timesteps);
+
+    /** Why {@code timesteps} is not a valid custom list for {@code numTrainTimesteps}, or null when it is. */
+    static String checkTimesteps(long[] timesteps, int numTrainTimesteps) {
+        if (timesteps.length == 0) {
+            return "the timestep list is empty";
+        }
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] < 0 || timesteps[i] >= numTrainTimesteps) {
+                return "timestep " + timesteps[i] + " is outside [0, " + numTrainTimesteps + ") (num_train_timesteps)";
+            }
+            if (i > 0 && timesteps[i] >= timesteps[i - 1]) {
+                return "timesteps must be strictly decreasing: " + timesteps[i] + " follows " + timesteps[i - 1];
+            }
+        }
+        return null;
+    }
+
     /** The N of the last {@link #setTimesteps}, or 0 before the first call. */
     int numInferenceSteps();
 
@@ -70,7 +96,8 @@ public sealed interface CogVideoXScheduler permits ScheduledSampler {
     long[] timesteps();
 
     /**
-     * One denoising step from {@code sample} at {@code timestep} to {@code timestep - T // N}. {@code noise} gives
+     * One denoising step from {@code sample} at {@code timestep} to {@code timestep - T // N} (to the next entry of a
+     * custom list). {@code noise} gives
      * the random draws ({@code randn_tensor} in diffusers): the DPM step draws one or two tensors of the sample's
      * shape per call; the DDIM step draws none.
      */

@@ -11,6 +11,8 @@ abstract sealed class ScheduledSampler implements CogVideoXScheduler permits Cog
     final NoiseSchedule schedule;
     private int numInferenceSteps;
     private long[] timesteps = new long[0];
+    /** Whether {@link #timesteps} is a caller's list (steps go to the next entry) rather than set_timesteps(N)'s. */
+    private boolean custom;
 
     ScheduledSampler(CogVideoXSchedulerConfig config) {
         this.schedule = new NoiseSchedule(config);
@@ -35,6 +37,35 @@ abstract sealed class ScheduledSampler implements CogVideoXScheduler permits Cog
     public void setTimesteps(int numInferenceSteps) {
         this.timesteps = schedule.timesteps(numInferenceSteps);
         this.numInferenceSteps = numInferenceSteps;
+        this.custom = false;
+    }
+
+    @Override
+    public void setTimesteps(long[] timesteps) {
+        String wrong = CogVideoXScheduler.checkTimesteps(timesteps, config().numTrainTimesteps());
+        if (wrong != null) {
+            throw new IllegalArgumentException(wrong);
+        }
+        this.timesteps = timesteps.clone();
+        this.numInferenceSteps = timesteps.length;
+        this.custom = true;
+    }
+
+    /**
+     * The step's target timestep: {@code t - T // N} after {@code set_timesteps(N)} (semantics.md), the next list
+     * entry of a custom list, -1 (x_0) after its last one.
+     */
+    long prevTimestep(long timestep) {
+        int n = requireTimesteps();
+        if (!custom) {
+            return schedule.prevTimestep(timestep, n);
+        }
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == timestep) {
+                return i + 1 < timesteps.length ? timesteps[i + 1] : -1;
+            }
+        }
+        throw new IllegalArgumentException("timestep " + timestep + " is not in the custom list " + java.util.Arrays.toString(timesteps));
     }
 
     @Override

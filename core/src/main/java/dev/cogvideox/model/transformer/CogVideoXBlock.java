@@ -20,6 +20,7 @@ public final class CogVideoXBlock {
     /** Token rows per feed-forward slab: 4096 x 4D floats is 126 MB for the 2b, 201 MB for the 5b. */
     private static final int FF_CHUNK = 4096;
 
+    private final int index;
     private final int dim;
     private final int heads;
     private final Linear norm1Linear, norm2Linear;
@@ -30,6 +31,7 @@ public final class CogVideoXBlock {
 
     public CogVideoXBlock(CogVideoXTransformerConfig cfg, WeightStore store, int index) {
         String p = "transformer_blocks." + index + ".";
+        this.index = index;
         this.dim = cfg.innerDim();
         this.heads = cfg.numAttentionHeads();
         int headDim = cfg.attentionHeadDim();
@@ -72,7 +74,7 @@ public final class CogVideoXBlock {
      * share every weight but the modulation (expert AdaLN): tokens before {@code textLen} take the enc_* chunks.
      */
     public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope) {
-        forwardInPlace(x, textLen, siluTemb, rope, Tape.NONE);
+        forwardInPlace(x, textLen, siluTemb, rope, StepCache.NONE, Tape.NONE);
     }
 
     /**
@@ -80,6 +82,15 @@ public final class CogVideoXBlock {
      * backward needs: a {@link Saved} when recording, a {@link Checkpoint} (the input only) when checkpointing.
      */
     public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, Tape tape) {
+        forwardInPlace(x, textLen, siluTemb, rope, StepCache.NONE, tape);
+    }
+
+    /** {@link #forwardInPlace(Tensor, int, Tensor, Embeddings.RotaryTable)} taking its attention output from {@code cache} when it has one. */
+    public void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache) {
+        forwardInPlace(x, textLen, siluTemb, rope, cache, Tape.NONE);
+    }
+
+    private void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape) {
         if (tape.isCheckpointing()) {
             tape.push(this, new Checkpoint(x.copy(), textLen, siluTemb, rope));
             tape = Tape.NONE;
@@ -93,8 +104,14 @@ public final class CogVideoXBlock {
         Ops.modulateSegmentsInPlace(normed, textLen, m1.encScale(), m1.encShift(), m1.scale(), m1.shift());
 
         // 2. attention over [text; video], gated residual
-        Attended att = attention(normed, textLen, rope);
-        Tensor attn = toOut.forward(att.out());                                       // [B, T + N, D]
+        // (a recording forward runs dense attention: its backward assumes it; the model refuses a cache then)
+        Attended att = null;
+        Tensor attn = cache.reusedAttention(index);
+        if (attn == null) {
+            att = attention(normed, textLen, rope, cache);
+            attn = toOut.forward(att.out());                                          // [B, T + N, D]
+            cache.attentionComputed(index, attn);
+        }
         Ops.addGatedSegmentsInPlace(x, textLen, m1.encGate(), m1.gate(), attn.data(), 0, x.dim(0) * x.dim(1));
         Tensor hidden1 = tape.keep(x);
 
@@ -156,7 +173,7 @@ public final class CogVideoXBlock {
     }
 
     /** {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, T + N, D] -> [B, T + N, D]}. */
-    private Attended attention(Tensor x, int textLen, Embeddings.RotaryTable rope) {
+    private Attended attention(Tensor x, int textLen, Embeddings.RotaryTable rope, StepCache cache) {
         int b = x.dim(0), l = x.dim(1);
         int headDim = dim / heads;
         Tensor qProj = toQ.forward(x), kProj = toK.forward(x);
@@ -168,7 +185,8 @@ public final class CogVideoXBlock {
             Rope.applyInPlace(q, heads, textLen, rope.cos(), rope.sin());
             Rope.applyInPlace(k, heads, textLen, rope.cos(), rope.sin());
         }
-        return new Attended(qProj, kProj, q, k, v, Attention.attend(q, k, v, heads, attentionScale(), null));
+        return new Attended(qProj, kProj, q, k, v,
+                Attention.attend(q, k, v, heads, attentionScale(), null, cache.attentionKeys(index, q, k, v, heads, textLen)));
     }
 
     /** {@code 1 / sqrt(head_dim)}. */

@@ -80,7 +80,7 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
                           float[] ofs, Taps taps, IntConsumer afterBlock) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, Tape.NONE);
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, StepCache.NONE, Tape.NONE);
     }
 
     /**
@@ -89,6 +89,23 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
                           float[] ofs, Taps taps, IntConsumer afterBlock, Tape tape) {
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, StepCache.NONE, tape);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, float[], Embeddings.RotaryTable, float[], Taps, IntConsumer)} consulting
+     * {@code cache} on whether to run the blocks and their attention ({@link StepCache#NONE}: the same forward).
+     */
+    public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
+                          float[] ofs, Taps taps, IntConsumer afterBlock, StepCache cache) {
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, cache, Tape.NONE);
+    }
+
+    private Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
+                           float[] ofs, Taps taps, IntConsumer afterBlock, StepCache cache, Tape tape) {
+        if (tape.isRecording() && cache != StepCache.NONE) {
+            throw new IllegalArgumentException("a recording (training) forward runs every block densely: no step cache");
+        }
         checkInputs(hiddenStates, encoderHiddenStates, timesteps, rope, ofs);
         int b = hiddenStates.dim(0), f = hiddenStates.dim(1), h = hiddenStates.dim(3), w = hiddenStates.dim(4);
         int textLen = encoderHiddenStates.dim(1);
@@ -110,15 +127,21 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
 
-        // 3. transformer blocks, in place on the joint stream
-        for (int i = 0; i < blocks.size(); i++) {
-            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope, tape);
+        // 3. transformer blocks, in place on the joint stream (unless the cache skips them all)
+        boolean run = cache.runBlocks(emb, embeds);
+        for (int i = 0; run && i < blocks.size(); i++) {
+            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope, cache, tape);
             store.evict("transformer_blocks." + i + ".");                             // weights streamed from the map
             if (taps != Taps.NONE) {
                 taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
                 taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
             }
             afterBlock.accept(i + 1);
+        }
+        if (run) {
+            cache.blocksDone(embeds);
+        } else {
+            afterBlock.accept(blocks.size());
         }
         Tensor blocksOut = Layout.narrow(embeds, 1, textLen, n);                       // [B, N, D]
         Tensor hidden = normFinal.forward(blocksOut);                                  // video tokens only (semantics.md)

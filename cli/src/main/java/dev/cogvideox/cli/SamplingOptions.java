@@ -1,0 +1,119 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.model.cache.CacheSetting;
+import dev.cogvideox.model.schedule.CogVideoXDDIMScheduler;
+import dev.cogvideox.model.sparse.SparseSetting;
+import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationRequest;
+import dev.cogvideox.pipeline.Sampling;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.Locale;
+
+/**
+ * The options of {@code generate} that spend fewer transformer passes: a custom timestep list (few-step distilled
+ * LoRAs), a step cache, sparse attention, and presets for published few-step models. docs/performance.md has what each costs.
+ */
+final class SamplingOptions {
+    /** TDM-CogVideoX-2B (arXiv 2503.06674): the timesteps its LoRA was trained on, per its README. */
+    static final long[] TDM_TIMESTEPS = {999, 856, 665, 399};
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--timesteps", paramLabel = "T1,T2,...", description = "Denoise at these timesteps instead of --steps evenly spaced "
+            + "ones, each step going to the next one (the last to the clean video): strictly decreasing, within [0, 1000), e.g. 999,856,665,399 (default: none, the scheduler's own for --steps).")
+    String timesteps;
+
+    @Option(names = "--cache", paramLabel = "SETTING", description = "Reuse work across steps: none (default), teacache:THRESHOLD "
+            + "(skip whole transformer passes; 0.1-0.3 published, 0 computes every step), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
+            + "Broadcast: recompute each block's attention every SKIP steps within timesteps LOW-HIGH; default pab:2:100-800).")
+    String cache;
+
+    @Option(names = "--attention", paramLabel = "SETTING", description = "dense (default), sparse or sparse:FRACTION: Sparse VideoGen's "
+            + "attention, each head classified per step as spatial (its own frame) or temporal (its position in every frame) and "
+            + "attending only those keys and the text, after the first FRACTION of the steps (default 0.3), which stay dense.")
+    String attention;
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "A published few-step setting: tdm-cogvideox-2b (CogVideoX-2b with the "
+            + "TDM LoRA given by --lora: timesteps 999,856,665,399, guidance 1 (no CFG), the DDIM sampler) (default: none).")
+    String preset;
+
+    /** The timestep list {@link #applyTo} set (given, or the preset's), or null. */
+    private long[] applied;
+
+    /** Sets the request's sampling; a preset also sets the steps and guidance unless the command line gives them. */
+    void applyTo(GenerationRequest.Builder b, CogVideoXPipeline pipeline) {
+        CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
+        long[] list = timesteps != null ? parseTimesteps(timesteps, pipeline.scheduler().config().numTrainTimesteps()) : null;
+        if (preset != null) {
+            if (!preset.strip().toLowerCase(Locale.ROOT).equals("tdm-cogvideox-2b")) {
+                throw new IllegalArgumentException("--preset " + preset + ": unknown preset; the one there is: tdm-cogvideox-2b");
+            }
+            if (!cfg.variant().equals("2b") || !(pipeline.scheduler() instanceof CogVideoXDDIMScheduler)) {
+                throw new IllegalArgumentException("--preset tdm-cogvideox-2b is for CogVideoX-2b with its DDIM scheduler (the TDM LoRA "
+                        + "was distilled from it); this is a " + cfg.variant() + " model with the "
+                        + pipeline.scheduler().config().className() + (given("--scheduler") ? " (--scheduler)" : ""));
+            }
+            if (list == null) {
+                list = TDM_TIMESTEPS.clone();
+            }
+            if (!given("--guidance")) {
+                b.guidance(1.0);
+            }
+        }
+        if (list != null) {
+            if (given("--steps")) {
+                throw new IllegalArgumentException("--steps and --timesteps (or --preset): the timestep list sets the steps; drop --steps");
+            }
+            b.steps(list.length);
+        }
+        CacheSetting setting;
+        try {
+            setting = cache == null ? CacheSetting.NONE : CacheSetting.parse(cache);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cache " + e.getMessage());
+        }
+        SparseSetting sparse;
+        try {
+            sparse = attention == null ? SparseSetting.DENSE : SparseSetting.parse(attention);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--attention " + e.getMessage());
+        }
+        applied = list;
+        b.sampling(new Sampling(list, setting, report -> System.err.println(report.describe()), sparse, System.err::println));
+    }
+
+    /** Records these options for a rerun with {@code --from}. */
+    void record(RunSettings settings) {
+        settings.put("--timesteps", applied == null ? null : java.util.Arrays.stream(applied).mapToObj(Long::toString)
+                .collect(java.util.stream.Collectors.joining(","))).put("--cache", cache).put("--attention", attention).put("--preset", preset);
+    }
+
+    private boolean given(String option) {
+        return spec != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** A comma-separated list, checked: integers, strictly decreasing, within [0, num_train_timesteps). */
+    static long[] parseTimesteps(String text, int numTrainTimesteps) {
+        String[] parts = text.split(",", -1);
+        long[] t = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                t[i] = Long.parseLong(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--timesteps " + text + ": '" + parts[i].strip() + "' is not an integer timestep "
+                        + "(give a comma-separated list such as 999,856,665,399)");
+            }
+        }
+        String wrong = CogVideoXScheduler.checkTimesteps(t, numTrainTimesteps);
+        if (wrong != null) {
+            throw new IllegalArgumentException("--timesteps " + text + ": " + wrong);
+        }
+        return t;
+    }
+}
