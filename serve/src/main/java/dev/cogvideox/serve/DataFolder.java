@@ -58,13 +58,12 @@ final class DataFolder {
     /** A LoRA file under {@code loras/}: {@code name} or {@code name.safetensors}. */
     Path lora(String name) {
         if (!LORA.matcher(name).matches() || name.contains("..")) {
-            throw ApiException.badRequest("lora", "lora '" + name + "': a LoRA is named by its file in " + root.resolve("loras")
-                    + " (letters, digits, '_', '-', '.', no '..')");
+            throw ApiException.badRequest("lora", "lora '" + name + "': a LoRA is named by its file in the data folder's loras/ (letters, digits, '_', '-', '.', no '..')");
         }
         Path dir = root.resolve("loras");
         Path p = inside(dir, name.endsWith(".safetensors") ? name : name + ".safetensors");
         if (!Files.isRegularFile(p)) {
-            throw ApiException.badRequest("lora", "lora '" + name + "': no such file in " + dir);
+            throw ApiException.badRequest("lora", "lora '" + name + "': no such file in the data folder's loras/");
         }
         return p;
     }

@@ -46,7 +46,13 @@ final class EventHub {
 
     void closeAll() {
         sender.shutdownNow();
-        clients.keySet().forEach(SseClient::close);
+        clients.keySet().forEach(c -> {
+            synchronized (c) {
+                if (!c.terminated()) {
+                    c.close();
+                }
+            }
+        });
         clients.clear();
     }
 }

@@ -223,7 +223,7 @@ public final class GenerationService implements AutoCloseable {
                     MediaReader.readImage(tmp);
                 }
             } catch (RuntimeException e) {
-                throw ApiException.badRequest(null, "the upload is not a readable " + ext.toUpperCase(Locale.ROOT) + " file: " + e.getMessage());
+                throw ApiException.badRequest(null, "the upload is not a readable " + ext.toUpperCase(Locale.ROOT) + " file (it does not decode as the Content-Type says)");
             }
             Path file = data.uploads().resolve(name);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -353,7 +353,8 @@ public final class GenerationService implements AutoCloseable {
         }
         lastEvent.put(id, now);
         try {
-            events.publish(id, "job", json.writeValueAsString(view(j, null)));
+            Integer position = j.state() == Job.State.QUEUED ? queuePositions(store.list(Job.State.QUEUED)).get(id) : null;
+            events.publish(id, "job", json.writeValueAsString(view(j, position)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -361,10 +362,10 @@ public final class GenerationService implements AutoCloseable {
 
     @Override
     public void close() {
+        events.closeAll();                              // the streams first: a stopped server cannot end them
         if (http != null) {
             http.stop();
         }
-        events.closeAll();
         runner.close();
         store.close();
     }

@@ -71,7 +71,7 @@ final class HttpApi {
             config.routes.exception(Exception.class, (e, ctx) -> error(s, ctx, 500, null, "internal error: "
                     + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())));
             config.routes.error(404, ctx -> {
-                if (ctx.path().startsWith("/api/") && !ctx.res().isCommitted() && ctx.result() == null) {
+                if (ctx.path().startsWith("/api/") && (ctx.result() == null || !ctx.result().startsWith("{"))) {
                     error(s, ctx, 404, null, "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see /api/openapi.json)");
                 }
             });
@@ -113,12 +113,25 @@ final class HttpApi {
             throw ApiException.badRequest(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'; the fields are " + e.getKnownPropertyIds());
         } catch (MismatchedInputException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
-            throw ApiException.badRequest(field, field != null ? "field '" + field + "' has the wrong type: " + e.getOriginalMessage()
-                    : "the body must be a JSON object with the job's settings: " + e.getOriginalMessage());
+            throw ApiException.badRequest(field, field != null ? "field '" + field + "' must be " + kind(e.getTargetType())
+                    : "the body must be a JSON object with the job's settings, e.g. {\"prompt\": \"a cat\"}");
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
                     + ": " + e.getOriginalMessage());
         }
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return "a string";
     }
 
     private static void result(GenerationService s, Context ctx) throws IOException {

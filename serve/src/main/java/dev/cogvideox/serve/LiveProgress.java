@@ -10,12 +10,14 @@ import java.util.function.LongSupplier;
 /**
  * The progress of a running job as the pipeline reports it: the stage ("encoding prompt", "encoding" for an
  * image or video, "denoising", "decoding"), step i of N, the transformer block inside a step, frames decoded, and
- * an estimate of the time left. The estimate weighs the stages by their usual share of a run (denoising most) and
- * scales the elapsed time by the share still to do. Written by the job's thread, read by any.
+ * an estimate of the time left. The bar's fraction gives the prompt and the image encoding 5% each, the denoising
+ * up to 85% and the decoding the rest. The time left is the current stage's rate applied to what it has still to
+ * do, plus, while denoising, the decoding, taken as {@value #DECODE_PER_DENOISE} of the denoising time (the share
+ * it has on the tiny and full-size models alike, roughly). Written by the job's thread, read by any.
  */
 final class LiveProgress implements ProgressListener {
-    /** Share of a run each stage takes, roughly, on the models we run; the rest is the denoising. */
-    private static final double PROMPT = 0.05, ENCODE = 0.05, DECODE = 0.15;
+    private static final double STAGE_SHARE = 0.05, DENOISED = 0.85;
+    static final double DECODE_PER_DENOISE = 0.2;
 
     private final LongSupplier clock;
     private final Runnable changed;
@@ -23,7 +25,8 @@ final class LiveProgress implements ProgressListener {
     private volatile String stage = "starting";
     private volatile long done, total, block, blocks;
     private volatile int framesDecoded, framesTotal;
-    private volatile double fraction;
+    private volatile double fraction, stageBase;
+    private volatile long stageStartMillis;
 
     /** @param changed called after every update (from the job's thread) */
     LiveProgress(LongSupplier clock, int framesTotal, Runnable changed) {
@@ -40,6 +43,8 @@ final class LiveProgress implements ProgressListener {
         this.done = 0;
         this.block = 0;
         this.blocks = 0;
+        this.stageBase = fraction;
+        this.stageStartMillis = clock.getAsLong();
         update();
     }
 
@@ -69,16 +74,17 @@ final class LiveProgress implements ProgressListener {
         update();
     }
 
+    private double inStage() {
+        return total > 0 ? Math.min(1.0, (done + (blocks > 0 ? (double) block / blocks : 0)) / total) : 0;
+    }
+
     private void update() {
-        double inStage = total > 0 ? Math.min(1.0, (done + (blocks > 0 ? (double) block / blocks : 0)) / total) : 0;
-        double f = switch (stage) {
-            case "encoding prompt" -> PROMPT * inStage;
-            case "encoding" -> PROMPT + ENCODE * inStage;
-            case "denoising" -> PROMPT + ENCODE + (1 - PROMPT - ENCODE - DECODE) * inStage;
-            case "decoding" -> 1 - DECODE + DECODE * inStage;
-            default -> 0;
+        double end = switch (stage) {
+            case "denoising" -> DENOISED;
+            case "decoding" -> 1.0;
+            default -> Math.min(stageBase + STAGE_SHARE, DENOISED);
         };
-        fraction = Math.max(fraction, f);
+        fraction = Math.max(fraction, stageBase + (end - stageBase) * inStage());
         changed.run();
     }
 
@@ -105,10 +111,15 @@ final class LiveProgress implements ProgressListener {
         m.put("framesTotal", framesTotal);
         double f = fraction;
         m.put("fraction", Math.round(f * 1000) / 1000.0);
-        double elapsed = (clock.getAsLong() - startMillis) / 1000.0;
-        m.put("elapsedSeconds", Math.round(elapsed * 10) / 10.0);
-        if (f >= 0.02) {
-            m.put("etaSeconds", Math.round(elapsed * (1 - f) / f * 10) / 10.0);
+        long now = clock.getAsLong();
+        m.put("elapsedSeconds", Math.round((now - startMillis) / 100.0) / 10.0);
+        double in = inStage(), stageSeconds = (now - stageStartMillis) / 1000.0;
+        if (in > 0 && (stage.equals("denoising") || stage.equals("decoding"))) {
+            double left = stageSeconds / in * (1 - in);
+            if (stage.equals("denoising")) {
+                left += stageSeconds / in * DECODE_PER_DENOISE;
+            }
+            m.put("etaSeconds", Math.round(left * 10) / 10.0);
         }
         return m;
     }
