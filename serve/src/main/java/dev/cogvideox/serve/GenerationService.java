@@ -109,17 +109,18 @@ public final class GenerationService implements AutoCloseable {
             throw ApiException.badRequest(null, "the body must be a JSON object with the job's settings, e.g. {\"prompt\": \"a cat\"}");
         }
         JobSettings settings = request.complete(models, config.limits(), data);
-        synchronized (this) {
+        Job job;
+        synchronized (this) {                           // the count and the insert as one step
             int active = store.activeCount();
             if (active >= config.limits().maxQueue()) {
                 throw new ApiException(429, "the queue is full (" + active + " jobs waiting or running, at most " + config.limits().maxQueue()
                         + "); try again when some have finished");
             }
-            Job job = store.insert(UUID.randomUUID().toString().replace("-", ""), settings, System.currentTimeMillis());
-            runner.enqueue(job);
-            changed(job.id(), true);
-            return view(job, null);
+            job = store.insert(UUID.randomUUID().toString().replace("-", ""), settings, System.currentTimeMillis());
         }
+        runner.enqueue(job);
+        changed(job.id(), true);
+        return view(job, store.queuePosition(job));
     }
 
     List<Map<String, Object>> list(String state) {
@@ -142,7 +143,7 @@ public final class GenerationService implements AutoCloseable {
 
     Map<String, Object> get(String id) {
         Job j = job(id);
-        return view(j, j.state() == Job.State.QUEUED ? queuePositions(store.list(Job.State.QUEUED)).get(id) : null);
+        return view(j, store.queuePosition(j));
     }
 
     Map<String, Object> cancel(String id) {
@@ -353,8 +354,7 @@ public final class GenerationService implements AutoCloseable {
         }
         lastEvent.put(id, now);
         try {
-            Integer position = j.state() == Job.State.QUEUED ? queuePositions(store.list(Job.State.QUEUED)).get(id) : null;
-            events.publish(id, "job", json.writeValueAsString(view(j, position)));
+            events.publish(id, "job", json.writeValueAsString(view(j, store.queuePosition(j))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

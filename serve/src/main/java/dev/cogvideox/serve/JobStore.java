@@ -48,6 +48,7 @@ final class JobStore implements AutoCloseable {
                           note TEXT,
                           attempts INTEGER NOT NULL DEFAULT 0,
                           frames INTEGER NOT NULL DEFAULT 0)""");
+                s.execute("CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, model, seq)");
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the job database " + file + ": " + e.getMessage(), e);
@@ -111,6 +112,23 @@ final class JobStore implements AutoCloseable {
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING')")) {
                 rs.next();
                 return rs.getInt(1);
+            }
+        });
+    }
+
+    /** A queued job's place in its model's queue (1 = next), or null if it is not queued. */
+    synchronized Integer queuePosition(Job job) {
+        if (job.state() != Job.State.QUEUED) {
+            return null;
+        }
+        return run(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED' AND model = ? AND seq <= ?")) {
+                p.setString(1, job.model());
+                p.setLong(2, job.seq());
+                try (ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
             }
         });
     }

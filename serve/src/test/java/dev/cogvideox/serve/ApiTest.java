@@ -46,7 +46,11 @@ class ApiTest {
     }
 
     static String submit(String json) {
-        TestService.Reply r = s.post("/api/jobs", json);
+        return submitTo(s, json);
+    }
+
+    static String submitTo(TestService service, String json) {
+        TestService.Reply r = service.post("/api/jobs", json);
         assertThat(r.status()).as(r.text()).isEqualTo(201);
         return r.json().path("id").asText();
     }

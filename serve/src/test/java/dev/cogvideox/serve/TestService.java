@@ -25,8 +25,13 @@ final class TestService implements AutoCloseable {
     private final String token;
 
     TestService(GenerationService service, String token) {
+        this(service, token, "http://127.0.0.1:" + service.port());
+    }
+
+    /** A client of a service elsewhere (another process): {@code service} is null. */
+    TestService(GenerationService service, String token, String base) {
         this.service = service;
-        this.base = "http://127.0.0.1:" + service.port();
+        this.base = base;
         this.token = token;
     }
 
@@ -50,6 +55,9 @@ final class TestService implements AutoCloseable {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
+        }
+        if (body != null && body.length > 65536) {
+            b.expectContinue(true);                     // as browsers and curl do: a refused large body is never sent
         }
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -111,6 +119,8 @@ final class TestService implements AutoCloseable {
 
     @Override
     public void close() {
-        service.close();
+        if (service != null) {
+            service.close();
+        }
     }
 }
