@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code ./cogvideox}. */
 @Command(name = "cogvideox", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
-        subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class, WorldCommand.class, EvaluateCommand.class})
+        subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class, WorldCommand.class, EvaluateCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, defaultValue = "0",
             description = "Kernel threads (default: all cores).")

@@ -29,6 +29,15 @@ public record ServeConfig(String host, int port, List<String> models, Path data,
      * @param maxSide        largest height or width in pixels
      */
     public record Limits(int maxPromptChars, int maxQueue, long maxUploadBytes, int maxSteps, int maxFrames, int maxSide) {
+        public Limits {
+            if (maxQueue < 1) {
+                throw new IllegalArgumentException("--max-queue must be at least 1, got " + maxQueue);
+            }
+            if (maxUploadBytes < 1) {
+                throw new IllegalArgumentException("--max-upload-mb must be at least 1, got " + maxUploadBytes);
+            }
+        }
+
         public static Limits defaults() {
             return new Limits(2000, 500, 64L << 20, 500, 321, 2048);
         }

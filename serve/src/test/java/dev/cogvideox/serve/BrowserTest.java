@@ -142,6 +142,8 @@ class BrowserTest {
         driver.findElement(By.cssSelector("#queue li[data-id='" + second + "'] button.cancel")).click();
         wait.until(d -> !d.findElements(By.cssSelector("#gallery .card[data-id='" + second + "'][data-state='cancelled']")).isEmpty());
         assertThat(service.get("/api/jobs/" + second).json().path("state").asText()).isEqualTo("cancelled");
+        wait.until(d -> d.findElements(By.cssSelector("#queue li[data-id='" + second + "']")).isEmpty());
+        assertThat(driver.findElement(By.id("queue-empty")).isDisplayed()).isTrue();
         screenshot("after-cancel.png");
     }
 

@@ -3,6 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { models: [], jobs: new Map(), image: null, token: localStorage.getItem('cogvideox-token') || '' };
+const ACTIVE = new Set(['queued', 'running']);
 const NUMBERS = ['frames', 'height', 'width', 'steps', 'guidance', 'seed', 'fps'];
 
 function withToken(url) {
@@ -163,7 +164,7 @@ function galleryCard(job) {
 }
 
 function render(job) {
-  const active = job.state === 'queued' || job.state === 'running';
+  const active = ACTIVE.has(job.state);
   if (active) {
     queueItem(job);
   } else {
@@ -180,6 +181,8 @@ function render(job) {
 
 function upsert(job) {
   const old = state.jobs.get(job.id);
+  // a reply can arrive after a newer event (a cancel's reply after the event of the job's end): a finished job never runs again
+  if (old && !ACTIVE.has(old.state) && ACTIVE.has(job.state)) return;
   if (old && old.state === job.state && job.queuePosition === undefined && old.queuePosition !== undefined && job.state === 'queued') {
     job.queuePosition = old.queuePosition;
   }
