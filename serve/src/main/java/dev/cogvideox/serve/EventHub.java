@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The server-sent event streams: every open stream, each following one job or all of them. A change of a job
@@ -28,11 +29,18 @@ final class EventHub {
     }
 
     void publish(String jobId, String event, String data) {
-        sender.execute(() -> clients.forEach((client, follows) -> {
-            if (follows.isEmpty() || follows.equals(jobId)) {
-                send(client, event, data);
-            }
-        }));
+        if (sender.isShutdown()) {
+            return;                                     // stopping: the streams are closed already
+        }
+        try {
+            sender.execute(() -> clients.forEach((client, follows) -> {
+                if (follows.isEmpty() || follows.equals(jobId)) {
+                    send(client, event, data);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            // shut down between the check and the call: nothing to send to
+        }
     }
 
     /** Sends to one stream; several job threads may send to the same stream at once. */

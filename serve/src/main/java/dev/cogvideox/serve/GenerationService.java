@@ -118,8 +118,8 @@ public final class GenerationService implements AutoCloseable {
             }
             job = store.insert(UUID.randomUUID().toString().replace("-", ""), settings, System.currentTimeMillis());
         }
+        changed(job.id(), true);                        // the queued event goes out before the job can start
         runner.enqueue(job);
-        changed(job.id(), true);
         return view(job, store.queuePosition(job));
     }
 

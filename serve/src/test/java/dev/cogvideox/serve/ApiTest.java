@@ -193,6 +193,24 @@ class ApiTest {
     }
 
     @Test
+    void videoToVideoFromAnUploadedVideo() {
+        String source = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"the source\",\"steps\":2}");
+        assertThat(s.await(source, TestService::finished, Duration.ofSeconds(60)).path("state").asText()).isEqualTo("succeeded");
+        byte[] mp4 = s.get("/api/jobs/" + source + "/video.mp4").raw().body();
+        TestService.Reply up = s.send("POST", "/api/uploads", "video/mp4", mp4);
+        assertThat(up.status()).as(up.text()).isEqualTo(201);
+        assertThat(up.json().path("frames").asInt()).isEqualTo(9);
+        String name = up.json().path("name").asText();
+        TestService.Reply i2v = s.post("/api/jobs", "{\"model\":\"" + I2V + "\",\"prompt\":\"x\",\"video\":\"" + name + "\"}");
+        assertThat(i2v.status()).isEqualTo(400);
+        String id = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"the same, redone\",\"steps\":4,\"strength\":0.5,\"video\":\"" + name + "\"}");
+        JsonNode done = s.await(id, TestService::finished, Duration.ofSeconds(60));
+        assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("succeeded");
+        assertThat(done.path("frames").asInt()).isEqualTo(9);
+        assertThat(done.path("settings").path("strength").asDouble()).isEqualTo(0.5);
+    }
+
+    @Test
     void modelsOpenApiAndPageAreServed() {
         JsonNode models = s.get("/api/models").json();
         assertThat(models.findValuesAsText("name")).containsExactly(T2V, I2V);
