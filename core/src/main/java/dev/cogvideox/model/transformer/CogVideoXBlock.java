@@ -90,7 +90,7 @@ public final class CogVideoXBlock {
         forwardInPlace(x, textLen, siluTemb, rope, cache, Tape.NONE);
     }
 
-    private void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape) {
+    void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape) {
         if (tape.isCheckpointing()) {
             tape.push(this, new Checkpoint(x.copy(), textLen, siluTemb, rope));
             tape = Tape.NONE;
