@@ -117,6 +117,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    WeightsOption weights;
+
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
@@ -235,10 +238,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (schedulerClass != null) {
             pipeline = pipeline.withScheduler(schedulerClass);
         }
+        pipeline = pipeline.withWeights(weights.format());
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
             LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
-            pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale));
+            pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale, weights.format()));
         }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         checkDtype(cfg);
@@ -292,7 +296,7 @@ final class GenerateCommand implements Callable<Integer> {
         sampling.record(settings);
         System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
                 + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
-        MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req);
+        MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req, weights.format());
         MemoryPlan plan = latentsOnly ? whole.withoutDecode() : whole;
         MemoryPlan.Host host = MemoryPlan.Host.current();
         System.err.println(plan.describe(host));

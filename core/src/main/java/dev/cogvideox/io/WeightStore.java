@@ -60,9 +60,19 @@ public interface WeightStore extends AutoCloseable {
         }
     }
 
+    /** Bytes tensor {@code name} takes in memory (its packed size when a view quantizes it). */
+    default long byteSize(String name) {
+        return entry(name).byteSize();
+    }
+
+    /** Whether tensor {@code name} is held on the heap for the store's lifetime (quantized), not mapped and evictable. */
+    default boolean held(String name) {
+        return false;
+    }
+
     /** Total bytes of all tensors. */
     default long byteSize() {
-        return names().stream().mapToLong(n -> entry(n).byteSize()).sum();
+        return names().stream().mapToLong(this::byteSize).sum();
     }
 
     @Override

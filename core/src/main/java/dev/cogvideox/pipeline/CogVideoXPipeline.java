@@ -26,6 +26,7 @@ import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Files;
@@ -57,19 +58,36 @@ public final class CogVideoXPipeline {
     private final TransformerLoader transformerLoader;
     /** The scheduler class to run, or null for the one the model folder names. */
     private final String schedulerClass;
+    /** The format the text encoder's linear layers are quantized to on load, or null for their stored dtype. */
+    private final QuantFormat weights;
 
     private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
                               TransformerLoader transformerLoader, String schedulerClass) {
+        this(modelDir, transformerConfig, vaeConfig, transformerLoader, schedulerClass, null);
+    }
+
+    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
+                              TransformerLoader transformerLoader, String schedulerClass, QuantFormat weights) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
         this.vaeConfig = vaeConfig;
         this.transformerLoader = transformerLoader;
         this.schedulerClass = schedulerClass;
+        this.weights = weights;
     }
 
     /** The same pipeline with another way of loading the transformer (a LoRA, for instance). */
     public CogVideoXPipeline withTransformerLoader(TransformerLoader loader) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader, schedulerClass);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader, schedulerClass, weights);
+    }
+
+    /**
+     * The same pipeline with the text encoder's and the transformer's linear layers quantized on load
+     * ({@code --weights}); null keeps the stored dtype. A transformer loader set afterwards (a LoRA) must
+     * quantize on its own.
+     */
+    public CogVideoXPipeline withWeights(QuantFormat format) {
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, dir -> CogVideoXTransformer3DModel.load(dir, format), schedulerClass, format);
     }
 
     /**
@@ -79,7 +97,7 @@ public final class CogVideoXPipeline {
      * @param className {@link CogVideoXSchedulerConfig#DDIM} or {@link CogVideoXSchedulerConfig#DPM}
      */
     public CogVideoXPipeline withScheduler(String className) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, className);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, className, weights);
     }
 
     /** A fresh scheduler of this pipeline (the model's own class unless {@link #withScheduler} chose another). */
@@ -302,7 +320,7 @@ public final class CogVideoXPipeline {
         }
         // encode_prompt: pad/truncate to max_sequence_length, no attention mask, negative None -> "" (semantics.md)
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
-        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"), weights)) {
             // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
             int[] done = {0};
             IntConsumer blocks = block -> {

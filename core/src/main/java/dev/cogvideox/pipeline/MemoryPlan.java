@@ -1,5 +1,6 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.text.T5Config;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
@@ -7,6 +8,7 @@ import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.tensor.QuantFormat;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 
@@ -49,6 +51,15 @@ public record MemoryPlan(List<Stage> stages) {
     private static final String DECODE = "VAE decode";
 
     public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest req) {
+        return estimate(modelDir, t, req, null);
+    }
+
+    /**
+     * As {@link #estimate(Path, CogVideoXTransformerConfig, GenerationRequest)} with the text encoder's and the
+     * transformer's linear layers quantized to {@code weights} (null: as stored): those count at their packed size,
+     * all of them at once (they stay on the heap, unlike the streamed mapped blocks).
+     */
+    public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest req, QuantFormat weights) {
         List<Stage> stages = new ArrayList<>();
         int batch = req.batchSize();
         int guidance = req.guidanceScale() > 1 ? 2 : 1;
@@ -58,13 +69,13 @@ public record MemoryPlan(List<Stage> stages) {
             // the feed-forward, plus the attention: the position bias [H, L, L] every block shares and one prompt's
             // scores and probabilities, 2 x [H, L, L], which grow with the square of the prompt length
             long floats = (long) batch * guidance * l * (3L * tc.dFf() + 6L * tc.dModel()) + 3L * tc.numHeads() * l * l;
-            stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block."), 4 * floats));
+            stages.add(new Stage("text encoder", residentWeightBytes(modelDir.resolve("text_encoder"), "encoder.block.", weights), 4 * floats));
         }
         AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
         int latentFrames = (req.numFrames() - 1) / vc.temporalCompressionRatio() + 1;
         int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
         long d = t.innerDim();
-        stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks."), 4L * guidance * batch * tokens * 7 * d));
+        stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks.", weights), 4L * guidance * batch * tokens * 7 * d));
         stages.add(decodeStage(modelDir, req.height(), req.width(), req.tiling()));
         return new MemoryPlan(List.copyOf(stages));
     }
@@ -88,7 +99,7 @@ public record MemoryPlan(List<Stage> stages) {
                         * Math.min(width, (int) (o.tileSampleMinWidth() * (1 + o.tileOverlapFactorWidth())))
                 : (long) height * width;
         long c0 = vc.blockOutChannels()[0];
-        return new Stage(DECODE, residentWeightBytes(modelDir.resolve("vae"), null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6));
+        return new Stage(DECODE, residentWeightBytes(modelDir.resolve("vae"), null, null), 4L * c0 * pixels * (4 * 8 + 2 * 2 * 6));
     }
 
     /** The largest stage's weights plus activations. */
@@ -193,18 +204,19 @@ public record MemoryPlan(List<Stage> stages) {
 
     /**
      * Bytes of a component's weights resident at once: all of them, or, when its blocks (names {@code prefix + i
-     * + "."}) are streamed, everything outside the blocks plus the largest block.
+     * + "."}) are streamed, everything outside the blocks plus the largest block; quantized matrices (held on the
+     * heap, never evicted) all count, at their packed size.
      */
-    private static long residentWeightBytes(Path dir, String blockPrefix) {
+    private static long residentWeightBytes(Path dir, String blockPrefix, QuantFormat weights) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
-        try (WeightStore s = WeightStore.open(dir)) {
+        try (WeightStore s = QuantizedWeightStore.of(WeightStore.open(dir), weights)) {
             Map<String, Long> blocks = new HashMap<>();
             long outside = 0;
             for (String n : s.names()) {
-                long bytes = s.entry(n).byteSize();
-                if (blockPrefix != null && n.startsWith(blockPrefix)) {
+                long bytes = s.byteSize(n);
+                if (blockPrefix != null && n.startsWith(blockPrefix) && !s.held(n)) {
                     blocks.merge(n.substring(0, n.indexOf('.', blockPrefix.length()) + 1), bytes, Long::sum);
                 } else {
                     outside += bytes;

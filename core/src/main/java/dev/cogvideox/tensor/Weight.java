@@ -38,6 +38,8 @@ public final class Weight {
      * (seen in a GEMM profile as ShortVector.ldLongOp), so heap segments take the scalar loop.
      */
     private final boolean vectorReadable;
+    /** Packed blocks the kernels dequantize slice by slice, or null for a float weight. */
+    private final QuantizedMatrix quantized;
 
     public Weight(String name, DType dtype, int[] shape, MemorySegment segment) {
         if (!dtype.isFloatWeight()) {
@@ -52,6 +54,32 @@ public final class Weight {
         }
         this.segment = segment;
         this.vectorReadable = segment.isNative();
+        this.quantized = null;
+    }
+
+    private Weight(String name, QuantizedMatrix q) {
+        this.name = name;
+        this.dtype = DType.F32;
+        this.shape = new int[] {q.rows(), q.cols()};
+        this.numel = (long) q.rows() * q.cols();
+        this.segment = null;
+        this.vectorReadable = false;
+        this.quantized = q;
+    }
+
+    /** A quantized matrix {@code [rows, cols]}: {@link #widen} and {@link #get} dequantize; {@link #dtype} reads F32. */
+    public static Weight quantized(String name, QuantizedMatrix q) {
+        return new Weight(name, q);
+    }
+
+    /** This matrix quantized to {@code format} (a heap copy of the packed blocks). */
+    public Weight quantize(QuantFormat format) {
+        return new Weight(name, QuantizedMatrix.quantize(this, format));
+    }
+
+    /** The packed format, or null for a float weight. */
+    public QuantFormat quantFormat() {
+        return quantized == null ? null : quantized.format();
     }
 
     /** An F32 weight over a heap tensor (no copy). */
@@ -83,12 +111,17 @@ public final class Weight {
         return numel;
     }
 
+    /** The stored bytes of a float weight (a quantized one has none in this sense: see {@link #byteSize}). */
     public MemorySegment segment() {
+        if (quantized != null) {
+            throw new IllegalStateException(name + " is quantized (" + quantized.format() + "); read it through widen()");
+        }
         return segment;
     }
 
+    /** Bytes held: the stored tensor, or the packed blocks and scales of a quantized one. */
     public long byteSize() {
-        return segment.byteSize();
+        return quantized != null ? quantized.byteSize() : segment.byteSize();
     }
 
     /** The same bytes under another shape with the same element count (e.g. a conv kernel seen as a matrix). */
@@ -96,11 +129,22 @@ public final class Weight {
         if (Shapes.numel(newShape) != numel) {
             throw new IllegalArgumentException(name + ": cannot view " + Shapes.str(shape) + " as " + Shapes.str(newShape));
         }
+        if (quantized != null) {
+            if (java.util.Arrays.equals(newShape, shape)) {
+                return this;
+            }
+            throw new IllegalArgumentException(name + ": a quantized " + Shapes.str(shape) + " matrix cannot be viewed as " + Shapes.str(newShape));
+        }
         return new Weight(name, dtype, newShape, segment);
     }
 
     /** Element {@code i} (flat index) widened to fp32. */
     public float get(long i) {
+        if (quantized != null) {
+            float[] one = new float[1];
+            widen(i, one, 0, 1);
+            return one[0];
+        }
         return switch (dtype) {
             case F32 -> segment.getAtIndex(F32, i);
             case BF16 -> Float.intBitsToFloat((segment.getAtIndex(U16, i) & 0xffff) << 16);
@@ -113,6 +157,19 @@ public final class Weight {
     public void widen(long from, float[] dst, int dstOff, int n) {
         if (from < 0 || n < 0 || from + n > numel) {
             throw new IndexOutOfBoundsException(name + ": range [" + from + ", " + (from + n) + ") outside " + numel + " elements");
+        }
+        if (quantized != null) {
+            // row by row: a row's slice is what the matrix product asks for, a range over rows what toTensor asks for
+            int cols = quantized.cols();
+            while (n > 0) {
+                int row = (int) (from / cols), c = (int) (from % cols);
+                int count = Math.min(n, cols - c);
+                quantized.dequantize(row, c, dst, dstOff, count);
+                from += count;
+                dstOff += count;
+                n -= count;
+            }
+            return;
         }
         switch (dtype) {
             case F32 -> MemorySegment.copy(segment, F32, from * 4, dst, dstOff, n);
@@ -161,6 +218,6 @@ public final class Weight {
 
     @Override
     public String toString() {
-        return name + " " + dtype + Shapes.str(shape);
+        return name + " " + (quantized != null ? quantized.format() : dtype) + Shapes.str(shape);
     }
 }

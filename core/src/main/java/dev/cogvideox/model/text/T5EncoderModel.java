@@ -1,6 +1,8 @@
 package dev.cogvideox.model.text;
 
+import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -50,8 +52,13 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** Loads {@code config.json} and the single-file or sharded safetensors weights of a {@code text_encoder/} folder. */
     public static T5EncoderModel fromPretrained(Path textEncoderDir) {
+        return fromPretrained(textEncoderDir, null);
+    }
+
+    /** As {@link #fromPretrained(Path)} with the linear layers quantized to {@code weights} on load (null: as stored). */
+    public static T5EncoderModel fromPretrained(Path textEncoderDir, QuantFormat weights) {
         T5Config config = T5Config.read(textEncoderDir.resolve("config.json"));
-        WeightStore store = WeightStore.open(textEncoderDir);
+        WeightStore store = QuantizedWeightStore.of(WeightStore.open(textEncoderDir), weights);
         try {
             return new T5EncoderModel(config, store);
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.cogvideox.model.transformer;
 
+import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
@@ -7,6 +8,7 @@ import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -50,8 +52,13 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
 
     /** Loads {@code dir/config.json} and the weights in {@code dir} (single file or sharded). */
     public static CogVideoXTransformer3DModel load(Path dir) {
+        return load(dir, null);
+    }
+
+    /** As {@link #load(Path)} with the linear layers quantized to {@code weights} on load (null: as stored). */
+    public static CogVideoXTransformer3DModel load(Path dir, QuantFormat weights) {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(dir.resolve("config.json"));
-        WeightStore store = WeightStore.open(dir);
+        WeightStore store = QuantizedWeightStore.of(WeightStore.open(dir), weights);
         try {
             return new CogVideoXTransformer3DModel(cfg, store);
         } catch (RuntimeException e) {

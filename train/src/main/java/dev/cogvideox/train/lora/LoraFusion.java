@@ -1,12 +1,14 @@
 package dev.cogvideox.train.lora;
 
 import dev.cogvideox.io.OverlayWeightStore;
+import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Ops;
+import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.LoraBranch;
 
@@ -35,11 +37,16 @@ public final class LoraFusion {
      * (what {@code generate --lora FILE --lora-scale S} needs). Errors name unknown or misfit LoRA keys.
      */
     public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale) {
+        return loadTransformer(transformerDir, loraFile, scale, null);
+    }
+
+    /** As {@link #loadTransformer(Path, Path, double)}, the fused linear layers then quantized to {@code weights} (null: as stored). */
+    public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale, QuantFormat weights) {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(transformerDir.resolve("config.json"));
         LoraWeights lora = LoraFile.read(loraFile);
         WeightStore store = WeightStore.open(transformerDir);
         try {
-            return new CogVideoXTransformer3DModel(cfg, fuse(store, cfg, lora, scale));
+            return new CogVideoXTransformer3DModel(cfg, QuantizedWeightStore.of(fuse(store, cfg, lora, scale), weights));
         } catch (RuntimeException e) {
             store.close();
             throw e;
