@@ -176,6 +176,37 @@ class GenerateCommandTest {
     }
 
     @Test
+    void quantizedWeightsStayNearTheReferenceLatents() throws IOException {
+        String name = "pipeline_e2e_t2v_2b_prompt";
+        double[] rel = new double[2];
+        String[] kinds = {"int8", "q4"};
+        for (int k = 0; k < 2; k++) {
+            List<String> args = e2eArgs(name);
+            Path latents = tmp.resolve(kinds[k] + "/latents.safetensors");
+            args.addAll(List.of("--weights", kinds[k], "--output", latents.toString()));
+            CliRun r = run(args.toArray(String[]::new));
+            assertThat(r.exit()).as(r.err()).isZero();
+            try (SafetensorsFile got = SafetensorsFile.open(latents);
+                 SafetensorsFile ref = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
+                float[] want = ref.entry("out.latents").toTensor().data();
+                float[] have = got.entry("latents").toTensor().data();
+                double err = 0, norm = 0;
+                for (int i = 0; i < want.length; i++) {
+                    err += (have[i] - want[i]) * (double) (have[i] - want[i]);
+                    norm += want[i] * (double) want[i];
+                }
+                rel[k] = Math.sqrt(err / norm);
+            }
+        }
+        System.out.printf(java.util.Locale.ROOT, "%s latents, rms relative error: int8 %.3e, q4 %.3e%n", name, rel[0], rel[1]);
+        // T5 and transformer quantized: about 1% a layer for int8, 10-20% for Q4_0 (see QuantizedTransformerErrorTest)
+        assertThat(rel[0]).isGreaterThan(0).isLessThan(0.05);
+        assertThat(rel[1]).isGreaterThan(rel[0]).isLessThan(0.5);
+        assertError(run("generate", "--model", FIXTURES.resolve("models/tiny-cogvideox-2b").toString(), "--prompt", "p",
+                "--weights", "fp8", "--output", tmp.resolve("x.mp4").toString()), "--weights must be int8");
+    }
+
+    @Test
     void aLoraFileChangesTheVideoByItsScale() throws IOException {
         Path lora = FIXTURES.resolve("golden/train_lora_checkpoint_2b/pytorch_lora_weights.safetensors");
         String model = FIXTURES.resolve("models/tiny-cogvideox-2b").toString();
