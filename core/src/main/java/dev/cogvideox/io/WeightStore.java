@@ -84,7 +84,8 @@ public interface WeightStore extends AutoCloseable {
      */
     static WeightStore open(Path path) {
         if (Files.isRegularFile(path)) {
-            return path.getFileName().toString().endsWith(".index.json") ? ShardedSafetensors.open(path) : SafetensorsFile.open(path);
+            String file = path.getFileName().toString();
+            return file.endsWith(".index.json") ? ShardedSafetensors.open(path) : file.endsWith(".gguf") ? openGguf(path) : SafetensorsFile.open(path);
         }
         if (!Files.isDirectory(path)) {
             throw new ModelFormatException(path + ": no such weights file or folder");
@@ -98,13 +99,36 @@ public interface WeightStore extends AutoCloseable {
         }
         List<Path> files = list(path, ".safetensors");
         if (files.isEmpty()) {
-            throw new ModelFormatException(path + ": no .safetensors weights in this folder");
+            List<Path> gguf = list(path, ".gguf");
+            if (gguf.size() == 1) {
+                return openGguf(gguf.getFirst());
+            }
+            if (gguf.size() > 1) {
+                throw new ModelFormatException(path + ": several .gguf files " + gguf.stream().map(p -> p.getFileName().toString()).toList()
+                        + "; keep one");
+            }
+            throw new ModelFormatException(path + ": no .safetensors (or .gguf) weights in this folder");
         }
         if (files.size() > 1) {
             throw new ModelFormatException(path + ": several .safetensors files " + files.stream().map(p -> p.getFileName().toString()).toList()
                     + " and no index; pass one explicitly");
         }
         return SafetensorsFile.open(files.getFirst());
+    }
+
+    /**
+     * A GGUF file of a CogVideoX component: one that names another model family in {@code general.architecture}
+     * (a llama, a flux) is refused here rather than failing later on a missing tensor.
+     */
+    private static WeightStore openGguf(Path file) {
+        GgufFile g = GgufFile.open(file);
+        Object arch = g.metadata().get("general.architecture");
+        if (arch != null && !arch.toString().toLowerCase(java.util.Locale.ROOT).startsWith("cogvideo")) {
+            g.close();
+            throw new ModelFormatException(file + ": a GGUF of another model (general.architecture = " + arch
+                    + "); this program reads CogVideoX transformers");
+        }
+        return g;
     }
 
     private static List<Path> list(Path dir, String suffix) {
