@@ -13,6 +13,15 @@ import java.nio.ByteOrder;
 public final class QuantizedMatrix {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int QK = 32;
+    /** A byte's low and high nibble minus 8, as floats: one table load each instead of shifts and masks. */
+    private static final float[] LOW = new float[256], HIGH = new float[256];
+
+    static {
+        for (int q = 0; q < 256; q++) {
+            LOW[q] = (q & 15) - 8;
+            HIGH[q] = (q >> 4) - 8;
+        }
+    }
 
     private final QuantFormat format;
     private final int rows;
@@ -186,23 +195,46 @@ public final class QuantizedMatrix {
             int count = Math.min(QK - j0, n - i);
             long b = base + (long) block * bb;
             float d = Float.float16ToFloat(data.get(U16, b));
+            int o = off + i - j0;                   // dst index of the block's value 0
+            int end = j0 + count;
             switch (format) {
                 case Q8_0 -> {
-                    for (int j = j0; j < j0 + count; j++) {
-                        dst[off + i + j - j0] = data.get(ValueLayout.JAVA_BYTE, b + 2 + j) * d;
+                    for (int j = j0; j < end; j++) {
+                        dst[o + j] = data.get(ValueLayout.JAVA_BYTE, b + 2 + j) * d;
                     }
                 }
                 case Q4_0 -> {
-                    for (int j = j0; j < j0 + count; j++) {
-                        int q = data.get(ValueLayout.JAVA_BYTE, b + 2 + (j & 15)) >> (j < 16 ? 0 : 4) & 15;
-                        dst[off + i + j - j0] = (q - 8) * d;
+                    // values 0..15 in the low nibbles of the 16 bytes, 16..31 in the high ones
+                    if (count == QK) {
+                        for (int j = 0; j < 16; j++) {
+                            int q = data.get(ValueLayout.JAVA_BYTE, b + 2 + j) & 0xff;
+                            dst[o + j] = LOW[q] * d;
+                            dst[o + 16 + j] = HIGH[q] * d;
+                        }
+                        break;
+                    }
+                    for (int j = j0; j < Math.min(end, 16); j++) {
+                        dst[o + j] = ((data.get(ValueLayout.JAVA_BYTE, b + 2 + j) & 15) - 8) * d;
+                    }
+                    for (int j = Math.max(j0, 16); j < end; j++) {
+                        dst[o + j] = ((data.get(ValueLayout.JAVA_BYTE, b + 2 + j - 16) >> 4 & 15) - 8) * d;
                     }
                 }
                 case Q4_1 -> {
                     float m = Float.float16ToFloat(data.get(U16, b + 2));
-                    for (int j = j0; j < j0 + count; j++) {
-                        int q = data.get(ValueLayout.JAVA_BYTE, b + 4 + (j & 15)) >> (j < 16 ? 0 : 4) & 15;
-                        dst[off + i + j - j0] = q * d + m;
+                    if (count == QK) {
+                        for (int j = 0; j < 16; j++) {
+                            int q = data.get(ValueLayout.JAVA_BYTE, b + 4 + j) & 0xff;
+                            dst[o + j] = (LOW[q] + 8) * d + m;
+                            dst[o + 16 + j] = (HIGH[q] + 8) * d + m;
+                        }
+                        break;
+                    }
+                    for (int j = j0; j < Math.min(end, 16); j++) {
+                        dst[o + j] = (data.get(ValueLayout.JAVA_BYTE, b + 4 + j) & 15) * d + m;
+                    }
+                    for (int j = Math.max(j0, 16); j < end; j++) {
+                        dst[o + j] = (data.get(ValueLayout.JAVA_BYTE, b + 4 + j - 16) >> 4 & 15) * d + m;
                     }
                 }
                 default -> throw new IllegalStateException(format.name());
