@@ -292,7 +292,8 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
                 .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
                 .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling.on ? true : null)
-                .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile);
+                .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile)
+                .put("--weights", weights.format() != null ? weights.kind : null);
         sampling.record(settings);
         System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
                 + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
