@@ -422,14 +422,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (src.dim(0) < frames) {
             throw new IllegalArgumentException(file + " has " + src.dim(0) + " frames, --frames asks for " + frames);
         }
-        Tensor out = Tensor.zeros(1, frames, 3, h, w);
-        int per = src.numel() / src.dim(0);
-        for (int i = 0; i < frames; i++) {
-            float[] one = java.util.Arrays.copyOfRange(src.data(), i * per, (i + 1) * per);
-            Tensor fitted = ImagePreprocess.fit(Tensor.of(one, 3, src.dim(2), src.dim(3)), h, w, fit);
-            System.arraycopy(fitted.data(), 0, out.data(), i * 3 * h * w, 3 * h * w);
-        }
-        return out;
+        return ImagePreprocess.fitVideo(src, frames, h, w, fit);
     }
 
     /** Recorded draws in call order: {@code noise.<j>} or {@code in.noise.<j>}. */

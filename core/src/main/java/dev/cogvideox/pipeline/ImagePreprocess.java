@@ -48,6 +48,24 @@ public final class ImagePreprocess {
                 w0, h0, from, width, height, to, what);
     }
 
+    /**
+     * A video-to-video source: the first {@code frames} of {@code src [F0, 3, H0, W0]} in [0, 1], each fitted as
+     * {@code fit} says ({@link Fit#STRETCH} is diffusers' {@code preprocess_video}), as {@code [1, frames, 3, height, width]}.
+     */
+    public static Tensor fitVideo(Tensor src, int frames, int height, int width, Fit fit) {
+        if (src.dim(0) < frames) {
+            throw new IllegalArgumentException("the source video has " + src.dim(0) + " frames, " + frames + " are asked for");
+        }
+        Tensor out = Tensor.zeros(1, frames, 3, height, width);
+        int per = src.numel() / src.dim(0), size = 3 * height * width;
+        for (int i = 0; i < frames; i++) {
+            float[] one = java.util.Arrays.copyOfRange(src.data(), i * per, (i + 1) * per);
+            Tensor fitted = fit(Tensor.of(one, 3, src.dim(2), src.dim(3)), height, width, fit);
+            System.arraycopy(fitted.data(), 0, out.data(), i * size, size);
+        }
+        return out;
+    }
+
     /** {@code [3, H0, W0]} in [0, 1] -> {@code [3, height, width]}, fitted as {@code fit} says. */
     public static Tensor fit(Tensor image, int height, int width, Fit fit) {
         int c = image.dim(0), h0 = image.dim(1), w0 = image.dim(2);

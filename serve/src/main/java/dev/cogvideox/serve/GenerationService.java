@@ -186,8 +186,14 @@ public final class GenerationService implements AutoCloseable {
         return p;
     }
 
+    /** An upload's body, opened once its type and declared size are accepted. */
+    @FunctionalInterface
+    interface Body {
+        InputStream open() throws IOException;
+    }
+
     /** Stores an uploaded image or video after checking that it decodes; returns its name for a job's image or video field. */
-    Map<String, Object> upload(InputStream body, String contentType, long declaredLength) {
+    Map<String, Object> upload(Body upload, String contentType, long declaredLength) {
         String ext = switch (contentType == null ? "" : contentType.toLowerCase(Locale.ROOT).split(";")[0].trim()) {
             case "image/png" -> "png";
             case "image/jpeg" -> "jpg";
@@ -203,7 +209,7 @@ public final class GenerationService implements AutoCloseable {
         String name = UUID.randomUUID().toString().replace("-", "") + "." + ext;
         Path tmp = data.uploads().resolve("." + name + ".part");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = Files.newOutputStream(tmp); InputStream body = upload.open()) {
                 byte[] buf = new byte[1 << 16];
                 long total = 0;
                 for (int n; (n = body.read(buf)) > 0; ) {

@@ -41,7 +41,10 @@ final class HttpApi {
             config.routes.get("/static/{file}", ctx -> page(ctx, ctx.pathParam("file")));
             config.routes.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
             config.routes.get("/api/models", ctx -> json(s, ctx, 200, s.models()));
-            config.routes.post("/api/uploads", ctx -> json(s, ctx, 201, s.upload(ctx.req().getInputStream(), ctx.contentType(), ctx.req().getContentLengthLong())));
+            // the body is opened only after the type and declared size are checked: opening it answers "100 Continue",
+            // and a client told to go on would see the server close on the rest of a refused body
+            config.routes.post("/api/uploads", ctx -> json(s, ctx, 201, s.upload(() -> ctx.req().getInputStream(), ctx.contentType(),
+                    ctx.req().getContentLengthLong())));
             config.routes.post("/api/jobs", ctx -> json(s, ctx, 201, s.submit(settings(s, ctx))));
             config.routes.get("/api/jobs", ctx -> json(s, ctx, 200, s.list(ctx.queryParam("state"))));
             config.routes.get("/api/jobs/{id}", ctx -> json(s, ctx, 200, s.get(ctx.pathParam("id"))));

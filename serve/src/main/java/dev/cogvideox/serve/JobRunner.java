@@ -142,7 +142,8 @@ final class JobRunner implements AutoCloseable {
                 .frames(f).size(h, w).steps(s.steps()).guidance(s.guidance()).dynamicCfg(s.dynamicCfg())
                 .maxSequenceLength(m.maxTextTokens()).vaeTiling(s.vaeTiling());
         if (s.image() != null) {
-            b.image(ImagePreprocess.resizeCenterCrop(MediaReader.readImage(data.upload("image", s.image())), h, w).reshape(1, 3, h, w));
+            b.image(ImagePreprocess.fit(MediaReader.readImage(data.upload("image", s.image())), h, w, ImagePreprocess.Fit.STRETCH)
+                    .reshape(1, 3, h, w));                              // as diffusers' image-to-video pipeline
         }
         if (s.video() != null) {
             b.video(SourceVideo.fit(MediaReader.readVideo(data.upload("video", s.video()), f), f, h, w, "the uploaded video"), s.strength());

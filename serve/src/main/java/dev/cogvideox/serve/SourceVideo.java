@@ -3,9 +3,7 @@ package dev.cogvideox.serve;
 import dev.cogvideox.pipeline.ImagePreprocess;
 import dev.cogvideox.tensor.Tensor;
 
-import java.util.Arrays;
-
-/** A video-to-video source: the first frames of a decoded video, each resized and centre-cropped to the job's size. */
+/** A video-to-video source: the first frames of a decoded video, each resized to the job's size (stretched, as diffusers). */
 final class SourceVideo {
     private SourceVideo() {
     }
@@ -15,13 +13,6 @@ final class SourceVideo {
         if (src.dim(0) < frames) {
             throw ApiException.badRequest("video", what + " has " + src.dim(0) + " frames, the job asks for " + frames);
         }
-        Tensor out = Tensor.zeros(1, frames, 3, h, w);
-        int per = src.numel() / src.dim(0);
-        for (int i = 0; i < frames; i++) {
-            float[] one = Arrays.copyOfRange(src.data(), i * per, (i + 1) * per);
-            Tensor fitted = ImagePreprocess.resizeCenterCrop(Tensor.of(one, 3, src.dim(2), src.dim(3)), h, w);
-            System.arraycopy(fitted.data(), 0, out.data(), i * 3 * h * w, 3 * h * w);
-        }
-        return out;
+        return ImagePreprocess.fitVideo(src, frames, h, w, ImagePreprocess.Fit.STRETCH);
     }
 }

@@ -81,6 +81,32 @@ final class TestService implements AutoCloseable {
         }
     }
 
+    /**
+     * A request whose headers announce a body of {@code length} bytes with {@code Expect: 100-continue}, sent over a
+     * plain socket, and the status code and body of the server's answer read before any body byte is sent: a refusal
+     * of an oversized upload must come that way (a client that streamed the body would see the server close on it).
+     */
+    RawReply headersOnly(String method, String path, String contentType, long length) {
+        URI uri = URI.create(base + path);
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            String head = method + " " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + length + "\r\nExpect: 100-continue\r\n"
+                    + (token != null ? "Authorization: Bearer " + token + "\r\n" : "") + "Connection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String reply = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(reply.substring(reply.indexOf(' ') + 1, reply.indexOf(' ') + 4));
+            String body = reply.contains("\r\n\r\n") ? reply.substring(reply.indexOf("\r\n\r\n") + 4) : "";
+            return new RawReply(status, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    record RawReply(int status, String body) {
+    }
+
     Reply get(String path) {
         return send("GET", path, null, null);
     }
