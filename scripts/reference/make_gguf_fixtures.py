@@ -10,8 +10,12 @@ core's GgufIndependentWriterTest. Run once; writes core/src/test/resources/gguf/
   llama.gguf                 a GGUF of another model (architecture "llama")
   q4_k.gguf                  architecture "cogvideox" with one tensor of type Q4_K, which our reader does not read
                              (gguf-py cannot quantize Q4_K, so its 144-byte blocks are written raw)
+  transformer-q8_0.gguf      the tiny fixture transformer (read from the given fixture model folder) as ComfyUI-GGUF
+                             lays one out: names with the "model.diffusion_model." prefix, linear weights Q8_0, the
+                             rest F32
 
-    PYTHONPATH=/path/to/gguf-py python3 scripts/reference/make_gguf_fixtures.py core/src/test/resources/gguf
+    PYTHONPATH=/path/to/gguf-py python3 scripts/reference/make_gguf_fixtures.py core/src/test/resources/gguf \
+        ../shared/fixtures/models/tiny-cogvideox-2b
 
 Needs numpy and the gguf package (used here: the gguf 0.19.0 wheel; it also wants pyyaml, tqdm and requests on the
 path at import).
@@ -108,6 +112,34 @@ w.close()
 w = gguf.GGUFWriter(out / "q4_k.gguf", "cogvideox")
 w.add_tensor("f32.bias", np.arange(4, dtype=np.float32))
 w.add_tensor("blocks.0.q4k", rng.integers(0, 256, (2, 144), dtype=np.uint8), raw_dtype=T.Q4_K)
+w.write_header_to_file()
+w.write_kv_data_to_file()
+w.write_tensors_to_file()
+w.close()
+
+# --- transformer-q8_0.gguf: the tiny fixture transformer as ComfyUI-GGUF publishes one: names prefixed, its linear
+# layers' weights Q8_0 (gguf-py's quantize), everything else F32 ---
+def read_safetensors(path: Path) -> dict:
+    b = path.read_bytes()
+    n = struct.unpack("<Q", b[:8])[0]
+    header = json.loads(b[8:8 + n])
+    tensors = {}
+    for name, h in header.items():
+        if name == "__metadata__":
+            continue
+        assert h["dtype"] == "F32", (name, h["dtype"])
+        lo, hi = h["data_offsets"]
+        tensors[name] = np.frombuffer(b[8 + n + lo:8 + n + hi], dtype="<f4").reshape(h["shape"])
+    return tensors
+
+
+w = gguf.GGUFWriter(out / "transformer-q8_0.gguf", "cogvideox")
+for name, a in read_safetensors(Path(sys.argv[2]) / "transformer/diffusion_pytorch_model.safetensors").items():
+    linear = a.ndim == 2 and name.endswith(".weight") and a.shape[1] % 32 == 0
+    if linear:
+        w.add_tensor(PREFIX + name, gguf.quants.quantize(a, T.Q8_0), raw_dtype=T.Q8_0)
+    else:
+        w.add_tensor(PREFIX + name, a.astype(np.float32))
 w.write_header_to_file()
 w.write_kv_data_to_file()
 w.write_tensors_to_file()

@@ -1,7 +1,10 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.tensor.QuantFormat;
+import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
+import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,9 +24,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The GGUF reader on files written by an independent writer: llama.cpp's {@code gguf} Python package (gguf 0.19.0),
  * run once by {@code scripts/reference/make_gguf_fixtures.py}, which also stored each tensor's values as gguf-py
  * reads them back ({@code quants.dequantize} for the block types and BF16) in {@code types.expected.safetensors}.
- * Both sides follow ggml's block layouts, so every value must match bit for bit.
+ * Both sides follow ggml's block layouts, so every value must match bit for bit. The same script wrote the tiny
+ * fixture transformer as a Q8_0 GGUF, which must load and run.
  */
 class GgufIndependentWriterTest {
+    private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
+
     @TempDir
     Path tmp;
 
@@ -84,6 +91,32 @@ class GgufIndependentWriterTest {
                 assertThat(q40[j]).isZero();
             }
         }
+    }
+
+    @Test
+    void aTransformerWrittenByTheWriterLoadsAndRunsAsTheSameQ80Model() throws IOException {
+        // the fixture transformer as ComfyUI-GGUF lays one out (prefixed names, linear weights Q8_0 by gguf-py's
+        // quantizer, the rest F32) against the same safetensors quantized to Q8_0 on load: ggml's quantize_row_q8_0
+        // on both sides, so the outputs agree bit for bit
+        Path dir = Files.createDirectories(tmp.resolve("transformer"));
+        Files.copy(MODEL.resolve("transformer/config.json"), dir.resolve("config.json"));
+        Files.copy(resource("transformer-q8_0.gguf"), dir.resolve("diffusion_pytorch_model-Q8_0.gguf"));
+        SplittableRandom r = new SplittableRandom(27);
+        Tensor hidden = Tensor.zeros(1, 3, 16, 8, 8), text = Tensor.zeros(1, 16, 32);
+        for (Tensor t : new Tensor[] {hidden, text}) {
+            for (int i = 0; i < t.numel(); i++) {
+                t.data()[i] = (float) r.nextGaussian();
+            }
+        }
+        Tensor fromGguf, fromSafetensors;
+        try (CogVideoXTransformer3DModel m = CogVideoXTransformer3DModel.load(dir)) {
+            fromGguf = m.forward(hidden, text, new float[] {500}, null, null);
+        }
+        try (CogVideoXTransformer3DModel m = CogVideoXTransformer3DModel.load(MODEL.resolve("transformer"), QuantFormat.Q8_0)) {
+            fromSafetensors = m.forward(hidden, text, new float[] {500}, null, null);
+        }
+        assertThat(fromGguf.shape()).containsExactly(fromSafetensors.shape());
+        assertThat(bits(fromGguf.data())).as("gguf-py Q8_0 vs quantized on load, bit for bit").containsExactly(bits(fromSafetensors.data()));
     }
 
     @Test
