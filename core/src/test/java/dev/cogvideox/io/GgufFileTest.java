@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The GGUF reader on files laid out here byte by byte from the format's specification (ggml's docs/gguf.md: header,
- * typed metadata, tensor infos with dimensions fastest first, aligned data). llama.cpp's own writer (gguf-py) could
- * not be brought to this machine, so these files are not from an independent writer.
+ * typed metadata, tensor infos with dimensions fastest first, aligned data). Files from an independent writer
+ * (llama.cpp's gguf-py) are read in {@link GgufIndependentWriterTest}.
  */
 class GgufFileTest {
     private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
