@@ -101,6 +101,11 @@ class ApiTest {
         HttpResponse<Stream<String>> events = stream.get();
         assertThat(events.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         Thread reader = Thread.ofVirtual().start(() -> events.body().forEach(lines::add));
+        // the stream's headers come before the service has registered it: its first comment says it has
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (List.copyOf(lines).stream().noneMatch(l -> l.startsWith(":")) && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
         String id = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"a dog\",\"frames\":25,\"height\":128,\"width\":128,\"steps\":60}");
         s.await(id, TestService::finished, Duration.ofSeconds(90));
         Thread.sleep(300);
