@@ -30,13 +30,14 @@ run=$(cd "$run" && pwd)
 # The recipe. SEED fixes everything (data, VAE init, T5 and transformer init, noise, timesteps, data order).
 SEED=0
 if $tiny; then
-  CLIPS=16
+  CLIPS=16 PSNR_CLIPS=1
   VAE_STEPS=2 VAE_WARMUP=0 VAE_CHECKPOINT=1
   STAGES=48x48x17:2,96x96x17:2 WARMUP=0 CHECKPOINT=2
   EVAL="--seeds 1 --steps 2 --prompts $run/eval-prompts.txt"
   printf '%s\n' "a yellow triangle moving right on a navy background" > "$run/eval-prompts.txt"
 else
   CLIPS=2240                                   # 10 rounds of the 224 seen combinations
+  PSNR_CLIPS=28                                # each held-out combination once
   VAE_STEPS=800 VAE_WARMUP=50 VAE_CHECKPOINT=50
   STAGES=48x48x17:1000,96x96x17:3500 WARMUP=100 CHECKPOINT=250
   EVAL="--seeds 4 --steps 20"
@@ -88,6 +89,14 @@ if [ ! -f "$run/model/model_index.json" ]; then
   stage model
   "$cli" world model --out "$run/model" --seed "$SEED" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
   done_stage model
+fi
+
+# 4b. the VAE's reconstruction PSNR on held-out clips (for the model card)
+if [ ! -f "$run/vae-psnr.txt" ]; then
+  stage vae-psnr
+  "$cli" world vae-psnr --vae "$run/vae-train/vae" --clips "$PSNR_CLIPS" > "$run/vae-psnr.txt.tmp" 2> "$run/vae-psnr.log"
+  mv "$run/vae-psnr.txt.tmp" "$run/vae-psnr.txt"
+  done_stage vae-psnr
 fi
 
 # 5. the transformer, from scratch (full training of every parameter)

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox world}: the procedural world the default model learns (datasets, single clips, the detector). */
 @Command(name = "world", description = "The procedural world of the default model: one shape moving on a plain background.",
         subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class,
-                WorldCommand.Model.class})
+                WorldCommand.Model.class, WorldCommand.VaePsnr.class})
 final class WorldCommand implements Runnable {
     /** The clip size of the world's dataset: 17 frames (8N+1, as generate takes) of 96x96 at 8 fps. */
     static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
@@ -236,6 +236,27 @@ final class WorldCommand implements Runnable {
             WorldModel.write(out, seed, d, vae, scaling, transformer);
             System.out.printf(Locale.ROOT, "wrote %s (%s, vae scaling_factor %.6g%s%s)%n", out, dtype, scaling,
                     vae != null ? ", trained VAE " + vae : "", transformer != null ? ", trained transformer " + transformer : "");
+            return 0;
+        }
+    }
+
+    @Command(name = "vae-psnr", description = "A VAE's reconstruction PSNR on rendered clips of the held-out combinations (17 frames of 96x96).")
+    static final class VaePsnr implements Callable<Integer> {
+        @Option(names = "--vae", required = true, description = "A vae/ folder (of the default model's design or any 8x, 4x VAE).")
+        Path vae;
+
+        @Option(names = "--clips", defaultValue = "28", description = "Clips; clip i shows held-out combination i mod 28 (default: ${DEFAULT-VALUE}).")
+        int clips;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Picks size, start and speed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            if (clips < 1) {
+                throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
+            }
+            System.out.printf(Locale.ROOT, "PSNR %.2f dB over %d held-out clips (seed %d) of %s%n", WorldModel.reconstructionPsnr(vae, clips, seed), clips, seed, vae);
             return 0;
         }
     }

@@ -160,14 +160,7 @@ public final class WorldModel {
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
             for (int i = 0; i < clips; i++) {
                 SplittableRandom random = ClipSampler.stream(seed, i);
-                Combination c = seen.get(random.nextInt(seen.size()));
-                Tensor video = ClipRenderer.tensor(ClipSampler.sample(c, WIDTH, HEIGHT, FRAMES, random));  // [F, 3, H, W] in [0, 1]
-                float[] d = video.data().clone();
-                for (int k = 0; k < d.length; k++) {
-                    d[k] = 2f * d[k] - 1f;
-                }
-                Tensor x = Layout.permute(Tensor.of(d, video.shape()), 1, 0, 2, 3).reshape(1, 3, FRAMES, HEIGHT, WIDTH);
-                for (float v : vae.encode(x).mean().data()) {
+                for (float v : vae.encode(pixels(seen.get(random.nextInt(seen.size())), random)).mean().data()) {
                     sum += v;
                     sumSq += (double) v * v;
                     n++;
@@ -179,6 +172,39 @@ public final class WorldModel {
             throw new IllegalArgumentException(vaeDir + ": the latents' standard deviation is " + std + "; the VAE is not usable");
         }
         return 1 / std;
+    }
+
+    /**
+     * The VAE's reconstruction PSNR (dB, peak 1 over pixels in [0, 1]) on {@code clips} clips of the held-out
+     * combinations (clip i shows combination i mod 28): each encoded to its posterior mean, decoded, clamped; the
+     * mean squared error is over every pixel of every clip.
+     */
+    public static double reconstructionPsnr(Path vaeDir, int clips, long seed) {
+        List<Combination> heldOut = HeldOut.combinations();
+        double sq = 0;
+        long n = 0;
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
+            for (int i = 0; i < clips; i++) {
+                Tensor x = pixels(heldOut.get(i % heldOut.size()), ClipSampler.stream(seed, i));
+                float[] in = x.data(), out = vae.decode(vae.encode(x).mean()).data();
+                for (int k = 0; k < in.length; k++) {
+                    double d = (Math.clamp(out[k], -1f, 1f) - in[k]) / 2;     // in units of [0, 1]
+                    sq += d * d;
+                }
+                n += in.length;
+            }
+        }
+        return 10 * Math.log10(n / sq);
+    }
+
+    /** A rendered clip of {@code c} as the VAE takes it: {@code [1, 3, F, H, W]} in [-1, 1]. */
+    private static Tensor pixels(Combination c, SplittableRandom random) {
+        Tensor video = ClipRenderer.tensor(ClipSampler.sample(c, WIDTH, HEIGHT, FRAMES, random));    // [F, 3, H, W] in [0, 1]
+        float[] d = video.data().clone();
+        for (int k = 0; k < d.length; k++) {
+            d[k] = 2f * d[k] - 1f;
+        }
+        return Layout.permute(Tensor.of(d, video.shape()), 1, 0, 2, 3).reshape(1, 3, FRAMES, HEIGHT, WIDTH);
     }
 
     private static void deleteTree(Path root) throws IOException {

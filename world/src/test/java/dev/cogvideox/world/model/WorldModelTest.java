@@ -121,4 +121,10 @@ class WorldModelTest {
         assertThat(tmp.resolve("wrong")).doesNotExist();
         assertThatThrownBy(() -> WorldModel.write(assembled, 0, DType.BF16, null, 0.7, null)).hasMessageContaining("exists");
     }
+
+    @Test
+    void anUntrainedVaeReconstructsNothing() {
+        // random weights decode to something unrelated to the clip: far below the 30+ dB of a usable VAE, and finite
+        assertThat(WorldModel.reconstructionPsnr(untrained.resolve("vae"), 1, 0)).isFinite().isBetween(0.0, 15.0);
+    }
 }
