@@ -46,12 +46,27 @@ VAE_LR=5e-4
 LR=3e-4
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
 
+current=
 stage() {                                      # stage NAME: logs the start; the caller logs the end with done_stage
+  current=$1
   echo "$(date -u +%FT%TZ) start $1" >> "$run/timings.log"
   echo "== $1" >&2
 }
 done_stage() {
   echo "$(date -u +%FT%TZ) end $1" >> "$run/timings.log"
+  current=
+}
+# a stage cut short (Ctrl-C, an error, the end of a session) logs its stop, so the time it ran still counts
+trap '[ -z "$current" ] || echo "$(date -u +%FT%TZ) stop $current" >> "$run/timings.log"' EXIT
+total_time() {                                 # the seconds every stage ran, over all sessions (start to end or stop)
+  local t0=0 sum=0 when what
+  while read -r when what _; do
+    case $what in
+      start) t0=$(date -u -d "$when" +%s) ;;
+      end|stop) sum=$((sum + $(date -u -d "$when" +%s) - t0)) ;;
+    esac
+  done < "$run/timings.log"
+  echo "$sum"
 }
 latest_checkpoint() {                          # latest_checkpoint DIR: succeeds when DIR holds a checkpoint-N folder
   compgen -G "$1/checkpoint-*" > /dev/null
@@ -141,4 +156,6 @@ if ! $tiny; then
     done_stage install
   fi
 fi
-echo "done: $run/final (scores in $run/eval.json, stage times in $run/timings.log)" >&2
+secs=$(total_time)
+printf 'done: %s (scores in %s/eval.json, stage times in %s/timings.log; the stages ran %dh %02dmin in all)\n' \
+  "$run/final" "$run" "$run" $((secs / 3600)) $((secs % 3600 / 60)) >&2
