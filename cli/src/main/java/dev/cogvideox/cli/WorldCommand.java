@@ -6,6 +6,7 @@ import dev.cogvideox.io.video.RgbImage;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.world.Combination;
 import dev.cogvideox.world.HeldOut;
@@ -17,6 +18,7 @@ import dev.cogvideox.world.prompt.PromptParser;
 import dev.cogvideox.world.render.ClipRenderer;
 import dev.cogvideox.world.render.ClipSampler;
 import dev.cogvideox.world.render.ClipSpec;
+import dev.cogvideox.world.model.WorldModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +35,8 @@ import java.util.concurrent.Callable;
 
 /** {@code cogvideox world}: the procedural world the default model learns (datasets, single clips, the detector). */
 @Command(name = "world", description = "The procedural world of the default model: one shape moving on a plain background.",
-        subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class})
+        subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class,
+                WorldCommand.Model.class, WorldCommand.VaePsnr.class})
 final class WorldCommand implements Runnable {
     /** The clip size of the world's dataset: 17 frames (8N+1, as generate takes) of 96x96 at 8 fps. */
     static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
@@ -196,6 +199,64 @@ final class WorldCommand implements Runnable {
             g.dispose();
             AtomicFile.write(output, tmp -> ImageIO.write(strip, "png", tmp.toFile()));
             System.out.println("wrote frames " + kept + " of " + video + " to " + output);
+            return 0;
+        }
+    }
+
+    @Command(name = "model", description = "Write the world's default model folder (docs/default-model.md): random weights from --seed (the T5 "
+            + "encoder stays so), or with a trained VAE and transformer copied in. Used by scripts/train-default-model.sh.")
+    static final class Model implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "The model folder to write (must not exist).")
+        Path out;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--dtype", defaultValue = "fp32", description = "bf16 or fp32 (default: ${DEFAULT-VALUE}).")
+        String dtype;
+
+        @Option(names = "--vae", description = "A trained vae/ folder (train-vae's output) to copy in; its scaling factor is measured on "
+                + "rendered clips unless --vae-scaling is given.")
+        Path vae;
+
+        @Option(names = "--vae-scaling", description = "The VAE's scaling_factor (default: measured with --vae, else 0.7).")
+        Double vaeScaling;
+
+        @Option(names = "--transformer", description = "A trained transformer/ folder (train --full's output) to copy in.")
+        Path transformer;
+
+        @Override
+        public Integer call() {
+            DType d = switch (dtype) {
+                case "bf16" -> DType.BF16;
+                case "fp32" -> DType.F32;
+                default -> throw new IllegalArgumentException("--dtype must be bf16 or fp32, not " + dtype);
+            };
+            double scaling = vaeScaling != null ? vaeScaling : vae != null ? WorldModel.measureScaling(vae, 16, seed) : 0.7;
+            WorldModel.write(out, seed, d, vae, scaling, transformer);
+            System.out.printf(Locale.ROOT, "wrote %s (%s, vae scaling_factor %.6g%s%s)%n", out, dtype, scaling,
+                    vae != null ? ", trained VAE " + vae : "", transformer != null ? ", trained transformer " + transformer : "");
+            return 0;
+        }
+    }
+
+    @Command(name = "vae-psnr", description = "A VAE's reconstruction PSNR on rendered clips of the held-out combinations (17 frames of 96x96).")
+    static final class VaePsnr implements Callable<Integer> {
+        @Option(names = "--vae", required = true, description = "A vae/ folder (of the default model's design or any 8x, 4x VAE).")
+        Path vae;
+
+        @Option(names = "--clips", defaultValue = "28", description = "Clips; clip i shows held-out combination i mod 28 (default: ${DEFAULT-VALUE}).")
+        int clips;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Picks size, start and speed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            if (clips < 1) {
+                throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
+            }
+            System.out.printf(Locale.ROOT, "PSNR %.2f dB over %d held-out clips (seed %d) of %s%n", WorldModel.reconstructionPsnr(vae, clips, seed), clips, seed, vae);
             return 0;
         }
     }

@@ -12,14 +12,20 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The model {@code generate} uses when none is given: the {@link Variant#TINY} random-weight model, written in
- * the diffusers layout on first use under {@code $COGVIDEOX_HOME} (default {@code ~/.cache/cogvideox-java}). It makes
- * meaningless pictures in seconds, which shows that the whole path (tokenizer to MP4) works out of the box.
+ * The model {@code generate} uses when none is given: the world model this project trained
+ * (docs/default-model.md), whose folder the launcher names in the system property {@value #TRAINED_PROPERTY}
+ * ({@code models/world-v1} of the repository), when that folder holds a model; otherwise the {@link Variant#TINY}
+ * random-weight model ({@link #tiny()}), written in the diffusers layout on first use under {@code $COGVIDEOX_HOME}
+ * (default {@code ~/.cache/cogvideox-java}), which makes meaningless pictures in seconds and shows that the whole
+ * path (tokenizer to MP4) works.
  */
 public final class DefaultModel {
+    /** The system property naming the trained default model's folder. */
+    public static final String TRAINED_PROPERTY = "cogvideox.defaultModel";
     private static final String NAME = "tiny-random-v1";
 
     private DefaultModel() {
@@ -35,8 +41,23 @@ public final class DefaultModel {
         return cache.resolve("cogvideox-java");
     }
 
-    /** The default model's folder, written first if it is not there (into a temporary folder renamed at the end). */
+    /** The default model's folder: the trained one if there is one, else {@link #tiny()}. */
     public static Path ensure() {
+        return trained().orElseGet(DefaultModel::tiny);
+    }
+
+    /** The trained default model's folder, if {@value #TRAINED_PROPERTY} names a folder with a {@code model_index.json}. */
+    public static Optional<Path> trained() {
+        String dir = System.getProperty(TRAINED_PROPERTY);
+        if (dir == null || dir.isBlank()) {
+            return Optional.empty();
+        }
+        Path p = Paths.get(dir);
+        return Files.isRegularFile(p.resolve("model_index.json")) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** The tiny random-weight model's folder, written first if it is not there (into a temporary folder renamed at the end). */
+    public static Path tiny() {
         Path dir = home().resolve(NAME);
         if (Files.isRegularFile(dir.resolve("model_index.json"))) {
             return dir;

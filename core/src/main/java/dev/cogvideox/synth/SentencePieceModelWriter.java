@@ -2,6 +2,7 @@ package dev.cogvideox.synth;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,11 +11,12 @@ import java.util.Set;
  * A small SentencePiece unigram {@code spiece.model} (protobuf {@code ModelProto}) for synthetic checkpoints:
  * T5's special pieces ({@code <pad>} 0, {@code </s>} 1, {@code <unk>} 2, no bos), printable ASCII, {@code ▁}-prefixed
  * letters and common English words, and the identity normalizer. It tokenises any prompt, so a synthetic model
- * runs end to end; it is not the real T5 vocabulary.
+ * runs end to end; it is not the real T5 vocabulary. {@link #model(Collection)} takes another word list (the
+ * procedural world's default model uses its captions' words, so every caption is one piece per word).
  */
 public final class SentencePieceModelWriter {
     private static final String SPACE = "\u2581";
-    private static final List<String> WORDS = List.of("the", "a", "an", "of", "and", "in", "on", "with", "at", "to", "is", "are",
+    static final List<String> WORDS = List.of("the", "a", "an", "of", "and", "in", "on", "with", "at", "to", "is", "are",
             "cat", "dog", "man", "woman", "child", "city", "sea", "sky", "sun", "night", "light", "red", "blue", "green",
             "walks", "runs", "flies", "street", "forest", "mountain", "river", "beach", "car", "bird", "fish", "tree",
             "video", "camera", "slow", "motion", "close", "up", "view", "over", "under", "through", "golden", "hour");
@@ -24,8 +26,13 @@ public final class SentencePieceModelWriter {
 
     /** The pieces in id order (without the 100 extra ids, which the tokenizer adds after them). */
     static List<String> pieces() {
+        return pieces(WORDS);
+    }
+
+    /** The pieces of a vocabulary of {@code words} (each a {@code ▁}-prefixed piece) plus the letters and printable ASCII. */
+    static List<String> pieces(Collection<String> words) {
         Set<String> p = new LinkedHashSet<>(List.of("<pad>", "</s>", "<unk>", SPACE));
-        WORDS.forEach(w -> p.add(SPACE + w));
+        words.forEach(w -> p.add(SPACE + w));
         for (char c = 'a'; c <= 'z'; c++) {
             p.add(SPACE + c);
         }
@@ -37,8 +44,18 @@ public final class SentencePieceModelWriter {
 
     /** The serialised {@code ModelProto}. */
     public static byte[] model() {
+        return model(WORDS);
+    }
+
+    /** The serialised {@code ModelProto} of a vocabulary of {@code words} (no spaces in a word). */
+    public static byte[] model(Collection<String> words) {
+        for (String w : words) {
+            if (w.isEmpty() || w.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("vocabulary word '" + w + "': a piece is one word, without spaces");
+            }
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<String> pieces = pieces();
+        List<String> pieces = pieces(words);
         for (int i = 0; i < pieces.size(); i++) {
             String piece = pieces.get(i);
             ByteArrayOutputStream p = new ByteArrayOutputStream();
@@ -63,6 +80,11 @@ public final class SentencePieceModelWriter {
         varintField(normalizer, 5, 1);                                       // escape_whitespaces
         bytesField(out, 3, normalizer.toByteArray());
         return out.toByteArray();
+    }
+
+    /** T5's {@code vocab_size} for a vocabulary of {@code words}: its pieces and the 100 extra ids, rounded up to 128. */
+    public static int vocabSize(Collection<String> words) {
+        return (pieces(words).size() + 100 + 127) / 128 * 128;
     }
 
     private static void varintField(ByteArrayOutputStream out, int field, long value) {

@@ -37,6 +37,18 @@ public final class SyntheticCheckpoint {
     private SyntheticCheckpoint() {
     }
 
+    /**
+     * The configs of a model folder and its tokenizer's {@code spiece.model}: a published variant's ({@link #of(Variant)}) or
+     * another design's (the procedural world's default model).
+     */
+    public record Spec(Map<String, Object> transformer, Map<String, Object> vae, Map<String, Object> textEncoder,
+                       Map<String, Object> tokenizer, byte[] spieceModel, Map<String, Object> scheduler, Map<String, Object> modelIndex) {
+        public static Spec of(Variant variant) {
+            return new Spec(variant.transformerConfig(), variant.vaeConfig(), variant.textEncoderConfig(), variant.tokenizerConfig(),
+                    SentencePieceModelWriter.model(), variant.schedulerConfig(), variant.modelIndex());
+        }
+    }
+
     /** Writes every component of {@code variant} (transformer, VAE, T5 encoder, tokenizer, scheduler) into {@code out}. */
     public static void write(Variant variant, DType dtype, Path out, long seed) {
         write(variant, dtype, out, seed, SHARD_BYTES, ProgressListener.NONE);
@@ -52,16 +64,21 @@ public final class SyntheticCheckpoint {
      * {@code progress}; refuses before writing anything when the disk under {@code out} has too little free space.
      */
     public static void write(Variant variant, DType dtype, Path out, long seed, long shardBytes, ProgressListener progress) {
+        write(Spec.of(variant), dtype, out, seed, shardBytes, progress);
+    }
+
+    /** As {@link #write(Variant, DType, Path, long, long, ProgressListener)} for the configs of {@code spec}. */
+    public static void write(Spec spec, DType dtype, Path out, long seed, long shardBytes, ProgressListener progress) {
         List<Component> components = List.of(
-                plan(out.resolve("transformer"), variant.transformerConfig(), "diffusion_pytorch_model", dtype, seed,
+                plan(out.resolve("transformer"), spec.transformer(), "diffusion_pytorch_model", dtype, seed,
                         (config, store) -> new CogVideoXTransformer3DModel(CogVideoXTransformerConfig.read(config), store)),
-                plan(out.resolve("vae"), variant.vaeConfig(), "diffusion_pytorch_model", dtype, seed,
+                plan(out.resolve("vae"), spec.vae(), "diffusion_pytorch_model", dtype, seed,
                         (config, store) -> new AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig.read(config), store)),
-                textEncoder(variant, dtype, out, seed));
-        writeJson(out.resolve("model_index.json"), variant.modelIndex());
-        writeJson(out.resolve("scheduler/scheduler_config.json"), variant.schedulerConfig());
+                textEncoder(spec, dtype, out, seed));
+        writeJson(out.resolve("model_index.json"), spec.modelIndex());
+        writeJson(out.resolve("scheduler/scheduler_config.json"), spec.scheduler());
         writeAll(components, out, shardBytes, progress);
-        writeTokenizer(variant, out);
+        writeTokenizer(spec, out);
     }
 
     /** Writes a transformer folder ({@code config.json} and random weights) for any transformer config, e.g. a published one with fewer blocks. */
@@ -77,18 +94,19 @@ public final class SyntheticCheckpoint {
 
     /** As {@link #writeTextEncoder(Variant, DType, Path, long, long)}, reporting bytes and checking free space as {@link #write}. */
     public static void writeTextEncoder(Variant variant, DType dtype, Path out, long seed, long shardBytes, ProgressListener progress) {
-        writeAll(List.of(textEncoder(variant, dtype, out, seed)), out, shardBytes, progress);
-        writeTokenizer(variant, out);
+        Spec spec = Spec.of(variant);
+        writeAll(List.of(textEncoder(spec, dtype, out, seed)), out, shardBytes, progress);
+        writeTokenizer(spec, out);
     }
 
-    private static Component textEncoder(Variant variant, DType dtype, Path out, long seed) {
-        return plan(out.resolve("text_encoder"), variant.textEncoderConfig(), "model", dtype, seed,
+    private static Component textEncoder(Spec spec, DType dtype, Path out, long seed) {
+        return plan(out.resolve("text_encoder"), spec.textEncoder(), "model", dtype, seed,
                 (config, store) -> new T5EncoderModel(T5Config.read(config), store));
     }
 
-    private static void writeTokenizer(Variant variant, Path out) {
-        writeJson(out.resolve("tokenizer/tokenizer_config.json"), variant.tokenizerConfig());
-        AtomicFile.write(out.resolve("tokenizer/spiece.model"), tmp -> Files.write(tmp, SentencePieceModelWriter.model()));
+    private static void writeTokenizer(Spec spec, Path out) {
+        writeJson(out.resolve("tokenizer/tokenizer_config.json"), spec.tokenizer());
+        AtomicFile.write(out.resolve("tokenizer/spiece.model"), tmp -> Files.write(tmp, spec.spieceModel()));
     }
 
     /** A component's folder, config and tensors (not yet written). */

@@ -139,7 +139,7 @@ public enum Variant {
         c.put("relative_attention_max_distance", 128);
         c.put("relative_attention_num_buckets", 32);
         c.put("tie_word_embeddings", false);
-        c.put("vocab_size", tiny ? (SentencePieceModelWriter.pieces().size() + 100 + 127) / 128 * 128 : 32128);
+        c.put("vocab_size", tiny ? SentencePieceModelWriter.vocabSize(SentencePieceModelWriter.WORDS) : 32128);
         return c;
     }
 

@@ -1,6 +1,10 @@
 package dev.cogvideox.world.prompt;
 
+import dev.cogvideox.world.Background;
+import dev.cogvideox.world.Colour;
 import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.Direction;
+import dev.cogvideox.world.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +46,36 @@ public final class Captions {
             }
         }
         return out;
+    }
+
+    /**
+     * Every word a caption uses, and every word {@link PromptParser} reads (the articles also capitalised, as a prompt
+     * starts), once each in a fixed order: the vocabulary of the world's tokenizer.
+     */
+    public static List<String> vocabulary() {
+        java.util.Set<String> words = new java.util.LinkedHashSet<>();
+        List<List<String>> phrases = new ArrayList<>(List.of(Phrasing.SUBJECT_ARTICLES, Phrasing.VERBS, Phrasing.PREPOSITIONS, List.of("background")));
+        for (Colour c : Colour.values()) {
+            phrases.add(Phrasing.words(c));
+        }
+        for (Shape s : Shape.values()) {
+            phrases.add(Phrasing.words(s));
+        }
+        for (Direction d : Direction.values()) {
+            phrases.add(Phrasing.words(d));
+        }
+        for (Background b : Background.values()) {
+            phrases.add(Phrasing.words(b));
+        }
+        for (List<String> list : phrases) {
+            for (String phrase : list) {
+                words.addAll(List.of(phrase.split(" ")));
+            }
+        }
+        for (String article : Phrasing.SUBJECT_ARTICLES) {
+            words.add(Character.toUpperCase(article.charAt(0)) + article.substring(1));
+        }
+        return List.copyOf(words);
     }
 
     private static String compose(String colour, String shape, String verb, String direction, String on, String background) {

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Trains the default model (docs/default-model.md) from nothing: renders the world's dataset, trains the VAE, assembles
+# the model folder (seeded random T5 + the world's tokenizer + trained VAE + fresh transformer + DPM scheduler), trains
+# the transformer (Frame Pack over 9 and 17 frame clips, progressive resolution 48 -> 96, Explicit Uniform Sampling),
+# writes the final bf16 folder, evaluates it, and copies it to models/world-v1/ (what `generate` uses with no --model).
+#
+#   scripts/train-default-model.sh [--tiny] RUN_DIR
+#
+# Every stage is resumable and idempotent: run the same command again and it skips the stages whose output exists and
+# continues a training stage from its latest checkpoint. --tiny runs every stage on a toy budget (a check of the recipe,
+# about two minutes; its model is not installed). COGVIDEOX names the launcher (default: this repository's ./cogvideox).
+# Stage times go to RUN_DIR/timings.log, each stage's output to RUN_DIR/<stage>.log.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli=${COGVIDEOX:-$root/cogvideox}
+
+tiny=false
+if [ "${1:-}" = "--tiny" ]; then
+  tiny=true
+  shift
+fi
+if [ $# -ne 1 ]; then
+  echo "usage: $0 [--tiny] RUN_DIR" >&2
+  exit 2
+fi
+run=$1
+mkdir -p "$run"
+run=$(cd "$run" && pwd)
+
+# The recipe. SEED fixes everything (data, VAE init, T5 and transformer init, noise, timesteps, data order).
+SEED=0
+if $tiny; then
+  CLIPS=16 PSNR_CLIPS=1
+  VAE_STEPS=2 VAE_WARMUP=0 VAE_CHECKPOINT=1
+  STAGES=48x48x17:2,96x96x17:2 WARMUP=0 CHECKPOINT=2
+  EVAL="--seeds 1 --steps 2 --prompts $run/eval-prompts.txt"
+  printf '%s\n' "a yellow triangle moving right on a navy background" > "$run/eval-prompts.txt"
+else
+  CLIPS=2240                                   # 10 rounds of the 224 seen combinations
+  PSNR_CLIPS=28                                # each held-out combination once
+  VAE_STEPS=1500 VAE_WARMUP=50 VAE_CHECKPOINT=50
+  STAGES=48x48x17:1000,96x96x17:3000 WARMUP=100 CHECKPOINT=250
+  EVAL="--seeds 4 --steps 20"
+fi
+VAE_LR=1e-3
+VAE_LOSS=l2                                    # L1 drops the small shapes (it reconstructs the background, the median)
+LR=3e-4
+BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
+
+current=
+stage() {                                      # stage NAME: logs the start; the caller logs the end with done_stage
+  current=$1
+  echo "$(date -u +%FT%TZ) start $1" >> "$run/timings.log"
+  echo "== $1" >&2
+}
+done_stage() {
+  echo "$(date -u +%FT%TZ) end $1" >> "$run/timings.log"
+  current=
+}
+# a stage cut short (Ctrl-C, an error, the end of a session) logs its stop, so the time it ran still counts
+trap '[ -z "$current" ] || echo "$(date -u +%FT%TZ) stop $current" >> "$run/timings.log"' EXIT
+total_time() {                                 # the seconds every stage ran, over all sessions (start to end or stop)
+  local t0=0 sum=0 when what
+  while read -r when what _; do
+    case $what in
+      start) t0=$(date -u -d "$when" +%s) ;;
+      end|stop) sum=$((sum + $(date -u -d "$when" +%s) - t0)) ;;
+    esac
+  done < "$run/timings.log"
+  echo "$sum"
+}
+latest_checkpoint() {                          # latest_checkpoint DIR: succeeds when DIR holds a checkpoint-N folder
+  compgen -G "$1/checkpoint-*" > /dev/null
+}
+
+# 1. the dataset (rendered into a temporary folder, renamed when complete)
+if [ ! -f "$run/data/videos.txt" ]; then
+  stage data
+  rm -rf "$run/data.tmp"
+  "$cli" world dataset --out "$run/data.tmp" --clips "$CLIPS" --seed "$SEED" --frames 9,17 > "$run/data.log" 2>&1
+  mv "$run/data.tmp" "$run/data"
+  done_stage data
+fi
+
+# 2. the untrained design (its vae/config.json is the VAE trainer's architecture)
+if [ ! -f "$run/init/model_index.json" ]; then
+  stage init
+  "$cli" world model --out "$run/init" --seed "$SEED" > "$run/init.log" 2>&1
+  done_stage init
+fi
+
+# 3. the VAE
+if [ ! -f "$run/vae-train/vae/diffusion_pytorch_model.safetensors" ]; then
+  stage vae
+  resume=()
+  if latest_checkpoint "$run/vae-train"; then resume=(--resume "$run/vae-train"); fi
+  "$cli" train-vae --vae-config "$run/init/vae/config.json" --data "$run/data" --output "$run/vae-train" --size 96x96x17 \
+    --steps "$VAE_STEPS" --lr "$VAE_LR" --lr-schedule cosine --warmup "$VAE_WARMUP" --loss "$VAE_LOSS" --seed "$SEED" \
+    --checkpoint-every "$VAE_CHECKPOINT" "${resume[@]}" >> "$run/vae.log" 2>&1
+  done_stage vae
+fi
+
+# 4. the model folder the transformer trains in: the design with the trained VAE (scaling factor measured)
+if [ ! -f "$run/model/model_index.json" ]; then
+  stage model
+  "$cli" world model --out "$run/model" --seed "$SEED" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
+  done_stage model
+fi
+
+# 4b. the VAE's reconstruction PSNR on held-out clips (for the model card)
+if [ ! -f "$run/vae-psnr.txt" ]; then
+  stage vae-psnr
+  "$cli" world vae-psnr --vae "$run/vae-train/vae" --clips "$PSNR_CLIPS" > "$run/vae-psnr.txt.tmp" 2> "$run/vae-psnr.log"
+  mv "$run/vae-psnr.txt.tmp" "$run/vae-psnr.txt"
+  done_stage vae-psnr
+fi
+
+# 5. the transformer, from scratch (full training of every parameter)
+if [ ! -f "$run/transformer-train/transformer/diffusion_pytorch_model.safetensors" ]; then
+  stage transformer
+  resume=()
+  if latest_checkpoint "$run/transformer-train"; then resume=(--resume "$run/transformer-train"); fi
+  "$cli" train --full --model "$run/model" --data "$run/data" --output "$run/transformer-train" --stages "$STAGES" \
+    --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
+    --checkpoint-every "$CHECKPOINT" --keep-checkpoints 2 "${resume[@]}" >> "$run/transformer.log" 2>&1
+  done_stage transformer
+fi
+
+# 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
+if [ ! -f "$run/final/model_index.json" ]; then
+  stage final
+  scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
+  "$cli" world model --out "$run/final" --seed "$SEED" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
+    --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
+  done_stage final
+fi
+
+# 7. the scores
+if [ ! -f "$run/eval.json" ]; then
+  stage evaluate
+  # shellcheck disable=SC2086
+  "$cli" evaluate --model "$run/final" $EVAL --json > "$run/eval.json.tmp" 2> "$run/evaluate.log"
+  mv "$run/eval.json.tmp" "$run/eval.json"
+  done_stage evaluate
+fi
+
+# 8. install: the repository's default model
+if ! $tiny; then
+  target=$root/models/world-v1
+  if ! diff -rq "$run/final" "$target" > /dev/null 2>&1; then
+    stage install
+    rm -rf "$target.tmp"
+    mkdir -p "$root/models"
+    cp -r "$run/final" "$target.tmp"
+    rm -rf "$target"
+    mv "$target.tmp" "$target"
+    done_stage install
+  fi
+fi
+secs=$(total_time)
+printf 'done: %s (scores in %s/eval.json, stage times in %s/timings.log; the stages ran %dh %02dmin in all)\n' \
+  "$run/final" "$run" "$run" $((secs / 3600)) $((secs % 3600 / 60)) >&2

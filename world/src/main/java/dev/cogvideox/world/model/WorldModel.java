@@ -1,0 +1,220 @@
+package dev.cogvideox.world.model;
+
+import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.SafetensorsWriter;
+import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.synth.SentencePieceModelWriter;
+import dev.cogvideox.synth.SyntheticCheckpoint;
+import dev.cogvideox.synth.Variant;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Layout;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.HeldOut;
+import dev.cogvideox.world.prompt.Captions;
+import dev.cogvideox.world.render.ClipRenderer;
+import dev.cogvideox.world.render.ClipSampler;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * The design of the world's default model (docs/default-model.md), written as a diffusers folder: a CogVideoX of the
+ * 5b design (RoPE positions, DPM scheduler, v-prediction, zero terminal SNR) shrunk to the world's 17 frames of 96x96
+ * (12x12x5 latents); a small VAE of the {@code AutoencoderKLCogVideoX} architecture (four blocks, 8x spatial and 4x
+ * temporal compression); a small T5 v1.1 encoder left at its seeded random initialisation, with a SentencePiece
+ * tokenizer whose words are the world's ({@link Captions#vocabulary()}). Only config keys diffusers v0.40.0 knows.
+ *
+ * <p>{@link #write} makes the untrained folder (every weight from {@code WeightInit}), or assembles the final one from
+ * trained VAE and transformer folders (the trainers' outputs), converting the weights to the dtype asked for.
+ */
+public final class WorldModel {
+    /** Clip size: the world's dataset (docs/world.md). */
+    public static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
+    /** Transformer: layers, heads and head width (inner width = heads x head width). */
+    public static final int LAYERS = 8, HEADS = 4, HEAD_DIM = 32;
+    /** T5 encoder width = the transformer's text_embed_dim. */
+    public static final int TEXT_DIM = 128;
+    /** Text tokens: the longest caption's words and {@code </s>}, with room for a capital and a full stop. */
+    public static final int MAX_TEXT_TOKENS = 16;
+    /** VAE block widths. */
+    static final int[] VAE_CHANNELS = {16, 32, 32, 64};
+
+    private WorldModel() {
+    }
+
+    /** The configs and tokenizer of the default model; the VAE's scaling factor is {@code vaeScaling}. */
+    public static SyntheticCheckpoint.Spec spec(double vaeScaling) {
+        Map<String, Object> transformer = Variant.TINY.transformerConfig();           // the 5b design: RoPE, no learned positions
+        transformer.put("attention_head_dim", HEAD_DIM);
+        transformer.put("num_attention_heads", HEADS);
+        transformer.put("num_layers", LAYERS);
+        transformer.put("max_text_seq_length", MAX_TEXT_TOKENS);
+        transformer.put("sample_frames", FRAMES);
+        transformer.put("sample_height", HEIGHT / 8);
+        transformer.put("sample_width", WIDTH / 8);
+        transformer.put("text_embed_dim", TEXT_DIM);
+        transformer.put("time_embed_dim", HEADS * HEAD_DIM);
+
+        Map<String, Object> vae = Variant.TINY.vaeConfig();
+        vae.put("block_out_channels", VAE_CHANNELS.clone());
+        vae.put("layers_per_block", 1);
+        vae.put("norm_num_groups", 8);
+        vae.put("sample_height", HEIGHT);
+        vae.put("sample_width", WIDTH);
+        vae.put("scaling_factor", vaeScaling);
+
+        List<String> words = Captions.vocabulary();
+        Map<String, Object> t5 = Variant.TINY.textEncoderConfig();
+        t5.put("d_model", TEXT_DIM);
+        t5.put("d_ff", 2 * TEXT_DIM);
+        t5.put("d_kv", 32);
+        t5.put("num_heads", TEXT_DIM / 32);
+        t5.put("num_layers", 2);
+        t5.put("vocab_size", SentencePieceModelWriter.vocabSize(words));
+
+        Map<String, Object> tokenizer = Variant.TINY.tokenizerConfig();
+        tokenizer.put("model_max_length", MAX_TEXT_TOKENS);
+        return new SyntheticCheckpoint.Spec(transformer, vae, t5, tokenizer, SentencePieceModelWriter.model(words),
+                Variant.TINY.schedulerConfig(), Variant.TINY.modelIndex());
+    }
+
+    /**
+     * Writes the model folder {@code out} (which must not exist; written into a temporary sibling renamed at the end):
+     * random weights from {@code seed}, except the components given, whose weights are copied (every tensor the design
+     * needs, with its shape) and stored as {@code dtype}.
+     *
+     * @param trainedVae         a {@code train-vae} output's {@code vae/} folder, or null
+     * @param vaeScaling         the VAE's {@code scaling_factor} (see {@link #measureScaling})
+     * @param trainedTransformer a {@code train --full} output's {@code transformer/} folder, or null
+     */
+    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer) {
+        if (Files.exists(out)) {
+            throw new IllegalArgumentException(out + " exists; remove it or write elsewhere");
+        }
+        Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
+        try {
+            deleteTree(tmp);
+            SyntheticCheckpoint.Spec spec = spec(vaeScaling);
+            SyntheticCheckpoint.write(spec, dtype, tmp, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressListener.NONE);
+            if (trainedVae != null) {
+                replace(tmp.resolve("vae"), trainedVae, dtype);
+            }
+            if (trainedTransformer != null) {
+                replace(tmp.resolve("transformer"), trainedTransformer, dtype);
+            }
+            AtomicFile.makeOrdinary(tmp);
+            Files.move(tmp, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot write the model folder: " + e.getMessage(), e);
+        }
+    }
+
+    /** Replaces the random weights in {@code component} by those of {@code trained}, tensor by tensor, as {@code dtype}. */
+    private static void replace(Path component, Path trained, DType dtype) throws IOException {
+        if (!Files.isDirectory(trained)) {
+            throw new IllegalArgumentException(trained + ": not a folder (expected a trained component: config.json and safetensors)");
+        }
+        SafetensorsWriter w = new SafetensorsWriter(Map.of("format", "pt"));
+        try (WeightStore random = WeightStore.open(component); WeightStore source = WeightStore.open(trained)) {
+            for (String name : random.names().stream().sorted().toList()) {
+                int[] shape = random.entry(name).shape();
+                if (!source.has(name)) {
+                    throw new IllegalArgumentException(trained + ": no tensor " + name + "; the default model's design needs it with shape "
+                            + Arrays.toString(shape) + " (was it trained with another config?)");
+                }
+                Tensor t = source.entry(name).toTensor();
+                if (!Arrays.equals(t.shape(), shape)) {
+                    throw new IllegalArgumentException(trained + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
+                            + ", the default model's design needs " + Arrays.toString(shape));
+                }
+                w.add(name, dtype, t);
+            }
+        }
+        try (Stream<Path> files = Files.list(component)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().contains(".safetensors")).toList()) {
+                Files.delete(f);
+            }
+        }
+        w.write(component.resolve("diffusion_pytorch_model.safetensors"));
+    }
+
+    /**
+     * The VAE scaling factor that gives the latents unit standard deviation (as Stable Diffusion's was chosen):
+     * 1 / the standard deviation of the posterior means of {@code clips} rendered clips of seen combinations.
+     */
+    public static double measureScaling(Path vaeDir, int clips, long seed) {
+        List<Combination> seen = HeldOut.seen();
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
+            for (int i = 0; i < clips; i++) {
+                SplittableRandom random = ClipSampler.stream(seed, i);
+                for (float v : vae.encode(pixels(seen.get(random.nextInt(seen.size())), random)).mean().data()) {
+                    sum += v;
+                    sumSq += (double) v * v;
+                    n++;
+                }
+            }
+        }
+        double mean = sum / n, std = Math.sqrt(Math.max(sumSq / n - mean * mean, 0));
+        if (!(std > 0) || !Double.isFinite(std)) {
+            throw new IllegalArgumentException(vaeDir + ": the latents' standard deviation is " + std + "; the VAE is not usable");
+        }
+        return 1 / std;
+    }
+
+    /**
+     * The VAE's reconstruction PSNR (dB, peak 1 over pixels in [0, 1]) on {@code clips} clips of the held-out
+     * combinations (clip i shows combination i mod 28): each encoded to its posterior mean, decoded, clamped; the
+     * mean squared error is over every pixel of every clip.
+     */
+    public static double reconstructionPsnr(Path vaeDir, int clips, long seed) {
+        List<Combination> heldOut = HeldOut.combinations();
+        double sq = 0;
+        long n = 0;
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
+            for (int i = 0; i < clips; i++) {
+                Tensor x = pixels(heldOut.get(i % heldOut.size()), ClipSampler.stream(seed, i));
+                float[] in = x.data(), out = vae.decode(vae.encode(x).mean()).data();
+                for (int k = 0; k < in.length; k++) {
+                    double d = (Math.clamp(out[k], -1f, 1f) - in[k]) / 2;     // in units of [0, 1]
+                    sq += d * d;
+                }
+                n += in.length;
+            }
+        }
+        return 10 * Math.log10(n / sq);
+    }
+
+    /** A rendered clip of {@code c} as the VAE takes it: {@code [1, 3, F, H, W]} in [-1, 1]. */
+    private static Tensor pixels(Combination c, SplittableRandom random) {
+        Tensor video = ClipRenderer.tensor(ClipSampler.sample(c, WIDTH, HEIGHT, FRAMES, random));    // [F, 3, H, W] in [0, 1]
+        float[] d = video.data().clone();
+        for (int k = 0; k < d.length; k++) {
+            d[k] = 2f * d[k] - 1f;
+        }
+        return Layout.permute(Tensor.of(d, video.shape()), 1, 0, 2, 3).reshape(1, 3, FRAMES, HEIGHT, WIDTH);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
