@@ -1,11 +1,12 @@
 package dev.cogvideox.io.video;
 
+import dev.cogvideox.io.Folders;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /** Opens the writer for an output, and checks before any work that the output can be written. */
 public final class VideoWriters {
@@ -41,7 +42,7 @@ public final class VideoWriters {
     public static void checkWritable(VideoOutput output) {
         Path target = output.path().toAbsolutePath();
         if (output.format() == VideoFormat.PNG_FRAMES) {
-            if (Files.exists(target) && !isEmptyDirectory(target)) {
+            if (Files.exists(target) && !Folders.isEmptyDirectory(target)) {
                 throw new IllegalArgumentException("video output " + target + ": exists and is not an empty folder;"
                         + " PNG frames go to a new or empty folder");
             }
@@ -72,17 +73,6 @@ public final class VideoWriters {
         } catch (IOException e) {
             throw new IllegalArgumentException("video output " + target + ": cannot create files in " + dir + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
-        }
-    }
-
-    private static boolean isEmptyDirectory(Path p) {
-        if (!Files.isDirectory(p)) {
-            return false;
-        }
-        try (Stream<Path> entries = Files.list(p)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + p + ": " + e.getMessage(), e);
         }
     }
 }

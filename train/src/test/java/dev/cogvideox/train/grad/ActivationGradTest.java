@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /** SiLU and tanh-GELU backward, at an awkward size (207) with inputs spread over [-6, 6]. */
 class ActivationGradTest {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /** Attention backward (recomputed probabilities) for self-attention (Lq = Lk = 9) and Lq != Lk, 2 heads of 12. */
 class AttentionGradTest {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /** nn.Linear backward: dx, dW, db against finite differences, at an awkward size (x [3, 5, 13], W [6, 13]). */
 class LinearGradTest {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /** AdaLN modulation {@code n (1 + scale) + shift} and the gated residual {@code acc + gate y}, x [2, 7, 11], per-sample [2, 11]. */
 class ModulationGradTest {

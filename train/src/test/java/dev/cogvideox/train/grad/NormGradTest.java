@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /** LayerNorm backward with and without the affine, on the block's [B, L, C] and the per-head [B, L, H, D] shapes. */
 class NormGradTest {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static dev.cogvideox.train.grad.GradCheck.*;
+import static dev.cogvideox.tensor.GradientCheck.*;
 
 /**
  * RoPE backward on tokens [3, 7) of x [2, 7, 2*8] (the text tokens before them untouched), with a general table

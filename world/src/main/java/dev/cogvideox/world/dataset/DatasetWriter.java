@@ -2,6 +2,7 @@ package dev.cogvideox.world.dataset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cogvideox.io.Folders;
 import dev.cogvideox.io.AtomicFile;
 import dev.cogvideox.io.video.RgbImage;
 import dev.cogvideox.io.video.VideoFormat;
@@ -68,7 +69,7 @@ public final class DatasetWriter {
     /** Renders the dataset into {@code out}, which must not exist or be an empty folder; returns {@code out}. */
     public static Path write(Path out, DatasetSettings settings, ProgressListener progress, CancellationToken cancel) {
         Path target = out.toAbsolutePath();
-        if (Files.exists(target) && !isEmptyDirectory(target)) {
+        if (Files.exists(target) && !Folders.isEmptyDirectory(target)) {
             throw new IllegalArgumentException("--out " + out + ": exists and is not an empty folder; a dataset goes to a new folder");
         }
         Path tmp = null;
@@ -165,16 +166,6 @@ public final class DatasetWriter {
         }
     }
 
-    private static boolean isEmptyDirectory(Path p) {
-        if (!Files.isDirectory(p)) {
-            return false;
-        }
-        try (Stream<Path> entries = Files.list(p)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + p + ": " + e.getMessage(), e);
-        }
-    }
 
     private static void deleteTree(Path root) {
         try (Stream<Path> s = Files.walk(root)) {
