@@ -2,8 +2,8 @@ package dev.cogvideox.world.dataset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cogvideox.io.Folders;
 import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.io.Folders;
 import dev.cogvideox.io.video.RgbImage;
 import dev.cogvideox.io.video.VideoFormat;
 import dev.cogvideox.io.video.VideoOptions;
