@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
  * Renders progress to a {@link PrintStream}. On a terminal it redraws one line in place with a carriage
  * return: {@code denoising [#####-----] 12/50 24% 00:31<01:38 2.50 s/it}, at most every 100 ms. Elsewhere (a log
  * file, a pipe) it prints a plain line each time another tenth of the task is done and when the task ends.
- * Elapsed time, rate and ETA are measured from {@code onStart}; progress inside an item ({@link #onSubProgress}, e.g.
- * {@code 0/1 [12/42]} for block 12 of a step's 42) counts as a fraction of an item in the bar, the percentage, the
+ * Elapsed time, rate and ETA are measured from {@code onStart}, a resumed task's from the count it resumed at; progress
+ * inside an item ({@link #onSubProgress}, e.g. {@code 0/1 [12/42]} for block 12 of a step's 42) counts as a fraction of an item in the bar, the percentage, the
  * rate, the ETA and the plain lines' tenths. One task reports at a time; a line printed while a bar is drawn goes
  * through {@link #println} so that it never ends up glued to the bar. A console bar also redraws itself every
  * second, so the elapsed time and ETA keep moving while a long item runs (a full-size decoder part takes seconds).
@@ -30,6 +30,8 @@ public final class ProgressBar implements ProgressListener {
     private long startNanos;
     private long lastDrawNanos;
     private long done;
+    /** The count the task started at: 0, or where a resumed task picked up (items done by an earlier run). */
+    private long startDone;
     private long subDone;
     private long subTotal;
     private long lastTenth;
@@ -124,16 +126,22 @@ public final class ProgressBar implements ProgressListener {
 
     @Override
     public synchronized void onStart(String task, long total, ProgressUnit unit) {
+        onStart(task, total, unit, 0);
+    }
+
+    @Override
+    public synchronized void onStart(String task, long total, ProgressUnit unit, long startingAt) {
         if (running) {
             onEnd();
         }
         this.task = task;
         this.total = total;
         this.unit = unit;
-        this.done = 0;
+        this.done = Math.max(0, startingAt);
+        this.startDone = done;
         this.subDone = 0;
         this.subTotal = 0;
-        this.lastTenth = 0;
+        this.lastTenth = total > 0 ? Math.min(10, done * 10 / total) : 0;   // plain lines: from the next tenth on
         this.startNanos = nanoClock.getAsLong();
         this.lastDrawNanos = startNanos;
         this.running = true;
@@ -226,7 +234,7 @@ public final class ProgressBar implements ProgressListener {
     private String status(long now) {
         double seconds = (now - startNanos) / 1e9;
         double progress = progress();
-        double rate = seconds > 0 ? progress / seconds : 0;
+        double rate = seconds > 0 ? (progress - startDone) / seconds : 0;
         StringBuilder s = new StringBuilder();
         s.append(count(done));
         if (total > 0) {

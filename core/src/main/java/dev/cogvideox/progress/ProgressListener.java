@@ -77,6 +77,16 @@ public interface ProgressListener {
         onStart(task, total, ProgressUnit.ITEMS);
     }
 
+    /**
+     * A task resumed part way begins (a training run from its checkpoint): {@code onStart} then
+     * {@code onProgress(startingAt)}, except that a bar measures its rate and ETA from {@code startingAt} rather than
+     * from zero, since the items before it were done by an earlier run.
+     */
+    default void onStart(String task, long total, ProgressUnit unit, long startingAt) {
+        onStart(task, total, unit);
+        onProgress(startingAt);
+    }
+
     /** Absolute count done so far (not an increment), between 0 and the total. */
     void onProgress(long done);
 

@@ -39,6 +39,38 @@ class ProgressBarTest {
     }
 
     @Test
+    void aResumedTaskMeasuresRateAndEtaFromWhereItResumed() {
+        // train-vae --resume at step 500 of 1500: the 500 steps of the earlier run take no time in this one
+        ProgressBar bar = new ProgressBar(out, true, 90, () -> now);
+        bar.onStart("training the VAE", 1500, ProgressUnit.ITEMS, 500);
+        String[] frames = output().split("\r");
+        assertThat(frames[frames.length - 1]).contains("500/1500 33% 00:00<? ? it/s");
+        now = 20_000_000_000L;
+        bar.onProgress(510);   // 10 steps in 20 s: 2 s/it, 990 steps left
+        frames = output().split("\r");
+        assertThat(frames[frames.length - 1]).contains("510/1500 34% 00:20<33:00 2.00 s/it");
+    }
+
+    @Test
+    void aResumedTaskPrintsPlainLinesFromTheNextTenthOn() {
+        ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
+        bar.onStart("training", 100, ProgressUnit.ITEMS, 35);
+        assertThat(output()).isEmpty();
+        for (int i = 36; i <= 40; i++) {
+            now += 1_000_000_000L;
+            bar.onProgress(i);
+        }
+        assertThat(output()).isEqualTo("training: 40/100 40% 00:05<01:00 1.00 it/s" + System.lineSeparator());
+    }
+
+    @Test
+    void theDefaultResumedStartIsAStartThenTheCount() {
+        RecordingListener r = new RecordingListener(null);
+        r.onStart("training", 10, ProgressUnit.ITEMS, 4);
+        assertThat(r.calls).containsExactly("training 10", "done 4");
+    }
+
+    @Test
     void plainOutputPrintsOneLinePerTenthAndAnEndLine() {
         ProgressBar bar = new ProgressBar(out, false, 80, () -> now);
         bar.onStart("decoding", 49);

@@ -6,6 +6,7 @@ import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Layout;
@@ -140,8 +141,7 @@ public final class TrainingRun {
         int skipped = 0;
         int numTimesteps = scheduler.alphasCumprod().length;
         try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
-            progress.onStart("training", total);
-            progress.onProgress(state.step());
+            progress.onStart("training", total, ProgressUnit.ITEMS, state.step());
             while (state.step() < total) {
                 if (cancel.isCancelled()) {
                     interrupted = true;

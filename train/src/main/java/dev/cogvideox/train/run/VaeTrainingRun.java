@@ -4,6 +4,7 @@ import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.data.ClipFrames;
@@ -96,8 +97,7 @@ public final class VaeTrainingRun {
         Path checkpoint = null;
         boolean interrupted = false;
         try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
-            progress.onStart("training the VAE", o.steps());
-            progress.onProgress(state.step());
+            progress.onStart("training the VAE", o.steps(), ProgressUnit.ITEMS, state.step());
             while (state.step() < o.steps()) {
                 if (cancel.isCancelled()) {
                     interrupted = true;
