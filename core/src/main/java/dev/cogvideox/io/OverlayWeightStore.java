@@ -1,5 +1,7 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.tensor.Weight;
+
 import java.util.Map;
 import java.util.Set;
 
@@ -34,6 +36,13 @@ public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.E
     public SafetensorsFile.Entry entry(String name) {
         SafetensorsFile.Entry e = replaced.get(name);
         return e != null ? e : base.entry(name);
+    }
+
+    /** The replacement's weight, else the base's (which may be block-quantized, as a GGUF's are). */
+    @Override
+    public Weight weight(String name) {
+        SafetensorsFile.Entry e = replaced.get(name);
+        return e != null ? e.weight() : base.weight(name);
     }
 
     @Override

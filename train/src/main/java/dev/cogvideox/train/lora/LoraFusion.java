@@ -10,6 +10,7 @@ import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
 import dev.cogvideox.train.model.LoraBranch;
 
 import java.lang.foreign.MemorySegment;
@@ -24,7 +25,9 @@ import java.util.Map;
  * {@code merge}): {@code W' = W + (B @ A) * (lora_alpha / r * s)}, added in float32. The result is a
  * {@link WeightStore} view over the base store that the core {@code CogVideoXTransformer3DModel} loads unchanged;
  * only the adapted projection weights are replaced, by heap copies in the base weight's dtype (a bf16 model's
- * fused weight is rounded to bf16, as diffusers' in-place add on a bf16 model does; an fp32 model stays exact).
+ * fused weight is rounded to bf16, as diffusers' in-place add on a bf16 model does; an fp32 model stays exact). A
+ * block-quantized weight (a GGUF transformer's Q8_0, Q4_0) is dequantized, fused and kept in float32; it is
+ * quantized again only when the caller asks for {@code weights}, like every other linear layer then.
  */
 public final class LoraFusion {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -63,8 +66,11 @@ public final class LoraFusion {
         for (LoraWeights.Module m : lora.modules().values()) {
             String name = m.path() + ".weight";
             SafetensorsFile.Entry entry = base.entry(name);
-            Tensor w = Ops.add(entry.toTensor(), LoraBranch.delta(m.a(), m.b(), (float) (lora.scaling(m) * scale))); // [out, in]
-            fused.put(name, new SafetensorsFile.Entry(entry.file() + " + LoRA", name, entry.dtype(), entry.shape(), encode(w, entry.dtype())));
+            // a block-quantized weight (a GGUF's Q8_0, Q4_0) is dequantized and its fused weight kept in float32
+            DType dtype = entry.dtype().isFloatWeight() ? entry.dtype() : DType.F32;
+            Weight w0 = base.weight(name);
+            Tensor w = Ops.add(w0.toTensor(), LoraBranch.delta(m.a(), m.b(), (float) (lora.scaling(m) * scale))); // [out, in]
+            fused.put(name, new SafetensorsFile.Entry(entry.file() + " + LoRA", name, dtype, w0.shape(), encode(w, dtype)));
         }
         return new OverlayWeightStore(base, fused, "with fused LoRA");
     }
