@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.io.GgufFile;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.WeightStore;
@@ -12,6 +13,7 @@ import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Finite;
+import dev.cogvideox.tensor.QuantFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -51,12 +53,19 @@ final class InspectCommand implements Callable<Integer> {
                 if (hasWeights(folder)) {
                     try (WeightStore s = WeightStore.open(folder)) {
                         Map<DType, Long> byType = new EnumMap<>(DType.class);
+                        Map<QuantFormat, Long> byFormat = new EnumMap<>(QuantFormat.class);   // a GGUF's block-quantized tensors
                         List<String> nonFinite = new ArrayList<>();
                         for (String n : s.names()) {
-                            SafetensorsFile.Entry e = s.entry(n);
-                            byType.merge(e.dtype(), e.numel(), Long::sum);
+                            SafetensorsFile.Entry e = s.entry(n);   // a GGUF block tensor's entry has its logical shape
+                            QuantFormat format = s instanceof GgufFile g ? g.format(n) : null;
+                            if (format != null) {
+                                byFormat.merge(format, e.numel(), Long::sum);
+                            } else {
+                                byType.merge(e.dtype(), e.numel(), Long::sum);
+                            }
                             bytes += e.byteSize();
-                            long bad = e.dtype().isFloatWeight() ? Finite.countNonFinite(e.weight()) : 0;
+                            // a block's values are its scale times small integers: a NaN or infinite scale shows in them
+                            long bad = format != null || e.dtype().isFloatWeight() ? Finite.countNonFinite(s.weight(n)) : 0;
                             if (bad > 0) {
                                 nonFinite.add(n + " (" + bad + " of " + e.numel() + ")");
                             }
@@ -66,8 +75,9 @@ final class InspectCommand implements Callable<Integer> {
                                     + "output NaN (a one-colour video): " + String.join(", ", nonFinite.subList(0, Math.min(10, nonFinite.size())))
                                     + (nonFinite.size() > 10 ? ", ..." : "") + "; download the files again";
                         }
-                        params = byType.values().stream().mapToLong(Long::longValue).sum();
-                        dtypes = byType.keySet().stream().map(Enum::name).collect(Collectors.joining(","));
+                        params = byType.values().stream().mapToLong(Long::longValue).sum() + byFormat.values().stream().mapToLong(Long::longValue).sum();
+                        dtypes = java.util.stream.Stream.concat(byType.keySet().stream(), byFormat.keySet().stream()).map(Enum::name)
+                                .collect(Collectors.joining(","));
                     }
                 }
                 status = check(c, folder);
@@ -93,7 +103,8 @@ final class InspectCommand implements Callable<Integer> {
 
     private static boolean hasWeights(Path folder) {
         try (var s = Files.list(folder)) {
-            return s.anyMatch(p -> p.getFileName().toString().endsWith(".safetensors") || p.getFileName().toString().endsWith(".safetensors.index.json"));
+            return s.map(p -> p.getFileName().toString())
+                    .anyMatch(f -> f.endsWith(".safetensors") || f.endsWith(".safetensors.index.json") || f.endsWith(".gguf"));
         } catch (java.io.IOException e) {
             return false;
         }
