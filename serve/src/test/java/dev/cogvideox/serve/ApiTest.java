@@ -153,6 +153,8 @@ class ApiTest {
     @Test
     void cancelQueuedAndRunningJobs() {
         String running = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"long\"," + LONG + "}");
+        // the runner picks the first job up asynchronously: until it has, the second would be second in the queue
+        s.await(running, j -> j.path("state").asText().equals("running"), Duration.ofSeconds(60));
         String queued = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"behind\",\"steps\":3}");
         assertThat(s.get("/api/jobs/" + queued).json().path("queuePosition").asInt()).isEqualTo(1);
         TestService.Reply c = s.post("/api/jobs/" + queued + "/cancel", "");
