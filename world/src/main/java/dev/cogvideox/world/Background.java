@@ -25,15 +25,6 @@ public enum Background {
 
     /** The background nearest to {@code (r, g, b)} (8-bit units). */
     public static Background nearest(double r, double g, double b) {
-        Background best = null;
-        double bestD = Double.POSITIVE_INFINITY;
-        for (Background c : values()) {
-            double d = c.rgb.distance(r, g, b);
-            if (d < bestD) {
-                bestD = d;
-                best = c;
-            }
-        }
-        return best;
+        return Rgb.nearest(values(), Background::rgb, r, g, b);
     }
 }

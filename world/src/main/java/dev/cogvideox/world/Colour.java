@@ -33,15 +33,6 @@ public enum Colour {
 
     /** The palette colour nearest to {@code (r, g, b)} (8-bit units). */
     public static Colour nearest(double r, double g, double b) {
-        Colour best = null;
-        double bestD = Double.POSITIVE_INFINITY;
-        for (Colour c : values()) {
-            double d = c.rgb.distance(r, g, b);
-            if (d < bestD) {
-                bestD = d;
-                best = c;
-            }
-        }
-        return best;
+        return Rgb.nearest(values(), Colour::rgb, r, g, b);
     }
 }

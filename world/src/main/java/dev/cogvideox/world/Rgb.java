@@ -17,4 +17,18 @@ public record Rgb(int r, int g, int b) {
     public double distance(Rgb o) {
         return distance(o.r, o.g, o.b);
     }
+
+    /** The value among {@code values} whose colour is nearest to {@code (r, g, b)} (the first of equals). */
+    static <T> T nearest(T[] values, java.util.function.Function<T, Rgb> colour, double r, double g, double b) {
+        T best = null;
+        double bestD = Double.POSITIVE_INFINITY;
+        for (T v : values) {
+            double d = colour.apply(v).distance(r, g, b);
+            if (d < bestD) {
+                bestD = d;
+                best = v;
+            }
+        }
+        return best;
+    }
 }
