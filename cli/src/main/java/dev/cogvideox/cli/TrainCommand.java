@@ -60,6 +60,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: the tokens of one full-size clip of the stage).")
     int batchTokens;
 
+    @Option(names = "--caption-dropout", defaultValue = "0", description = "Probability that a clip trains on the empty caption instead "
+            + "of its own, teaching the unconditional prediction that guidance (--guidance above 1) subtracts; the paper's "
+            + "from-scratch configs use 0.1 (default: ${DEFAULT-VALUE}, as diffusers' fine-tuning scripts).")
+    double captionDropout;
+
     @Option(names = "--timestep-intervals", defaultValue = "8", description = "Explicit Uniform Sampling: consecutive clips draw timesteps "
             + "from consecutive of this many intervals (default: ${DEFAULT-VALUE}).")
     int timestepIntervals;
@@ -120,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
         List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
         TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
                 steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
-                validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints, policy);
+                validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints, policy, captionDropout);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {

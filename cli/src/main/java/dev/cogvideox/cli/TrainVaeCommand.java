@@ -27,6 +27,11 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--size", defaultValue = "96x96x17", description = "WIDTHxHEIGHTxFRAMES clips are fitted to (default: ${DEFAULT-VALUE}).")
     String size;
 
+    @Option(names = "--crop", description = "Train on a random WIDTHxHEIGHTxFRAMES window of each fitted clip (a convolutional VAE learns "
+            + "the same weights from windows at a fraction of the cost; clips shorter than the window keep their frames) "
+            + "(default: whole clips).")
+    String crop;
+
     @Option(names = "--loss", defaultValue = "l1", description = "Reconstruction term: l1 or l2 (default: ${DEFAULT-VALUE}).")
     String loss;
 
@@ -63,11 +68,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String[] parts = size.toLowerCase(Locale.ROOT).split("x");
-        if (parts.length != 3 || !size.matches("\\d+[xX]\\d+[xX]\\d+")) {
-            throw new IllegalArgumentException("--size must be WIDTHxHEIGHTxFRAMES, e.g. 96x96x17, not '" + size + "'");
-        }
-        ClipShape shape = new ClipShape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+        ClipShape shape = clipShape("--size", size);
         VaeLoss.Reconstruction reconstruction = switch (loss.toLowerCase(Locale.ROOT)) {
             case "l1" -> VaeLoss.Reconstruction.L1;
             case "l2" -> VaeLoss.Reconstruction.L2;
@@ -80,7 +81,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
             default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
         };
         VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
-                kind, warmup, maxGradNorm, checkpointEvery, resume, seed);
+                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : clipShape("--crop", crop));
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
@@ -93,5 +94,19 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
                     + ": " + r.vae() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
             return 0;
         });
+    }
+
+    private static ClipShape clipShape(String option, String value) {
+        if (!value.matches("\\d+[xX]\\d+[xX]\\d+")) {
+            throw new IllegalArgumentException(option + " must be WIDTHxHEIGHTxFRAMES, e.g. 96x96x17, not '" + value + "'");
+        }
+        String[] parts = value.toLowerCase(Locale.ROOT).split("x");
+        try {
+            return new ClipShape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " " + value + ": a number is too large");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + value + ": " + e.getMessage());
+        }
     }
 }

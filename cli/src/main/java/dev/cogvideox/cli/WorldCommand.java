@@ -256,7 +256,10 @@ final class WorldCommand implements Runnable {
             if (clips < 1) {
                 throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
             }
-            System.out.printf(Locale.ROOT, "PSNR %.2f dB over %d held-out clips (seed %d) of %s%n", WorldModel.reconstructionPsnr(vae, clips, seed), clips, seed, vae);
+            WorldModel.Reconstruction r = WorldModel.reconstruction(vae, clips, seed);
+            System.out.printf(Locale.ROOT, "PSNR %.2f dB over %d held-out clips (seed %d) of %s%n", r.psnr(), clips, seed, vae);
+            System.out.printf(Locale.ROOT, "detected in the reconstructions: colour %.1f%%, shape %.1f%%, direction %.1f%%, all three %.1f%%%n",
+                    100 * r.colour(), 100 * r.shape(), 100 * r.direction(), 100 * r.allThree());
             return 0;
         }
     }

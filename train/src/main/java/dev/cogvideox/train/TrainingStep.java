@@ -54,6 +54,11 @@ public final class TrainingStep {
             latents.requireShape("clip latents", 1, latents.dim(1), latents.dim(2), latents.dim(3), latents.dim(4));
             noise.requireShape("clip noise", latents.shape());
         }
+
+        /** The same clip conditioned on other prompt embeddings (caption dropout's empty caption). */
+        public Clip withPromptEmbeds(Tensor embeds) {
+            return new Clip(latents, embeds, timestep, noise, rope);
+        }
     }
 
     /** The loss of a packed batch (the mean of its clips' losses) and each clip's loss. */

@@ -113,21 +113,39 @@ public final class LatentCache {
         // 2. prompt embeddings, tokenizer and T5 loaded on the first miss
         Map<Path, String> captions = new LinkedHashMap<>();
         perShape.forEach(list -> list.forEach(e -> captions.put(e.prompt(), e.sample().caption())));
-        List<Map.Entry<Path, String>> missing = captions.entrySet().stream().filter(e -> !Files.isRegularFile(e.getKey())).toList();
-        if (!missing.isEmpty()) {
-            T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
-            try (T5EncoderModel t5 = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
-                PromptEncoder encoder = new PromptEncoder(tokenizer, t5);
-                progress.onStart("encoding captions", missing.size());
-                for (int i = 0; i < missing.size(); i++) {
-                    Tensor embeds = encoder.getT5PromptEmbeds(List.of(missing.get(i).getValue()), 1, maxTextLength).embeds(); // [1, T, D]
-                    new SafetensorsWriter(Map.of()).add("prompt_embeds", DType.F32, embeds).write(missing.get(i).getKey());
-                    progress.onProgress(i + 1);
-                }
-                progress.onEnd();
-            }
-        }
+        encodeCaptions(captions, maxTextLength, progress);
         return perShape;
+    }
+
+    /**
+     * The prompt embeddings {@code [1, T, D]} of one caption (e.g. the empty one that caption dropout trains the
+     * unconditional prediction on), from the cache or encoded and cached.
+     */
+    public Tensor promptEmbeds(String caption, int maxTextLength) {
+        Path prompt = dir.resolve("prompt-" + hash(caption, Integer.toString(maxTextLength), fingerprint(modelDir.resolve("text_encoder"))) + ".safetensors");
+        encodeCaptions(Map.of(prompt, caption), maxTextLength, ProgressListener.NONE);
+        try (SafetensorsFile f = SafetensorsFile.open(prompt)) {
+            return f.entry("prompt_embeds").toTensor();
+        }
+    }
+
+    /** Encodes the captions whose files are missing (tokenizer and T5 loaded only then). */
+    private void encodeCaptions(Map<Path, String> captions, int maxTextLength, ProgressListener progress) {
+        List<Map.Entry<Path, String>> missing = captions.entrySet().stream().filter(e -> !Files.isRegularFile(e.getKey())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
+        try (T5EncoderModel t5 = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
+            PromptEncoder encoder = new PromptEncoder(tokenizer, t5);
+            progress.onStart("encoding captions", missing.size());
+            for (int i = 0; i < missing.size(); i++) {
+                Tensor embeds = encoder.getT5PromptEmbeds(List.of(missing.get(i).getValue()), 1, maxTextLength).embeds(); // [1, T, D]
+                new SafetensorsWriter(Map.of()).add("prompt_embeds", DType.F32, embeds).write(missing.get(i).getKey());
+                progress.onProgress(i + 1);
+            }
+            progress.onEnd();
+        }
     }
 
     /** Reads an entry back (no model needed). */

@@ -20,12 +20,15 @@ import java.util.List;
  * @param resume            a checkpoint folder, or an output folder (its latest checkpoint), or null
  * @param onNonFinite       what a step with a NaN or infinite loss or gradient does: stop the run, or skip the update
  * @param keepCheckpoints   how many of the newest checkpoints to keep (older ones are deleted), or 0 for all
+ * @param captionDropout    the probability that a clip is trained with the empty caption instead of its own, so that
+ *                          the model learns the unconditional prediction classifier-free guidance subtracts (the
+ *                          paper's SAT configs: 0.1); 0 for none (diffusers' fine-tuning scripts)
  */
 public record TrainOptions(Path model, Path data, Path output, Path cache, int loraRank, double loraAlpha,
                            List<Stage> stages, int steps, double lr, LearningRateSchedule.Kind lrSchedule, int warmup,
                            double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
                            int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed, int keepCheckpoints,
-                           NonFinitePolicy onNonFinite) {
+                           NonFinitePolicy onNonFinite, double captionDropout) {
     /** What a step whose loss or gradient norm is NaN or infinite does. */
     public enum NonFinitePolicy {
         /** Stop with an error; the last checkpoint written stays the one to resume from. */
@@ -40,7 +43,7 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
                         double maxGradNorm, int batchTokens, int timestepIntervals, String validationPrompt,
                         int validationEvery, int validationSteps, int checkpointEvery, Path resume, long seed) {
         this(model, data, output, cache, loraRank, loraAlpha, stages, steps, lr, lrSchedule, warmup, maxGradNorm, batchTokens,
-                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, 0, NonFinitePolicy.STOP);
+                timestepIntervals, validationPrompt, validationEvery, validationSteps, checkpointEvery, resume, seed, 0, NonFinitePolicy.STOP, 0);
     }
 
     public TrainOptions {
@@ -59,6 +62,9 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
         if (batchTokens < 0 || timestepIntervals < 1 || validationEvery < 0 || validationSteps < 1 || checkpointEvery < 0) {
             throw new IllegalArgumentException("--batch-tokens, --validation-every and --checkpoint-every must not be negative, "
                     + "--timestep-intervals and --validation-steps at least 1");
+        }
+        if (!(captionDropout >= 0 && captionDropout < 1)) {
+            throw new IllegalArgumentException("--caption-dropout must be at least 0 and below 1, got " + captionDropout);
         }
         if (keepCheckpoints < 0) {
             throw new IllegalArgumentException("--keep-checkpoints must not be negative (0 keeps all), got " + keepCheckpoints);

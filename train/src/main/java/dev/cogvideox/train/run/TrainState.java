@@ -24,9 +24,12 @@ import java.nio.file.Path;
 public record TrainState(int step, int stage, int epoch, int cursor, long timestepsDrawn, Settings settings) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The options that shape the trajectory: a run resumed with other values would not be the same run. */
+    /**
+     * The options that shape the trajectory: a run resumed with other values would not be the same run. A state
+     * written before {@code captionDropout} existed reads as 0 (what those runs did).
+     */
     public record Settings(String stages, long seed, int loraRank, double loraAlpha, double lr, String lrSchedule, int warmup,
-                           int batchTokens, int timestepIntervals) {
+                           int batchTokens, int timestepIntervals, double captionDropout) {
     }
 
     public static TrainState start(Settings settings) {
@@ -43,7 +46,7 @@ public record TrainState(int step, int stage, int epoch, int cursor, long timest
         JsonConfig s = c.requireObject("settings");
         Settings settings = new Settings(s.requireString("stages"), s.requireLong("seed"), s.requireInt("loraRank"), s.requireDouble("loraAlpha"),
                 s.requireDouble("lr"), s.requireString("lrSchedule"), s.requireInt("warmup"), s.requireInt("batchTokens"),
-                s.requireInt("timestepIntervals"));
+                s.requireInt("timestepIntervals"), s.getDouble("captionDropout", 0));
         return new TrainState(c.requireInt("step"), c.requireInt("stage"), c.requireInt("epoch"), c.requireInt("cursor"),
                 c.requireLong("timestepsDrawn"), settings);
     }

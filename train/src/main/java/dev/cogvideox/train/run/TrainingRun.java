@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -92,7 +93,7 @@ public final class TrainingRun {
             }
         }
         TrainState.Settings settings = new TrainState.Settings(stages.toString(), o.seed(), o.loraRank(), o.full() ? 0 : o.loraAlpha(),
-                o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals());
+                o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals(), o.captionDropout());
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
         TrainState state = TrainState.start(settings);
         if (resumed != null) {
@@ -105,8 +106,10 @@ public final class TrainingRun {
         // 2. data and the latent cache
         DatasetIndex index = DatasetIndex.read(o.data());
         index.problems().forEach(this::problem);
-        List<List<LatentCache.Entry>> entries = new LatentCache(o.model(), o.cacheDir()).prepare(index.samples(),
-                stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, cancel, this::problem);
+        LatentCache cache = new LatentCache(o.model(), o.cacheDir());
+        List<List<LatentCache.Entry>> entries = cache.prepare(index.samples(), stages.stream().map(Stage::shape).toList(),
+                cfg.maxTextSeqLength(), progress, cancel, this::problem);
+        Tensor emptyCaption = o.captionDropout() > 0 ? cache.promptEmbeds("", cfg.maxTextSeqLength()) : null;
         List<FramePacker> packers = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
             if (entries.get(s).isEmpty()) {
@@ -156,8 +159,11 @@ public final class TrainingRun {
                 long[] t = new TimestepSampler.ExplicitUniform(numTimesteps, o.timestepIntervals(), rng.nextSeed(), state.timestepsDrawn())
                         .sample(pack.samples().size());
                 List<TrainingStep.Clip> clips = new ArrayList<>();
+                // caption dropout draws from its own generator, so the noise and timesteps are those of a run without it
+                SplittableRandom dropout = new SplittableRandom(~o.seed() * 0x9E3779B97F4A7C15L + state.step());
                 for (int i = 0; i < t.length; i++) {
-                    clips.add(clip(cfg, entries.get(stage).get(pack.samples().get(i)), rng, t[i]));
+                    TrainingStep.Clip c = clip(cfg, entries.get(stage).get(pack.samples().get(i)), rng, t[i]);
+                    clips.add(emptyCaption != null && dropout.nextDouble() < o.captionDropout() ? c.withPromptEmbeds(emptyCaption) : c);
                 }
                 Trainer.StepReport r = trainer.step(clips);
                 if (!r.finite()) {
@@ -229,6 +235,7 @@ public final class TrainingRun {
         differ(at, "--warmup", was.warmup(), now.warmup());
         differ(at, "--batch-tokens", was.batchTokens(), now.batchTokens());
         differ(at, "--timestep-intervals", was.timestepIntervals(), now.timestepIntervals());
+        differ(at, "--caption-dropout", was.captionDropout(), now.captionDropout());
         int total = 0;
         for (String stage : nowStages) {
             total += Integer.parseInt(stage.substring(stage.indexOf(':') + 1));

@@ -16,11 +16,16 @@ import java.nio.file.Path;
  * @param loss            reconstruction kind and KL weight
  * @param checkpointEvery steps between checkpoints (0: only at the end)
  * @param resume          a checkpoint folder, or an output folder (its latest checkpoint), or null
+ * @param crop            each step trains on a random window of this size cut from the fitted clip (the VAE is
+ *                        convolutional, so it learns the same weights at a fraction of the cost), or null for whole clips
  */
 public record VaeTrainOptions(Path vaeConfig, Path data, Path output, ClipShape shape, VaeLoss.Config loss, int steps, double lr,
                               LearningRateSchedule.Kind lrSchedule, int warmup, double maxGradNorm, int checkpointEvery, Path resume,
-                              long seed) {
+                              long seed, ClipShape crop) {
     public VaeTrainOptions {
+        if (crop != null && (crop.width() > shape.width() || crop.height() > shape.height() || crop.frames() > shape.frames())) {
+            throw new IllegalArgumentException("--crop " + crop + " must fit inside --size " + shape);
+        }
         if (steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }

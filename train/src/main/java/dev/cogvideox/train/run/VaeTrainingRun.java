@@ -6,8 +6,10 @@ import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.data.ClipFrames;
+import dev.cogvideox.train.data.ClipShape;
 import dev.cogvideox.train.data.DataSample;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.model.Parameter;
@@ -70,11 +72,13 @@ public final class VaeTrainingRun {
         }
         AutoencoderKLCogVideoXConfig cfg = AutoencoderKLCogVideoXConfig.read(o.vaeConfig());
         int ratio = cfg.spatialCompressionRatio();
-        if (o.shape().width() % ratio != 0 || o.shape().height() % ratio != 0 || (o.shape().frames() - 1) % cfg.temporalCompressionRatio() != 0) {
-            throw new IllegalArgumentException("--size " + o.shape() + ": this VAE needs widths and heights that are multiples of " + ratio
-                    + " and 1 + " + cfg.temporalCompressionRatio() + "k frames");
+        for (ClipShape s : o.crop() == null ? List.of(o.shape()) : List.of(o.shape(), o.crop())) {
+            if (s.width() % ratio != 0 || s.height() % ratio != 0 || (s.frames() - 1) % cfg.temporalCompressionRatio() != 0) {
+                throw new IllegalArgumentException((s == o.shape() ? "--size " : "--crop ") + s + ": this VAE needs widths and heights that are multiples of "
+                        + ratio + " and 1 + " + cfg.temporalCompressionRatio() + "k frames");
+            }
         }
-        TrainState.Settings settings = new TrainState.Settings(describe(cfg), o.seed(), 0, 0, o.lr(), o.lrSchedule().name(), o.warmup(), 0, 0);
+        TrainState.Settings settings = new TrainState.Settings(describe(cfg), o.seed(), 0, 0, o.lr(), o.lrSchedule().name(), o.warmup(), 0, 0, 0);
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
         if (resumed != null && !resumed.state().settings().equals(settings)) {
             throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint was made with " + resumed.state().settings()
@@ -118,6 +122,7 @@ public final class VaeTrainingRun {
                     clip = bad.contains(index) ? null : read(samples.get(index), bad, index);
                 }
                 StepRandom rng = new StepRandom(o.seed(), state.step());
+                clip = crop(clip, state.step(), cfg.temporalCompressionRatio());
                 Tensor noise = rng.randn(1, cfg.latentChannels(), (clip.dim(2) - 1) / cfg.temporalCompressionRatio() + 1,
                         clip.dim(3) / ratio, clip.dim(4) / ratio);
                 vae.parameters().zeroGrad();
@@ -148,7 +153,27 @@ public final class VaeTrainingRun {
         return "vae " + Arrays.toString(c.blockOutChannels()) + " latent " + c.latentChannels() + " layers " + c.layersPerBlock()
                 + " groups " + c.normNumGroups() + " temporal " + c.temporalCompressionRatio() + ", clips " + o.shape() + ", "
                 + o.loss().reconstruction() + " + " + o.loss().klWeight() + " KL, " + (o.loss().frameBatches() ? "inference's frame batches" : "whole clips")
-                + ", max grad norm " + o.maxGradNorm() + ", " + o.steps() + " steps";
+                + ", max grad norm " + o.maxGradNorm() + ", " + o.steps() + " steps" + (o.crop() == null ? "" : ", crops " + o.crop());
+    }
+
+    /**
+     * With {@code --crop}: a window of the crop's size at a random place of {@code clip} {@code [1, 3, F, H, W]} (drawn
+     * from the seed and the step, so a resumed run cuts the same windows); a clip with fewer frames than the crop keeps
+     * its frames. Without: the clip itself.
+     */
+    private Tensor crop(Tensor clip, int step, int temporalRatio) {
+        if (o.crop() == null) {
+            return clip;
+        }
+        SplittableRandom rng = new SplittableRandom(o.seed() * 0x2545F4914F6CDD1DL + step);
+        int frames = clip.dim(2) <= o.crop().frames() ? clip.dim(2) : o.crop().frames();
+        int[] size = {frames, o.crop().height(), o.crop().width()};
+        Tensor out = clip;
+        for (int d = 0; d < 3; d++) {
+            int room = clip.dim(2 + d) - size[d];
+            out = room == 0 ? out : Layout.narrow(out, 2 + d, rng.nextInt(room + 1), size[d]);
+        }
+        return out;
     }
 
     /** The epoch's order of the samples: a permutation drawn from the seed and the epoch. */

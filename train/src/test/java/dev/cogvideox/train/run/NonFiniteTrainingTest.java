@@ -38,7 +38,7 @@ class NonFiniteTrainingTest {
     private static TrainOptions options(Path model, Path data, Path output, int steps, int checkpointEvery, Path resume,
                                         TrainOptions.NonFinitePolicy policy) {
         return new TrainOptions(model, data, output, null, 4, 4, null, steps, 1e-3, LearningRateSchedule.Kind.CONSTANT, 0, 1.0,
-                0, 4, null, 0, 2, checkpointEvery, resume, 42, 0, policy);
+                0, 4, null, 0, 2, checkpointEvery, resume, 42, 0, policy, 0);
     }
 
     /** The 2b fixture with a NaN in the transformer's output projection: every loss is NaN. */

@@ -93,13 +93,38 @@ class TrainingRunTest {
         assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
     }
 
+    /**
+     * --caption-dropout: the same seed with and without it trains differently (some clips saw the empty caption; its
+     * generator is separate, so noise and timesteps are the same); resuming with another value is refused by name.
+     */
+    @Test
+    void captionDropoutChangesTheRunAndIsPartOfItsSettings() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 3, 5, 32);
+        Path model = MODELS.resolve("tiny-cogvideox-2b"), cache = tmp.resolve("cache");
+        List<Stage> stages = Stage.parseList("32x32x5:4", "--stages");
+        TrainingRun.run(dropout(model, data, tmp.resolve("none"), cache, stages, 0, null), ProgressListener.NONE, new CancellationToken(), m -> { });
+        TrainingRun.run(dropout(model, data, tmp.resolve("half"), cache, stages, 0.5, null), ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(Files.readAllLines(tmp.resolve("half/loss.jsonl"))).hasSize(4)
+                .isNotEqualTo(Files.readAllLines(tmp.resolve("none/loss.jsonl")));
+        assertThat(Files.readString(tmp.resolve("half/checkpoint-4/trainer_state.json"))).contains("\"captionDropout\" : 0.5");
+        assertThatThrownBy(() -> TrainingRun.run(dropout(model, data, tmp.resolve("half"), cache, Stage.parseList("32x32x5:6", "--stages"), 0.1,
+                tmp.resolve("half")), ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessageContaining("--caption-dropout 0.5");
+        assertThatThrownBy(() -> dropout(model, data, tmp.resolve("x"), cache, stages, 1.0, null)).hasMessageContaining("--caption-dropout");
+    }
+
+    private static TrainOptions dropout(Path model, Path data, Path output, Path cache, List<Stage> stages, double p, Path resume) {
+        return new TrainOptions(model, data, output, cache, 4, 4, stages, 0, 1e-3, LearningRateSchedule.Kind.CONSTANT, 0, 1.0, 0, 4, null, 0, 2,
+                0, resume, 42, 0, TrainOptions.NonFinitePolicy.STOP, p);
+    }
+
     /** --keep-checkpoints 2: after each checkpoint only the newest two remain; resuming from the folder takes the newest. */
     @Test
     void onlyTheNewestCheckpointsAreKept() throws IOException {
         Path data = SyntheticVideos.write(tmp.resolve("data"), 2, 5, 32);
         TrainOptions o = new TrainOptions(MODELS.resolve("tiny-cogvideox-2b"), data, tmp.resolve("out"), null, 4, 4,
                 Stage.parseList("32x32x5:7", "--stages"), 0, 1e-3, LearningRateSchedule.Kind.CONSTANT, 0, 1.0, 0, 4, null, 0, 2, 2, null, 42, 2,
-                TrainOptions.NonFinitePolicy.STOP);
+                TrainOptions.NonFinitePolicy.STOP, 0);
         List<String> messages = new ArrayList<>();
         TrainingRun.run(o, ProgressListener.NONE, new CancellationToken(), messages::add);
         try (var s = Files.list(tmp.resolve("out"))) {

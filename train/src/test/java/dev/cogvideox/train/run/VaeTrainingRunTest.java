@@ -34,7 +34,7 @@ class VaeTrainingRunTest {
         Files.writeString(config, CONFIG);
         return new VaeTrainOptions(config, tmp.resolve("data"), output, new ClipShape(16, 16, 9),
                 new VaeLoss.Config(VaeLoss.Reconstruction.L1, 1e-3, true), steps, lr, LearningRateSchedule.Kind.CONSTANT, 0, 1.0,
-                checkpointEvery, resume, 7);
+                checkpointEvery, resume, 7, null);
     }
 
     @Test
@@ -53,6 +53,23 @@ class VaeTrainingRunTest {
             Tensor frames = vae.decode(Tensor.zeros(1, 4, 5, 8, 8));
             assertThat(frames.shape()).containsExactly(1, 3, 9, 16, 16);
         }
+    }
+
+    /** --crop: steps train on windows (the loss log differs from whole clips), the result is a whole-size VAE; bad crops are refused by name. */
+    @Test
+    void cropsTrainOnWindowsOfTheClips() throws IOException {
+        SyntheticVideos.write(tmp.resolve("data"), 3, 9, 16);
+        VaeTrainOptions whole = options(tmp.resolve("whole"), 3, 1e-3, 0, null);
+        VaeTrainOptions cropped = new VaeTrainOptions(whole.vaeConfig(), whole.data(), tmp.resolve("crop"), whole.shape(), whole.loss(), 3, 1e-3,
+                whole.lrSchedule(), 0, 1.0, 0, null, 7, new ClipShape(8, 8, 5));
+        VaeTrainingRun.run(whole, ProgressListener.NONE, new CancellationToken(), m -> { });
+        VaeTrainingRun.Result r = VaeTrainingRun.run(cropped, ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(Files.readAllLines(tmp.resolve("crop/loss.jsonl"))).hasSize(3).isNotEqualTo(Files.readAllLines(tmp.resolve("whole/loss.jsonl")));
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(r.vae())) {
+            assertThat(vae.decode(Tensor.zeros(1, 4, 5, 8, 8)).shape()).containsExactly(1, 3, 9, 16, 16);
+        }
+        assertThatThrownBy(() -> new VaeTrainOptions(whole.vaeConfig(), whole.data(), tmp.resolve("x"), whole.shape(), whole.loss(), 3, 1e-3,
+                whole.lrSchedule(), 0, 1.0, 0, null, 7, new ClipShape(24, 8, 5))).hasMessageContaining("--crop 24x8x5").hasMessageContaining("--size 16x16x9");
     }
 
     private static double meanLoss(List<String> lines) {
@@ -90,11 +107,11 @@ class VaeTrainingRunTest {
         Path eightfold = tmp.resolve("eightfold.json");
         Files.writeString(eightfold, CONFIG.replace("\"temporal_compression_ratio\": 2", "\"temporal_compression_ratio\": 8"));
         assertThatThrownBy(() -> VaeTrainingRun.run(new VaeTrainOptions(eightfold, o.data(), o.output(), new ClipShape(16, 16, 13),
-                o.loss(), 2, 1e-3, o.lrSchedule(), 0, 1.0, 0, null, 7), ProgressListener.NONE, new CancellationToken(), m -> { }))
+                o.loss(), 2, 1e-3, o.lrSchedule(), 0, 1.0, 0, null, 7, null), ProgressListener.NONE, new CancellationToken(), m -> { }))
                 .hasMessageContaining("eightfold.json").hasMessageContaining("temporal_compression_ratio");  // two down blocks halve time twice at most
         VaeTrainingRun.run(o, ProgressListener.NONE, new CancellationToken(), m -> { });
         assertThatThrownBy(() -> VaeTrainingRun.run(new VaeTrainOptions(o.vaeConfig(), o.data(), o.output(), o.shape(), o.loss(), 2, 5e-3,
-                o.lrSchedule(), 0, 1.0, 0, tmp.resolve("out"), 7), ProgressListener.NONE, new CancellationToken(), m -> { }))
+                o.lrSchedule(), 0, 1.0, 0, tmp.resolve("out"), 7, null), ProgressListener.NONE, new CancellationToken(), m -> { }))
                 .hasMessageContaining("--resume").hasMessageContaining("resume with the same options");
     }
 

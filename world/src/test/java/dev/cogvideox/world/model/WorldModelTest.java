@@ -125,6 +125,6 @@ class WorldModelTest {
     @Test
     void anUntrainedVaeReconstructsNothing() {
         // random weights decode to something unrelated to the clip: far below the 30+ dB of a usable VAE, and finite
-        assertThat(WorldModel.reconstructionPsnr(untrained.resolve("vae"), 1, 0)).isFinite().isBetween(0.0, 15.0);
+        assertThat(WorldModel.reconstruction(untrained.resolve("vae"), 1, 0).psnr()).isFinite().isBetween(0.0, 15.0);
     }
 }
