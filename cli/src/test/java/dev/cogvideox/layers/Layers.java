@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The layers of {@code docs/design.md}, lowest first: a package may use packages of its own layer or lower ones,
@@ -25,7 +27,54 @@ final class Layers {
             Map.entry("world", 6),
             Map.entry("cli", 7), Map.entry("serve", 7));
 
+    /**
+     * What the library core (the {@code core} module) must not use: the {@code video} module's package and the
+     * native libraries (JavaCV, FFmpeg) it wraps. A user of the library alone gets no native dependency.
+     */
+    static final List<String> NOT_IN_CORE = List.of("dev.cogvideox.io.video", "org.bytedeco");
+
+    private static final Pattern DEPENDENCY = Pattern.compile(
+            "<dependency>\\s*<groupId>([^<]+)</groupId>\\s*<artifactId>([^<]+)</artifactId>");
+
     private Layers() {
+    }
+
+    /** Every use of a {@link #NOT_IN_CORE} package by {@code core}, the graph of the core module's classes alone. */
+    static List<String> coreViolations(PackageGraph core) {
+        List<String> out = new ArrayList<>();
+        for (String from : core.ownPackages()) {
+            if (notForCore(from)) {
+                out.add(from + " is in the core module (it belongs to the video module)");
+                continue;
+            }
+            core.uses(from).forEach((to, example) -> {
+                if (notForCore(to)) {
+                    out.add("core uses the video module: " + from + " -> " + to + " (" + example + ")");
+                }
+            });
+            core.foreignUses(from).forEach((to, example) -> {
+                if (notForCore(to)) {
+                    out.add("core uses a native library: " + from + " -> " + to + " (" + example + ")");
+                }
+            });
+        }
+        return out;
+    }
+
+    /** The dependencies of a module's {@code pom.xml} text that {@link #NOT_IN_CORE} rules out. */
+    static List<String> corePomViolations(String pom) {
+        List<String> out = new ArrayList<>();
+        Matcher m = DEPENDENCY.matcher(pom);
+        while (m.find()) {
+            if (m.group(1).startsWith("org.bytedeco") || m.group(2).equals("cogvideox-video")) {
+                out.add("core's pom depends on " + m.group(1) + ":" + m.group(2) + " (move the code that needs it to the video module)");
+            }
+        }
+        return out;
+    }
+
+    private static boolean notForCore(String pkg) {
+        return NOT_IN_CORE.stream().anyMatch(p -> pkg.equals(p) || pkg.startsWith(p + "."));
     }
 
     /** Every violation: back-edges (a lower layer using a higher one), packages of no known layer, and cycles. */

@@ -25,14 +25,18 @@ import java.util.stream.Stream;
 /**
  * The package dependencies of compiled classes, read from their constant pools with the JDK's class-file API:
  * every class a class names (instantiates, calls, casts to, or mentions in a field or method type) counts. Only
- * packages under {@link #ROOT} are kept.
+ * packages under {@link #ROOT} are nodes; their uses of packages outside it (the JDK's left out) are kept apart, as
+ * {@link #foreignUses}.
  */
 final class PackageGraph {
     static final String ROOT = "dev.cogvideox";
-    private static final Pattern TYPE = Pattern.compile("L(" + ROOT.replace('.', '/') + "/[\\w/$]+);");
+    /** A class named in a descriptor or signature: {@code Lorg/bytedeco/javacv/Frame;}. */
+    private static final Pattern TYPE = Pattern.compile("L([a-z]\\w*(?:/[\\w$]+)+);");
 
     /** Package to the packages it uses (itself excluded), each with one class that shows the edge. */
     private final Map<String, Map<String, String>> edges = new TreeMap<>();
+    /** Package to the packages outside {@link #ROOT} and the JDK it uses, each with one class that shows the edge. */
+    private final Map<String, Map<String, String>> foreign = new TreeMap<>();
 
     /** The graph of the given class files' bytes. */
     static PackageGraph of(List<byte[]> classFiles) {
@@ -88,23 +92,28 @@ final class PackageGraph {
             return;
         }
         Map<String, String> uses = edges.computeIfAbsent(from, k -> new TreeMap<>());
+        Map<String, String> outside = foreign.computeIfAbsent(from, k -> new TreeMap<>());
         for (PoolEntry e : c.constantPool()) {
             if (e instanceof ClassEntry ce) {
-                use(uses, from, self, ce.asInternalName());
+                use(uses, outside, from, self, ce.asInternalName());
             } else if (e instanceof Utf8Entry u) {
                 Matcher m = TYPE.matcher(u.stringValue());
                 while (m.find()) {
-                    use(uses, from, self, m.group(1));
+                    use(uses, outside, from, self, m.group(1));
                 }
             }
         }
     }
 
-    private static void use(Map<String, String> uses, String from, String self, String internalName) {
+    private static void use(Map<String, String> uses, Map<String, String> outside, String from, String self, String internalName) {
         String name = internalName.replaceFirst("^\\[*L?", "").replace(";", "").replace('/', '.');
         String to = packageOf(name);
-        if (to.startsWith(ROOT + ".") && !to.equals(from)) {
-            uses.putIfAbsent(to, self + " -> " + name);
+        if (to.startsWith(ROOT + ".")) {
+            if (!to.equals(from)) {
+                uses.putIfAbsent(to, self + " -> " + name);
+            }
+        } else if (!to.isEmpty() && !to.startsWith("java.") && !to.startsWith("javax.") && !to.startsWith("jdk.")) {
+            outside.putIfAbsent(to, self + " -> " + name);
         }
     }
 
@@ -119,8 +128,18 @@ final class PackageGraph {
         return all;
     }
 
+    /** The packages that hold at least one of the classes read. */
+    Set<String> ownPackages() {
+        return edges.keySet();
+    }
+
     /** The packages {@code pkg} uses, each with an example class reference. */
     Map<String, String> uses(String pkg) {
         return edges.getOrDefault(pkg, Map.of());
+    }
+
+    /** The packages outside {@link #ROOT} and the JDK that {@code pkg} uses, each with an example class reference. */
+    Map<String, String> foreignUses(String pkg) {
+        return foreign.getOrDefault(pkg, Map.of());
     }
 }
