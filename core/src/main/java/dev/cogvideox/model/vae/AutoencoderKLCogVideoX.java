@@ -173,12 +173,12 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * {@code t = 1 + k} for the {@code F = 1 + 4k} frames the VAE was trained on, {@link #encodedFrames} for any other F.
      */
     public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options) {
-        return encode(x, options, null, ProgressListener.NONE);
+        return encode(x, options, CancellationToken.NONE, ProgressListener.NONE);
     }
 
     /**
      * {@link #encode(Tensor, VaeOptions)} reporting "encoding" to {@code progress} in encoder passes (one per frame
-     * batch of every tile of every sample) and checking {@code cancel} (may be null) before each pass.
+     * batch of every tile of every sample) and checking {@code cancel} before each pass.
      */
     public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options, CancellationToken cancel, ProgressListener progress) {
         checkVideo(x);
@@ -204,9 +204,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
-            if (cancel != null) {
-                cancel.throwIfCancelled();
-            }
+            cancel.throwIfCancelled();
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
             Tensor moments = encoder.forward(frames, cache, passDone::partDone); // [1, 2*latent, f', H/8, W/8]
             tap.tap("encoder", moments);
@@ -254,11 +252,11 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * frame batches, then the blend) a sample's batches follow once its last tile is done.
      */
     public void decode(Tensor z, VaeOptions options, FrameSink sink) {
-        decode(z, options, sink, null);
+        decode(z, options, sink, CancellationToken.NONE);
     }
 
     /**
-     * {@link #decode(Tensor, VaeOptions, FrameSink)}, checking {@code cancel} (may be null) before every frame batch of
+     * {@link #decode(Tensor, VaeOptions, FrameSink)}, checking {@code cancel} before every frame batch of
      * every tile: a cancelled decode stops within one batch with a {@link java.util.concurrent.CancellationException}.
      */
     public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel) {
@@ -317,9 +315,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         }
 
         void partDone() {
-            if (cancel != null) {
-                cancel.throwIfCancelled();
-            }
+            cancel.throwIfCancelled();
             progress.onSubProgress(++part, parts);
         }
 
@@ -337,9 +333,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
-            if (cancel != null) {
-                cancel.throwIfCancelled();
-            }
+            cancel.throwIfCancelled();
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
             Tensor frames = decoder.forward(latents, cache, tap, passDone::partDone); // [1, 3, f', 8h, 8w]
             tap.tap("decoder", frames);

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
@@ -126,7 +127,7 @@ class AutoencoderKLCogVideoXTest {
         Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
         RecordingListener progress = new RecordingListener(null);
         List<String> events = progress.calls;
-        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), null, progress);
+        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), CancellationToken.NONE, progress);
         events.removeIf(e -> e.startsWith("part "));    // the parts inside each pass: decoderPassesReportTheirParts
         // Tiles of half the config's 96x80 sample: 6x5 latents at strides int(6 * 5/6) = 5 and int(5 * 4/5) = 4, so
         // 2 x 2 tiles over the 8x8 latents, each through 2 frame batches: 8 decoder passes, then the blended batches.
@@ -143,7 +144,7 @@ class AutoencoderKLCogVideoXTest {
     void decoderPassesReportTheirPartsAndStopInsideAPassWhenCancelled() {
         Tensor z = Tensor.zeros(1, 16, 2, 4, 4);
         RecordingListener progress = new RecordingListener(null);
-        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, null, progress);
+        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, CancellationToken.NONE, progress);
         java.util.List<String> want = new java.util.ArrayList<>(List.of("decoding 1"));
         for (int k = 1; k <= 29; k++) {
             want.add("part " + k + "/29");
