@@ -1,5 +1,6 @@
 package dev.cogvideox.model.text;
 
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Collections;
@@ -99,7 +100,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids, null, T5EncoderModel.Trace.NONE, afterBlock);   // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, Taps.NONE, afterBlock);   // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }

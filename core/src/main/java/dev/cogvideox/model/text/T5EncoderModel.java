@@ -2,6 +2,7 @@ package dev.cogvideox.model.text;
 
 import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -20,15 +21,6 @@ import java.util.function.IntConsumer;
  * <p>Ownership: the model owns the {@link WeightStore} it was loaded from; {@link #close()} releases it.
  */
 public final class T5EncoderModel implements AutoCloseable {
-    /** Receives named intermediate tensors (module paths of the reference) during {@link #forward}. */
-    @FunctionalInterface
-    public interface Trace {
-        Trace NONE = (name, value) -> {
-        };
-
-        void record(String name, Tensor value);
-    }
-
     private final T5Config config;
     private final WeightStore store;
     /** {@code shared.weight [vocab_size, d_model]} (tied to {@code encoder.embed_tokens.weight}). */
@@ -78,7 +70,7 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** {@code text_encoder(input_ids)[0]}: {@code inputIds [B][L] -> last_hidden_state [B, L, d_model]}, no mask. */
     public Tensor forward(int[][] inputIds) {
-        return forward(inputIds, null, Trace.NONE, done -> {
+        return forward(inputIds, null, Taps.NONE, done -> {
         });
     }
 
@@ -86,19 +78,20 @@ public final class T5EncoderModel implements AutoCloseable {
      * {@code text_encoder(input_ids, attention_mask)[0]}. With a mask (1 = token, 0 = padding), masked keys get
      * {@code float32_min} added to their bias, as T5 does; CogVideoX passes none, so padding is attended.
      *
+     * @param taps       told the module paths of the reference ({@code encoder.block.3}) and their outputs
      * @param afterBlock told the number of blocks done after each one (progress; it may throw to cancel the forward)
      */
-    public Tensor forward(int[][] inputIds, int[][] attentionMask, Trace trace, IntConsumer afterBlock) {
+    public Tensor forward(int[][] inputIds, int[][] attentionMask, Taps taps, IntConsumer afterBlock) {
         int b = inputIds.length, l = b == 0 ? 0 : inputIds[0].length;
         if (b == 0 || l == 0) {
             throw new IllegalArgumentException("input_ids must have at least one row and one token");
         }
         // 1. Token embeddings, rows widened from the stored table.
         Tensor hidden = embed(inputIds);                                   // [B, L, d_model]
-        trace.record("encoder.embed_tokens", hidden);
+        taps.tap("encoder.embed_tokens", hidden);
         // 2. Position bias of block 0, with the padding mask folded in when there is one.
         Tensor positionBias = blocks.getFirst().selfAttention().computeBias(l);  // [1, H, L, L]
-        trace.record("encoder.block.0.layer.0.SelfAttention.position_bias", positionBias);
+        taps.tap("encoder.block.0.layer.0.SelfAttention.position_bias", positionBias);
         if (attentionMask != null) {
             positionBias = maskedBias(positionBias, attentionMask, b, l);  // [B, H, L, L]
         }
@@ -106,12 +99,12 @@ public final class T5EncoderModel implements AutoCloseable {
         for (int i = 0; i < blocks.size(); i++) {
             hidden = blocks.get(i).forward(hidden, positionBias);          // [B, L, d_model]
             store.evict("encoder.block." + i + ".");                       // weights streamed from the map
-            trace.record("encoder.block." + i, hidden);
+            taps.tap("encoder.block." + i, hidden);
             afterBlock.accept(i + 1);
         }
         // 4. Final RMS norm.
         Tensor out = finalLayerNorm.forward(hidden);                       // [B, L, d_model]
-        trace.record("encoder.final_layer_norm", out);
+        taps.tap("encoder.final_layer_norm", out);
         return out;
     }
 

@@ -2,6 +2,7 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
@@ -32,7 +33,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private final WeightStore store;
     private final CogVideoXEncoder3D encoder;
     private final CogVideoXDecoder3D decoder;
-    private DebugTap tap = DebugTap.NONE;
+    private Taps tap = Taps.NONE;
 
     /** Builds the VAE from a config and a weight store (which it then owns); every weight is checked here. */
     public AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig config, WeightStore store) {
@@ -63,9 +64,9 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         return VaeOptions.defaults(config);
     }
 
-    /** Sets the receiver of named intermediate tensors ({@link DebugTap#NONE} by default). */
-    public void setDebugTap(DebugTap tap) {
-        this.tap = tap == null ? DebugTap.NONE : tap;
+    /** Sets the receiver of named intermediate tensors ({@link Taps#NONE} by default). */
+    public void setDebugTap(Taps tap) {
+        this.tap = tap == null ? Taps.NONE : tap;
     }
 
     /**
@@ -508,7 +509,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(z.dim(2), latentFramesPerBatch)) {
-            parts.add(decoder.forward(Layout.narrow(z, 2, batch[0], batch[1] - batch[0]), cache, DebugTap.NONE, tape)); // [B, 3, f', H, W]
+            parts.add(decoder.forward(Layout.narrow(z, 2, batch[0], batch[1] - batch[0]), cache, Taps.NONE, tape)); // [B, 3, f', H, W]
         }
         tape.push(decoder, new Batches(parts.stream().mapToInt(p -> p.dim(2)).toArray()));
         return Layout.cat(2, parts); // [B, 3, F, H, W]

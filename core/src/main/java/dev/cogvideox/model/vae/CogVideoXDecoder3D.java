@@ -2,6 +2,7 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
+import dev.cogvideox.model.Taps;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 
@@ -47,21 +48,21 @@ final class CogVideoXDecoder3D {
     }
 
     /** One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next batch. */
-    Tensor forward(Tensor z, ConvCache cache, DebugTap tap) {
+    Tensor forward(Tensor z, ConvCache cache, Taps tap) {
         return forward(z, cache, tap, () -> { }, Tape.NONE);
     }
 
-    /** {@link #forward(Tensor, ConvCache, DebugTap)}, recording on {@code tape}. */
-    Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Tape tape) {
+    /** {@link #forward(Tensor, ConvCache, Taps)}, recording on {@code tape}. */
+    Tensor forward(Tensor z, ConvCache cache, Taps tap, Tape tape) {
         return forward(z, cache, tap, () -> { }, tape);
     }
 
-    /** {@link #forward(Tensor, ConvCache, DebugTap)}; {@code partDone} runs after each of the {@link #parts}. */
-    Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Runnable partDone) {
+    /** {@link #forward(Tensor, ConvCache, Taps)}; {@code partDone} runs after each of the {@link #parts}. */
+    Tensor forward(Tensor z, ConvCache cache, Taps tap, Runnable partDone) {
         return forward(z, cache, tap, partDone, Tape.NONE);
     }
 
-    private Tensor forward(Tensor z, ConvCache cache, DebugTap tap, Runnable partDone, Tape tape) {
+    private Tensor forward(Tensor z, ConvCache cache, Taps tap, Runnable partDone, Tape tape) {
         Tensor h = convIn.forward(z, cache, tape); // [N, C3, t, h, w]
         // 1. mid
         h = midBlock.forward(h, z, cache, tape); // [N, C3, t, h, w]
