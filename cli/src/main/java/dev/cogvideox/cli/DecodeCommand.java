@@ -3,7 +3,7 @@ package dev.cogvideox.cli;
 import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.LatentsFile;
@@ -61,7 +61,7 @@ final class DecodeCommand implements Callable<Integer> {
                 .withDescription(LatentsFile.description(latents).orElse(null));
         return Cancellable.run(30, cancel -> {
             VideoFiles.write(outs, options,
-                    sink -> pipeline.decodeLatents(z, tiling, ProgressBar.forConsole(System.err), cancel, Taps.NONE, sink));
+                    sink -> pipeline.decodeLatents(z, tiling, RunContext.of(ProgressBar.forConsole(System.err), cancel), sink));
             return 0;
         });
     }

@@ -5,7 +5,7 @@ import dev.cogvideox.io.video.MediaReader;
 import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
@@ -316,14 +316,14 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 if (latentsOnly) {
                     Path latentsOut = Path.of(names.get(i).getFirst());
-                    Tensor latents = run.denoise(req, noise, bar, cancel, Taps.NONE);
+                    Tensor latents = run.denoise(req, noise, RunContext.of(bar, cancel));
                     LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
                     System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                             + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
                 } else {
                     List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
                     VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description),
-                            sink -> run.generate(req, noise, bar, cancel, Taps.NONE, sink));
+                            sink -> run.generate(req, noise, RunContext.of(bar, cancel), sink));
                 }
             }
             return 0;

@@ -4,7 +4,7 @@ import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
-import dev.cogvideox.pipeline.FrameOutput;
+import dev.cogvideox.model.FrameSink;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ final class VideoFiles {
     /** Produces the frames, handing each batch to the sink as it is finished. */
     @FunctionalInterface
     interface Producer {
-        void produce(FrameOutput sink);
+        void produce(FrameSink sink);
     }
 
     private VideoFiles() {

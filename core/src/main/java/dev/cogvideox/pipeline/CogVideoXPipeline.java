@@ -2,6 +2,8 @@ package dev.cogvideox.pipeline;
 
 import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.ModelIndex;
+import dev.cogvideox.model.FrameSink;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.cache.CachingStep;
 import dev.cogvideox.model.sparse.SparseVideoAttention;
@@ -41,6 +43,11 @@ import java.util.function.IntConsumer;
  * input channels = image-to-video); a source video in the request makes it video-to-video. Each stage loads its model, uses it and
  * releases it before the next one loads (text encoder, VAE encoder for an image, transformer, VAE decoder), so
  * peak memory is that of the largest stage, not the sum.
+ *
+ * <p>A run's {@link RunContext} carries its progress ("encoding prompt", "encoding" for an image or a source video,
+ * "denoising", "decoding"), its cancellation (checked between steps and inside them) and its taps: the pipeline taps
+ * the golden pipeline cases' names ({@code prompt_embeds}, {@code latents_after_step.3}, ...); the models it runs
+ * get the run without taps.
  */
 public final class CogVideoXPipeline {
     /** The ofs value the 1.5 image-to-video pipeline passes to the transformer. */
@@ -160,10 +167,10 @@ public final class CogVideoXPipeline {
     }
 
     /** Runs the pipeline and returns the whole video {@code [B, F, 3, H, W]} in [0, 1] (output_type "pt"). */
-    public Tensor generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
+    public Tensor generate(GenerationRequest req, NoiseSource noise, RunContext run) {
         int[] frames = new int[1];
         Tensor[] video = new Tensor[1];
-        generate(req, noise, progress, cancel, taps, (sample, first, batch) -> {
+        generate(req, noise, run, (sample, first, batch) -> {
             if (video[0] == null) {
                 frames[0] = outputFrames(req);
                 video[0] = Tensor.zeros(req.batchSize(), frames[0], batch.dim(1), batch.dim(2), batch.dim(3));
@@ -174,14 +181,19 @@ public final class CogVideoXPipeline {
         return video[0];
     }
 
+    /** {@link #generate(GenerationRequest, NoiseSource, RunContext)} with the run's three parts apart. */
+    public Tensor generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
+        return generate(req, noise, new RunContext(progress, cancel, taps));
+    }
+
     /**
-     * Runs the pipeline and hands the decoded frames to {@code out} batch by batch as the VAE finishes them:
-     * {@link #denoise}, then {@link #decodeLatents}.
+     * Runs the pipeline and hands the decoded frames {@code [n, 3, H, W]} in [0, 1] to {@code out} batch by batch as
+     * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}.
      */
-    public void generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
-        Tensor latents = denoise(req, noise, progress, cancel, taps);
-        cancel.throwIfCancelled();
-        decodeLatents(latents, req.tiling(), progress, cancel, taps, out);
+    public void generate(GenerationRequest req, NoiseSource noise, RunContext run, FrameSink out) {
+        Tensor latents = denoise(req, noise, run);
+        run.cancel().throwIfCancelled();
+        decodeLatents(latents, req.tiling(), run, out);
     }
 
     /**
@@ -190,7 +202,10 @@ public final class CogVideoXPipeline {
      * which keeps it, the 1.5 models' padding frame is already dropped, so the result decodes as it is. The text
      * encoder and the transformer are released before this returns.
      */
-    public Tensor denoise(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
+    public Tensor denoise(GenerationRequest req, NoiseSource noise, RunContext run) {
+        ProgressListener progress = run.progress();
+        CancellationToken cancel = run.cancel();
+        Taps taps = run.taps();
         CogVideoXTransformerConfig cfg = transformerConfig;
         // 1. check inputs
         if (isImageToVideo() != (req.image() != null)) {
@@ -216,7 +231,7 @@ public final class CogVideoXPipeline {
         boolean cfgOn = req.guidanceScale() > 1.0;
 
         // 3. prompt embeddings: the text encoder is loaded, used and released here
-        Tensor[] embeds = promptEmbeddings(req, cfgOn, progress, cancel, taps);
+        Tensor[] embeds = promptEmbeddings(req, cfgOn, run);
         Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
         cancel.throwIfCancelled();
 
@@ -245,9 +260,9 @@ public final class CogVideoXPipeline {
         int h = req.height() / 8, w = req.width() / 8, c = cfg.outChannels();
         int[] shape = {batch, latentFrames + padding, c, h, w};
         // 6. image-to-video: the image latents are drawn first (the VAE posterior sample), as in the reference
-        Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, taps, progress, cancel) : null;
+        Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, run) : null;
         Tensor latents = req.latents() != null ? req.latents().copy().requireShape("latents", shape)
-                : req.video() != null ? noisedVideoLatents(req, shape, timesteps[0], scheduler, noise, progress, cancel)
+                : req.video() != null ? noisedVideoLatents(req, shape, timesteps[0], scheduler, noise, run)
                 : noise.randn(shape);
 
         // 7. RoPE table for the video tokens
@@ -311,7 +326,9 @@ public final class CogVideoXPipeline {
     }
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
-    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, ProgressListener progress, CancellationToken cancel, Taps taps) {
+    private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, RunContext run) {
+        ProgressListener progress = run.progress();
+        Taps taps = run.taps();
         if (req.promptEmbeds() != null) {
             if (cfgOn && req.negativePromptEmbeds() == null) {
                 throw new IllegalArgumentException("guidance needs negative prompt embeddings along with the prompt embeddings");
@@ -324,7 +341,7 @@ public final class CogVideoXPipeline {
             // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
             int[] done = {0};
             IntConsumer blocks = block -> {
-                cancel.throwIfCancelled();
+                run.cancel().throwIfCancelled();
                 progress.onProgress(++done[0]);
             };
             progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * encoder.config().numLayers(), ProgressUnit.ITEMS);
@@ -361,7 +378,7 @@ public final class CogVideoXPipeline {
      * The image-to-video conditioning latents {@code [B, F, C, h, w]}: the image in [-1, 1] through the VAE encoder
      * (one frame), a posterior sample, scaled (divided for the 1.5 VAE), zero frames after it (semantics.md).
      */
-    private Tensor imageLatents(GenerationRequest req, int[] shape, NoiseSource noise, Taps taps, ProgressListener progress, CancellationToken cancel) {
+    private Tensor imageLatents(GenerationRequest req, int[] shape, NoiseSource noise, RunContext run) {
         Tensor image = req.image();
         if (image.rank() != 4 || image.dim(0) != shape[0] || image.dim(1) != 3 || image.dim(2) != req.height() || image.dim(3) != req.width()) {
             throw new IllegalArgumentException("image must be [" + shape[0] + ", 3, " + req.height() + ", " + req.width() + "] in [0, 1], got " + image);
@@ -371,13 +388,13 @@ public final class CogVideoXPipeline {
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             VaeOptions options = req.tiling().applyTo(vae.defaultOptions());
-            var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options, cancel, progress); // [B, C, 1, h, w]
+            var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options, run.withTaps(Taps.NONE)); // [B, C, 1, h, w]
             z = vae.scaleImageLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
         Tensor first = Layout.permute(z, 0, 2, 1, 3, 4);                                        // [B, 1, C, h, w]
         Tensor padded = Tensor.zeros(shape);
         Layout.paste(padded, 1, 0, first);
-        taps.tap("image_latents", padded);
+        run.taps().tap("image_latents", padded);
         return padded;
     }
 
@@ -386,7 +403,7 @@ public final class CogVideoXPipeline {
      * the scaling factor, then {@code add_noise} at the first timestep (the reference's draw order: posterior, noise).
      */
     private Tensor noisedVideoLatents(GenerationRequest req, int[] shape, long t0, CogVideoXScheduler scheduler, NoiseSource noise,
-                                      ProgressListener progress, CancellationToken cancel) {
+                                      RunContext run) {
         Tensor video = req.video();
         if (video.rank() != 5 || video.dim(0) != shape[0] || video.dim(2) != 3 || video.dim(3) != req.height() || video.dim(4) != req.width()) {
             throw new IllegalArgumentException("video must be [" + shape[0] + ", F, 3, " + req.height() + ", " + req.width()
@@ -396,7 +413,7 @@ public final class CogVideoXPipeline {
         Ops.addScalarInPlace(pixels, -1f);                                                      // [0, 1] -> [-1, 1]
         Tensor z;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
-            var posterior = vae.encode(pixels, req.tiling().applyTo(vae.defaultOptions()), cancel, progress); // [B, C, F', h, w]
+            var posterior = vae.encode(pixels, req.tiling().applyTo(vae.defaultOptions()), run.withTaps(Taps.NONE)); // [B, C, F', h, w]
             z = vae.scaleLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
         Tensor init = Layout.permute(z, 0, 2, 1, 3, 4).requireShape("video latents", shape);     // [B, F', C, h, w]
@@ -410,7 +427,7 @@ public final class CogVideoXPipeline {
      * {@link #denoise}) through the VAE, then {@code (x / 2 + 0.5).clamp(0, 1)} per frame, handed to {@code out} as
      * the VAE finishes them.
      */
-    public void decodeLatents(Tensor latents, VaeTiling tiling, ProgressListener progress, CancellationToken cancel, Taps taps, FrameOutput out) {
+    public void decodeLatents(Tensor latents, VaeTiling tiling, RunContext run, FrameSink out) {
         if (latents.rank() != 5 || latents.dim(2) != transformerConfig.outChannels()) {
             throw new IllegalArgumentException("latents " + Arrays.toString(latents.shape()) + ": this model (" + transformerConfig.variant()
                     + ") decodes [B, F, " + transformerConfig.outChannels() + ", h, w]");
@@ -420,14 +437,14 @@ public final class CogVideoXPipeline {
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             VaeOptions options = tiling.applyTo(vae.defaultOptions());
             Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
-            taps.tap("vae_decode_input", input);
-            vae.decode(input, options, (sample, first, frames) -> {
-                cancel.throwIfCancelled();
+            run.taps().tap("vae_decode_input", input);
+            vae.decode(input, options, run.withTaps(Taps.NONE), (sample, first, frames) -> {
+                run.cancel().throwIfCancelled();
                 FiniteChecks.decodedFrames(frames, sample, first);
                 Tensor f = Layout.permute(frames, 0, 2, 1, 3, 4);                              // [1, n, 3, H, W]
                 Ops.postprocessInPlace(f);
                 out.accept(sample, first, f.reshape(f.dim(1), f.dim(2), f.dim(3), f.dim(4)));
-            }, cancel, progress);
+            });
         }
     }
 }

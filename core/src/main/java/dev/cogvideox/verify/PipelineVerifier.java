@@ -1,10 +1,9 @@
 package dev.cogvideox.verify;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.tensor.Tensor;
 
@@ -72,12 +71,12 @@ final class PipelineVerifier implements ComponentVerifier {
         }
         NoiseSource.Replay noise = NoiseSource.replay(draws);
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(c.modelDir());
-        Tensor video = pipeline.generate(b.build(), noise, ProgressListener.NONE, new CancellationToken(), (name, t) -> {
+        Tensor video = pipeline.generate(b.build(), noise, RunContext.NONE.withTaps((name, t) -> {
             String key = c.has("out." + name) ? "out." + name : "out.dbg." + name;
             if (c.has(key)) {
                 checker.check(key, t);
             }
-        });
+        }));
         checker.check("out.video", video);
         checker.checkEquals("unused recorded draws", 0, noise.remaining());
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(c.modelDir());

@@ -1,5 +1,6 @@
 package dev.cogvideox.verify;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.vae.DiagonalGaussianDistribution;
 import dev.cogvideox.model.vae.VaeOptions;
@@ -35,7 +36,7 @@ public final class VaeVerifier implements ComponentVerifier {
             checkState(checker, state, o, vae.config().spatialCompressionRatio());
             List<int[]> callShapes = new ArrayList<>();
             List<Tensor> midBlock = new ArrayList<>();
-            vae.setDebugTap((name, value) -> {
+            RunContext run = RunContext.NONE.withTaps((name, value) -> {
                 if (name.equals("decoder.mid_block")) {
                     midBlock.add(value.copy());
                 } else if (name.equals("encoder") || name.equals("decoder")) {
@@ -44,7 +45,7 @@ public final class VaeVerifier implements ComponentVerifier {
             });
             if (function.equals("AutoencoderKLCogVideoX.decode -> sample")) {
                 Tensor z = c.tensor(args.get("z").asText());
-                Tensor sample = vae.decode(z, o);
+                Tensor sample = vae.decode(z, o, run);
                 checker.check("out.sample", sample);
                 checker.checkEquals("decodedFrames", sample.dim(2), vae.decodedFrames(z.dim(2), o));
                 checkBatches(checker, state.get("latent_frame_batches"), z.dim(2), o.numLatentFramesBatchSize());
@@ -58,7 +59,7 @@ public final class VaeVerifier implements ComponentVerifier {
                 }
             } else if (function.equals("AutoencoderKLCogVideoX.encode -> latent_dist (mean, logvar)")) {
                 Tensor x = c.tensor(args.get("x").asText());
-                DiagonalGaussianDistribution posterior = vae.encode(x, o);
+                DiagonalGaussianDistribution posterior = vae.encode(x, o, run);
                 checker.check("out.mean", posterior.mean());
                 checker.check("out.logvar", posterior.logvar());
                 checker.checkEquals("encodedFrames", posterior.mean().dim(2), vae.encodedFrames(x.dim(2), o));

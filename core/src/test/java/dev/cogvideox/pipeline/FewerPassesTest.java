@@ -1,5 +1,6 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.model.cache.CacheSetting;
@@ -35,8 +36,8 @@ class FewerPassesTest {
         TorchGenerator g = new TorchGenerator(21);
         GenerationRequest req = GenerationRequest.builder().promptEmbeds(g.randn(1, 16, 32), g.randn(1, 16, 32))
                 .frames(9).size(size, size).steps(steps).guidance(guidance).sampling(sampling).build();
-        return CogVideoXPipeline.load(MODELS.resolve(model)).denoise(req, NoiseSource.of(new TorchGenerator(4)), progress,
-                new CancellationToken(), taps);
+        return CogVideoXPipeline.load(MODELS.resolve(model)).denoise(req, NoiseSource.of(new TorchGenerator(4)),
+                new RunContext(progress, new CancellationToken(), taps));
     }
 
     private static Sampling cached(String setting, List<CacheReport> reports) {

@@ -1,8 +1,6 @@
 package dev.cogvideox.pipeline;
 
-import dev.cogvideox.model.Taps;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
@@ -66,7 +64,7 @@ class FrameCountTest {
             for (int frames = 1; frames <= 53; frames += 4) {
                 TorchGenerator g = new TorchGenerator(frames);
                 GenerationRequest req = request(pipeline, frames, g);
-                Tensor video = pipeline.generate(req, NoiseSource.of(g), ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+                Tensor video = pipeline.generate(req, NoiseSource.of(g), RunContext.NONE);
                 got.add(frames + " -> " + video.dim(1));
                 want.add(frames + " -> " + diffusersFrames(frames));
                 assertThat(pipeline.outputFrames(req)).as("outputFrames(%d)", frames).isEqualTo(video.dim(1));
@@ -80,8 +78,7 @@ class FrameCountTest {
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(MODELS.resolve("tiny-cogvideox-2b"));
         for (int frames : new int[] {2, 3, 4, 10, 12}) {
             TorchGenerator g = new TorchGenerator(frames);
-            Tensor video = pipeline.generate(request(pipeline, frames, g), NoiseSource.of(g), ProgressListener.NONE,
-                    new CancellationToken(), Taps.NONE);
+            Tensor video = pipeline.generate(request(pipeline, frames, g), NoiseSource.of(g), RunContext.NONE);
             assertThat(video.dim(1)).as("%d frames", frames).isEqualTo(diffusersFrames(frames));
         }
     }

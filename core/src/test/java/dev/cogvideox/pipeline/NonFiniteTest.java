@@ -1,11 +1,9 @@
 package dev.cogvideox.pipeline;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.vae.VaeTiling;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
-import dev.cogvideox.model.Taps;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.DType;
@@ -80,8 +78,7 @@ class NonFiniteTest {
         Path model = withValue(tmp.resolve("m"), "transformer", "proj_out.weight", Float.NaN);
         CogVideoXPipeline p = CogVideoXPipeline.load(model);
         List<Integer> frames = new ArrayList<>();
-        assertThatThrownBy(() -> p.generate(request(), NoiseSource.of(new TorchGenerator(1)), ProgressListener.NONE, new CancellationToken(),
-                Taps.NONE, (sample, first, batch) -> frames.add(first)))
+        assertThatThrownBy(() -> p.generate(request(), NoiseSource.of(new TorchGenerator(1)), RunContext.NONE, (sample, first, batch) -> frames.add(first)))
                 .isInstanceOf(NonFiniteException.class)
                 .hasMessageStartingWith("denoising step 1 of 3 (timestep ")
                 .hasMessageContaining("latent values are NaN or infinite").hasMessageContaining("cogvideox inspect");
@@ -94,7 +91,7 @@ class NonFiniteTest {
         CogVideoXPipeline p = CogVideoXPipeline.load(model);
         Tensor latents = new TorchGenerator(2).randn(1, 3, 16, 8, 8);
         List<Integer> frames = new ArrayList<>();
-        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, ProgressListener.NONE, new CancellationToken(), Taps.NONE,
+        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, RunContext.NONE,
                 (sample, first, batch) -> frames.add(first)))
                 .isInstanceOf(NonFiniteException.class).hasMessageStartingWith("VAE decode, sample 0 from frame 0: ")
                 .hasMessageContaining("decoded pixel values are NaN or infinite");
@@ -107,7 +104,7 @@ class NonFiniteTest {
         latents.data()[17] = Float.NaN;
         latents.data()[18] = Float.NEGATIVE_INFINITY;
         CogVideoXPipeline p = CogVideoXPipeline.load(MODEL);
-        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, ProgressListener.NONE, new CancellationToken(), Taps.NONE, (s, f, b) -> { }))
+        assertThatThrownBy(() -> p.decodeLatents(latents, VaeTiling.OFF, RunContext.NONE, (s, f, b) -> { }))
                 .isInstanceOf(NonFiniteException.class).hasMessageStartingWith("decode: 2 of 3072 input latent values are NaN or infinite");
         Path file = tmp.resolve("latents.safetensors");
         LatentsFile.write(file, latents, MODEL, "2b");

@@ -1,6 +1,6 @@
 package dev.cogvideox.pipeline;
 
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.text.T5Config;
 import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.random.NoiseSource;
@@ -31,7 +31,7 @@ class PipelineProgressTest {
     void everyBlockOfEveryStepIsReportedBeforeTheStep() {
         int layers = PIPELINE.transformerConfig().numLayers();
         RecordingListener r = new RecordingListener(null);
-        PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE);
+        PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), RunContext.of(r, r.cancel));
         List<String> want = new ArrayList<>(List.of("denoising 2"));
         for (int step = 1; step <= 2; step++) {
             for (int b = 1; b <= layers; b++) {
@@ -50,7 +50,7 @@ class PipelineProgressTest {
         RecordingListener r = new RecordingListener(null);
         GenerationRequest req = GenerationRequest.builder().prompt("a lighthouse").frames(9).size(64, 64).steps(1).guidance(6)
                 .maxSequenceLength(16).build();
-        PIPELINE.generate(req, NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE);
+        PIPELINE.generate(req, NoiseSource.of(new TorchGenerator(1)), RunContext.of(r, r.cancel));
         List<String> want = new ArrayList<>(List.of("encoding prompt " + 2 * layers));
         for (int b = 1; b <= 2 * layers; b++) {
             want.add("done " + b);
@@ -62,7 +62,7 @@ class PipelineProgressTest {
     @Test
     void cancellingDuringAStepStopsAtTheNextBlock() {
         RecordingListener r = new RecordingListener("part 1/" + PIPELINE.transformerConfig().numLayers());
-        assertThatThrownBy(() -> PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), r, r.cancel, Taps.NONE))
+        assertThatThrownBy(() -> PIPELINE.generate(request(), NoiseSource.of(new TorchGenerator(1)), RunContext.of(r, r.cancel)))
                 .isInstanceOf(CancellationException.class);
         // No "done 1": the step stopped after its first block; the listener is told the task is over.
         assertThat(r.calls).containsExactly("denoising 2", "part 1/" + PIPELINE.transformerConfig().numLayers(), "end");

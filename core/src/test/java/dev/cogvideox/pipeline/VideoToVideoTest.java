@@ -1,8 +1,6 @@
 package dev.cogvideox.pipeline;
 
-import dev.cogvideox.model.Taps;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
@@ -45,9 +43,9 @@ class VideoToVideoTest {
         Tensor posteriorNoise = g.randn(1, 16, 3, 8, 8);
         Tensor noise = g.randn(1, 3, 16, 8, 8);
         Tensor v2v = PIPELINE.generate(b.video(video, 1.0).build(), NoiseSource.replay(List.of(posteriorNoise, noise)),
-                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+                RunContext.NONE);
         Tensor t2v = PIPELINE.generate(b.video(null, 0.8).latents(noise).build(), NoiseSource.replay(List.of()),
-                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+                RunContext.NONE);
         assertThat(v2v.data()).containsExactly(t2v.data());
     }
 
@@ -57,12 +55,12 @@ class VideoToVideoTest {
         GenerationRequest.Builder b = request(g);
         Tensor video = source(g);
         List<String> calls = new ArrayList<>();
-        PIPELINE.generate(b.video(video, 0.5).build(), NoiseSource.of(new TorchGenerator(1)), ProgressListener.NONE, new CancellationToken(),
+        PIPELINE.generate(b.video(video, 0.5).build(), NoiseSource.of(new TorchGenerator(1)), RunContext.NONE.withTaps(
                 (name, t) -> {
                     if (name.startsWith("transformer_timestep_in.")) {
                         calls.add(name + "=" + (long) t.data()[0]);
                     }
-                });
+                }));
         // set_timesteps(4) gives 999, 749, 499, 249; strength 0.5 keeps the last int(4 * 0.5) = 2
         assertThat(calls).containsExactly("transformer_timestep_in.0=499", "transformer_timestep_in.1=249");
     }
@@ -71,7 +69,7 @@ class VideoToVideoTest {
     void rejectsWrongShapesAndStrengths() {
         TorchGenerator g = new TorchGenerator(9);
         assertThatThrownBy(() -> PIPELINE.generate(request(g).video(Tensor.zeros(1, 9, 3, 32, 64), 0.5).build(), NoiseSource.of(g),
-                ProgressListener.NONE, new CancellationToken(), Taps.NONE)).hasMessageContaining("video must be [1, F, 3, 64, 64]");
+                RunContext.NONE)).hasMessageContaining("video must be [1, F, 3, 64, 64]");
         assertThatThrownBy(() -> request(g).video(Tensor.zeros(1, 9, 3, 64, 64), 0).build()).hasMessageContaining("strength must be in (0, 1]");
     }
 
@@ -80,7 +78,7 @@ class VideoToVideoTest {
     void theSourceVideosFrameCountDecides() {
         TorchGenerator g = new TorchGenerator(10);
         Tensor video = PIPELINE.generate(request(g).frames(49).video(Tensor.zeros(1, 5, 3, 64, 64), 0.5).build(), NoiseSource.of(g),
-                ProgressListener.NONE, new CancellationToken(), Taps.NONE);
+                RunContext.NONE);
         assertThat(video.dim(1)).isEqualTo(8);                      // 5 frames: 2 latent frames, one even batch: 8 frames
     }
 
@@ -90,11 +88,9 @@ class VideoToVideoTest {
         CogVideoXPipeline v15 = CogVideoXPipeline.load(GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox1.5-5b"));
         TorchGenerator g = new TorchGenerator(11);
         GenerationRequest.Builder b = GenerationRequest.builder().promptEmbeds(g.randn(1, 16, 32), null).size(32, 32).steps(2).guidance(1);
-        Tensor out = v15.generate(b.video(Tensor.zeros(1, 13, 3, 32, 32), 0.8).build(), NoiseSource.of(g), ProgressListener.NONE,
-                new CancellationToken(), Taps.NONE);
+        Tensor out = v15.generate(b.video(Tensor.zeros(1, 13, 3, 32, 32), 0.8).build(), NoiseSource.of(g), RunContext.NONE);
         assertThat(out.dim(1)).isEqualTo(16);                       // 13 frames: 4 latent frames
-        assertThatThrownBy(() -> v15.generate(b.video(Tensor.zeros(1, 9, 3, 32, 32), 0.8).build(), NoiseSource.of(g), ProgressListener.NONE,
-                new CancellationToken(), Taps.NONE)).hasMessageContaining("3 latent frames").hasMessageContaining("e.g. 13 frames");
+        assertThatThrownBy(() -> v15.generate(b.video(Tensor.zeros(1, 9, 3, 32, 32), 0.8).build(), NoiseSource.of(g), RunContext.NONE)).hasMessageContaining("3 latent frames").hasMessageContaining("e.g. 13 frames");
     }
 
     /** strength x steps < 1 keeps no step (get_timesteps' int(N x strength) = 0): refused, naming the smallest strength that works. */

@@ -7,7 +7,7 @@ import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.ImagePreprocess;
@@ -161,7 +161,7 @@ final class JobRunner implements AutoCloseable {
         VideoOptions options = VideoOptions.fps(s.fps());
         try (VideoWriter mp4 = VideoWriters.open(new VideoOutput(dir.resolve("video.mp4"), VideoFormat.MP4), options);
              VideoWriter gif = VideoWriters.open(new VideoOutput(dir.resolve("video.gif"), VideoFormat.GIF), options)) {
-            pipeline.generate(req, NoiseSource.of(new TorchGenerator(s.seed())), progress, token, Taps.NONE, (sample, first, batch) -> {
+            pipeline.generate(req, NoiseSource.of(new TorchGenerator(s.seed())), RunContext.of(progress, token), (sample, first, batch) -> {
                 if (first == 0) {
                     writePoster(dir.resolve("poster.png"), batch);
                 }

@@ -1,6 +1,6 @@
 package dev.cogvideox.bench.sampling;
 
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.sparse.SparseSetting;
@@ -8,8 +8,6 @@ import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.Sampling;
-import dev.cogvideox.progress.CancellationToken;
-import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
@@ -143,16 +141,16 @@ public final class FewerPassesBench {
                 .steps(s.steps()).guidance(s.guidance()).dynamicCfg(false).sampling(sampling).build();
         int[] passes = {0};
         long t0 = System.nanoTime();
-        Tensor latents = pipeline.denoise(req, NoiseSource.of(new TorchGenerator(42)), ProgressListener.NONE, new CancellationToken(),
+        Tensor latents = pipeline.denoise(req, NoiseSource.of(new TorchGenerator(42)), RunContext.NONE.withTaps(
                 (name, t) -> {
                     if (name.startsWith("transformer_timestep_in.")) {
                         passes[0]++;
                     }
-                });
+                }));
         long t1 = System.nanoTime();
         Tensor[] video = new Tensor[1];
         int out = pipeline.outputFrames(req);
-        pipeline.decodeLatents(latents, req.tiling(), ProgressListener.NONE, new CancellationToken(), Taps.NONE, (sample, first, batch) -> {
+        pipeline.decodeLatents(latents, req.tiling(), RunContext.NONE, (sample, first, batch) -> {
             if (video[0] == null) {
                 video[0] = Tensor.zeros(1, out, batch.dim(1), batch.dim(2), batch.dim(3));
             }

@@ -2,6 +2,7 @@ package dev.cogvideox.bench.vae;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cogvideox.io.SafetensorsWriter;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.model.vae.VaeOptions;
@@ -105,7 +106,7 @@ public final class VaeDecodeBenchmark {
             long[] last = {System.nanoTime()};
             long t0 = last[0];
             int[] decoded = {0};
-            vae.decode(z, o, (sample, first, f) -> {
+            vae.decode(z, o, RunContext.NONE, (sample, first, f) -> {
                 for (float v : f.data()) {
                     if (!Float.isFinite(v)) {
                         throw new IllegalStateException("non-finite value in frames " + first + "..");

@@ -1,9 +1,10 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.FrameSink;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
-import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Ops;
@@ -26,14 +27,15 @@ import java.util.function.Consumer;
  * place. Only one frame batch's activations (plus the conv caches) are alive at a time.
  *
  * <p>{@code decode} does not apply the scaling factor (neither does the reference's): pipelines call
- * {@link #unscaleLatents} first. Owns its {@link WeightStore}: close the VAE to release the mapped weights.
+ * {@link #unscaleLatents} first. A {@link RunContext} carries a call's progress (in encoder or decoder passes),
+ * cancellation (checked before every pass and inside it) and taps ({@code encoder}, {@code decoder}: each pass's
+ * output; {@code decoder.mid_block}). Owns its {@link WeightStore}: close the VAE to release the mapped weights.
  */
 public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private final AutoencoderKLCogVideoXConfig config;
     private final WeightStore store;
     private final CogVideoXEncoder3D encoder;
     private final CogVideoXDecoder3D decoder;
-    private Taps tap = Taps.NONE;
 
     /** Builds the VAE from a config and a weight store (which it then owns); every weight is checked here. */
     public AutoencoderKLCogVideoX(AutoencoderKLCogVideoXConfig config, WeightStore store) {
@@ -62,11 +64,6 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     /** The reference's options right after loading (no tiling, tiles of half the config's sample size). */
     public VaeOptions defaultOptions() {
         return VaeOptions.defaults(config);
-    }
-
-    /** Sets the receiver of named intermediate tensors ({@link Taps#NONE} by default). */
-    public void setDebugTap(Taps tap) {
-        this.tap = tap == null ? Taps.NONE : tap;
     }
 
     /**
@@ -164,35 +161,29 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------- encode
 
-    /** {@link #encode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
+    /** {@link #encode(Tensor, VaeOptions, RunContext)} with {@link #defaultOptions()}, unwatched. */
     public DiagonalGaussianDistribution encode(Tensor x) {
-        return encode(x, defaultOptions());
+        return encode(x, defaultOptions(), RunContext.NONE);
     }
 
     /**
      * {@code x [B, in_channels, F, H, W]} with H, W multiples of 8 -> posterior over {@code [B, latent, t, H/8, W/8]}:
      * {@code t = 1 + k} for the {@code F = 1 + 4k} frames the VAE was trained on, {@link #encodedFrames} for any other F.
+     * Reports "encoding" to the run's progress in encoder passes (one per frame batch of every tile of every sample).
      */
-    public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options) {
-        return encode(x, options, CancellationToken.NONE, ProgressListener.NONE);
-    }
-
-    /**
-     * {@link #encode(Tensor, VaeOptions)} reporting "encoding" to {@code progress} in encoder passes (one per frame
-     * batch of every tile of every sample) and checking {@code cancel} before each pass.
-     */
-    public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options, CancellationToken cancel, ProgressListener progress) {
+    public DiagonalGaussianDistribution encode(Tensor x, VaeOptions options, RunContext run) {
         checkVideo(x);
+        ProgressListener progress = run.progress();
         boolean tiled = useTiling(options, x.dim(3), x.dim(4), options.tileSampleMinHeight(), options.tileSampleMinWidth());
         Tiling t = tiled ? encodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(x.dim(3), t.strideH()) * ceilDiv(x.dim(4), t.strideW()) : 1;
         progress.onStart("encoding", (long) x.dim(0) * tiles * frameBatches(x.dim(2), options.numSampleFramesBatchSize()).size(), ProgressUnit.ITEMS);
-        VaePasses passDone = new VaePasses(progress, cancel, encoder.parts());
+        VaePasses passDone = new VaePasses(run, encoder.parts());
         try {
             List<Tensor> samples = new ArrayList<>();
             for (int b = 0; b < x.dim(0); b++) {
                 Tensor sample = Layout.narrow(x, 0, b, 1); // [1, 3, F, H, W]
-                samples.add(tiled ? tiledEncode(sample, options, t, cancel, passDone) : encodeFrames(sample, options, cancel, passDone));
+                samples.add(tiled ? tiledEncode(sample, options, t, passDone) : encodeFrames(sample, options, passDone));
             }
             return DiagonalGaussianDistribution.of(Layout.cat(0, samples)); // [B, 2*latent, t, h, w]
         } finally {
@@ -201,14 +192,14 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** One sample (or tile) through the encoder, frame batch by frame batch, with one conv cache. */
-    private Tensor encodeFrames(Tensor x, VaeOptions options, CancellationToken cancel, VaePasses passDone) {
+    private Tensor encodeFrames(Tensor x, VaeOptions options, VaePasses passDone) {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
-            cancel.throwIfCancelled();
+            passDone.run.cancel().throwIfCancelled();
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
             Tensor moments = encoder.forward(frames, cache, passDone::partDone); // [1, 2*latent, f', H/8, W/8]
-            tap.tap("encoder", moments);
+            passDone.run.taps().tap("encoder", moments);
             parts.add(moments);
             passDone.passDone();
         }
@@ -216,12 +207,12 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** The reference's tiled_encode: overlapping pixel tiles, each encoded alone, blended in latent space. */
-    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, CancellationToken cancel, VaePasses passDone) {
+    private Tensor tiledEncode(Tensor x, VaeOptions o, Tiling t, VaePasses passDone) {
         List<List<Tensor>> rows = new ArrayList<>();
         for (int i = 0; i < x.dim(3); i += t.strideH()) {
             List<Tensor> row = new ArrayList<>();
             for (int j = 0; j < x.dim(4); j += t.strideW()) {
-                row.add(encodeFrames(crop(x, i, o.tileSampleMinHeight(), j, o.tileSampleMinWidth()), o, cancel, passDone)); // [1, 2*latent, t, th, tw]
+                row.add(encodeFrames(crop(x, i, o.tileSampleMinHeight(), j, o.tileSampleMinWidth()), o, passDone)); // [1, 2*latent, t, th, tw]
             }
             rows.add(row);
         }
@@ -230,15 +221,18 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------- decode
 
-    /** {@link #decode(Tensor, VaeOptions)} with {@link #defaultOptions()}. */
+    /** {@link #decode(Tensor, VaeOptions, RunContext)} with {@link #defaultOptions()}, unwatched. */
     public Tensor decode(Tensor z) {
-        return decode(z, defaultOptions());
+        return decode(z, defaultOptions(), RunContext.NONE);
     }
 
-    /** {@code z [B, latent, t, h, w] -> [B, out_channels, F, 8h, 8w]} (F = 1 + 4(t-1) for the CogVideoX structure). */
-    public Tensor decode(Tensor z, VaeOptions options) {
+    /**
+     * {@code z [B, latent, t, h, w] -> [B, out_channels, F, 8h, 8w]} (F = 1 + 4(t-1) for the CogVideoX structure):
+     * {@link #decode(Tensor, VaeOptions, RunContext, FrameSink)} with the frames joined.
+     */
+    public Tensor decode(Tensor z, VaeOptions options, RunContext run) {
         List<List<Tensor>> perSample = new ArrayList<>();
-        decode(z, options, (sample, first, frames) -> {
+        decode(z, options, run, (sample, first, frames) -> {
             if (sample == perSample.size()) {
                 perSample.add(new ArrayList<>());
             }
@@ -248,36 +242,24 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /**
-     * Decodes {@code z [B, latent, t, h, w]} and hands the frames to {@code sink} batch by batch. Without tiling each
-     * frame batch is handed over as soon as it is decoded; with tiling (the reference's order: every tile through all
-     * frame batches, then the blend) a sample's batches follow once its last tile is done.
+     * Decodes {@code z [B, latent, t, h, w]} and hands the frames {@code [1, out_channels, n, H, W]} to {@code sink}
+     * batch by batch. Without tiling each frame batch is handed over as soon as it is decoded; with tiling (the
+     * reference's order: every tile through all frame batches, then the blend) a sample's batches follow once its last
+     * tile is done. Checks the run's token before every frame batch of every tile (a cancelled decode stops within one
+     * batch with a {@link java.util.concurrent.CancellationException}) and reports "decoding" in decoder passes: one
+     * per frame batch of every tile of every sample (a tiled decode hands its first frames over only after its last
+     * tile, so counting frames would show nothing for most of the run).
      */
-    public void decode(Tensor z, VaeOptions options, FrameSink sink) {
-        decode(z, options, sink, CancellationToken.NONE);
-    }
-
-    /**
-     * {@link #decode(Tensor, VaeOptions, FrameSink)}, checking {@code cancel} before every frame batch of
-     * every tile: a cancelled decode stops within one batch with a {@link java.util.concurrent.CancellationException}.
-     */
-    public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel) {
-        decode(z, options, sink, cancel, ProgressListener.NONE);
-    }
-
-    /**
-     * {@link #decode(Tensor, VaeOptions, FrameSink, CancellationToken)} reporting "decoding" to {@code progress} in
-     * decoder passes: one per frame batch of every tile of every sample. A tiled decode hands its first frames over
-     * only after its last tile, so counting frames would show nothing for most of the run.
-     */
-    public void decode(Tensor z, VaeOptions options, FrameSink sink, CancellationToken cancel, ProgressListener progress) {
+    public void decode(Tensor z, VaeOptions options, RunContext run, FrameSink sink) {
         checkLatents(z);
+        ProgressListener progress = run.progress();
         int ratio = config.spatialCompressionRatio();
         boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
         Tiling t = tiled ? decodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
         int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
-        VaePasses passDone = new VaePasses(progress, cancel, decoder.parts());
+        VaePasses passDone = new VaePasses(run, decoder.parts());
         try {
             for (int b = 0; b < z.dim(0); b++) {
                 int sample = b;
@@ -288,9 +270,9 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 };
                 Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
                 if (tiled) {
-                    tiledDecode(latents, options, t, out, cancel, passDone);
+                    tiledDecode(latents, options, t, out, passDone);
                 } else {
-                    decodeFrames(latents, options, out, cancel, passDone);
+                    decodeFrames(latents, options, out, passDone);
                 }
             }
         } finally {
@@ -299,30 +281,28 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /**
-     * Encoder or decoder passes done, and the parts done inside the current one ({@link ProgressListener#onSubProgress}: a
-     * full-size pass takes minutes), with a cancellation check at each part.
+     * One call's run, the encoder or decoder passes done in it and the parts done inside the current one
+     * ({@link ProgressListener#onSubProgress}: a full-size pass takes minutes), with a cancellation check at each part.
      */
     private static final class VaePasses {
-        private final ProgressListener progress;
-        private final CancellationToken cancel;
+        private final RunContext run;
         private final int parts;
         private int passes;
         private int part;
 
-        VaePasses(ProgressListener progress, CancellationToken cancel, int parts) {
-            this.progress = progress;
-            this.cancel = cancel;
+        VaePasses(RunContext run, int parts) {
+            this.run = run;
             this.parts = parts;
         }
 
         void partDone() {
-            cancel.throwIfCancelled();
-            progress.onSubProgress(++part, parts);
+            run.cancel().throwIfCancelled();
+            run.progress().onSubProgress(++part, parts);
         }
 
         void passDone() {
             part = 0;
-            progress.onProgress(++passes);
+            run.progress().onProgress(++passes);
         }
     }
 
@@ -331,13 +311,14 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /** One sample (or tile) through the decoder, latent frame batch by batch, with one conv cache. */
-    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
+    private void decodeFrames(Tensor z, VaeOptions options, Consumer<Tensor> out, VaePasses passDone) {
         ConvCache cache = new ConvCache();
+        Taps taps = passDone.run.taps();
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
-            cancel.throwIfCancelled();
+            passDone.run.cancel().throwIfCancelled();
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
-            Tensor frames = decoder.forward(latents, cache, tap, passDone::partDone); // [1, 3, f', 8h, 8w]
-            tap.tap("decoder", frames);
+            Tensor frames = decoder.forward(latents, cache, taps, passDone::partDone); // [1, 3, f', 8h, 8w]
+            taps.tap("decoder", frames);
             out.accept(frames);
             passDone.passDone();
         }
@@ -347,7 +328,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
      * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, CancellationToken cancel, VaePasses passDone) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, VaePasses passDone) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch
@@ -355,7 +336,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
             List<List<Tensor>> row = new ArrayList<>();
             for (int j = 0; j < z.dim(4); j += t.strideW()) {
                 List<Tensor> batches = new ArrayList<>();
-                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, cancel, passDone); // each [1, 3, f, th, tw]
+                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, passDone); // each [1, 3, f, th, tw]
                 row.add(batches);
             }
             rows.add(row);

@@ -1,7 +1,9 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.ModelFormatException;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.progress.CancellationToken;
+import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
@@ -86,7 +88,7 @@ class AutoencoderKLCogVideoXTest {
         }
         List<int[]> calls = new ArrayList<>();
         List<Tensor> frames = new ArrayList<>();
-        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> {
+        vae.decode(z, vae.defaultOptions(), RunContext.NONE, (sample, first, f) -> {
             calls.add(new int[] {sample, first, f.dim(2)});
             frames.add(f);
         });
@@ -103,10 +105,10 @@ class AutoencoderKLCogVideoXTest {
         Tensor z = Tensor.zeros(1, 16, 5, 2, 3);
         dev.cogvideox.progress.CancellationToken token = new dev.cogvideox.progress.CancellationToken();
         List<Integer> batches = new ArrayList<>();
-        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), (sample, first, f) -> {
+        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), RunContext.of(ProgressListener.NONE, token), (sample, first, f) -> {
             batches.add(first);
             token.cancel();
-        }, token)).isInstanceOf(java.util.concurrent.CancellationException.class);
+        })).isInstanceOf(java.util.concurrent.CancellationException.class);
         assertThat(batches).containsExactly(0);
     }
 
@@ -118,7 +120,7 @@ class AutoencoderKLCogVideoXTest {
             z.data()[i] = (float) rnd.nextGaussian();
         }
         List<int[]> calls = new ArrayList<>();
-        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> calls.add(new int[] {first, f.dim(2), f.dim(3), f.dim(4)}));
+        vae.decode(z, vae.defaultOptions().withTiling(true), RunContext.NONE, (sample, first, f) -> calls.add(new int[] {first, f.dim(2), f.dim(3), f.dim(4)}));
         assertThat(calls).containsExactly(new int[] {0, 9, 64, 64}, new int[] {9, 8, 64, 64});
     }
 
@@ -127,7 +129,7 @@ class AutoencoderKLCogVideoXTest {
         Tensor z = Tensor.zeros(1, 16, 5, 8, 8);
         RecordingListener progress = new RecordingListener(null);
         List<String> events = progress.calls;
-        vae.decode(z, vae.defaultOptions().withTiling(true), (sample, first, f) -> events.add("frames " + first), CancellationToken.NONE, progress);
+        vae.decode(z, vae.defaultOptions().withTiling(true), RunContext.of(progress, CancellationToken.NONE), (sample, first, f) -> events.add("frames " + first));
         events.removeIf(e -> e.startsWith("part "));    // the parts inside each pass: decoderPassesReportTheirParts
         // Tiles of half the config's 96x80 sample: 6x5 latents at strides int(6 * 5/6) = 5 and int(5 * 4/5) = 4, so
         // 2 x 2 tiles over the 8x8 latents, each through 2 frame batches: 8 decoder passes, then the blended batches.
@@ -144,7 +146,7 @@ class AutoencoderKLCogVideoXTest {
     void decoderPassesReportTheirPartsAndStopInsideAPassWhenCancelled() {
         Tensor z = Tensor.zeros(1, 16, 2, 4, 4);
         RecordingListener progress = new RecordingListener(null);
-        vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, CancellationToken.NONE, progress);
+        vae.decode(z, vae.defaultOptions(), RunContext.of(progress, CancellationToken.NONE), (sample, first, f) -> { });
         java.util.List<String> want = new java.util.ArrayList<>(List.of("decoding 1"));
         for (int k = 1; k <= 29; k++) {
             want.add("part " + k + "/29");
@@ -152,7 +154,7 @@ class AutoencoderKLCogVideoXTest {
         want.addAll(List.of("done 1", "end"));
         assertThat(progress.calls).containsExactlyElementsOf(want);
         RecordingListener cancelled = new RecordingListener("part 5/29");
-        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), (sample, first, f) -> { }, cancelled.cancel, cancelled))
+        assertThatThrownBy(() -> vae.decode(z, vae.defaultOptions(), RunContext.of(cancelled, cancelled.cancel), (sample, first, f) -> { }))
                 .isInstanceOf(java.util.concurrent.CancellationException.class);
         assertThat(cancelled.calls).containsExactly("decoding 1", "part 1/29", "part 2/29", "part 3/29", "part 4/29", "part 5/29", "end");
     }
@@ -161,7 +163,7 @@ class AutoencoderKLCogVideoXTest {
     @Test
     void encoderPassesReportTheirParts() {
         RecordingListener progress = new RecordingListener(null);
-        vae.encode(Tensor.zeros(1, 3, 1, 32, 32), vae.defaultOptions(), progress.cancel, progress);
+        vae.encode(Tensor.zeros(1, 3, 1, 32, 32), vae.defaultOptions(), RunContext.of(progress, progress.cancel));
         java.util.List<String> want = new java.util.ArrayList<>(List.of("encoding 1"));
         for (int k = 1; k <= 21; k++) {
             want.add("part " + k + "/21");
@@ -174,14 +176,14 @@ class AutoencoderKLCogVideoXTest {
     void tiledEncodeReportsEveryEncoderPassAndStopsAtTheNextWhenCancelled() {
         Tensor x = Tensor.zeros(1, 3, 17, 64, 64);
         RecordingListener progress = new RecordingListener(null);
-        vae.encode(x, vae.defaultOptions().withTiling(true), progress.cancel, progress);
+        vae.encode(x, vae.defaultOptions().withTiling(true), RunContext.of(progress, progress.cancel));
         progress.calls.removeIf(e -> e.startsWith("part "));
         // Tiles of half the config's 96x80 sample: 48x40 pixels at strides int(48 * 5/6) = 40 and int(40 * 4/5) = 32,
         // so 2 x 2 tiles over 64x64, each through 2 frame batches (17 frames: 9, then 8).
         assertThat(progress.calls).containsExactly("encoding 8", "done 1", "done 2", "done 3", "done 4", "done 5", "done 6",
                 "done 7", "done 8", "end");
         RecordingListener cancelled = new RecordingListener("done 1");
-        assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), cancelled.cancel, cancelled))
+        assertThatThrownBy(() -> vae.encode(x, vae.defaultOptions().withTiling(true), RunContext.of(cancelled, cancelled.cancel)))
                 .isInstanceOf(java.util.concurrent.CancellationException.class);
         cancelled.calls.removeIf(e -> e.startsWith("part "));
         assertThat(cancelled.calls).containsExactly("encoding 8", "done 1", "end");
@@ -225,7 +227,7 @@ class AutoencoderKLCogVideoXTest {
         Tensor z = new dev.cogvideox.random.TorchGenerator(3).randn(1, 16, 1, 8, 8);
         for (VaeOptions o : List.of(vae.defaultOptions().enableTiling(null, 24, null, null), vae.defaultOptions().enableTiling(32, 32, 0.25, 0.25),
                 vae.defaultOptions())) {
-            Tensor x = vae.decode(z, o);
+            Tensor x = vae.decode(z, o, RunContext.NONE);
             assertThat(AutoencoderKLCogVideoX.decodedSize(vae.config(), 8, 8, o)).containsExactly(x.dim(3), x.dim(4));
         }
         assertThat(AutoencoderKLCogVideoX.decodedSize(vae.config(), 8, 8, vae.defaultOptions().enableTiling(null, 24, null, null)))

@@ -2,6 +2,7 @@ package dev.cogvideox.train.data;
 
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.SafetensorsWriter;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
@@ -162,7 +163,7 @@ public final class LatentCache {
     private static void writeLatents(AutoencoderKLCogVideoX vae, DataSample s, ClipShape shape, Path target, CancellationToken cancel,
                                      ProgressListener progress) {
         Tensor pixels = ClipFrames.read(s, shape);                                             // [1, 3, F, H, W]
-        DiagonalGaussianDistribution posterior = vae.encode(pixels, vae.defaultOptions(), cancel, progress); // [1, C, f, h, w]
+        DiagonalGaussianDistribution posterior = vae.encode(pixels, vae.defaultOptions(), RunContext.of(progress, cancel)); // [1, C, f, h, w]
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SCALING_FACTOR, Double.toString(vae.config().scalingFactor()));
         metadata.put("video", s.video().toString());

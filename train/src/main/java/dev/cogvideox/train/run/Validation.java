@@ -7,7 +7,7 @@ import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
@@ -52,7 +52,7 @@ final class Validation {
                 .size(stage.shape().height(), stage.shape().width()).steps(steps).guidance(GUIDANCE)
                 .maxSequenceLength(pipeline.transformerConfig().maxTextSeqLength()).build();
         try (VideoWriter writer = VideoWriters.open(VideoOutput.parse(gif.toString()), VideoOptions.fps(8))) {
-            pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), progress, cancel, Taps.NONE,
+            pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), RunContext.of(progress, cancel),
                     (sample, first, frames) -> writer.write(frames));
             return writer.finish();
         }
