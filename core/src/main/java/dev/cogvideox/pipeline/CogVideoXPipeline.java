@@ -35,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * {@code CogVideoXPipeline}, {@code CogVideoXImageToVideoPipeline} and {@code CogVideoXVideoToVideoPipeline} of
@@ -327,8 +326,6 @@ public final class CogVideoXPipeline {
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */
     private Tensor[] promptEmbeddings(GenerationRequest req, boolean cfgOn, RunContext run) {
-        ProgressListener progress = run.progress();
-        Taps taps = run.taps();
         if (req.promptEmbeds() != null) {
             if (cfgOn && req.negativePromptEmbeds() == null) {
                 throw new IllegalArgumentException("guidance needs negative prompt embeddings along with the prompt embeddings");
@@ -338,24 +335,13 @@ public final class CogVideoXPipeline {
         // encode_prompt: pad/truncate to max_sequence_length, no attention mask, negative None -> "" (semantics.md)
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"), weights)) {
-            // Progress in encoder blocks over the prompts' forward and the negative prompts' (T5-XXL: a minute or two).
-            int[] done = {0};
-            IntConsumer blocks = block -> {
-                run.cancel().throwIfCancelled();
-                progress.onProgress(++done[0]);
-            };
-            progress.onStart("encoding prompt", (cfgOn ? 2L : 1L) * encoder.config().numLayers(), ProgressUnit.ITEMS);
-            try {
-                PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING, blocks)
-                        .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength());
-                tapText(taps, "", e.prompt());
-                if (cfgOn) {
-                    tapText(taps, "negative_", e.negative());
-                }
-                return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
-            } finally {
-                progress.onEnd();
+            PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING)
+                    .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength(), run.withTaps(Taps.NONE));
+            tapText(run.taps(), "", e.prompt());
+            if (cfgOn) {
+                tapText(run.taps(), "negative_", e.negative());
             }
+            return new Tensor[]{e.prompt().embeds(), cfgOn ? e.negative().embeds() : null};
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.cogvideox.verify;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.text.PromptEncoder;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
@@ -23,10 +24,10 @@ final class PromptEncodingVerifier implements ComponentVerifier {
         Implemented.float32Cpu(args);
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(c.modelDir().resolve(c.read("tokenizer_subfolder").asText("tokenizer")));
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(c.modelDir().resolve(c.read("text_encoder_subfolder").asText("text_encoder")))) {
-            PromptEncoder.PromptEmbeds out = new PromptEncoder(tokenizer, encoder).encodePrompt(strings(args.get("prompt")),
+            PromptEncoder.PromptEmbeds out = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING).encodePrompt(strings(args.get("prompt")),
                     strings(args.get("negative_prompt")), args.get("do_classifier_free_guidance").asBoolean(),
                     args.get("num_videos_per_prompt").exists() ? args.get("num_videos_per_prompt").asInt() : 1,
-                    args.get("max_sequence_length").exists() ? args.get("max_sequence_length").asInt() : 226);
+                    args.get("max_sequence_length").exists() ? args.get("max_sequence_length").asInt() : 226, RunContext.NONE);
             check(c, checker, "out.text", "out.prompt_embeds", out.prompt());
             if (c.has("out.negative_prompt_embeds")) {
                 check(c, checker, "out.negative_text", "out.negative_prompt_embeds", out.negative());

@@ -1,6 +1,9 @@
 package dev.cogvideox.model.text;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.progress.ProgressListener;
+import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Collections;
@@ -44,48 +47,55 @@ public final class PromptEncoder {
     private final T5Tokenizer tokenizer;
     private final T5EncoderModel textEncoder;
     private final TruncationListener truncationListener;
-    private final IntConsumer afterBlock;
 
-    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder) {
-        this(tokenizer, textEncoder, LOG_WARNING);
-    }
-
+    /** @param truncationListener told when a prompt loses tokens to truncation ({@link #LOG_WARNING}: as diffusers) */
     public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener) {
-        this(tokenizer, textEncoder, truncationListener, done -> {
-        });
-    }
-
-    /** @param afterBlock told the blocks done after each encoder block (one forward per prompt list; it may throw to cancel) */
-    public PromptEncoder(T5Tokenizer tokenizer, T5EncoderModel textEncoder, TruncationListener truncationListener, IntConsumer afterBlock) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.truncationListener = truncationListener;
-        this.afterBlock = afterBlock;
     }
 
     /**
      * {@code encode_prompt(prompt, negative_prompt, do_classifier_free_guidance, num_videos_per_prompt,
      * max_sequence_length)}. {@code negativePrompt} null or empty means {@code ""} for every prompt; otherwise it
-     * needs one entry per prompt.
+     * needs one entry per prompt. Reports "encoding prompt" to the run's progress in encoder blocks over the prompts'
+     * forward and the negative prompts' (T5-XXL: a minute or two), checks its token after every block and hands its
+     * taps to the text encoder.
      */
     public PromptEmbeds encodePrompt(List<String> prompt, List<String> negativePrompt, boolean doClassifierFreeGuidance,
-                                     int numVideosPerPrompt, int maxSequenceLength) {
-        if (prompt.isEmpty()) {
-            throw new IllegalArgumentException("prompt must hold at least one string");
+                                     int numVideosPerPrompt, int maxSequenceLength, RunContext run) {
+        ProgressListener progress = run.progress();
+        int[] done = {0};
+        IntConsumer afterBlock = block -> {
+            run.cancel().throwIfCancelled();
+            progress.onProgress(++done[0]);
+        };
+        progress.onStart("encoding prompt", (doClassifierFreeGuidance ? 2L : 1L) * textEncoder.config().numLayers(), ProgressUnit.ITEMS);
+        try {
+            if (prompt.isEmpty()) {
+                throw new IllegalArgumentException("prompt must hold at least one string");
+            }
+            TextEmbeds embeds = t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, run.taps(), afterBlock);
+            if (!doClassifierFreeGuidance) {
+                return new PromptEmbeds(embeds, null);
+            }
+            List<String> negative = negativePrompt == null || negativePrompt.isEmpty() ? Collections.nCopies(prompt.size(), "") : negativePrompt;
+            if (negative.size() != prompt.size()) {
+                throw new IllegalArgumentException("negative_prompt has batch size " + negative.size() + ", but prompt has batch size " + prompt.size());
+            }
+            return new PromptEmbeds(embeds, t5PromptEmbeds(negative, numVideosPerPrompt, maxSequenceLength, run.taps(), afterBlock));
+        } finally {
+            progress.onEnd();                                       // complete or abandoned
         }
-        TextEmbeds embeds = getT5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength);
-        if (!doClassifierFreeGuidance) {
-            return new PromptEmbeds(embeds, null);
-        }
-        List<String> negative = negativePrompt == null || negativePrompt.isEmpty() ? Collections.nCopies(prompt.size(), "") : negativePrompt;
-        if (negative.size() != prompt.size()) {
-            throw new IllegalArgumentException("negative_prompt has batch size " + negative.size() + ", but prompt has batch size " + prompt.size());
-        }
-        return new PromptEmbeds(embeds, getT5PromptEmbeds(negative, numVideosPerPrompt, maxSequenceLength));
     }
 
     /** {@code _get_t5_prompt_embeds(prompt, num_videos_per_prompt, max_sequence_length)}. */
     public TextEmbeds getT5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength) {
+        return t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, Taps.NONE, block -> {
+        });
+    }
+
+    private TextEmbeds t5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength, Taps taps, IntConsumer afterBlock) {
         if (numVideosPerPrompt < 1 || maxSequenceLength < 1) {
             throw new IllegalArgumentException("num_videos_per_prompt (" + numVideosPerPrompt + ") and max_sequence_length ("
                     + maxSequenceLength + ") must be positive");
@@ -100,7 +110,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids, null, Taps.NONE, afterBlock);   // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, taps, afterBlock);   // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }

@@ -3,6 +3,8 @@ package dev.cogvideox.model.text;
 import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
+import dev.cogvideox.progress.RecordingListener;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
@@ -63,7 +65,7 @@ class T5EncoderModelTest {
         try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(MODEL.resolve("text_encoder"))) {
             PromptEncoder prompts = new PromptEncoder(tokenizer, encoder, (prompt, dropped, max) -> truncated.add(dropped + "/" + max));
             String longPrompt = "a panda plays the guitar in a bamboo forest while the sun sets slowly";
-            PromptEncoder.PromptEmbeds out = prompts.encodePrompt(List.of(longPrompt, ""), null, true, 2, 16);
+            PromptEncoder.PromptEmbeds out = prompts.encodePrompt(List.of(longPrompt, ""), null, true, 2, 16, RunContext.NONE);
             int dropped = tokenizer.encode(longPrompt).length - 1 - 15;
             assertThat(truncated).containsExactly(dropped + "/16");
             Tensor embeds = out.prompt().embeds();
@@ -73,9 +75,37 @@ class T5EncoderModelTest {
             // the empty prompt and the default negative prompt "" are the same text
             assertThat(java.util.Arrays.copyOfRange(embeds.data(), 2 * row, 3 * row))
                     .containsExactly(java.util.Arrays.copyOfRange(out.negative().embeds().data(), 0, row));
-            assertThatThrownBy(() -> prompts.encodePrompt(List.of("a", "b"), List.of("x"), true, 1, 16))
+            assertThatThrownBy(() -> prompts.encodePrompt(List.of("a", "b"), List.of("x"), true, 1, 16, RunContext.NONE))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch size");
-            assertThatThrownBy(() -> prompts.encodePrompt(List.of(), null, true, 1, 16)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> prompts.encodePrompt(List.of(), null, true, 1, 16, RunContext.NONE)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /**
+     * One run context for prompt encoding: progress in encoder blocks over the prompts' and the negative prompts'
+     * forwards, the token checked after every block, the taps handed to the text encoder (its module paths).
+     */
+    @Test
+    void promptEncodingReportsBlocksStopsWhenCancelledAndTapsTheEncoder() {
+        T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(MODEL.resolve("tokenizer"));
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(MODEL.resolve("text_encoder"))) {
+            int layers = encoder.config().numLayers();
+            PromptEncoder prompts = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING);
+            RecordingListener progress = new RecordingListener(null);
+            List<String> tapped = new ArrayList<>();
+            prompts.encodePrompt(List.of("a cat"), null, true, 1, 16, new RunContext(progress, progress.cancel, (name, t) -> tapped.add(name)));
+            List<String> want = new ArrayList<>(List.of("encoding prompt " + 2 * layers));
+            for (int b = 1; b <= 2 * layers; b++) {
+                want.add("done " + b);
+            }
+            want.add("end");
+            assertThat(progress.calls).containsExactlyElementsOf(want);
+            assertThat(tapped).filteredOn(n -> n.equals("encoder.final_layer_norm")).hasSize(2);
+            assertThat(tapped).contains("encoder.embed_tokens", "encoder.block." + (layers - 1));
+            RecordingListener cancelled = new RecordingListener("done 1");
+            assertThatThrownBy(() -> prompts.encodePrompt(List.of("a cat"), null, true, 1, 16, RunContext.of(cancelled, cancelled.cancel)))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class);
+            assertThat(cancelled.calls).containsExactly("encoding prompt " + 2 * layers, "done 1", "end");
         }
     }
 

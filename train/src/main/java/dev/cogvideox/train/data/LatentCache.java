@@ -138,7 +138,7 @@ public final class LatentCache {
         }
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
         try (T5EncoderModel t5 = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"))) {
-            PromptEncoder encoder = new PromptEncoder(tokenizer, t5);
+            PromptEncoder encoder = new PromptEncoder(tokenizer, t5, PromptEncoder.LOG_WARNING);
             progress.onStart("encoding captions", missing.size());
             for (int i = 0; i < missing.size(); i++) {
                 Tensor embeds = encoder.getT5PromptEmbeds(List.of(missing.get(i).getValue()), 1, maxTextLength).embeds(); // [1, T, D]
