@@ -273,7 +273,6 @@ public final class CogVideoXPipeline {
 
         // 8. denoising loop
         progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
-        int layers = cfg.numLayers();
         CachingStep caching = req.sampling().cache().start(cfg);
         SparseVideoAttention sparse = req.sampling().attention().start(shape[1] / (cfg.patchSizeT() == null ? 1 : cfg.patchSizeT()),
                 (h / cfg.patchSize()) * (w / cfg.patchSize()));
@@ -293,10 +292,7 @@ public final class CogVideoXPipeline {
                 taps.tap("transformer_hidden_states_in." + i, input);
                 taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
                 float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
-                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, Taps.NONE, done -> {
-                    cancel.throwIfCancelled();                      // a full-size step takes minutes on a CPU
-                    progress.onSubProgress(done, layers);
-                }, cache);                                                                                // [2B, F, C, h, w]
+                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, run.withTaps(Taps.NONE), cache); // [2B, F, C, h, w]
                 taps.tap("noise_pred_raw." + i, noisePred);
                 if (cfgOn) {
                     double scale = req.useDynamicCfg()

@@ -1,8 +1,10 @@
 package dev.cogvideox.verify;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.model.transformer.RotaryPositions;
+import dev.cogvideox.model.transformer.StepCache;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -35,11 +37,11 @@ final class TransformerVerifier implements ComponentVerifier {
                 checker.check(ropeArg.at(0).asText(), rope.cos());
                 checker.check(ropeArg.at(1).asText(), rope.sin());
             }
-            Tensor sample = model.forward(hidden, text, timesteps, rope, ofs, (name, t) -> {
+            Tensor sample = model.forward(hidden, text, timesteps, rope, ofs, RunContext.NONE.withTaps((name, t) -> {
                 if (c.has("out.dbg." + name)) {
                     checker.check("out.dbg." + name, t);
                 }
-            }, done -> { });
+            }), StepCache.NONE);
             checker.check("out.sample", sample);
 
         }

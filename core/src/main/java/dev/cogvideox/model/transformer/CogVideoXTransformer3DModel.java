@@ -3,6 +3,7 @@ package dev.cogvideox.model.transformer;
 import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
@@ -14,7 +15,6 @@ import dev.cogvideox.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * diffusers' {@code CogVideoXTransformer3DModel} for all published variants (2b, 5b, 5b-I2V, 1.5-5b,
@@ -71,8 +71,9 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         return cfg;
     }
 
+    /** {@link #forward(Tensor, Tensor, float[], Embeddings.RotaryTable, float[], RunContext, StepCache)}, unwatched and uncached. */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope, float[] ofs) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, Taps.NONE, done -> { });
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, RunContext.NONE, StepCache.NONE, Tape.NONE);
     }
 
     /**
@@ -81,13 +82,17 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      * @param timesteps           one per sample ({@code [B]}; the reference casts int64 to float32)
      * @param rope                RoPE table for the video tokens (RoPE models), from {@link RotaryPositions}
      * @param ofs                 the 1.5-I2V ofs value ({@code [1]}, broadcast over the batch), else null
-     * @param afterBlock          told the number of blocks done after each one (progress within a step; it may throw
-     *                            to cancel the forward)
+     * @param run                 after each block its token is checked and its progress told the blocks done as parts
+     *                            of the caller's current item ({@link dev.cogvideox.progress.ProgressListener#onSubProgress}:
+     *                            a full-size step takes minutes on a CPU); its taps get the reference's names
+     *                            ({@code temb}, {@code block3.hidden}, {@code proj_out}, ...)
+     * @param cache               consulted on whether to run the blocks and their attention ({@link StepCache#NONE}:
+     *                            every block, densely)
      * @return the prediction {@code [B, F, C_out, H, W]}
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
-                          float[] ofs, Taps taps, IntConsumer afterBlock) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, StepCache.NONE, Tape.NONE);
+                          float[] ofs, RunContext run, StepCache cache) {
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, run, cache, Tape.NONE);
     }
 
     /**
@@ -95,21 +100,13 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
      * the patch embedding, every block, then a {@link Saved} for the output layers, in that order.
      */
     public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
-                          float[] ofs, Taps taps, IntConsumer afterBlock, Tape tape) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, StepCache.NONE, tape);
-    }
-
-    /**
-     * {@link #forward(Tensor, Tensor, float[], Embeddings.RotaryTable, float[], Taps, IntConsumer)} consulting
-     * {@code cache} on whether to run the blocks and their attention ({@link StepCache#NONE}: the same forward).
-     */
-    public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
-                          float[] ofs, Taps taps, IntConsumer afterBlock, StepCache cache) {
-        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, taps, afterBlock, cache, Tape.NONE);
+                          float[] ofs, Tape tape) {
+        return forward(hiddenStates, encoderHiddenStates, timesteps, rope, ofs, RunContext.NONE, StepCache.NONE, tape);
     }
 
     private Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, float[] timesteps, Embeddings.RotaryTable rope,
-                           float[] ofs, Taps taps, IntConsumer afterBlock, StepCache cache, Tape tape) {
+                           float[] ofs, RunContext runContext, StepCache cache, Tape tape) {
+        Taps taps = runContext.taps();
         if (tape.isRecording() && cache != StepCache.NONE) {
             throw new IllegalArgumentException("a recording (training) forward runs every block densely: no step cache");
         }
@@ -143,12 +140,12 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
                 taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
                 taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
             }
-            afterBlock.accept(i + 1);
+            afterBlocks(runContext, i + 1);
         }
         if (run) {
             cache.blocksDone(embeds);
         } else {
-            afterBlock.accept(blocks.size());
+            afterBlocks(runContext, blocks.size());
         }
         Tensor blocksOut = Layout.narrow(embeds, 1, textLen, n);                       // [B, N, D]
         Tensor hidden = normFinal.forward(blocksOut);                                  // video tokens only (semantics.md)
@@ -168,6 +165,12 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
 
         // 5. unpatchify: features ordered (c, [pt,] ph, pw)
         return unpatchify(hidden, b, f, h, w);
+    }
+
+    /** The run's cancellation check and progress after {@code done} blocks (parts of the caller's current item). */
+    private void afterBlocks(RunContext run, int done) {
+        run.cancel().throwIfCancelled();
+        run.progress().onSubProgress(done, blocks.size());
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.cogvideox.train.model;
 import dev.cogvideox.io.TensorWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
-import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
 import dev.cogvideox.model.transformer.CogVideoXBlock;
@@ -143,7 +142,7 @@ public final class TrainTransformer {
         Tape tape = recomputeBlocks ? Tape.checkpointing() : Tape.recording();
         List<Tensor> outputs = new ArrayList<>();
         for (Clips g : groups) {
-            outputs.add(model.forward(g.latents(), g.prompts(), g.timesteps(), g.rope(), ofs, Taps.NONE, done -> { }, tape));
+            outputs.add(model.forward(g.latents(), g.prompts(), g.timesteps(), g.rope(), ofs, tape));
         }
         return new Pass(outputs, tape);
     }
