@@ -3,8 +3,10 @@ package dev.cogvideox.model;
 import dev.cogvideox.tensor.Tensor;
 
 /**
- * Receives named intermediate tensors (the golden cases' {@code out.dbg.*} names) for debugging and comparison.
- * The tensor may be reused by the caller afterwards: copy it to keep it.
+ * Receives named intermediate tensors (the golden cases' {@code out.dbg.*} names) for debugging and comparison: the
+ * one tap type of every model (T5 module paths, the transformer's {@code temb} and {@code blockN.hidden}, the VAE's
+ * {@code decoder.mid_block}) and of the pipeline, carried by a {@link RunContext}. The tensor may be reused by the
+ * caller afterwards: copy it to keep it.
  */
 @FunctionalInterface
 public interface Taps {
