@@ -180,11 +180,6 @@ public final class CogVideoXPipeline {
         return video[0];
     }
 
-    /** {@link #generate(GenerationRequest, NoiseSource, RunContext)} with the run's three parts apart. */
-    public Tensor generate(GenerationRequest req, NoiseSource noise, ProgressListener progress, CancellationToken cancel, Taps taps) {
-        return generate(req, noise, new RunContext(progress, cancel, taps));
-    }
-
     /**
      * Runs the pipeline and hands the decoded frames {@code [n, 3, H, W]} in [0, 1] to {@code out} batch by batch as
      * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}.

@@ -1,6 +1,6 @@
 package dev.cogvideox.world.eval;
 
-import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
@@ -65,7 +65,7 @@ public final class PipelineVideoSource implements VideoSource {
     public Tensor video(String prompt, long seed, CancellationToken cancel) {
         GenerationRequest req = GenerationRequest.builder().prompt(prompt).frames(frames).size(height, width).steps(steps)
                 .guidance(guidance).dynamicCfg(dynamicCfg).maxSequenceLength(maxSequenceLength).build();
-        Tensor v = pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), ProgressListener.NONE, cancel, Taps.NONE);
+        Tensor v = pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), RunContext.of(ProgressListener.NONE, cancel));
         return v.reshape(v.dim(1), v.dim(2), v.dim(3), v.dim(4));                                 // [1, F, 3, H, W] -> [F, 3, H, W]
     }
 }
