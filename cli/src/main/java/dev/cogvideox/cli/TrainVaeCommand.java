@@ -27,8 +27,9 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--size", defaultValue = "96x96x17", description = "WIDTHxHEIGHTxFRAMES clips are fitted to (default: ${DEFAULT-VALUE}).")
     String size;
 
-    @Option(names = "--crop", description = "Train on a random WIDTHxHEIGHTxFRAMES window of each fitted clip (a convolutional VAE learns "
-            + "the same weights from windows at a fraction of the cost; clips shorter than the window keep their frames) "
+    @Option(names = "--crop", description = "Train on a WIDTHxHEIGHTxFRAMES window of each fitted clip, the most varied of 4 random ones "
+            + "(a convolutional VAE learns the same weights from windows at a fraction of the cost; clips shorter than the "
+            + "window keep their frames) "
             + "(default: whole clips).")
     String crop;
 
@@ -60,7 +61,8 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
 
-    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options.")
+    @Option(names = "--resume", description = "A checkpoint folder, or an output folder (its latest checkpoint); run with the same options. A larger "
+            + "--steps extends a run, finished or not (the learning-rate schedule stretches to the new end).")
     Path resume;
 
     @Option(names = "--seed", defaultValue = "42")

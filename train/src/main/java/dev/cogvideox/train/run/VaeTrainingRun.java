@@ -43,6 +43,9 @@ import java.util.function.Consumer;
  * goes to {@code vae/} ({@code config.json} + fp32 safetensors), loadable by every command.
  */
 public final class VaeTrainingRun {
+    /** Windows drawn per step with {@code --crop}; the most varied is trained on. */
+    static final int CROP_CANDIDATES = 4;
+
     /** How a run ended. */
     public record Result(int steps, int totalSteps, boolean interrupted, Path checkpoint, Path vae, List<String> problems) {
     }
@@ -80,11 +83,16 @@ public final class VaeTrainingRun {
         }
         TrainState.Settings settings = new TrainState.Settings(describe(cfg), o.seed(), 0, 0, o.lr(), o.lrSchedule().name(), o.warmup(), 0, 0, 0);
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
-        if (resumed != null && !resumed.state().settings().equals(settings)) {
+        if (resumed != null && !sameRun(resumed.state().settings(), settings)) {
             throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint was made with " + resumed.state().settings()
                     + ", this run has " + settings + "; resume with the same options");
         }
-        TrainState state = resumed != null ? resumed.state() : TrainState.start(settings);
+        if (resumed != null && resumed.state().step() > o.steps()) {
+            throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint is at step " + resumed.state().step() + ", past this run's "
+                    + o.steps() + " steps; give --steps " + resumed.state().step() + " or more to continue it");
+        }
+        TrainState state = resumed != null ? new TrainState(resumed.state().step(), 0, resumed.state().epoch(), resumed.state().cursor(), 0, settings)
+                : TrainState.start(settings);
         List<DataSample> samples = DatasetIndex.read(o.data()).samples();
 
         // 2. the VAE (new, or the checkpoint's weights) and its optimizer
@@ -153,13 +161,14 @@ public final class VaeTrainingRun {
         return "vae " + Arrays.toString(c.blockOutChannels()) + " latent " + c.latentChannels() + " layers " + c.layersPerBlock()
                 + " groups " + c.normNumGroups() + " temporal " + c.temporalCompressionRatio() + ", clips " + o.shape() + ", "
                 + o.loss().reconstruction() + " + " + o.loss().klWeight() + " KL, " + (o.loss().frameBatches() ? "inference's frame batches" : "whole clips")
-                + ", max grad norm " + o.maxGradNorm() + ", " + o.steps() + " steps" + (o.crop() == null ? "" : ", crops " + o.crop());
+                + ", max grad norm " + o.maxGradNorm() + (o.crop() == null ? "" : ", crops " + o.crop() + " (most varied of " + CROP_CANDIDATES + ")");
     }
 
     /**
-     * With {@code --crop}: a window of the crop's size at a random place of {@code clip} {@code [1, 3, F, H, W]} (drawn
-     * from the seed and the step, so a resumed run cuts the same windows); a clip with fewer frames than the crop keeps
-     * its frames. Without: the clip itself.
+     * With {@code --crop}: of {@value #CROP_CANDIDATES} windows of the crop's size at random places of {@code clip}
+     * {@code [1, 3, F, H, W]} (drawn from the seed and the step, so a resumed run cuts the same windows), the one whose
+     * pixels vary most, so that windows of plain background, which teach the VAE little, are rare; a clip with fewer
+     * frames than the crop keeps its frames. Without: the clip itself.
      */
     private Tensor crop(Tensor clip, int step, int temporalRatio) {
         if (o.crop() == null) {
@@ -168,12 +177,41 @@ public final class VaeTrainingRun {
         SplittableRandom rng = new SplittableRandom(o.seed() * 0x2545F4914F6CDD1DL + step);
         int frames = clip.dim(2) <= o.crop().frames() ? clip.dim(2) : o.crop().frames();
         int[] size = {frames, o.crop().height(), o.crop().width()};
-        Tensor out = clip;
-        for (int d = 0; d < 3; d++) {
-            int room = clip.dim(2 + d) - size[d];
-            out = room == 0 ? out : Layout.narrow(out, 2 + d, rng.nextInt(room + 1), size[d]);
+        Tensor best = null;
+        double bestVariance = -1;
+        for (int c = 0; c < CROP_CANDIDATES; c++) {
+            Tensor window = clip;
+            for (int d = 0; d < 3; d++) {
+                int room = clip.dim(2 + d) - size[d];
+                window = room == 0 ? window : Layout.narrow(window, 2 + d, rng.nextInt(room + 1), size[d]);
+            }
+            double variance = variance(window.data());
+            if (variance > bestVariance) {
+                best = window;
+                bestVariance = variance;
+            }
         }
-        return out;
+        return best;
+    }
+
+    private static double variance(float[] x) {
+        double sum = 0, sq = 0;
+        for (float v : x) {
+            sum += v;
+            sq += (double) v * v;
+        }
+        double mean = sum / x.length;
+        return sq / x.length - mean * mean;
+    }
+
+    /**
+     * The same run: every setting equal. The step count is not a setting (a larger {@code --steps} extends a run, finished
+     * or not, the learning-rate schedule stretching to the new end), and checkpoints written when it was one still match.
+     */
+    private static boolean sameRun(TrainState.Settings was, TrainState.Settings now) {
+        TrainState.Settings old = new TrainState.Settings(was.stages().replaceFirst(", \\d+ steps", ""), was.seed(), was.loraRank(), was.loraAlpha(),
+                was.lr(), was.lrSchedule(), was.warmup(), was.batchTokens(), was.timestepIntervals(), was.captionDropout());
+        return old.equals(now);
     }
 
     /** The epoch's order of the samples: a permutation drawn from the seed and the epoch. */

@@ -100,6 +100,23 @@ class VaeTrainingRunTest {
         assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
     }
 
+    /** A finished run resumed with a larger --steps goes on; at a constant rate it ends as one longer run would. */
+    @Test
+    void aFinishedRunExtendedWithMoreStepsEndsAsOneLongerRun() throws IOException {
+        SyntheticVideos.write(tmp.resolve("data"), 3, 9, 16);
+        VaeTrainingRun.run(options(tmp.resolve("a"), 7, 1e-3, 0, null), ProgressListener.NONE, new CancellationToken(), m -> { });
+        VaeTrainingRun.Result four = VaeTrainingRun.run(options(tmp.resolve("b"), 4, 1e-3, 0, null), ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(four.interrupted()).isFalse();
+        assertThatThrownBy(() -> VaeTrainingRun.run(options(tmp.resolve("b"), 3, 1e-3, 0, tmp.resolve("b")), ProgressListener.NONE,
+                new CancellationToken(), m -> { })).hasMessageContaining("at step 4").hasMessageContaining("--steps 4 or more");
+        VaeTrainingRun.Result seven = VaeTrainingRun.run(options(tmp.resolve("b"), 7, 1e-3, 0, tmp.resolve("b")), ProgressListener.NONE,
+                new CancellationToken(), m -> { });
+        assertThat(seven.steps()).isEqualTo(7);
+        assertThat(Files.readAllBytes(tmp.resolve("b/vae/diffusion_pytorch_model.safetensors")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("a/vae/diffusion_pytorch_model.safetensors")));
+        assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(Files.readAllLines(tmp.resolve("a/loss.jsonl")));
+    }
+
     @Test
     void badOptionsAreClearErrors() throws IOException {
         SyntheticVideos.write(tmp.resolve("data"), 1, 5, 16);
