@@ -1,0 +1,31 @@
+package dev.cogvideox.batch;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+
+/**
+ * What a batch does with one line of the prompts file. It is serialized to every executor, so it holds only what it
+ * needs to rebuild its state there (the model's folder, the batch's default options); anything loaded (a model) is
+ * kept per JVM by the implementation.
+ */
+public interface PromptRunner extends Serializable {
+    /**
+     * Checks a line's options on the driver, before any job starts, as far as that can be done without the model.
+     *
+     * @throws IllegalArgumentException saying what is wrong, in the user's words
+     */
+    void check(ObjectNode options);
+
+    /**
+     * Generates the line on an executor and writes {@code output}: whole (a temporary file renamed into place) or not
+     * at all.
+     *
+     * @return the settings the output was made with (a JSON object as text, every default filled in), or null
+     */
+    String run(ObjectNode options, Path output);
+
+    /** The reason of a failure in one line for the manifest: the error's message, never a stack trace. */
+    String reason(Throwable failure);
+}
