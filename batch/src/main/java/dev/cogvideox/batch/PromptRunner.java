@@ -3,7 +3,6 @@ package dev.cogvideox.batch;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 
 /**
  * What a batch does with one line of the prompts file. It is serialized to every executor, so it holds only what it
@@ -19,12 +18,12 @@ public interface PromptRunner extends Serializable {
     void check(ObjectNode options);
 
     /**
-     * Generates the line on an executor and writes {@code output}: whole (a temporary file renamed into place) or not
-     * at all.
+     * Generates the line on an executor and writes {@code output}, an absolute path (ending in {@code /} for a folder
+     * of frames): whole (a temporary file or folder renamed into place) or not at all.
      *
      * @return the settings the output was made with (a JSON object as text, every default filled in), or null
      */
-    String run(ObjectNode options, Path output);
+    String run(ObjectNode options, String output);
 
     /** The reason of a failure in one line for the manifest: the error's message, never a stack trace. */
     String reason(Throwable failure);

@@ -35,12 +35,13 @@ final class RunPrompt extends AbstractFunction2<TaskContext, Iterator<Prompt>, R
         String executor = env.executorId();
         String host = env.blockManager().blockManagerId().host();
         Path out = Path.of(outputDir).resolve(p.output());
+        String given = out + (p.output().endsWith("/") ? "/" : "");                 // a folder of frames
         long start = System.nanoTime();
         if (attempt > 0 && writtenByThisJob(out, p.outputModified())) {
             return new Result(p.line(), p.output(), true, null, null, 0, executor, host, attempt);
         }
         try {
-            String settings = runner.run((ObjectNode) PromptFile.JSON.readTree(p.options()), out);
+            String settings = runner.run((ObjectNode) PromptFile.JSON.readTree(p.options()), given);
             return new Result(p.line(), p.output(), true, null, settings, seconds(start), executor, host, attempt);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return new Result(p.line(), p.output(), false, runner.reason(e), null, seconds(start), executor, host, attempt);

@@ -42,7 +42,8 @@ class BatchJobTest {
         }
 
         @Override
-        public String run(ObjectNode options, Path output) {
+        public String run(ObjectNode options, String file) {
+            Path output = Path.of(file);
             if (options.path("fail").asBoolean()) {
                 throw new IllegalStateException("the model cannot do " + options.path("prompt").asText());
             }

@@ -65,8 +65,8 @@ final class BatchRunner implements PromptRunner {
     }
 
     @Override
-    public String run(ObjectNode options, Path output) {
-        GenerateCommand g = parse(options, output.toAbsolutePath() + (output.toString().endsWith("/") ? "/" : ""));
+    public String run(ObjectNode options, String output) {
+        GenerateCommand g = parse(options, output);
         g.pipelines = BatchRunner::pipeline;
         g.progress = ProgressListener.NONE;
         g.cancellation = new CancellationToken();
