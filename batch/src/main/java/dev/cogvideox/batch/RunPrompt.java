@@ -1,6 +1,7 @@
 package dev.cogvideox.batch;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cogvideox.tensor.Parallel;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import scala.collection.Iterator;
@@ -34,6 +35,10 @@ final class RunPrompt extends AbstractFunction2<TaskContext, Iterator<Prompt>, R
         SparkEnv env = SparkEnv.get();
         String executor = env.executorId();
         String host = env.blockManager().blockManagerId().host();
+        if (!executor.equals("driver")) {
+            // an executor's line computes on the cores Spark gave its task (spark.task.cpus); in local mode, on all
+            Parallel.setThreads(task.cpus());
+        }
         Path out = Path.of(outputDir).resolve(p.output());
         String given = out + (p.output().endsWith("/") ? "/" : "");                 // a folder of frames
         long start = System.nanoTime();

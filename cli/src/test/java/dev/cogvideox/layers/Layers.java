@@ -23,7 +23,7 @@ final class Layers {
             Map.entry("verify", 4),
             Map.entry("train", 5),
             Map.entry("world", 6),
-            Map.entry("cli", 7), Map.entry("serve", 7));
+            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7));
 
     private Layers() {
     }
