@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.IntStream;
 
 /**
@@ -37,6 +38,7 @@ import java.util.stream.IntStream;
 public final class BatchJob {
     /** Spark's master when neither {@code --master} nor spark-submit names one: one line at a time in this JVM, on all its cores. */
     public static final String DEFAULT_MASTER = "local[1]";
+    private static final long EXECUTOR_WAIT_MILLIS = 60_000;
 
     /**
      * What to run: the prompts file, the output folder, Spark's master ({@code local[N]}, {@code spark://host:port};
@@ -51,6 +53,10 @@ public final class BatchJob {
     }
 
     private BatchJob() {
+    }
+
+    /** What a run does with the lines: those to generate, those refused (with their entries), how many it skips. */
+    private record Plan(List<Prompt> toRun, List<Manifest.Entry> refused, int skipped, Map<Integer, String> prompts) {
     }
 
     public static Summary run(Settings s, PromptRunner runner, ProgressBar bar) {
@@ -70,14 +76,40 @@ public final class BatchJob {
                 state.put(output, e);
             }
         });
+        Plan plan = plan(lines, dir, state, s, runner);
+        plan.refused().forEach(e -> put(state, e));
+        Manifest.write(manifestFile, sorted(state));
+        bar.println(lines.size() + " line" + (lines.size() == 1 ? "" : "s") + " in " + s.prompts() + ": " + plan.toRun().size()
+                + " to generate, " + plan.skipped() + " done earlier (skipped), " + plan.refused().size() + " refused; manifest " + manifestFile);
+        for (Manifest.Entry e : plan.refused()) {
+            bar.println("failed line " + e.line() + ": " + e.reason());
+        }
+        if (plan.toRun().isEmpty()) {
+            return new Summary(0, plan.refused().size(), plan.skipped());
+        }
+        AtomicIntegerArray counts = new AtomicIntegerArray(2);                  // done, failed
+        try {
+            execute(plan, s, runner, dir, manifestFile, state, bar, counts);
+        } finally {
+            Manifest.write(manifestFile, sorted(state));
+        }
+        return new Summary(counts.get(0), plan.refused().size() + counts.get(1), plan.skipped());
+    }
+
+    /** Refuses the lines that cannot run (on the driver, before any job), skips those done earlier, and lists the rest. */
+    private static Plan plan(List<PromptFile.Line> lines, Path dir, Map<String, Manifest.Entry> done, Settings s, PromptRunner runner) {
         Map<String, Integer> outputs = new LinkedHashMap<>();
         List<Manifest.Entry> refused = new ArrayList<>();
         List<Prompt> toRun = new ArrayList<>();
+        Map<Integer, String> prompts = new LinkedHashMap<>();
         int skipped = 0;
         for (PromptFile.Line line : lines) {
             if (line.error() != null) {
                 refused.add(failed(line, line.error(), s));
                 continue;
+            }
+            if (line.options().path("prompt").isTextual()) {
+                prompts.put(line.number(), line.options().path("prompt").asText());
             }
             Integer first = outputs.putIfAbsent(line.output(), line.number());
             if (first != null) {
@@ -93,32 +125,20 @@ public final class BatchJob {
                 continue;
             }
             Path out = dir.resolve(line.output());
-            Manifest.Entry earlier = state.get(line.output());
+            Manifest.Entry earlier = done.get(line.output());
             if (earlier != null && earlier.sameRun(s.model(), line.options(), s.defaults()) && Files.exists(out)) {
                 skipped++;
                 continue;
             }
             toRun.add(new Prompt(line.number(), line.output(), line.options().toString(), lastModified(out)));
         }
-        for (Manifest.Entry e : refused) {
-            put(state, e);
-        }
-        Manifest.write(manifestFile, sorted(state));
-        bar.println(lines.size() + " line" + (lines.size() == 1 ? "" : "s") + " in " + s.prompts() + ": " + toRun.size() + " to generate, "
-                + skipped + " done earlier (skipped), " + refused.size() + " refused; manifest " + manifestFile);
-        for (Manifest.Entry e : refused) {
-            bar.println("failed line " + e.line() + ": " + e.reason());
-        }
-        if (toRun.isEmpty()) {
-            return new Summary(0, refused.size(), skipped);
-        }
-        Map<Integer, String> prompts = new LinkedHashMap<>();
-        for (PromptFile.Line line : lines) {
-            if (line.options() != null && line.options().path("prompt").isTextual()) {
-                prompts.put(line.number(), line.options().path("prompt").asText());
-            }
-        }
-        int[] counts = new int[2];                                              // done, failed
+        return new Plan(toRun, refused, skipped, prompts);
+    }
+
+    /** The Spark job: one task per line, each result appended to the manifest and shown as it reaches the driver. */
+    private static void execute(Plan plan, Settings s, PromptRunner runner, Path dir, Path manifestFile, Map<String, Manifest.Entry> state,
+                                ProgressBar bar, AtomicIntegerArray counts) {
+        List<Prompt> toRun = plan.toRun();
         SparkConf conf = sparkConf(s);
         JavaSparkContext context;
         try {
@@ -131,17 +151,19 @@ public final class BatchJob {
             RDD<Prompt> rdd = sc.parallelize(toRun, toRun.size()).rdd();
             List<Object> partitions = new ArrayList<>(IntStream.range(0, toRun.size()).boxed().toList());
             bar.onStart("generating", toRun.size(), ProgressUnit.ITEMS);
+            watchForExecutors(sc, conf, bar, counts);
+            // called on the driver as each task's result arrives
             AbstractFunction2<Object, Result, BoxedUnit> onResult = new AbstractFunction2<>() {
                 @Override
                 public BoxedUnit apply(Object partition, Result r) {
-                    Manifest.Entry e = entry(r, prompts.get(r.line()), toRun.get((Integer) partition).options(), s);
+                    Manifest.Entry e = entry(r, plan.prompts().get(r.line()), toRun.get((Integer) partition).options(), s);
                     manifest.add(e);
                     put(state, e);
-                    counts[r.done() ? 0 : 1]++;
+                    counts.incrementAndGet(r.done() ? 0 : 1);
                     bar.println((r.done() ? "done " + r.output() : "failed line " + r.line() + " (" + r.output() + "): " + r.reason())
                             + " [line " + r.line() + ", " + r.seconds() + " s, executor " + r.executor() + " on " + r.host()
                             + (r.attempt() > 0 ? ", attempt " + (r.attempt() + 1) : "") + "]");
-                    bar.onProgress(counts[0] + counts[1]);
+                    bar.onProgress(counts.get(0) + counts.get(1));
                     return BoxedUnit.UNIT;
                 }
             };
@@ -151,13 +173,35 @@ public final class BatchJob {
             if (!e.getClass().getName().startsWith("org.apache.spark.") && !(e instanceof IllegalStateException)) {
                 throw e;
             }
-            throw new IllegalStateException("the Spark job stopped after " + (counts[0] + counts[1]) + " of " + toRun.size() + " lines "
-                    + "(the manifest has their results; rerun the same command to go on): " + sparkReason(e, conf), e);
+            throw new IllegalStateException("the Spark job stopped after " + (counts.get(0) + counts.get(1)) + " of " + toRun.size()
+                    + " lines (the manifest has their results; rerun the same command to go on): " + sparkReason(e, conf), e);
         } finally {
             bar.onEnd();
-            Manifest.write(manifestFile, sorted(state));
         }
-        return new Summary(counts[0], refused.size() + counts[1], skipped);
+    }
+
+    /**
+     * A cluster that cannot give the application an executor leaves the job waiting with no word (Spark's own
+     * warning goes to its log): a minute without any, one line says so and where to look.
+     */
+    private static void watchForExecutors(JavaSparkContext sc, SparkConf conf, ProgressBar bar, AtomicIntegerArray counts) {
+        String master = conf.get("spark.master");
+        if (master.startsWith("local")) {
+            return;
+        }
+        Thread watch = Thread.ofVirtual().unstarted(() -> {
+            try {
+                Thread.sleep(EXECUTOR_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!sc.sc().isStopped() && counts.get(0) + counts.get(1) == 0 && sc.statusTracker().getExecutorInfos().length <= 1) {
+                bar.println("still no executor from " + master + " after " + EXECUTOR_WAIT_MILLIS / 1000 + " s: its web page (port 8080 by "
+                        + "default) shows whether its workers are alive and have the cores and spark.executor.memory ("
+                        + conf.get("spark.executor.memory", "1g") + ") this application asks for");
+            }
+        });
+        watch.start();
     }
 
     /**
