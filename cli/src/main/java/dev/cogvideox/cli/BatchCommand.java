@@ -91,7 +91,7 @@ final class BatchCommand implements Callable<Integer> {
     }
 
     /** The generate options given to batch, as arguments for generate; paths made absolute (the executors run elsewhere). */
-    private List<String> defaults() {
+    List<String> defaults() {
         List<String> args = new ArrayList<>();
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         for (OptionSpec o : parsed.matchedOptions()) {

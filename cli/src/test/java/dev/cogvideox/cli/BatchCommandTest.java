@@ -133,6 +133,21 @@ class BatchCommandTest {
         assertThat(missing.err()).contains("none.jsonl: no such file");
     }
 
+    @Test
+    void generateOptionsGivenToBatchBecomeEveryLinesDefaultsAsGenerateArguments() {
+        picocli.CommandLine cl = Main.commandLine();
+        cl.parseArgs("batch", "--prompts", "p.jsonl", "-o", "out", "--model", "m", "--master", "local[2]", "--conf", "spark.a=b",
+                "--steps", "4", "--no-dynamic-cfg", "--vae-tiling", "--seed", "5", "--lora", "loras/x.safetensors", "--image-fit", "crop");
+        BatchCommand batch = cl.getSubcommands().get("batch").getCommand();
+        assertThat(batch.defaults()).containsExactlyInAnyOrder("--steps", "4", "--no-dynamic-cfg", "--vae-tiling", "--seed", "5",
+                "--lora", Path.of("loras/x.safetensors").toAbsolutePath().toString(), "--image-fit", "crop");
+        assertThat(batch.conf).containsEntry("spark.a", "b");
+        // and batch's help shows them, but the ones a line or the batch decides
+        String help = cl.getSubcommands().get("batch").getUsageMessage();
+        assertThat(help).contains("--steps=<steps>").contains("--negative-prompt").contains("--prompts").doesNotContain("--prompt=")
+                .doesNotContain("--num-videos").doesNotContain("--from");
+    }
+
     static List<JsonNode> manifest(Path out) throws IOException {
         List<JsonNode> entries = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("manifest.jsonl"))) {
