@@ -25,6 +25,11 @@ public interface PromptRunner extends Serializable {
      */
     String run(ObjectNode options, String output);
 
+    /** The settings stored in an output written earlier (a retried task finds its line's done), or null. */
+    default String recorded(String output) {
+        return null;
+    }
+
     /** The reason of a failure in one line for the manifest: the error's message, never a stack trace. */
     String reason(Throwable failure);
 }

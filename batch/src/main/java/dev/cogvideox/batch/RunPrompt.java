@@ -43,7 +43,7 @@ final class RunPrompt extends AbstractFunction2<TaskContext, Iterator<Prompt>, R
         String given = out + (p.output().endsWith("/") ? "/" : "");                 // a folder of frames
         long start = System.nanoTime();
         if (attempt > 0 && writtenByThisJob(out, p.outputModified())) {
-            return new Result(p.line(), p.output(), true, null, null, 0, executor, host, attempt);
+            return new Result(p.line(), p.output(), true, null, runner.recorded(given), 0, executor, host, attempt);
         }
         try {
             String settings = runner.run((ObjectNode) PromptFile.JSON.readTree(p.options()), given);

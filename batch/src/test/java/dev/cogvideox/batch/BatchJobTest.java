@@ -56,6 +56,11 @@ class BatchJobTest {
         }
 
         @Override
+        public String recorded(String output) {
+            return "{\"found\": \"" + Path.of(output).getFileName() + "\"}";
+        }
+
+        @Override
         public String reason(Throwable failure) {
             return failure.getMessage();
         }
@@ -130,6 +135,7 @@ class BatchJobTest {
         JsonNode once = manifest(out).getFirst();
         assertThat(once.path("status").asText()).isEqualTo("done");
         assertThat(once.path("attempt").asInt()).isEqualTo(1);
+        assertThat(once.path("settings").path("found").asText()).isEqualTo("once.txt");    // read back from the file
         assertThat(Files.readString(out.resolve("once.txt"))).isEqualTo("once");
     }
 

@@ -82,6 +82,15 @@ final class BatchRunner implements PromptRunner {
     }
 
     @Override
+    public String recorded(String output) {
+        try {
+            return RunSettings.readFrom(Path.of(output)).toJson();
+        } catch (RuntimeException e) {
+            return null;                                   // a file generate did not write: the manifest goes without
+        }
+    }
+
+    @Override
     public String reason(Throwable failure) {
         OutOfMemoryError oom = failure instanceof OutOfMemoryError o ? o : null;
         return oom != null ? ErrorReporter.outOfMemory(oom) : ErrorReporter.message(failure);
