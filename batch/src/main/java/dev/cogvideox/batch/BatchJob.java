@@ -2,6 +2,7 @@ package dev.cogvideox.batch;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.progress.ProgressUnit;
 import org.apache.spark.SparkConf;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.IntStream;
 
@@ -59,7 +61,11 @@ public final class BatchJob {
     private record Plan(List<Prompt> toRun, List<Manifest.Entry> refused, int skipped, Map<Integer, String> prompts) {
     }
 
-    public static Summary run(Settings s, PromptRunner runner, ProgressBar bar) {
+    /**
+     * Runs the batch; {@code cancel} (Ctrl-C) cancels the Spark job, whose tasks stop their lines at the next step,
+     * leaving no partial file, and ends the run with a {@link CancellationException}.
+     */
+    public static Summary run(Settings s, PromptRunner runner, ProgressBar bar, CancellationToken cancel) {
         SparkJvm.check();
         Path dir = s.outputDir().toAbsolutePath().normalize();
         List<PromptFile.Line> lines = PromptFile.read(s.prompts());
@@ -88,8 +94,9 @@ public final class BatchJob {
             return new Summary(0, plan.refused().size(), plan.skipped());
         }
         AtomicIntegerArray counts = new AtomicIntegerArray(2);                  // done, failed
+        cancel.throwIfCancelled();
         try {
-            execute(plan, s, runner, dir, manifestFile, state, bar, counts);
+            execute(plan, s, runner, dir, manifestFile, state, bar, counts, cancel);
         } finally {
             Manifest.write(manifestFile, sorted(state));
         }
@@ -137,13 +144,13 @@ public final class BatchJob {
 
     /** The Spark job: one task per line, each result appended to the manifest and shown as it reaches the driver. */
     private static void execute(Plan plan, Settings s, PromptRunner runner, Path dir, Path manifestFile, Map<String, Manifest.Entry> state,
-                                ProgressBar bar, AtomicIntegerArray counts) {
+                                ProgressBar bar, AtomicIntegerArray counts, CancellationToken cancel) {
         List<Prompt> toRun = plan.toRun();
         SparkConf conf = sparkConf(s);
         JavaSparkContext context;
         try {
             context = new JavaSparkContext(conf);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {                              // SparkException is checked, though Scala declares nothing
             throw new IllegalStateException("cannot start Spark (master " + conf.get("spark.master") + "): " + sparkReason(e, conf), e);
         }
         try (Manifest manifest = Manifest.append(manifestFile); JavaSparkContext sc = context) {
@@ -152,6 +159,7 @@ public final class BatchJob {
             List<Object> partitions = new ArrayList<>(IntStream.range(0, toRun.size()).boxed().toList());
             bar.onStart("generating", toRun.size(), ProgressUnit.ITEMS);
             watchForExecutors(sc, conf, bar, counts);
+            Thread.ofVirtual().start(() -> cancelJobsOn(cancel, sc));
             // called on the driver as each task's result arrives
             AbstractFunction2<Object, Result, BoxedUnit> onResult = new AbstractFunction2<>() {
                 @Override
@@ -169,14 +177,34 @@ public final class BatchJob {
             };
             sc.sc().runJob(rdd, new RunPrompt(runner, dir.toString()), CollectionConverters.asScala(partitions).toSeq(), onResult,
                     ClassTag$.MODULE$.apply(Result.class));
-        } catch (RuntimeException e) {
-            if (!e.getClass().getName().startsWith("org.apache.spark.") && !(e instanceof IllegalStateException)) {
-                throw e;
+        } catch (Exception e) {                              // SparkException is checked, though Scala declares nothing
+            if (cancel.isCancelled()) {
+                bar.println("cancelled after " + (counts.get(0) + counts.get(1)) + " of " + toRun.size() + " lines (the manifest has "
+                        + "their results; rerun the same command to go on)");
+                throw new CancellationException("batch cancelled");
+            }
+            if (e instanceof RuntimeException r && !r.getClass().getName().startsWith("org.apache.spark.") && !(r instanceof IllegalStateException)) {
+                throw r;
             }
             throw new IllegalStateException("the Spark job stopped after " + (counts.get(0) + counts.get(1)) + " of " + toRun.size()
                     + " lines (the manifest has their results; rerun the same command to go on): " + sparkReason(e, conf), e);
         } finally {
             bar.onEnd();
+        }
+    }
+
+    /** Cancels the Spark context's jobs once {@code cancel} is cancelled, until the context stops. */
+    private static void cancelJobsOn(CancellationToken cancel, JavaSparkContext sc) {
+        try {
+            while (!cancel.isCancelled()) {
+                if (sc.sc().isStopped()) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            sc.cancelAllJobs();
+        } catch (InterruptedException | IllegalStateException e) {
+            // the context stopped
         }
     }
 

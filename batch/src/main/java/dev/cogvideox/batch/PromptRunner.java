@@ -1,6 +1,7 @@
 package dev.cogvideox.batch;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cogvideox.progress.CancellationToken;
 
 import java.io.Serializable;
 
@@ -19,11 +20,12 @@ public interface PromptRunner extends Serializable {
 
     /**
      * Generates the line on an executor and writes {@code output}, an absolute path (ending in {@code /} for a folder
-     * of frames): whole (a temporary file or folder renamed into place) or not at all.
+     * of frames): whole (a temporary file or folder renamed into place) or not at all; {@code cancel} is cancelled
+     * when Spark kills the task (the job was cancelled), and then the line stops at its next check.
      *
      * @return the settings the output was made with (a JSON object as text, every default filled in), or null
      */
-    String run(ObjectNode options, String output);
+    String run(ObjectNode options, String output, CancellationToken cancel);
 
     /** The settings stored in an output written earlier (a retried task finds its line's done), or null. */
     default String recorded(String output) {

@@ -1,6 +1,7 @@
 package dev.cogvideox.batch;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.tensor.Parallel;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -12,6 +13,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
 
 /**
  * The task of one line, run on an executor: the runner writes the output (atomically) and the result, done or failed
@@ -45,11 +47,29 @@ final class RunPrompt extends AbstractFunction2<TaskContext, Iterator<Prompt>, R
         if (attempt > 0 && writtenByThisJob(out, p.outputModified())) {
             return new Result(p.line(), p.output(), true, null, runner.recorded(given), 0, executor, host, attempt);
         }
+        CancellationToken cancel = new CancellationToken();
+        Thread killed = Thread.ofVirtual().start(() -> cancelWhenKilled(task, cancel));
         try {
-            String settings = runner.run((ObjectNode) PromptFile.JSON.readTree(p.options()), given);
+            String settings = runner.run((ObjectNode) PromptFile.JSON.readTree(p.options()), given, cancel);
             return new Result(p.line(), p.output(), true, null, settings, seconds(start), executor, host, attempt);
+        } catch (CancellationException e) {
+            throw e;                                          // the task was killed: no result
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return new Result(p.line(), p.output(), false, runner.reason(e), null, seconds(start), executor, host, attempt);
+        } finally {
+            killed.interrupt();
+        }
+    }
+
+    /** Spark marks a task it kills and leaves stopping to the task: the line's token is cancelled then. */
+    private static void cancelWhenKilled(TaskContext task, CancellationToken cancel) {
+        try {
+            while (!task.isInterrupted()) {
+                Thread.sleep(100);
+            }
+            cancel.cancel();
+        } catch (InterruptedException e) {
+            // the line ended
         }
     }
 

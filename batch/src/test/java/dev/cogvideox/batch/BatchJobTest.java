@@ -3,6 +3,7 @@ package dev.cogvideox.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cogvideox.io.AtomicFile;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressBar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,9 +16,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The driver and the tasks on Spark in this JVM ({@code local[2]}) with a runner that writes the prompt into the
@@ -33,6 +40,7 @@ class BatchJobTest {
         /** Outputs written, by file, in this JVM (local mode: the executors' too). */
         static final Map<String, Integer> WRITES = new ConcurrentHashMap<>();
         static final Set<String> DIED = ConcurrentHashMap.newKeySet();
+        static final CountDownLatch WAITING = new CountDownLatch(1);
 
         @Override
         public void check(ObjectNode options) {
@@ -42,8 +50,15 @@ class BatchJobTest {
         }
 
         @Override
-        public String run(ObjectNode options, String file) {
+        public String run(ObjectNode options, String file, CancellationToken cancel) {
             Path output = Path.of(file);
+            if (options.path("wait").asBoolean()) {                  // until the task is killed
+                WAITING.countDown();
+                while (!cancel.isCancelled()) {
+                    LockSupport.parkNanos(10_000_000);
+                }
+                throw new CancellationException();
+            }
             if (options.path("fail").asBoolean()) {
                 throw new IllegalStateException("the model cannot do " + options.path("prompt").asText());
             }
@@ -67,9 +82,13 @@ class BatchJobTest {
     }
 
     private BatchJob.Summary run(Path prompts, Path out, String master, ByteArrayOutputStream console) {
+        return run(prompts, out, master, console, new CancellationToken());
+    }
+
+    private BatchJob.Summary run(Path prompts, Path out, String master, ByteArrayOutputStream console, CancellationToken cancel) {
         ProgressBar bar = new ProgressBar(new PrintStream(console, true), false, 80, System::nanoTime);
         return BatchJob.run(new BatchJob.Settings(prompts, out, master, Map.of("spark.ui.enabled", "false"), "model-dir", List.of("--steps", "2")),
-                new WritingRunner(), bar);
+                new WritingRunner(), bar, cancel);
     }
 
     @Test
@@ -137,6 +156,24 @@ class BatchJobTest {
         assertThat(once.path("attempt").asInt()).isEqualTo(1);
         assertThat(once.path("settings").path("found").asText()).isEqualTo("once.txt");    // read back from the file
         assertThat(Files.readString(out.resolve("once.txt"))).isEqualTo("once");
+    }
+
+    @Test
+    void cancellingStopsTheRunningLinesAndKeepsTheFinishedOnesInTheManifest() throws Exception {
+        Path prompts = tmp.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"quick\"}\n{\"prompt\": \"endless\", \"wait\": true}\n");
+        Path out = tmp.resolve("out");
+        CancellationToken cancel = new CancellationToken();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        CompletableFuture<BatchJob.Summary> run = CompletableFuture.supplyAsync(() -> run(prompts, out, "local[1]", console, cancel));
+        assertThat(WritingRunner.WAITING.await(60, TimeUnit.SECONDS)).as("the endless line started").isTrue();
+        cancel.cancel();                                                        // as Ctrl-C does
+
+        assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(CancellationException.class);
+        assertThat(console.toString()).contains("cancelled after 1 of 2 lines");
+        List<JsonNode> manifest = manifest(out);
+        assertThat(manifest).extracting(e -> e.path("output").asText()).containsExactly("00001.mp4");
+        assertThat(manifest.getFirst().path("status").asText()).isEqualTo("done");
     }
 
     private static List<JsonNode> manifest(Path out) throws IOException {

@@ -73,7 +73,7 @@ final class BatchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Path dir = modelSource.resolve().toAbsolutePath().normalize();
         List<String> defaults = defaults();
         Path base = prompts.toAbsolutePath().normalize().getParent();
@@ -84,10 +84,13 @@ final class BatchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("batch options: " + e.getMessage(), e);
         }
         ProgressBar bar = ProgressBar.forConsole(System.err);
-        BatchJob.Summary s = BatchJob.run(new BatchJob.Settings(prompts, output, master, conf, dir.toString(), defaults), runner, bar);
-        System.out.println(s.done() + " generated, " + s.skipped() + " done earlier (skipped), " + s.failed() + " failed; manifest "
-                + output.toAbsolutePath().normalize().resolve("manifest.jsonl"));
-        return s.failed() > 0 ? 1 : 0;
+        // Ctrl-C cancels the Spark job: the lines running stop at their next step and leave no partial file
+        return Cancellable.run(30, cancel -> {
+            BatchJob.Summary s = BatchJob.run(new BatchJob.Settings(prompts, output, master, conf, dir.toString(), defaults), runner, bar, cancel);
+            System.out.println(s.done() + " generated, " + s.skipped() + " done earlier (skipped), " + s.failed() + " failed; manifest "
+                    + output.toAbsolutePath().normalize().resolve("manifest.jsonl"));
+            return s.failed() > 0 ? 1 : 0;
+        });
     }
 
     /** The generate options given to batch, as arguments for generate; paths made absolute (the executors run elsewhere). */

@@ -65,11 +65,11 @@ final class BatchRunner implements PromptRunner {
     }
 
     @Override
-    public String run(ObjectNode options, String output) {
+    public String run(ObjectNode options, String output, CancellationToken cancel) {
         GenerateCommand g = parse(options, output);
         g.pipelines = BatchRunner::pipeline;
         g.progress = ProgressListener.NONE;
-        g.cancellation = new CancellationToken();
+        g.cancellation = cancel;
         g.messages = new PrintStream(OutputStream.nullOutputStream());
         try {
             g.call();
