@@ -14,7 +14,9 @@ import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.ImagePreprocess;
 import dev.cogvideox.pipeline.LatentsFile;
 import dev.cogvideox.pipeline.MemoryPlan;
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
@@ -28,6 +30,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code cogvideox generate}: from a prompt (and an image) to a video file. */
 @Command(name = "generate", description = "Generate a video from a prompt (text-to-video) or a prompt and an image (image-to-video).")
@@ -131,6 +135,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--lora-scale", defaultValue = "1.0", description = "LoRA strength (diffusers' attention_kwargs scale; default ${DEFAULT-VALUE}).")
     double loraScale;
 
+    /** How a model folder becomes a pipeline: loaded for this run, or kept per JVM by a batch ({@code BatchRunner}). */
+    Function<Path, CogVideoXPipeline> pipelines = CogVideoXPipeline::load;
+
+    /** Where the progress goes (null: a bar on the console) and what cancels the run (null: Ctrl-C); a batch sets both. */
+    ProgressListener progress;
+    CancellationToken cancellation;
+
+    /** Where the messages go (null: the console); a batch's executors have none. */
+    PrintStream messages;
+
+    /** The settings of the last output written, as stored in it (JSON), for a batch's manifest. */
+    String ranWith;
+
     @Option(names = {"-o", "--output"}, defaultValue = "output.mp4", description = "out.mp4, out.gif, a folder/ for PNG frames, or latents.safetensors: the denoised latents, "
             + "no decode (turn them into a video later with `decode`) (default: ${DEFAULT-VALUE}).")
     String output;
@@ -159,7 +176,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The options' values, checked before any work; the message names the option. */
-    private void checkOptions() {
+    void checkOptions() {
         if (guidance != null && (!Double.isFinite(guidance) || guidance < 0)) {
             throw new IllegalArgumentException("--guidance must be a finite number >= 0 (up to 1 turns guidance off; 6 is the default), got " + guidance);
         }
@@ -234,7 +251,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         // 2. the model
         Path dir = modelSource.resolve();
-        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir);
+        CogVideoXPipeline pipeline = pipelines.apply(dir);
         if (schedulerClass != null) {
             pipeline = pipeline.withScheduler(schedulerClass);
         }
@@ -271,7 +288,7 @@ final class GenerateCommand implements Callable<Integer> {
             Tensor picture = MediaReader.readImage(image);                                     // [3, H0, W0]
             String note = ImagePreprocess.describeFit(picture.dim(1), picture.dim(2), h, w, fit);
             if (note != null) {
-                System.err.println("note: " + note);
+                err().println("note: " + note);
             }
             b.image(repeat(ImagePreprocess.fit(picture, h, w, fit).reshape(1, 3, h, w), n));
         }
@@ -295,39 +312,49 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile)
                 .put("--weights", weights.format() != null ? weights.kind : null);
         sampling.record(settings);
-        System.err.println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
+        err().println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
                 + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req, weights.format());
         MemoryPlan plan = latentsOnly ? whole.withoutDecode() : whole;
         MemoryPlan.Host host = MemoryPlan.Host.current();
-        System.err.println(plan.describe(host));
+        err().println(plan.describe(host));
         plan.check(host, req.vaeTiling());
         // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
         // and leaves no partial file
         CogVideoXPipeline run = pipeline;
-        ProgressBar bar = ProgressBar.forConsole(System.err);
-        return Cancellable.run(30, cancel -> {
+        ProgressListener bar = progress != null ? progress : ProgressBar.forConsole(System.err);
+        Cancellable.Job job = cancel -> {
             for (int i = 0; i < seedList.size(); i++) {
                 long seed = seedList.get(i);
                 NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
                 String description = settings.put("--seed", noiseFile != null ? null : seed).toJson();
+                ranWith = description;
                 if (seedList.size() > 1) {
-                    System.err.println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
+                    err().println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
                 }
                 if (latentsOnly) {
                     Path latentsOut = Path.of(names.get(i).getFirst());
                     Tensor latents = run.denoise(req, noise, RunContext.of(bar, cancel));
                     LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
-                    System.out.println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
+                    out().println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                             + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
                 } else {
                     List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
-                    VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description),
+                    VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description), out(),
                             sink -> run.generate(req, noise, RunContext.of(bar, cancel), sink));
                 }
             }
             return 0;
-        });
+        };
+        return cancellation != null ? job.run(cancellation) : Cancellable.run(30, job);
+    }
+
+    private PrintStream err() {
+        return messages != null ? messages : System.err;
+    }
+
+    private PrintStream out() {
+        return messages != null ? messages : System.out;
     }
 
     /** {@code out.mp4} -> {@code out-42.mp4}; {@code frames/} -> {@code frames-42/}. */

@@ -6,6 +6,7 @@ import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.model.FrameSink;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,12 @@ final class VideoFiles {
         write(List.of(out), VideoOptions.fps(fps), producer);
     }
 
-    /** One output per sample of the batch, in order: all published at the end, or none. */
     static void write(List<VideoOutput> outs, VideoOptions options, Producer producer) {
+        write(outs, options, System.out, producer);
+    }
+
+    /** One output per sample of the batch, in order: all published at the end, or none; what was written told to {@code log}. */
+    static void write(List<VideoOutput> outs, VideoOptions options, PrintStream log, Producer producer) {
         List<VideoWriter> writers = new ArrayList<>();
         try {
             for (VideoOutput out : outs) {
@@ -46,7 +51,7 @@ final class VideoFiles {
                 written.add(writer.finish());
             }
             for (int i = 0; i < writers.size(); i++) {
-                System.out.println("wrote " + writers.get(i).frameCount() + " frames (" + size[0] + "x" + size[1] + ") to " + written.get(i));
+                log.println("wrote " + writers.get(i).frameCount() + " frames (" + size[0] + "x" + size[1] + ") to " + written.get(i));
             }
         } finally {
             for (VideoWriter writer : writers) {

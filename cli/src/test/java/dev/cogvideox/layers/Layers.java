@@ -25,7 +25,7 @@ final class Layers {
             Map.entry("verify", 4),
             Map.entry("train", 5),
             Map.entry("world", 6),
-            Map.entry("cli", 7), Map.entry("serve", 7));
+            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7));
 
     /**
      * What the library core (the {@code core} module) must not use: the {@code video} module's package and the
