@@ -21,7 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>Faults: a rank that exits without {@code MPI_Finalize} (an error, a kill) makes {@code mpirun} send SIGTERM to
  * the others (measured: about 1 s later, the whole job gone within 2 s); a shutdown hook then prints, on each of them,
- * that the job was ended from outside. A rank that is alive but never arrives (stuck, or its machine unreachable) is
+ * that the job is being ended from outside. (Ctrl-C on mpirun sends the same SIGTERM to every rank: they cancel
+ * together, and rank 0 writes a checkpoint if the step ends before mpirun's SIGKILL.) A rank that is alive but never arrives (stuck, or its machine unreachable) is
  * caught by a watchdog: a rank waiting longer than the collective timeout in an all-reduce or broadcast prints what it
  * waited for and exits, which ends the job the same way.
  */
@@ -211,8 +212,8 @@ final class MpiCommunicator implements Communicator {
 
     private void onShutdown() {
         if (!ended) {
-            System.err.println(prefix() + "stopped: the job was ended by mpirun (another rank failed or exited, see its message; or "
-                    + "mpirun was interrupted); nothing more is written, resume from the last checkpoint");
+            System.err.println(prefix() + "stopping: mpirun is ending the job (another rank failed or exited, see its message; or "
+                    + "mpirun was interrupted); continue with --resume from the last checkpoint");
             System.err.flush();
         }
     }

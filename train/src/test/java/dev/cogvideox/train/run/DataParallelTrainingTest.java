@@ -107,7 +107,7 @@ class DataParallelTrainingTest {
         Run mpi = mpirun(tmp.resolve("mpi"), "32x32x5:400", 600, "die", 60);
         assertThat(mpi.exit()).as(mpi.log()).isNotZero();
         assertThat(mpi.log()).contains("rank 1: fault 'die' at step 2")
-                .contains("rank 0 of 2: stopped: the job was ended by mpirun (another rank failed or exited");
+                .contains("rank 0 of 2: stopping: mpirun is ending the job (another rank failed or exited");
         assertThat(endedAfterFault(tmp.resolve("mpi"))).as("seconds from the fault to the end of mpirun").isLessThan(10);
         assertThat(tmp.resolve("mpi/pytorch_lora_weights.safetensors")).doesNotExist();
     }
