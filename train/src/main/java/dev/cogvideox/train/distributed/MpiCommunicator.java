@@ -127,7 +127,7 @@ final class MpiCommunicator implements Communicator {
     public void allReduceSum(double[] values) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_DOUBLE, values);
-            timed("an all-reduce of the step's loss", () ->
+            timed("a small all-reduce (the step's loss, Ctrl-C)", () ->
                     check("MPI_Allreduce", (int) allReduce.invokeExact(IN_PLACE, buf, values.length, mpiDouble, sum, world)));
             MemorySegment.copy(buf, ValueLayout.JAVA_DOUBLE, 0, values, 0, values.length);
         }

@@ -160,7 +160,7 @@ class DataParallelTrainingTest {
         return (System.currentTimeMillis() - Files.getLastModifiedTime(marker).toMillis()) / 1000.0;
     }
 
-    private record Run(int exit, String log, long millis) {
+    private record Run(int exit, String log) {
     }
 
     private static Run mpirun(Path output, String stages, int timeoutSeconds, String fault, int limitSeconds) throws Exception {
@@ -172,17 +172,15 @@ class DataParallelTrainingTest {
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 TrainingRank.class.getName(), MODEL.toString(), data.toString(), output.toString(), shared.resolve("cache").toString(),
                 stages, Integer.toString(BATCH_TOKENS), Integer.toString(timeoutSeconds), fault));
-        long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean ended = p.waitFor(limitSeconds, TimeUnit.SECONDS);
         if (!ended) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
         String text = Files.readString(log);
         assertThat(ended).as("mpirun ended within " + limitSeconds + " s:\n" + text).isTrue();
-        return new Run(p.exitValue(), text, millis);
+        return new Run(p.exitValue(), text);
     }
 
     private static boolean onPath(String program) {
