@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
  * {@code cogvideox train}: LoRA or full fine-tuning of a text-to-video model on a folder of captioned videos; under
  * {@code mpirun -np N} a data-parallel job of N ranks (rank 0 prints and writes).
  */
-@Command(name = "train", description = "Fine-tune a text-to-video model (LoRA or full) on captioned videos and images.")
+@Command(name = "train", description = {"Fine-tune a text-to-video model (LoRA or full) on captioned videos and images.",
+        "Under mpirun -np N: data-parallel over N ranks (rank 0 prints and writes; see README)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A diffusers CogVideoX folder (text-to-video).")
     Path model;

@@ -205,6 +205,7 @@ public final class TrainingRun {
             trainer.restore(resumed.optimizer(), state.step(), Checkpoint.resolve(o.resume()).resolve(Checkpoint.OPTIMIZER).toString());
         }
 
+        comm.barrier();                                                 // the ranks load at their disks' speed: no time limit
         // 4. the stages as one job
         Path checkpoint = null;
         boolean interrupted = false;
@@ -410,6 +411,7 @@ public final class TrainingRun {
         if (comm.size() == 1) {
             return;
         }
+        comm.barrier();                                                 // a rank without a shared cache may still be encoding
         byte[] mine;
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
