@@ -1,6 +1,7 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.train.distributed.Communicator;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 import dev.cogvideox.train.run.Stage;
 import dev.cogvideox.train.run.TrainOptions;
@@ -9,12 +10,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code cogvideox train}: LoRA or full fine-tuning of a text-to-video model on a folder of captioned videos. */
-@Command(name = "train", description = "Fine-tune a text-to-video model (LoRA or full) on captioned videos and images.")
+/**
+ * {@code cogvideox train}: LoRA or full fine-tuning of a text-to-video model on a folder of captioned videos; under
+ * {@code mpirun -np N} a data-parallel job of N ranks (rank 0 prints and writes).
+ */
+@Command(name = "train", description = {"Fine-tune a text-to-video model (LoRA or full) on captioned videos and images.",
+        "Under mpirun -np N: data-parallel over N ranks (rank 0 prints and writes; see README)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A diffusers CogVideoX folder (text-to-video).")
     Path model;
@@ -68,6 +74,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--timestep-intervals", defaultValue = "8", description = "Explicit Uniform Sampling: consecutive clips draw timesteps "
             + "from consecutive of this many intervals (default: ${DEFAULT-VALUE}).")
     int timestepIntervals;
+
+    @Option(names = "--packs-per-step", description = "Data parallel: the Frame Pack batches of one step's global batch, shared evenly by "
+            + "the mpirun ranks, each drawing timesteps from its own part of the schedule (default: the number of ranks, or the "
+            + "checkpoint's with --resume). One process with --packs-per-step 2 trains what 2 ranks would.")
+    Integer packsPerStep;
+
+    @Option(names = "--collective-timeout", defaultValue = "1800", description = "Data parallel: seconds a rank waits for the others in a "
+            + "gradient all-reduce before it reports a stuck or unreachable rank and ends the job; 0 waits for ever. A rank that "
+            + "dies ends the job at once (default: ${DEFAULT-VALUE}).")
+    long collectiveTimeout;
 
     @Option(names = "--validation-prompt", description = "Prompt of the validation videos (OUTPUT/validation/step-N.gif) (default: none, no validation videos).")
     String validationPrompt;
@@ -127,10 +143,30 @@ final class TrainCommand implements Callable<Integer> {
                 steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
                 validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints, policy, captionDropout);
 
+        if (collectiveTimeout < 0) {
+            throw new IllegalArgumentException("--collective-timeout must not be negative (0 waits for ever), got " + collectiveTimeout);
+        }
+        if (packsPerStep != null && packsPerStep < 1) {
+            throw new IllegalArgumentException("--packs-per-step must be at least 1, got " + packsPerStep);
+        }
+
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
-            ProgressBar bar = ProgressBar.forConsole(System.err);
-            TrainingRun.Result r = TrainingRun.run(options, bar, cancel, bar::println);   // a written checkpoint: its own line, not glued to the bar
+            TrainingRun.Result r;
+            try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout))) {
+                try {
+                    ProgressBar bar = ProgressBar.forConsole(System.err);
+                    // a written checkpoint: its own line, not glued to the bar
+                    r = TrainingRun.run(options, new TrainingRun.DataParallel(comm, packsPerStep != null ? packsPerStep : 0), bar, cancel, bar::println);
+                } catch (RuntimeException | Error e) {
+                    System.err.print(comm.prefix());                   // "rank 1 of 2: " before the error line
+                    throw e;
+                }
+                comm.finish();
+                if (comm.rank() != 0) {
+                    return r.interrupted() ? Cancellable.INTERRUPTED : 0;
+                }
+            }
             if (r.interrupted()) {
                 System.out.println("stopped at step " + r.steps() + " of " + r.totalSteps() + "; continue with --resume " + r.checkpoint());
                 return 130;

@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * {@code loss.jsonl}: one JSON object per optimizer step ({@code step} counts from 1, {@code stage}, {@code loss},
- * {@code grad_norm} before clipping, {@code lr}, {@code clips} and {@code tokens} of the Frame Pack batch). A resumed
+ * {@code grad_norm} before clipping, {@code lr}, {@code clips} and {@code tokens} of the global batch, and the
+ * {@code timesteps} of each of its Frame Pack batches, one list per data-parallel rank's pack). A resumed
  * run first drops the lines after its checkpoint, so the file reads as one uninterrupted run.
  */
 final class LossLog implements AutoCloseable {
@@ -47,8 +48,22 @@ final class LossLog implements AutoCloseable {
     }
 
     void append(int step, int stage, double loss, double gradNorm, double lr, int clips, int tokens) {
+        append(step, stage, loss, gradNorm, lr, clips, tokens, null);
+    }
+
+    /** A line with the timesteps of each Frame Pack batch (null: none, as for the VAE). */
+    void append(int step, int stage, double loss, double gradNorm, double lr, int clips, int tokens, List<long[]> timesteps) {
         ObjectNode row = JSON.createObjectNode().put("step", step).put("stage", stage).put("loss", loss)
                 .put("grad_norm", gradNorm).put("lr", lr).put("clips", clips).put("tokens", tokens);
+        if (timesteps != null) {
+            var packs = row.putArray("timesteps");
+            for (long[] pack : timesteps) {
+                var t = packs.addArray();
+                for (long v : pack) {
+                    t.add(v);
+                }
+            }
+        }
         points.add(new double[]{step, loss});
         try {
             out.write(row.toString());

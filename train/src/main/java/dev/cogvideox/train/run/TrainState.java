@@ -26,10 +26,11 @@ public record TrainState(int step, int stage, int epoch, int cursor, long timest
 
     /**
      * The options that shape the trajectory: a run resumed with other values would not be the same run. A state
-     * written before {@code captionDropout} existed reads as 0 (what those runs did).
+     * written before {@code captionDropout} existed reads as 0, before {@code packsPerStep} (the Frame Pack batches of
+     * a step's global batch, one per data-parallel rank by default) as 1: what those runs did.
      */
     public record Settings(String stages, long seed, int loraRank, double loraAlpha, double lr, String lrSchedule, int warmup,
-                           int batchTokens, int timestepIntervals, double captionDropout) {
+                           int batchTokens, int timestepIntervals, double captionDropout, int packsPerStep) {
     }
 
     public static TrainState start(Settings settings) {
@@ -46,7 +47,7 @@ public record TrainState(int step, int stage, int epoch, int cursor, long timest
         JsonConfig s = c.requireObject("settings");
         Settings settings = new Settings(s.requireString("stages"), s.requireLong("seed"), s.requireInt("loraRank"), s.requireDouble("loraAlpha"),
                 s.requireDouble("lr"), s.requireString("lrSchedule"), s.requireInt("warmup"), s.requireInt("batchTokens"),
-                s.requireInt("timestepIntervals"), s.getDouble("captionDropout", 0));
+                s.requireInt("timestepIntervals"), s.getDouble("captionDropout", 0), s.getInt("packsPerStep", 1));
         return new TrainState(c.requireInt("step"), c.requireInt("stage"), c.requireInt("epoch"), c.requireInt("cursor"),
                 c.requireLong("timestepsDrawn"), settings);
     }

@@ -15,8 +15,11 @@ import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.Trainer;
 import dev.cogvideox.train.TrainingStep;
+import dev.cogvideox.train.data.DataSample;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.data.LatentCache;
+import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.train.distributed.GradientAllReduce;
 import dev.cogvideox.train.lora.LoraAdapter;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraWeights;
@@ -32,7 +35,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +57,15 @@ import java.util.function.Consumer;
  *   <li>at the end (or when cancelled) a checkpoint, the trained weights and {@code loss.png}.</li>
  * </ol>
  * RoPE positions are {@link ExtrapolatedRope extrapolated} to each stage's grid.
+ *
+ * <p>Data parallel ({@link DataParallel}): a step's global batch is {@code D} consecutive Frame Pack batches of the
+ * stage's walk (D the packs per step, by default the number of ranks); rank r of P trains on packs
+ * {@code [r D / P, (r + 1) D / P)}, reading only their clips, and pack d draws its timesteps from its own part of
+ * {@code [0, T)} ({@link TimestepSampler.ExplicitUniform#ownIntervals}). The step's random draws are made in the order
+ * of the global batch (a rank makes those of the clips before its own too and drops them), so any P dividing D
+ * trains the same trajectory up to float reduction order, and {@code D = P = 1} is the single-process run. The
+ * gradients are averaged over the ranks in {@link Trainer}; rank 0 alone writes the loss log, checkpoints, validation
+ * videos and the weights, and prints.
  */
 public final class TrainingRun {
     /**
@@ -63,22 +78,53 @@ public final class TrainingRun {
                          int skippedSteps) {
     }
 
+    /**
+     * The ranks of the job and the Frame Pack batches each step's global batch is made of.
+     *
+     * @param packsPerStep D, a multiple of the number of ranks; 0 for the number of ranks (or, resuming, the checkpoint's)
+     */
+    public record DataParallel(Communicator comm, int packsPerStep) {
+        public DataParallel {
+            if (packsPerStep < 0) {
+                throw new IllegalArgumentException("--packs-per-step must be at least 1, got " + packsPerStep);
+            }
+        }
+
+        /** One process, one pack per step. */
+        public static DataParallel single() {
+            return new DataParallel(Communicator.single(), 0);
+        }
+    }
+
     private final TrainOptions o;
+    private final Communicator comm;
+    private final int requestedPacks;
     private final ProgressListener progress;
     private final CancellationToken cancel;
     private final Consumer<String> messages;
     private final List<String> problems = new ArrayList<>();
 
-    private TrainingRun(TrainOptions o, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
+    private TrainingRun(TrainOptions o, DataParallel dp, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
         this.o = o;
-        this.progress = progress;
+        this.comm = dp.comm();
+        this.requestedPacks = dp.packsPerStep();
+        boolean first = comm.rank() == 0;
+        this.progress = first ? progress : ProgressListener.NONE;
         this.cancel = cancel;
-        this.messages = messages;
+        this.messages = first ? messages : m -> { };
     }
 
-    /** Runs (or resumes) a job; {@code messages} receives skipped samples and written files. */
+    /** Runs (or resumes) a job in this one process; {@code messages} receives skipped samples and written files. */
     public static Result run(TrainOptions o, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
-        return new TrainingRun(o, progress, cancel, messages).run();
+        return run(o, DataParallel.single(), progress, cancel, messages);
+    }
+
+    /**
+     * Runs (or resumes) this rank's part of a data-parallel job (every rank calls it with the same options). Only
+     * rank 0 reports progress and messages and writes files; the result's paths are null on the other ranks.
+     */
+    public static Result run(TrainOptions o, DataParallel dp, ProgressListener progress, CancellationToken cancel, Consumer<String> messages) {
+        return new TrainingRun(o, dp, progress, cancel, messages).run();
     }
 
     private Result run() {
@@ -92,9 +138,15 @@ public final class TrainingRun {
                         + s.maxTokens(cfg) + " tokens (" + cfg.maxTextSeqLength() + " text + video patches); give at least that");
             }
         }
-        TrainState.Settings settings = new TrainState.Settings(stages.toString(), o.seed(), o.loraRank(), o.full() ? 0 : o.loraAlpha(),
-                o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals(), o.captionDropout());
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
+        int packs = requestedPacks > 0 ? requestedPacks : resumed != null ? resumed.state().settings().packsPerStep() : comm.size();
+        if (packs % comm.size() != 0) {
+            throw new IllegalArgumentException((requestedPacks > 0 ? "--packs-per-step " : "--resume " + o.resume() + ": the checkpoint's run took ")
+                    + packs + (requestedPacks > 0 ? "" : " Frame Pack batches per step") + " and " + comm.size()
+                    + " ranks cannot share them evenly; run it with a number of ranks that divides " + packs);
+        }
+        TrainState.Settings settings = new TrainState.Settings(stages.toString(), o.seed(), o.loraRank(), o.full() ? 0 : o.loraAlpha(),
+                o.lr(), o.lrSchedule().name(), o.warmup(), o.batchTokens(), o.timestepIntervals(), o.captionDropout(), packs);
         TrainState state = TrainState.start(settings);
         if (resumed != null) {
             TrainState r = resumed.state();
@@ -107,8 +159,22 @@ public final class TrainingRun {
         DatasetIndex index = DatasetIndex.read(o.data());
         index.problems().forEach(this::problem);
         LatentCache cache = new LatentCache(o.model(), o.cacheDir());
+        if (comm.size() > 1) {
+            // each rank encodes its share of the samples; then every rank reads them all (a shared cache folder) or
+            // encodes what its own folder lacks
+            List<DataSample> share = new ArrayList<>();
+            for (int i = comm.rank(); i < index.samples().size(); i += comm.size()) {
+                share.add(index.samples().get(i));
+            }
+            cache.prepare(share, stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, cancel, m -> { });
+            if (o.captionDropout() > 0 && comm.rank() == 0) {
+                cache.promptEmbeds("", cfg.maxTextSeqLength());
+            }
+            comm.barrier();
+        }
         List<List<LatentCache.Entry>> entries = cache.prepare(index.samples(), stages.stream().map(Stage::shape).toList(),
                 cfg.maxTextSeqLength(), progress, cancel, this::problem);
+        checkSameData(entries);
         Tensor emptyCaption = o.captionDropout() > 0 ? cache.promptEmbeds("", cfg.maxTextSeqLength()) : null;
         List<FramePacker> packers = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
@@ -133,20 +199,24 @@ public final class TrainingRun {
         }
         CogVideoXScheduler scheduler = CogVideoXScheduler.fromPretrained(o.model());
         Trainer trainer = new Trainer(model, scheduler, new Trainer.Config(AdamW.Config.COGVIDEOX,
-                new LearningRateSchedule(o.lrSchedule(), o.lr(), Math.min(o.warmup(), total), total), o.maxGradNorm()));
+                new LearningRateSchedule(o.lrSchedule(), o.lr(), Math.min(o.warmup(), total), total), o.maxGradNorm()),
+                new GradientAllReduce(comm));
         if (resumed != null) {
             trainer.restore(resumed.optimizer(), state.step(), Checkpoint.resolve(o.resume()).resolve(Checkpoint.OPTIMIZER).toString());
         }
 
+        comm.barrier();                                                 // the ranks load at their disks' speed: no time limit
         // 4. the stages as one job
         Path checkpoint = null;
         boolean interrupted = false;
         int skipped = 0;
         int numTimesteps = scheduler.alphasCumprod().length;
-        try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
+        int firstPack = comm.rank() * packs / comm.size(), endPack = (comm.rank() + 1) * packs / comm.size();
+        boolean writer = comm.rank() == 0;
+        try (LossLog log = writer ? new LossLog(o.output().resolve("loss.jsonl"), state.step()) : null) {
             progress.onStart("training", total, ProgressUnit.ITEMS, state.step());
             while (state.step() < total) {
-                if (cancel.isCancelled()) {
+                if (comm.any(cancel.isCancelled())) {
                     interrupted = true;
                     break;
                 }
@@ -154,18 +224,44 @@ public final class TrainingRun {
                 if (stage != state.stage()) {
                     state = new TrainState(state.step(), stage, 0, 0, state.timestepsDrawn(), settings);
                 }
-                FramePacker.Pack pack = packers.get(stage).next(state.epoch(), state.cursor());
+                // the global batch: D consecutive Frame Packs of the walk
+                List<FramePacker.Pack> step = new ArrayList<>();
+                for (int d = 0, epoch = state.epoch(), cursor = state.cursor(); d < packs; d++) {
+                    FramePacker.Pack pack = packers.get(stage).next(epoch, cursor);
+                    step.add(pack);
+                    epoch = pack.epoch();
+                    cursor = pack.cursor();
+                }
                 StepRandom rng = new StepRandom(o.seed(), state.step());
-                long[] t = new TimestepSampler.ExplicitUniform(numTimesteps, o.timestepIntervals(), rng.nextSeed(), state.timestepsDrawn())
-                        .sample(pack.samples().size());
+                TimestepSampler.ExplicitUniform timesteps = new TimestepSampler.ExplicitUniform(numTimesteps, o.timestepIntervals(),
+                        rng.nextSeed(), state.timestepsDrawn());
                 List<TrainingStep.Clip> clips = new ArrayList<>();
                 // caption dropout draws from its own generator, so the noise and timesteps are those of a run without it
                 SplittableRandom dropout = new SplittableRandom(~o.seed() * 0x9E3779B97F4A7C15L + state.step());
-                for (int i = 0; i < t.length; i++) {
-                    TrainingStep.Clip c = clip(cfg, entries.get(stage).get(pack.samples().get(i)), rng, t[i]);
-                    clips.add(emptyCaption != null && dropout.nextDouble() < o.captionDropout() ? c.withPromptEmbeds(emptyCaption) : c);
+                int k = 0, tokens = 0;                                  // clips and tokens of the global batch
+                List<long[]> drawn = new ArrayList<>();
+                for (int d = 0; d < packs; d++) {
+                    int[] own = TimestepSampler.ExplicitUniform.ownIntervals(d, packs, o.timestepIntervals());
+                    long[] packTimesteps = new long[step.get(d).samples().size()];
+                    drawn.add(packTimesteps);
+                    for (int i = 0; i < packTimesteps.length; i++) {
+                        int sample = step.get(d).samples().get(i);
+                        long t = timesteps.draw(own[0] + (int) ((state.timestepsDrawn() + k) % own[1]));
+                        packTimesteps[i] = t;
+                        boolean drop = emptyCaption != null && dropout.nextDouble() < o.captionDropout();
+                        LatentCache.Entry e = entries.get(stage).get(sample);
+                        if (d >= firstPack && d < endPack) {
+                            TrainingStep.Clip c = clip(cfg, e, rng, t);
+                            clips.add(drop ? c.withPromptEmbeds(emptyCaption) : c);
+                        } else if (d < firstPack) {
+                            skipDraws(cfg, e, rng);                     // another rank's clip: its draws keep the order
+                        }
+                        k++;
+                    }
+                    tokens += step.get(d).tokens();
                 }
-                Trainer.StepReport r = trainer.step(clips);
+                FramePacker.Pack last = step.getLast();
+                Trainer.StepReport r = trainer.step(clips, k);
                 if (!r.finite()) {
                     String what = "step " + (state.step() + 1) + " of " + total + ": the " + (Double.isFinite(r.loss()) ? "gradient norm" : "loss")
                             + " is " + (Double.isFinite(r.loss()) ? r.gradNorm() : r.loss());
@@ -178,25 +274,33 @@ public final class TrainingRun {
                     skipped++;
                     messages.accept(what + ": update skipped (" + skipped + " so far)");
                 }
-                state = new TrainState(state.step() + 1, stage, pack.epoch(), pack.cursor(), state.timestepsDrawn() + t.length, settings);
-                if (r.finite()) {
-                    log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), clips.size(), pack.tokens());
+                state = new TrainState(state.step() + 1, stage, last.epoch(), last.cursor(), state.timestepsDrawn() + k, settings);
+                if (r.finite() && writer) {
+                    log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), k, tokens, drawn);
                 }
                 progress.onProgress(state.step());
+                boolean solo = false;                                   // rank 0 writes while the others wait
                 if (o.checkpointEvery() > 0 && state.step() % o.checkpointEvery() == 0 && state.step() < total) {
-                    checkpoint = checkpoint(model, trainer, state, log);
+                    checkpoint = writer ? checkpoint(model, trainer, state, log) : null;
+                    solo = true;
                 }
                 if (o.validationPrompt() != null && o.validationEvery() > 0 && state.step() % o.validationEvery() == 0) {
-                    validate(model, stages.get(stage), state.step(), ProgressListener.insideItemOf(progress));
+                    if (writer) {
+                        validate(model, stages.get(stage), state.step(), ProgressListener.insideItemOf(progress));
+                    }
+                    solo = true;
+                }
+                if (solo) {
+                    comm.barrier();                                     // no time limit: a validation video can take hours
                 }
             }
             progress.onEnd();
 
             // 5. the end: checkpoint, weights, curve
-            checkpoint = checkpoint(model, trainer, state, log);
+            checkpoint = writer ? checkpoint(model, trainer, state, log) : null;
         }
         Path weights = null;
-        if (!interrupted) {
+        if (!interrupted && writer) {
             weights = writeWeights(model);
             if (o.validationPrompt() != null && (o.validationEvery() == 0 || state.step() % o.validationEvery() != 0)) {
                 validate(model, stages.getLast(), state.step(), progress);
@@ -236,6 +340,7 @@ public final class TrainingRun {
         differ(at, "--batch-tokens", was.batchTokens(), now.batchTokens());
         differ(at, "--timestep-intervals", was.timestepIntervals(), now.timestepIntervals());
         differ(at, "--caption-dropout", was.captionDropout(), now.captionDropout());
+        differ(at, "--packs-per-step", was.packsPerStep(), now.packsPerStep());
         int total = 0;
         for (String stage : nowStages) {
             total += Integer.parseInt(stage.substring(stage.indexOf(':') + 1));
@@ -286,6 +391,48 @@ public final class TrainingRun {
     /** Latent frames after diffusers' 1.5 rule: the first frame copied {@code F mod patch_size_t} times in front. */
     private static int paddedFrames(CogVideoXTransformerConfig cfg, int frames) {
         return cfg.patchSizeT() == null ? frames : frames + frames % cfg.patchSizeT();
+    }
+
+    /**
+     * The draws {@link #clip} makes for an entry, made and dropped: what a rank does for another rank's clip that comes
+     * before its own in the global batch, so that its own clips get the draws one process would give them.
+     */
+    private static void skipDraws(CogVideoXTransformerConfig cfg, LatentCache.Entry e, StepRandom rng) {
+        int[] s = e.latentShape();                                                             // [1, C, F, h, w]
+        rng.randn(s);
+        rng.randn(1, paddedFrames(cfg, s[2]), s[1], s[3], s[4]);
+    }
+
+    /**
+     * Every rank must index the same samples with the same latent shapes, or the ranks' global batches differ: rank
+     * 0's digest of the entries is compared with each rank's, and all ranks stop together when one differs.
+     */
+    private void checkSameData(List<List<LatentCache.Entry>> entries) {
+        if (comm.size() == 1) {
+            return;
+        }
+        comm.barrier();                                                 // a rank without a shared cache may still be encoding
+        byte[] mine;
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (List<LatentCache.Entry> stage : entries) {
+                sha.update(("stage " + stage.size() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                for (LatentCache.Entry e : stage) {
+                    sha.update((e.sample().origin() + " " + e.sample().caption() + " " + Arrays.toString(e.latentShape()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            mine = sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] first = mine.clone();
+        comm.broadcast(first);
+        boolean differs = !Arrays.equals(first, mine);
+        if (comm.any(differs)) {
+            throw new IllegalArgumentException("--data " + o.data() + ": " + (differs ? "this rank" : "another rank")
+                    + " found other samples than rank 0 (" + entries.stream().mapToInt(List::size).sum() + " entries here, "
+                    + problems.size() + " skipped); every rank needs the same data files at the same paths and a readable cache");
+        }
     }
 
     /** A posterior sample scaled to the transformer's latent space, with fresh noise and the clip's RoPE table. */

@@ -81,7 +81,7 @@ public final class VaeTrainingRun {
                         + ratio + " and 1 + " + cfg.temporalCompressionRatio() + "k frames");
             }
         }
-        TrainState.Settings settings = new TrainState.Settings(describe(cfg), o.seed(), 0, 0, o.lr(), o.lrSchedule().name(), o.warmup(), 0, 0, 0);
+        TrainState.Settings settings = new TrainState.Settings(describe(cfg), o.seed(), 0, 0, o.lr(), o.lrSchedule().name(), o.warmup(), 0, 0, 0, 1);
         Checkpoint.Content resumed = o.resume() == null ? null : Checkpoint.read(o.resume());
         if (resumed != null && !sameRun(resumed.state().settings(), settings)) {
             throw new IllegalArgumentException("--resume " + o.resume() + ": the checkpoint was made with " + resumed.state().settings()

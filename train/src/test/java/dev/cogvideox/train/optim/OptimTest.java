@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** AdamW against a double twin of torch's update, clipping, the learning-rate schedules, interval coverage of EUS. */
@@ -84,5 +85,36 @@ class OptimTest {
         assertThat(odd[3]).isLessThan(333);   // [0, 333), [333, 666), [666, 1000)
         assertThat(odd[4]).isBetween(333L, 665L);
         assertThat(odd[5]).isGreaterThanOrEqualTo(666);
+    }
+
+    /**
+     * Each data-parallel share's own part of the schedule: two ranks of 8 intervals take the halves; one rank all 8
+     * (the single-process rule); 3 ranks of 8 contiguous runs of 3, 3, 2 intervals that tile [0, 8); 16 ranks of 8
+     * intervals the SAT code's groups (ranks 2g and 2g + 1 share interval g); 12 of 8 still one interval each, in order.
+     */
+    @Test
+    void explicitUniformSamplingGivesEachRankItsOwnIntervals() {
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(0, 2, 8)).containsExactly(0, 4);
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(1, 2, 8)).containsExactly(4, 4);
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(0, 1, 8)).containsExactly(0, 8);
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(0, 3, 8)).containsExactly(0, 3);
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(1, 3, 8)).containsExactly(3, 3);
+        assertThat(TimestepSampler.ExplicitUniform.ownIntervals(2, 3, 8)).containsExactly(6, 2);
+        for (int rank = 0; rank < 16; rank++) {
+            assertThat(TimestepSampler.ExplicitUniform.ownIntervals(rank, 16, 8)).containsExactly(rank / 2, 1);
+        }
+        int previous = 0;
+        for (int rank = 0; rank < 12; rank++) {
+            int[] own = TimestepSampler.ExplicitUniform.ownIntervals(rank, 12, 8);
+            assertThat(own[1]).isEqualTo(1);
+            assertThat(own[0]).isBetween(previous, previous + 1).isLessThan(8);
+            previous = own[0];
+        }
+        assertThat(previous).isEqualTo(7);
+        TimestepSampler.ExplicitUniform s = new TimestepSampler.ExplicitUniform(1000, 8, 3);
+        for (int i = 0; i < 200; i++) {
+            assertThat(s.draw(5)).isBetween(625L, 749L);
+        }
+        assertThatThrownBy(() -> TimestepSampler.ExplicitUniform.ownIntervals(2, 2, 8)).hasMessageContaining("share 2 of 2");
     }
 }

@@ -1,0 +1,241 @@
+package dev.cogvideox.train.distributed;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code MPI_COMM_WORLD} of Open MPI through its C API ({@code libmpi.so.40}), called with {@code java.lang.foreign}.
+ * Open MPI's handles ({@code MPI_COMM_WORLD}, {@code MPI_FLOAT}, {@code MPI_SUM}, ...) are the addresses of its global
+ * objects ({@code ompi_mpi_comm_world}, ...), and {@code MPI_IN_PLACE} is the address 1.
+ *
+ * <p>Faults: a rank that exits without {@code MPI_Finalize} (an error, a kill) makes {@code mpirun} send SIGTERM to
+ * the others (measured: about 1 s later, the whole job gone within 2 s); a shutdown hook then prints, on each of them,
+ * that the job is being ended from outside. (Ctrl-C on mpirun sends the same SIGTERM to every rank: they cancel
+ * together, and rank 0 writes a checkpoint if the step ends before mpirun's SIGKILL.) A rank that is alive but never arrives (stuck, or its machine unreachable) is
+ * caught by a watchdog: a rank waiting longer than the collective timeout in an all-reduce or broadcast prints what it
+ * waited for and exits, which ends the job the same way.
+ */
+final class MpiCommunicator implements Communicator {
+    /** Exit code of a rank whose watchdog fired. */
+    static final int TIMED_OUT = 4;
+    private static final int MPI_THREAD_SERIALIZED = 2;
+    private static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
+    /** The largest count one MPI call takes (an int), rounded down to whole 1 MiB blocks. */
+    private static final int MAX_COUNT = Integer.MAX_VALUE & ~((1 << 18) - 1);
+
+    private final MethodHandle allReduce, bcast, barrier, finalizeMpi;
+    private final MemorySegment world, mpiFloat, mpiDouble, mpiByte, sum;
+    private final int rank, size;
+    private final long timeoutNanos;
+    private volatile long waitingSince;                     // 0 when not in a timed collective
+    private volatile String waitingIn = "";
+    private volatile boolean ended;                         // finish() or close() ran: this rank's own exit
+
+    private MpiCommunicator(SymbolLookup mpi, Duration timeout) {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle initThread = linker.downcallHandle(symbol(mpi, "MPI_Init_thread"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+        MethodHandle commRank = linker.downcallHandle(symbol(mpi, "MPI_Comm_rank"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        MethodHandle commSize = linker.downcallHandle(symbol(mpi, "MPI_Comm_size"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        allReduce = linker.downcallHandle(symbol(mpi, "MPI_Allreduce"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        bcast = linker.downcallHandle(symbol(mpi, "MPI_Bcast"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        barrier = linker.downcallHandle(symbol(mpi, "MPI_Barrier"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        finalizeMpi = linker.downcallHandle(symbol(mpi, "MPI_Finalize"), FunctionDescriptor.of(JAVA_INT));
+        world = symbol(mpi, "ompi_mpi_comm_world");
+        mpiFloat = symbol(mpi, "ompi_mpi_float");
+        mpiDouble = symbol(mpi, "ompi_mpi_double");
+        mpiByte = symbol(mpi, "ompi_mpi_byte");
+        sum = symbol(mpi, "ompi_mpi_op_sum");
+        timeoutNanos = timeout.toNanos();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_INT);
+            check("MPI_Init_thread", (int) initThread.invokeExact(MemorySegment.NULL, MemorySegment.NULL, MPI_THREAD_SERIALIZED, out));
+            check("MPI_Comm_rank", (int) commRank.invokeExact(world, out));
+            rank = out.get(JAVA_INT, 0);
+            check("MPI_Comm_size", (int) commSize.invokeExact(world, out));
+            size = out.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Loads libmpi ({@code COGVIDEOX_LIBMPI}, else {@code libmpi.so.40}, else {@code libmpi.so}) and joins the job. */
+    static MpiCommunicator init(Duration collectiveTimeout) {
+        List<String> names = new ArrayList<>();
+        String configured = System.getenv("COGVIDEOX_LIBMPI");
+        if (configured != null && !configured.isBlank()) {
+            names.add(configured);
+        } else {
+            names.add("libmpi.so.40");
+            names.add("libmpi.so");
+        }
+        SymbolLookup mpi = null;
+        List<String> failures = new ArrayList<>();
+        for (String name : names) {
+            try {
+                mpi = SymbolLookup.libraryLookup(name, Arena.global());
+                break;
+            } catch (IllegalArgumentException e) {
+                failures.add(name);
+            }
+        }
+        if (mpi == null) {
+            throw new IllegalStateException("mpirun started this process (OMPI_COMM_WORLD_SIZE=" + System.getenv("OMPI_COMM_WORLD_SIZE")
+                    + ") but Open MPI's library could not be loaded (tried " + String.join(", ", failures) + "): install Open MPI "
+                    + "(Debian: apt-get install openmpi-bin libopenmpi-dev) or set COGVIDEOX_LIBMPI to the path of libmpi.so");
+        }
+        MpiCommunicator c = new MpiCommunicator(mpi, collectiveTimeout);
+        c.startWatchdog();
+        Runtime.getRuntime().addShutdownHook(new Thread(c::onShutdown, "mpi rank shutdown"));
+        return c;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void allReduceSum(MemorySegment floats, long count) {
+        if (!floats.isNative()) {
+            throw new IllegalArgumentException("MPI reduces native memory; got a heap segment");
+        }
+        timed("the gradient all-reduce", () -> {
+            for (long from = 0; from < count; from += MAX_COUNT) {
+                int n = (int) Math.min(MAX_COUNT, count - from);
+                check("MPI_Allreduce", (int) allReduce.invokeExact(IN_PLACE, floats.asSlice(from * Float.BYTES), n, mpiFloat, sum, world));
+            }
+        });
+    }
+
+    @Override
+    public void allReduceSum(double[] values) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_DOUBLE, values);
+            timed("a small all-reduce (the step's loss, Ctrl-C)", () ->
+                    check("MPI_Allreduce", (int) allReduce.invokeExact(IN_PLACE, buf, values.length, mpiDouble, sum, world)));
+            MemorySegment.copy(buf, ValueLayout.JAVA_DOUBLE, 0, values, 0, values.length);
+        }
+    }
+
+    @Override
+    public void broadcast(byte[] bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
+            timed("a broadcast from rank 0", () -> check("MPI_Bcast", (int) bcast.invokeExact(buf, bytes.length, mpiByte, 0, world)));
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        }
+    }
+
+    @Override
+    public void barrier() {
+        call(() -> check("MPI_Barrier", (int) barrier.invokeExact(world)));
+    }
+
+    @Override
+    public void finish() {
+        if (!ended) {
+            ended = true;
+            call(() -> check("MPI_Finalize", (int) finalizeMpi.invokeExact()));
+        }
+    }
+
+    /** Without {@link #finish}: this rank is failing; its exit (not MPI_Finalize, which would wait for the others) ends the job. */
+    @Override
+    public void close() {
+        ended = true;
+    }
+
+    @FunctionalInterface
+    private interface MpiCall {
+        void run() throws Throwable;
+    }
+
+    private void timed(String what, MpiCall call) {
+        waitingIn = what;
+        waitingSince = System.nanoTime();
+        try {
+            call(call);
+        } finally {
+            waitingSince = 0;
+        }
+    }
+
+    private static void call(MpiCall call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private void startWatchdog() {
+        if (timeoutNanos <= 0) {
+            return;
+        }
+        Thread dog = Thread.ofPlatform().daemon().name("mpi collective watchdog").unstarted(() -> {
+            long tick = Math.clamp(timeoutNanos / 20 / 1_000_000, 50, 1000);
+            while (true) {
+                try {
+                    Thread.sleep(tick);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long since = waitingSince;
+                if (since != 0 && System.nanoTime() - since > timeoutNanos) {
+                    ended = true;
+                    System.err.println(prefix() + "waited " + Duration.ofNanos(timeoutNanos).toSeconds() + " s in " + waitingIn
+                            + " for the other ranks (--collective-timeout): a rank is stuck or its machine cannot be reached; "
+                            + "ending the job (resume from the last checkpoint)");
+                    System.err.flush();
+                    Runtime.getRuntime().halt(TIMED_OUT);
+                }
+            }
+        });
+        dog.start();
+    }
+
+    private void onShutdown() {
+        if (!ended) {
+            System.err.println(prefix() + "stopping: mpirun is ending the job (another rank failed or exited, see its message; or "
+                    + "mpirun was interrupted); continue with --resume from the last checkpoint");
+            System.err.flush();
+        }
+    }
+
+    private static void check(String function, int rc) {
+        if (rc != 0) {
+            throw new IllegalStateException(function + " failed with MPI error code " + rc);
+        }
+    }
+
+    private static MemorySegment symbol(SymbolLookup mpi, String name) {
+        return mpi.find(name).orElseThrow(() -> new IllegalStateException("the MPI library has no " + name
+                + ": data-parallel training needs Open MPI (4.x or 5.x)"));
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t.getMessage(), t);
+    }
+}
