@@ -210,7 +210,7 @@ public final class VaeTrainingRun {
      */
     private static boolean sameRun(TrainState.Settings was, TrainState.Settings now) {
         TrainState.Settings old = new TrainState.Settings(was.stages().replaceFirst(", \\d+ steps", ""), was.seed(), was.loraRank(), was.loraAlpha(),
-                was.lr(), was.lrSchedule(), was.warmup(), was.batchTokens(), was.timestepIntervals(), was.captionDropout());
+                was.lr(), was.lrSchedule(), was.warmup(), was.batchTokens(), was.timestepIntervals(), was.captionDropout(), was.packsPerStep());
         return old.equals(now);
     }
 
