@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorised elementary functions, accurate to about 2 ulp in fp32. */
-final class VectorMath {
+public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** log2(e): {@code exp(x) = exp2(x * LOG2E)}. */
-    static final float LOG2E = 1.4426950408889634f;
+    public static final float LOG2E = 1.4426950408889634f;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUND = 12582912f;
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
@@ -30,7 +30,7 @@ final class VectorMath {
      * {@code 2^x} for {@code x <= 128}; results below 2^-126 (including {@code x = -inf}) are flushed to zero.
      * Range reduction {@code x = n + f} with n the nearest integer, then {@code 2^n} is built in the exponent bits.
      */
-    static FloatVector exp2(FloatVector x) {
+    public static FloatVector exp2(FloatVector x) {
         // Clamp x >= -127 with one unsigned integer min: negative floats order by magnitude as unsigned bits,
         // above every non-negative float (FloatVector.max follows Math.max's NaN and -0 rules: 5 instructions).
         FloatVector xc = x.reinterpretAsInts().lanewise(VectorOperators.UMIN, MINUS_127_BITS).reinterpretAsFloats();
@@ -49,7 +49,7 @@ final class VectorMath {
     }
 
     /** {@code 1 + 2^x}, with x clamped to at most 127 (beyond it the quotients it divides are zero in fp32 anyway). */
-    static FloatVector onePlusExp2(FloatVector x) {
+    public static FloatVector onePlusExp2(FloatVector x) {
         return exp2(x.blend(127f, x.compare(VectorOperators.GT, 127f))).add(1f);
     }
 
@@ -62,6 +62,32 @@ final class VectorMath {
             VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector v = FloatVector.fromArray(S, d, i, m);
             v.div(onePlusExp2(v.mul(-LOG2E))).intoArray(d, i, m);
+        }
+    }
+
+    /**
+     * A softmax of {@code d[from, to)} in place: {@code exp(x - max) / sum}, each exponential one {@link #exp2} (as
+     * {@link Attention}'s probabilities), the sum in double.
+     */
+    public static void softmaxInPlace(float[] d, int from, int to) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, d[i]);
+        }
+        FloatVector shift = FloatVector.broadcast(S, max * LOG2E);
+        for (int i = from; i < to; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            exp2(FloatVector.fromArray(S, d, i, m).mul(LOG2E).sub(shift)).intoArray(d, i, m);
+        }
+        // summed in index order: reduceLanes orders lanes differently in the interpreter and in C2 code
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += d[i];
+        }
+        float inv = (float) (1 / sum);
+        for (int i = from; i < to; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector.fromArray(S, d, i, m).mul(inv).intoArray(d, i, m);
         }
     }
 }

@@ -3,20 +3,24 @@ package dev.cogvideox.train.grad;
 import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Backward of {@link dev.cogvideox.tensor.Attention#attend} (no bias), flash-attention style: the probabilities
- * are recomputed from q and k one row at a time, never as an L x L matrix. With {@code s_ij = scale q_i . k_j},
+ * are recomputed from q and k one query row at a time, never as an L x L matrix. With {@code s_ij = scale q_i . k_j},
  * {@code p_ij = exp(s_ij - lse_i)} and {@code D_i = dO_i . O_i}:
  * <pre>
  *   dv_j = sum_i p_ij dO_i
  *   ds_ij = p_ij (dO_i . v_j - D_i)
  *   dq_i = scale sum_j ds_ij k_j,   dk_j = scale sum_i ds_ij q_i
  * </pre>
- * Pass 1 walks query rows (lse, D, dq), pass 2 walks key rows (dk, dv), so every output row is owned by one task
- * and the result does not depend on the thread count. Layout as the forward: {@code [B, L, H*D]}.
+ * One task per sample and head walks its query rows in order. K and V are held transposed ({@code [D, Lk]}) so that
+ * every product runs along the key axis in whole vectors: a score row is {@code sum_t q_it K^T_t}, {@code dv} and
+ * {@code dk} accumulate as {@code dV^T_t += dO_it p}, {@code dK^T_t += scale q_it ds}; only {@code dq} needs D
+ * reductions per row. Each output element belongs to one task, so the result does not depend on the thread count.
+ * Layout as the forward: {@code [B, L, H*D]}.
  */
 public final class AttentionGrad {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -40,67 +44,68 @@ public final class AttentionGrad {
         }
         int d = width / heads;
         float[] qd = q.data(), kd = k.data(), vd = v.data(), od = o.data(), gd = dO.data();
-        double[] lse = new double[b * heads * lq];
-        float[] delta = new float[b * heads * lq];
         Tensor dq = Tensor.zeros(q.shape()), dk = Tensor.zeros(k.shape()), dv = Tensor.zeros(v.shape());
         float[] dqd = dq.data(), dkd = dk.data(), dvd = dv.data();
-
-        // 1. query rows: lse_i, D_i and dq_i
-        Parallel.forRange(b * heads * lq, 16, (from, to) -> {
-            float[] scores = new float[lk];
-            for (int idx = from; idx < to; idx++) {
-                int i = idx % lq, h = (idx / lq) % heads, bb = idx / (lq * heads);
-                int qOff = (bb * lq + i) * width + h * d;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < lk; j++) {
-                    scores[j] = scale * MatMul.dot(qd, qOff, kd, (bb * lk + j) * width + h * d, d);
-                    max = Math.max(max, scores[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < lk; j++) {
-                    sum += Math.exp(scores[j] - max);
-                }
-                double l = max + Math.log(sum);
-                float di = MatMul.dot(gd, qOff, od, qOff, d);
-                lse[idx] = l;
-                delta[idx] = di;
-                for (int j = 0; j < lk; j++) {
-                    int kvOff = (bb * lk + j) * width + h * d;
-                    float p = (float) Math.exp(scores[j] - l);
-                    float ds = p * (MatMul.dot(gd, qOff, vd, kvOff, d) - di);
-                    axpy(scale * ds, kd, kvOff, dqd, qOff, d);
-                }
-            }
-        });
-
-        // 2. key rows: dk_j and dv_j
-        Parallel.forRange(b * heads * lk, 16, (from, to) -> {
-            for (int idx = from; idx < to; idx++) {
-                int j = idx % lk, h = (idx / lk) % heads, bb = idx / (lk * heads);
-                int kvOff = (bb * lk + j) * width + h * d;
+        Parallel.forRange(b * heads, 1, (from, to) -> {
+            float[] kt = new float[d * lk], vt = new float[d * lk], dkt = new float[d * lk], dvt = new float[d * lk];
+            float[] p = new float[lk], ds = new float[lk];
+            for (int task = from; task < to; task++) {
+                int h = task % heads, bb = task / heads;
+                transpose(kd, vd, bb * lk * width + h * d, width, lk, d, kt, vt);
+                java.util.Arrays.fill(dkt, 0f);
+                java.util.Arrays.fill(dvt, 0f);
                 for (int i = 0; i < lq; i++) {
                     int qOff = (bb * lq + i) * width + h * d;
-                    int row = (bb * heads + h) * lq + i;
-                    float s = scale * MatMul.dot(qd, qOff, kd, kvOff, d);
-                    float p = (float) Math.exp(s - lse[row]);
-                    axpy(p, gd, qOff, dvd, kvOff, d);
-                    float ds = p * (MatMul.dot(gd, qOff, vd, kvOff, d) - delta[row]);
-                    axpy(scale * ds, qd, qOff, dkd, kvOff, d);
+                    // p = softmax(scale q_i K^T), ds = p (dO_i V^T - D_i)
+                    java.util.Arrays.fill(p, 0f);
+                    java.util.Arrays.fill(ds, 0f);
+                    for (int t = 0; t < d; t++) {
+                        axpy(scale * qd[qOff + t], kt, t * lk, p, 0, lk);
+                        axpy(gd[qOff + t], vt, t * lk, ds, 0, lk);
+                    }
+                    VectorMath.softmaxInPlace(p, 0, lk);
+                    float di = MatMul.dot(gd, qOff, od, qOff, d);
+                    for (int j = 0; j < lk; j++) {
+                        ds[j] = p[j] * (ds[j] - di);
+                    }
+                    for (int t = 0; t < d; t++) {
+                        dqd[qOff + t] = scale * MatMul.dot(ds, 0, kt, t * lk, lk);
+                        axpy(gd[qOff + t], p, 0, dvt, t * lk, lk);
+                        axpy(scale * qd[qOff + t], ds, 0, dkt, t * lk, lk);
+                    }
+                }
+                for (int j = 0; j < lk; j++) {
+                    int off = (bb * lk + j) * width + h * d;
+                    for (int t = 0; t < d; t++) {
+                        dkd[off + t] = dkt[t * lk + j];
+                        dvd[off + t] = dvt[t * lk + j];
+                    }
                 }
             }
         });
         return new Grads(dq, dk, dv);
     }
 
-    /** {@code acc[accOff..accOff+d) += a * x[xOff..xOff+d)}: vector body, then scalar tail. */
-    private static void axpy(float a, float[] x, int xOff, float[] acc, int accOff, int d) {
+    /** The head's rows of k and v (from {@code off}, {@code ld} apart) as {@code [d, lk]} matrices. */
+    private static void transpose(float[] kd, float[] vd, int off, int ld, int lk, int d, float[] kt, float[] vt) {
+        for (int j = 0; j < lk; j++) {
+            int row = off + j * ld;
+            for (int t = 0; t < d; t++) {
+                kt[t * lk + j] = kd[row + t];
+                vt[t * lk + j] = vd[row + t];
+            }
+        }
+    }
+
+    /** {@code acc[accOff..accOff+n) += a * x[xOff..xOff+n)}: vector body, then scalar tail. */
+    private static void axpy(float a, float[] x, int xOff, float[] acc, int accOff, int n) {
         int t = 0;
-        int bound = S.loopBound(d);
+        int bound = S.loopBound(n);
         FloatVector av = FloatVector.broadcast(S, a);
         for (; t < bound; t += S.length()) {
             FloatVector.fromArray(S, x, xOff + t).fma(av, FloatVector.fromArray(S, acc, accOff + t)).intoArray(acc, accOff + t);
         }
-        for (; t < d; t++) {
+        for (; t < n; t++) {
             acc[accOff + t] += a * x[xOff + t];
         }
     }
