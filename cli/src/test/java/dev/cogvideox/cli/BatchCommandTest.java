@@ -3,14 +3,10 @@ package dev.cogvideox.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cogvideox.io.SafetensorsFile;
-import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +15,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
  * {@code batch} on Spark in this JVM ({@code local[2]}: two lines at once) on the fixtures' tiny 2b model: a line with
@@ -83,7 +78,7 @@ class BatchCommandTest {
         assertThat(BatchRunner.LOADS.get() - loads).as("model openings for 3 lines").isEqualTo(1);
         assertThat(r.out()).as(r.err()).contains("3 generated, 0 done earlier (skipped), 3 failed");
         assertThat(r.err()).contains("failed line 4: unknown key \"stpes\"").contains("done ball.mp4");
-        assertMatchesReference(out.resolve("reference"));
+        GenerateCommandTest.assertPngFramesMatch(out.resolve("reference"), GOLDEN);
         assertThat(out.resolve("ball.mp4")).isNotEmptyFile();
         assertThat(out.resolve("cone.gif")).isNotEmptyFile();
         assertThat(out.resolve("00003.mp4")).doesNotExist();
@@ -154,30 +149,5 @@ class BatchCommandTest {
             entries.add(JSON.readTree(line));
         }
         return entries;
-    }
-
-    /** The PNG frames against the reference's video, within one 8-bit level. */
-    private static void assertMatchesReference(Path frames) throws IOException {
-        Tensor want;
-        try (SafetensorsFile f = SafetensorsFile.open(FIXTURES.resolve("golden/" + GOLDEN + ".safetensors"))) {
-            want = f.entry("out.video").toTensor();                                    // [1, F, 3, H, W] in [0, 1]
-        }
-        List<Path> pngs;
-        try (Stream<Path> s = Files.list(frames)) {
-            pngs = s.sorted().toList();
-        }
-        assertThat(pngs).hasSize(want.dim(1));
-        int h = want.dim(3), w = want.dim(4);
-        for (int f = 0; f < pngs.size(); f++) {
-            BufferedImage img = ImageIO.read(pngs.get(f).toFile());
-            for (int c = 0; c < 3; c++) {
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        int got = (img.getRGB(x, y) >> (16 - 8 * c)) & 0xff;
-                        assertThat((double) got).isCloseTo(want.data()[((f * 3 + c) * h + y) * w + x] * 255.0, within(1.0));
-                    }
-                }
-            }
-        }
     }
 }

@@ -110,7 +110,7 @@ class GenerateCommandTest {
     }
 
     /** PNG frames in {@code frames} against the case's {@code out.video}, within one 8-bit level. */
-    private static void assertPngFramesMatch(Path frames, String name) throws IOException {
+    static void assertPngFramesMatch(Path frames, String name) throws IOException {
         Tensor want;
         try (SafetensorsFile f = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {
             want = f.entry("out.video").toTensor();                                    // [1, F, 3, H, W] in [0, 1]
