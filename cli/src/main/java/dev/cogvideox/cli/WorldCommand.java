@@ -222,6 +222,10 @@ final class WorldCommand implements Runnable {
         @Option(names = "--vae-scaling", description = "The VAE's scaling_factor (default: measured with --vae, else 0.7).")
         Double vaeScaling;
 
+        @Option(names = "--snr-shift", defaultValue = "1.0", description = "The scheduler's snr_shift_scale: every timestep's SNR divided by it "
+                + "(below 1: more of the schedule where faint content is still visible) (default: ${DEFAULT-VALUE}).")
+        double snrShift;
+
         @Option(names = "--transformer", description = "A trained transformer/ folder (train --full's output) to copy in.")
         Path transformer;
 
@@ -233,7 +237,7 @@ final class WorldCommand implements Runnable {
                 default -> throw new IllegalArgumentException("--dtype must be bf16 or fp32, not " + dtype);
             };
             double scaling = vaeScaling != null ? vaeScaling : vae != null ? WorldModel.measureScaling(vae, 16, seed) : 0.7;
-            WorldModel.write(out, seed, d, vae, scaling, transformer);
+            WorldModel.write(out, seed, d, vae, scaling, transformer, snrShift);
             System.out.printf(Locale.ROOT, "wrote %s (%s, vae scaling_factor %.6g%s%s)%n", out, dtype, scaling,
                     vae != null ? ", trained VAE " + vae : "", transformer != null ? ", trained transformer " + transformer : "");
             return 0;
@@ -260,6 +264,8 @@ final class WorldCommand implements Runnable {
             System.out.printf(Locale.ROOT, "PSNR %.2f dB over %d held-out clips (seed %d) of %s%n", r.psnr(), clips, seed, vae);
             System.out.printf(Locale.ROOT, "detected in the reconstructions: colour %.1f%%, shape %.1f%%, direction %.1f%%, all three %.1f%%%n",
                     100 * r.colour(), 100 * r.shape(), 100 * r.direction(), 100 * r.allThree());
+            System.out.printf(Locale.ROOT, "content share of the latents' spread: %.3f (the shapes' amplitude against unit noise after scaling)%n",
+                    r.contentShare());
             return 0;
         }
     }

@@ -55,8 +55,19 @@ public final class WorldModel {
     private WorldModel() {
     }
 
-    /** The configs and tokenizer of the default model; the VAE's scaling factor is {@code vaeScaling}. */
+    /** The configs and tokenizer of the default model; the VAE's scaling factor is {@code vaeScaling}, SNR shift 1. */
     public static SyntheticCheckpoint.Spec spec(double vaeScaling) {
+        return spec(vaeScaling, 1.0);
+    }
+
+    /**
+     * As {@link #spec(double)} with the scheduler's {@code snr_shift_scale} (CogVideoX's SNR shift: the SNR of every
+     * timestep divided by it; below 1 the schedule spends more of its steps where faint content is still visible).
+     */
+    public static SyntheticCheckpoint.Spec spec(double vaeScaling, double snrShift) {
+        if (!(snrShift > 0) || Double.isInfinite(snrShift)) {
+            throw new IllegalArgumentException("the SNR shift must be a positive number, got " + snrShift);
+        }
         Map<String, Object> transformer = Variant.TINY.transformerConfig();           // the 5b design: RoPE, no learned positions
         transformer.put("attention_head_dim", HEAD_DIM);
         transformer.put("num_attention_heads", HEADS);
@@ -87,8 +98,10 @@ public final class WorldModel {
 
         Map<String, Object> tokenizer = Variant.TINY.tokenizerConfig();
         tokenizer.put("model_max_length", MAX_TEXT_TOKENS);
+        Map<String, Object> scheduler = Variant.TINY.schedulerConfig();
+        scheduler.put("snr_shift_scale", snrShift);
         return new SyntheticCheckpoint.Spec(transformer, vae, t5, tokenizer, SentencePieceModelWriter.model(words),
-                Variant.TINY.schedulerConfig(), Variant.TINY.modelIndex());
+                scheduler, Variant.TINY.modelIndex());
     }
 
     /**
@@ -101,13 +114,18 @@ public final class WorldModel {
      * @param trainedTransformer a {@code train --full} output's {@code transformer/} folder, or null
      */
     public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer) {
+        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, 1.0);
+    }
+
+    /** As {@link #write(Path, long, DType, Path, double, Path)} with the scheduler's SNR shift (see {@link #spec(double, double)}). */
+    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift) {
         if (Files.exists(out)) {
             throw new IllegalArgumentException(out + " exists; remove it or write elsewhere");
         }
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
-            SyntheticCheckpoint.Spec spec = spec(vaeScaling);
+            SyntheticCheckpoint.Spec spec = spec(vaeScaling, snrShift);
             SyntheticCheckpoint.write(spec, dtype, tmp, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressListener.NONE);
             if (trainedVae != null) {
                 replace(tmp.resolve("vae"), trainedVae, dtype);
@@ -177,16 +195,16 @@ public final class WorldModel {
     }
 
     /**
-     * The VAE's reconstruction PSNR (dB, peak 1 over pixels in [0, 1]) on {@code clips} clips of the held-out
-     * combinations (clip i shows combination i mod 28): each encoded to its posterior mean, decoded, clamped; the
-     * mean squared error is over every pixel of every clip.
-     */
-    /**
-     * How well a VAE keeps what the evaluator reads: PSNR of the reconstruction (in [0, 1] units), and the fractions
+     * How well a VAE keeps what the evaluator reads: PSNR of the reconstruction (dB, peak 1 over pixels in [0, 1]; each
+     * clip encoded to its posterior mean, decoded, clamped; the mean squared error over every pixel), and the fractions
      * of reconstructed clips whose colour, shape, direction (and all three) the detector still reads as rendered: the
-     * ceiling of any transformer trained on this VAE's latents.
+     * ceiling of any transformer trained on this VAE's latents. {@code contentShare}: how much of the latents' spread is
+     * the content of a clip rather than its background: the mean within-clip standard deviation of each latent channel
+     * (over frames and positions) over the standard deviation of all latent values; after the scaling factor
+     * (1 / that deviation) it is the amplitude at which the shapes meet unit noise in the transformer's space.
      */
-    public record Reconstruction(double psnr, int clips, double colour, double shape, double direction, double allThree) {
+    public record Reconstruction(double psnr, int clips, double colour, double shape, double direction, double allThree,
+                                 double contentShare) {
     }
 
     /** {@link Reconstruction} over {@code clips} rendered clips of the held-out combinations (clip i: combination i mod 28). */
@@ -195,11 +213,28 @@ public final class WorldModel {
         double sq = 0;
         long n = 0;
         int colour = 0, shape = 0, direction = 0, all = 0;
+        double zSum = 0, zSq = 0, spread = 0;
+        long zCount = 0;
+        int channelsSeen = 0;
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
             for (int i = 0; i < clips; i++) {
                 Combination c = heldOut.get(i % heldOut.size());
                 Tensor x = pixels(c, ClipSampler.stream(seed, i));
-                float[] in = x.data(), out = vae.decode(vae.encode(x).mean()).data();
+                Tensor z = vae.encode(x).mean();                                                // [1, C, f, h, w]
+                int per = z.numel() / z.dim(1);
+                for (int ch = 0; ch < z.dim(1); ch++) {
+                    double s1 = 0, s2 = 0;
+                    for (int k = ch * per; k < (ch + 1) * per; k++) {
+                        s1 += z.data()[k];
+                        s2 += (double) z.data()[k] * z.data()[k];
+                    }
+                    zSum += s1;
+                    zSq += s2;
+                    spread += Math.sqrt(Math.max(0, s2 / per - (s1 / per) * (s1 / per)));
+                    channelsSeen++;
+                }
+                zCount += z.numel();
+                float[] in = x.data(), out = vae.decode(z).data();
                 float[] unit = new float[out.length];
                 for (int k = 0; k < in.length; k++) {
                     unit[k] = (Math.clamp(out[k], -1f, 1f) + 1) / 2;
@@ -216,8 +251,9 @@ public final class WorldModel {
                 all += col && sha && dir ? 1 : 0;
             }
         }
+        double zStd = Math.sqrt(zSq / zCount - (zSum / zCount) * (zSum / zCount));
         return new Reconstruction(10 * Math.log10(n / sq), clips, (double) colour / clips, (double) shape / clips,
-                (double) direction / clips, (double) all / clips);
+                (double) direction / clips, (double) all / clips, spread / channelsSeen / zStd);
     }
 
     /** A rendered clip of {@code c} as the VAE takes it: {@code [1, 3, F, H, W]} in [-1, 1]. */

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,6 +81,18 @@ class WorldModelTest {
         assertThat(spec.scheduler()).isEqualTo(published.scheduler());        // CogVideoXDPMScheduler as 5b's
         assertThat(spec.transformer().get("text_embed_dim")).isEqualTo(spec.textEncoder().get("d_model"));
         assertThat(spec.transformer().get("use_rotary_positional_embeddings")).isEqualTo(true);
+    }
+
+    /** --snr-shift changes snr_shift_scale and nothing else in the scheduler config; a shift that is not positive is refused. */
+    @Test
+    void theSnrShiftIsTheSchedulersOneDifference() {
+        Map<String, Object> base = WorldModel.spec(0.7).scheduler(), shifted = WorldModel.spec(0.7, 0.05).scheduler();
+        assertThat(shifted.keySet()).isEqualTo(base.keySet());
+        assertThat(shifted.get("snr_shift_scale")).isEqualTo(0.05);
+        Map<String, Object> rest = new java.util.HashMap<>(shifted);
+        rest.put("snr_shift_scale", base.get("snr_shift_scale"));
+        assertThat(rest).isEqualTo(base);
+        assertThatThrownBy(() -> WorldModel.spec(0.7, 0)).hasMessageContaining("SNR shift");
     }
 
     @Test
