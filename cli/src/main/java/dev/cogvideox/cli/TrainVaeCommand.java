@@ -27,11 +27,14 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--size", defaultValue = "96x96x17", description = "WIDTHxHEIGHTxFRAMES clips are fitted to (default: ${DEFAULT-VALUE}).")
     String size;
 
-    @Option(names = "--crop", description = "Train on a WIDTHxHEIGHTxFRAMES window of each fitted clip, the most varied of 4 random ones "
-            + "(a convolutional VAE learns the same weights from windows at a fraction of the cost; clips shorter than the "
-            + "window keep their frames) "
+    @Option(names = "--crop", description = "Train on a random WIDTHxHEIGHTxFRAMES window of each fitted clip (a convolutional VAE learns "
+            + "the same weights from windows at a fraction of the cost; clips shorter than the window keep their frames) "
             + "(default: whole clips).")
     String crop;
+
+    @Option(names = "--crop-candidates", defaultValue = "1", description = "With --crop: draw this many windows per step and train on "
+            + "the most varied (plain background teaches little) (default: ${DEFAULT-VALUE}, a uniform random window).")
+    int cropCandidates;
 
     @Option(names = "--loss", defaultValue = "l1", description = "Reconstruction term: l1 or l2 (default: ${DEFAULT-VALUE}).")
     String loss;
@@ -83,7 +86,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
             default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
         };
         VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
-                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : clipShape("--crop", crop));
+                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : clipShape("--crop", crop), cropCandidates);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {

@@ -18,11 +18,22 @@ import java.nio.file.Path;
  * @param resume          a checkpoint folder, or an output folder (its latest checkpoint), or null
  * @param crop            each step trains on a random window of this size cut from the fitted clip (the VAE is
  *                        convolutional, so it learns the same weights at a fraction of the cost), or null for whole clips
+ * @param cropCandidates  windows drawn per step with a crop, the most varied trained on (1: a uniform random window)
  */
 public record VaeTrainOptions(Path vaeConfig, Path data, Path output, ClipShape shape, VaeLoss.Config loss, int steps, double lr,
                               LearningRateSchedule.Kind lrSchedule, int warmup, double maxGradNorm, int checkpointEvery, Path resume,
-                              long seed, ClipShape crop) {
+                              long seed, ClipShape crop, int cropCandidates) {
+    /** Uniform random windows (one candidate). */
+    public VaeTrainOptions(Path vaeConfig, Path data, Path output, ClipShape shape, VaeLoss.Config loss, int steps, double lr,
+                           LearningRateSchedule.Kind lrSchedule, int warmup, double maxGradNorm, int checkpointEvery, Path resume,
+                           long seed, ClipShape crop) {
+        this(vaeConfig, data, output, shape, loss, steps, lr, lrSchedule, warmup, maxGradNorm, checkpointEvery, resume, seed, crop, 1);
+    }
+
     public VaeTrainOptions {
+        if (cropCandidates < 1) {
+            throw new IllegalArgumentException("--crop-candidates must be at least 1, got " + cropCandidates);
+        }
         if (crop != null && (crop.width() > shape.width() || crop.height() > shape.height() || crop.frames() > shape.frames())) {
             throw new IllegalArgumentException("--crop " + crop + " must fit inside --size " + shape);
         }

@@ -43,9 +43,6 @@ import java.util.function.Consumer;
  * goes to {@code vae/} ({@code config.json} + fp32 safetensors), loadable by every command.
  */
 public final class VaeTrainingRun {
-    /** Windows drawn per step with {@code --crop}; the most varied is trained on. */
-    static final int CROP_CANDIDATES = 4;
-
     /** How a run ended. */
     public record Result(int steps, int totalSteps, boolean interrupted, Path checkpoint, Path vae, List<String> problems) {
     }
@@ -161,11 +158,12 @@ public final class VaeTrainingRun {
         return "vae " + Arrays.toString(c.blockOutChannels()) + " latent " + c.latentChannels() + " layers " + c.layersPerBlock()
                 + " groups " + c.normNumGroups() + " temporal " + c.temporalCompressionRatio() + ", clips " + o.shape() + ", "
                 + o.loss().reconstruction() + " + " + o.loss().klWeight() + " KL, " + (o.loss().frameBatches() ? "inference's frame batches" : "whole clips")
-                + ", max grad norm " + o.maxGradNorm() + (o.crop() == null ? "" : ", crops " + o.crop() + " (most varied of " + CROP_CANDIDATES + ")");
+                + ", max grad norm " + o.maxGradNorm() + (o.crop() == null ? "" : ", crops " + o.crop()
+                + (o.cropCandidates() == 1 ? "" : " (most varied of " + o.cropCandidates() + ")"));
     }
 
     /**
-     * With {@code --crop}: of {@value #CROP_CANDIDATES} windows of the crop's size at random places of {@code clip}
+     * With {@code --crop}: of {@code --crop-candidates} windows of the crop's size at random places of {@code clip}
      * {@code [1, 3, F, H, W]} (drawn from the seed and the step, so a resumed run cuts the same windows), the one whose
      * pixels vary most, so that windows of plain background, which teach the VAE little, are rare; a clip with fewer
      * frames than the crop keeps its frames. Without: the clip itself.
@@ -179,7 +177,7 @@ public final class VaeTrainingRun {
         int[] size = {frames, o.crop().height(), o.crop().width()};
         Tensor best = null;
         double bestVariance = -1;
-        for (int c = 0; c < CROP_CANDIDATES; c++) {
+        for (int c = 0; c < o.cropCandidates(); c++) {
             Tensor window = clip;
             for (int d = 0; d < 3; d++) {
                 int room = clip.dim(2 + d) - size[d];

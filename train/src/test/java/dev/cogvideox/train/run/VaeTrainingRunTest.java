@@ -61,7 +61,7 @@ class VaeTrainingRunTest {
         SyntheticVideos.write(tmp.resolve("data"), 3, 9, 16);
         VaeTrainOptions whole = options(tmp.resolve("whole"), 3, 1e-3, 0, null);
         VaeTrainOptions cropped = new VaeTrainOptions(whole.vaeConfig(), whole.data(), tmp.resolve("crop"), whole.shape(), whole.loss(), 3, 1e-3,
-                whole.lrSchedule(), 0, 1.0, 0, null, 7, new ClipShape(8, 8, 5));
+                whole.lrSchedule(), 0, 1.0, 0, null, 7, new ClipShape(8, 8, 5), 4);
         VaeTrainingRun.run(whole, ProgressListener.NONE, new CancellationToken(), m -> { });
         VaeTrainingRun.Result r = VaeTrainingRun.run(cropped, ProgressListener.NONE, new CancellationToken(), m -> { });
         assertThat(Files.readAllLines(tmp.resolve("crop/loss.jsonl"))).hasSize(3).isNotEqualTo(Files.readAllLines(tmp.resolve("whole/loss.jsonl")));
