@@ -14,6 +14,7 @@ import dev.cogvideox.world.dataset.DatasetSettings;
 import dev.cogvideox.world.dataset.DatasetWriter;
 import dev.cogvideox.world.detect.ClipDetection;
 import dev.cogvideox.world.detect.ClipDetector;
+import dev.cogvideox.world.eval.AttributeProbe;
 import dev.cogvideox.world.prompt.PromptParser;
 import dev.cogvideox.world.render.ClipRenderer;
 import dev.cogvideox.world.render.ClipSampler;
@@ -36,7 +37,7 @@ import java.util.concurrent.Callable;
 /** {@code cogvideox world}: the procedural world the default model learns (datasets, single clips, the detector). */
 @Command(name = "world", description = "The procedural world of the default model: one shape moving on a plain background.",
         subcommands = {WorldCommand.Dataset.class, WorldCommand.Clip.class, WorldCommand.Detect.class, WorldCommand.Strip.class,
-                WorldCommand.Model.class, WorldCommand.VaePsnr.class})
+                WorldCommand.Model.class, WorldCommand.VaePsnr.class, WorldCommand.Probe.class})
 final class WorldCommand implements Runnable {
     /** The clip size of the world's dataset: 17 frames (8N+1, as generate takes) of 96x96 at 8 fps. */
     static final int WIDTH = 96, HEIGHT = 96, FRAMES = 17;
@@ -266,6 +267,44 @@ final class WorldCommand implements Runnable {
                     100 * r.colour(), 100 * r.shape(), 100 * r.direction(), 100 * r.allThree());
             System.out.printf(Locale.ROOT, "content share of the latents' spread: %.3f (the shapes' amplitude against unit noise after scaling)%n",
                     r.contentShare());
+            return 0;
+        }
+    }
+
+    @Command(name = "probe", description = "Which prompt words a world model reads, without sampling: the training loss on rendered held-out "
+            + "clips with the true prompt against prompts with one word changed (colour, shape, direction), from the same noise.")
+    static final class Probe implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "A world model folder (model_index.json, vae/, transformer/, ...).")
+        Path model;
+
+        @Option(names = "--clips", defaultValue = "28", description = "Clips; clip i shows held-out combination i mod 28 (default: ${DEFAULT-VALUE}).")
+        int clips;
+
+        @Option(names = "--timesteps", split = ",", defaultValue = "100,300,500,700,900", description = "Training timesteps to noise to (default: ${DEFAULT-VALUE}).")
+        int[] timesteps;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Picks the clips' paths and the noise (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            if (clips < 1) {
+                throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
+            }
+            List<AttributeProbe.AtTimestep> rows = AttributeProbe.run(model, clips, timesteps, seed, ProgressBar.forConsole(System.err));
+            System.out.printf(Locale.ROOT, "%-9s %-10s", "timestep", "loss");
+            for (String a : AttributeProbe.ATTRIBUTES) {
+                System.out.printf(Locale.ROOT, " %-22s", a + " gap/preferred");
+            }
+            System.out.println();
+            for (AttributeProbe.AtTimestep r : rows) {
+                System.out.printf(Locale.ROOT, "%-9d %-10.5f", r.timestep(), r.trueLoss());
+                for (int a = 0; a < AttributeProbe.ATTRIBUTES.size(); a++) {
+                    System.out.printf(Locale.ROOT, " %+7.2f%% / %5.1f%%      ", 100 * r.gap()[a], 100 * r.preferred()[a]);
+                }
+                System.out.println();
+            }
+            System.out.println("gap: mean relative loss increase with the word changed; preferred: clips whose loss is lower with the true prompt");
             return 0;
         }
     }

@@ -257,7 +257,7 @@ public final class WorldModel {
     }
 
     /** A rendered clip of {@code c} as the VAE takes it: {@code [1, 3, F, H, W]} in [-1, 1]. */
-    private static Tensor pixels(Combination c, SplittableRandom random) {
+    public static Tensor pixels(Combination c, SplittableRandom random) {
         Tensor video = ClipRenderer.tensor(ClipSampler.sample(c, WIDTH, HEIGHT, FRAMES, random));    // [F, 3, H, W] in [0, 1]
         float[] d = video.data().clone();
         for (int k = 0; k < d.length; k++) {
