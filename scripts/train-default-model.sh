@@ -39,7 +39,7 @@ else
   CLIPS=2240                                   # 10 rounds of the 224 seen combinations
   PSNR_CLIPS=28                                # each held-out combination once
   VAE_STEPS=6000 VAE_WARMUP=100 VAE_CHECKPOINT=250
-  STAGES=48x48x17:1000,96x96x17:15000 WARMUP=200 CHECKPOINT=500
+  STAGES=48x48x17:1000,96x96x17:12000 WARMUP=200 CHECKPOINT=500
   EVAL="--seeds 4 --steps 20"
 fi
 VAE_LR=6e-4
@@ -48,6 +48,7 @@ VAE_CROP=48x48x9                               # windows of the 96x96x17 clips: 
 LR=5e-4
 CAPTION_DROPOUT=0.1                            # the empty caption 10% of the time: what guidance subtracts (the paper's rate)
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
+POSITIONS=sincos                               # CogVideoX-2b's absolute 3D sin-cos positions: with RoPE only (5b's), run 2's model never read the direction word
 
 current=
 stage() {                                      # stage NAME: logs the start; the caller logs the end with done_stage
@@ -87,7 +88,7 @@ fi
 # 2. the untrained design (its vae/config.json is the VAE trainer's architecture)
 if [ ! -f "$run/init/model_index.json" ]; then
   stage init
-  "$cli" world model --out "$run/init" --seed "$SEED" > "$run/init.log" 2>&1
+  "$cli" world model --out "$run/init" --seed "$SEED" --positions "$POSITIONS" > "$run/init.log" 2>&1
   done_stage init
 fi
 
@@ -105,7 +106,7 @@ fi
 # 4. the model folder the transformer trains in: the design with the trained VAE (scaling factor measured)
 if [ ! -f "$run/model/model_index.json" ]; then
   stage model
-  "$cli" world model --out "$run/model" --seed "$SEED" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
+  "$cli" world model --out "$run/model" --seed "$SEED" --positions "$POSITIONS" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
   done_stage model
 fi
 
@@ -133,7 +134,7 @@ fi
 if [ ! -f "$run/final/model_index.json" ]; then
   stage final
   scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
-  "$cli" world model --out "$run/final" --seed "$SEED" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
+  "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
   done_stage final
 fi

@@ -230,6 +230,10 @@ final class WorldCommand implements Runnable {
         @Option(names = "--transformer", description = "A trained transformer/ folder (train --full's output) to copy in.")
         Path transformer;
 
+        @Option(names = "--positions", defaultValue = "rope", description = "The transformer's position code: rope (CogVideoX-5b's 3D "
+                + "rotary embedding, relative) or sincos (CogVideoX-2b's 3D sin-cos table, absolute) (default: ${DEFAULT-VALUE}).")
+        String positions;
+
         @Override
         public Integer call() {
             DType d = switch (dtype) {
@@ -238,7 +242,12 @@ final class WorldCommand implements Runnable {
                 default -> throw new IllegalArgumentException("--dtype must be bf16 or fp32, not " + dtype);
             };
             double scaling = vaeScaling != null ? vaeScaling : vae != null ? WorldModel.measureScaling(vae, 16, seed) : 0.7;
-            WorldModel.write(out, seed, d, vae, scaling, transformer, snrShift);
+            WorldModel.Positions p = switch (positions) {
+                case "rope" -> WorldModel.Positions.ROPE;
+                case "sincos" -> WorldModel.Positions.SINCOS;
+                default -> throw new IllegalArgumentException("--positions must be rope or sincos, not " + positions);
+            };
+            WorldModel.write(out, seed, d, vae, scaling, transformer, snrShift, p);
             System.out.printf(Locale.ROOT, "wrote %s (%s, vae scaling_factor %.6g%s%s)%n", out, dtype, scaling,
                     vae != null ? ", trained VAE " + vae : "", transformer != null ? ", trained transformer " + transformer : "");
             return 0;
@@ -280,6 +289,9 @@ final class WorldCommand implements Runnable {
         @Option(names = "--clips", defaultValue = "28", description = "Clips; clip i shows held-out combination i mod 28 (default: ${DEFAULT-VALUE}).")
         int clips;
 
+        @Option(names = "--seen", description = "Probe on seen combinations instead (clip i: every 9th of the seen list, cycled).")
+        boolean seen;
+
         @Option(names = "--timesteps", split = ",", defaultValue = "100,300,500,700,900", description = "Training timesteps to noise to (default: ${DEFAULT-VALUE}).")
         int[] timesteps;
 
@@ -291,21 +303,33 @@ final class WorldCommand implements Runnable {
             if (clips < 1) {
                 throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
             }
-            List<AttributeProbe.AtTimestep> rows = AttributeProbe.run(model, clips, timesteps, seed, ProgressBar.forConsole(System.err));
+            List<AttributeProbe.AtTimestep> rows = AttributeProbe.run(model, seen ? everyNinthSeen() : HeldOut.combinations(), clips, timesteps, seed,
+                    ProgressBar.forConsole(System.err));
             System.out.printf(Locale.ROOT, "%-9s %-10s", "timestep", "loss");
             for (String a : AttributeProbe.ATTRIBUTES) {
                 System.out.printf(Locale.ROOT, " %-22s", a + " gap/preferred");
             }
-            System.out.println();
+            System.out.printf(Locale.ROOT, " %-22s%n", "frame order gap/pref.");
             for (AttributeProbe.AtTimestep r : rows) {
                 System.out.printf(Locale.ROOT, "%-9d %-10.5f", r.timestep(), r.trueLoss());
                 for (int a = 0; a < AttributeProbe.ATTRIBUTES.size(); a++) {
                     System.out.printf(Locale.ROOT, " %+7.2f%% / %5.1f%%      ", 100 * r.gap()[a], 100 * r.preferred()[a]);
                 }
-                System.out.println();
+                System.out.printf(Locale.ROOT, " %+7.2f%% / %5.1f%%%n", 100 * r.orderGap(), 100 * r.orderPreferred());
             }
-            System.out.println("gap: mean relative loss increase with the word changed; preferred: clips whose loss is lower with the true prompt");
+            System.out.println((seen ? "seen" : "held-out") + " combinations, " + clips + " clips");
+            System.out.println("gap: mean relative loss increase with the word changed (frame order: with two latent frames swapped, so the shape "
+                    + "jumps); preferred: clips whose loss is lower with the true prompt (frame order: in the true order)");
             return 0;
+        }
+
+        /** A spread of the seen combinations (every 9th, so colours, shapes and directions all turn up early). */
+        private static List<Combination> everyNinthSeen() {
+            List<Combination> pool = HeldOut.seen(), out = new ArrayList<>();
+            for (int i = 0; i < pool.size(); i++) {
+                out.add(pool.get(i * 9 % pool.size()));  // 9 is prime to 224: a permutation
+            }
+            return out;
         }
     }
 }

@@ -65,6 +65,21 @@ public final class WorldModel {
      * timestep divided by it; below 1 the schedule spends more of its steps where faint content is still visible).
      */
     public static SyntheticCheckpoint.Spec spec(double vaeScaling, double snrShift) {
+        return spec(vaeScaling, snrShift, Positions.ROPE);
+    }
+
+    /**
+     * How the transformer knows where a video token is. {@link #ROPE}: CogVideoX-5b's 3D rotary embedding, relative
+     * positions only (a token's place in the frame shows only through the frame's edges). {@link #SINCOS}:
+     * CogVideoX-2b's 3D sin-cos table added to the patch embeddings ({@code use_rotary_positional_embeddings: false}),
+     * absolute positions, so "on the left in the first frame" is something a token can know directly.
+     */
+    public enum Positions {
+        ROPE, SINCOS
+    }
+
+    /** As {@link #spec(double, double)} with the transformer's position code. */
+    public static SyntheticCheckpoint.Spec spec(double vaeScaling, double snrShift, Positions positions) {
         if (!(snrShift > 0) || Double.isInfinite(snrShift)) {
             throw new IllegalArgumentException("the SNR shift must be a positive number, got " + snrShift);
         }
@@ -78,6 +93,7 @@ public final class WorldModel {
         transformer.put("sample_width", WIDTH / 8);
         transformer.put("text_embed_dim", TEXT_DIM);
         transformer.put("time_embed_dim", HEADS * HEAD_DIM);
+        transformer.put("use_rotary_positional_embeddings", positions == Positions.ROPE);
 
         Map<String, Object> vae = Variant.TINY.vaeConfig();
         vae.put("block_out_channels", VAE_CHANNELS.clone());
@@ -119,13 +135,19 @@ public final class WorldModel {
 
     /** As {@link #write(Path, long, DType, Path, double, Path)} with the scheduler's SNR shift (see {@link #spec(double, double)}). */
     public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift) {
+        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, snrShift, Positions.ROPE);
+    }
+
+    /** As {@link #write(Path, long, DType, Path, double, Path, double)} with the transformer's position code. */
+    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift,
+                             Positions positions) {
         if (Files.exists(out)) {
             throw new IllegalArgumentException(out + " exists; remove it or write elsewhere");
         }
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
-            SyntheticCheckpoint.Spec spec = spec(vaeScaling, snrShift);
+            SyntheticCheckpoint.Spec spec = spec(vaeScaling, snrShift, positions);
             SyntheticCheckpoint.write(spec, dtype, tmp, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressListener.NONE);
             if (trainedVae != null) {
                 replace(tmp.resolve("vae"), trainedVae, dtype);

@@ -6,6 +6,7 @@ import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.HeldOut;
 import dev.cogvideox.world.model.WorldModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,14 +46,33 @@ class AttributeProbeTest {
     }
 
     @Test
+    void swappingFramesExchangesExactlyThoseTwo() {
+        int f = 5, per = 3 * 2 * 2;
+        float[] d = new float[f * per];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = i;
+        }
+        Tensor swapped = AttributeProbe.swapFrames(Tensor.of(d, 1, f, 3, 2, 2), 1, 3);
+        assertThat(swapped.shape()).containsExactly(1, f, 3, 2, 2);
+        int[] from = {0, 3, 2, 1, 4};
+        for (int k = 0; k < f; k++) {
+            for (int j = 0; j < per; j++) {
+                assertThat(swapped.data()[k * per + j]).isEqualTo(from[k] * per + j);
+            }
+        }
+    }
+
+    @Test
     void aModelThatReadsTheTextShowsGapsAndOneThatCannotShowsNone() throws Exception {
-        List<AttributeProbe.AtTimestep> reads = AttributeProbe.run(model, 2, new int[]{500, 900}, 3, ProgressListener.NONE);
+        List<AttributeProbe.AtTimestep> reads = AttributeProbe.run(model, HeldOut.combinations(), 2, new int[]{500, 900}, 3, ProgressListener.NONE);
         assertThat(reads).hasSize(2);
         for (AttributeProbe.AtTimestep r : reads) {
             assertThat(r.trueLoss()).isPositive().isFinite();
             for (double g : r.gap()) {
                 assertThat(g).isNotZero().isFinite();         // random weights: every word moves the prediction
             }
+            assertThat(r.orderGap()).isNotZero().isFinite();
+            assertThat(r.orderPreferred()).isBetween(0.0, 1.0);
         }
         // the same model with the text projection zeroed: every prompt gives the same text tokens, so no word can matter
         Path blind = tmp.resolve("blind");
@@ -67,14 +87,14 @@ class AttributeProbeTest {
         }
         Files.delete(weights);
         w.write(weights);
-        List<AttributeProbe.AtTimestep> blindRows = AttributeProbe.run(blind, 2, new int[]{500, 900}, 3, ProgressListener.NONE);
+        List<AttributeProbe.AtTimestep> blindRows = AttributeProbe.run(blind, HeldOut.combinations(), 2, new int[]{500, 900}, 3, ProgressListener.NONE);
         for (int i = 0; i < 2; i++) {
             AttributeProbe.AtTimestep r = blindRows.get(i);
             assertThat(r.gap()).containsOnly(0.0);
             assertThat(r.preferred()).containsOnly(0.0);
             assertThat(r.trueLoss()).isNotEqualTo(reads.get(i).trueLoss());
         }
-        assertThatThrownBy(() -> AttributeProbe.run(model, 1, new int[]{1000}, 3, ProgressListener.NONE))
+        assertThatThrownBy(() -> AttributeProbe.run(model, HeldOut.combinations(), 1, new int[]{1000}, 3, ProgressListener.NONE))
                 .hasMessageContaining("timestep 1000 is outside [0, 1000)");
     }
 
