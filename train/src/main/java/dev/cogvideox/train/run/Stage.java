@@ -41,7 +41,7 @@ public record Stage(ClipShape shape, int steps) {
 
     /** The model's default size and frames (those {@code generate} uses: {@link GenerationDefaults}) for {@code steps} steps. */
     public static Stage modelDefault(CogVideoXTransformerConfig cfg, int steps) {
-        GenerationDefaults d = GenerationDefaults.of(cfg, null);
+        GenerationDefaults d = GenerationDefaults.of(cfg, null, null);
         return new Stage(new ClipShape(d.width(), d.height(), d.frames()), steps);
     }
 
@@ -66,7 +66,7 @@ public record Stage(ClipShape shape, int steps) {
 
     /** Tokens of the largest clip of this stage. */
     public int maxTokens(CogVideoXTransformerConfig cfg) {
-        return tokens(cfg, (shape.frames() - 1) / 4 + 1, shape.height() / 8, shape.width() / 8);
+        return tokens(cfg, (shape.frames() - 1) / cfg.temporalCompressionRatio() + 1, shape.height() / 8, shape.width() / 8);
     }
 
     @Override
