@@ -26,12 +26,10 @@ public record Stage(ClipShape shape, int steps) {
             String s = part.strip();
             try {
                 String[] shapeAndSteps = s.split(":");
-                String[] dims = shapeAndSteps[0].split("x");
-                if (shapeAndSteps.length != 2 || dims.length != 3) {
+                if (shapeAndSteps.length != 2) {
                     throw new IllegalArgumentException("expected WIDTHxHEIGHTxFRAMES:STEPS, e.g. 256x256x9:500");
                 }
-                stages.add(new Stage(new ClipShape(Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])),
-                        Integer.parseInt(shapeAndSteps[1])));
+                stages.add(new Stage(ClipShape.parse(shapeAndSteps[0]), Integer.parseInt(shapeAndSteps[1])));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(option + " " + spec + ": stage '" + s + "': " + e.getMessage(), e);
             }
