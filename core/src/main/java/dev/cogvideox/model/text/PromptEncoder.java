@@ -89,24 +89,7 @@ public final class PromptEncoder {
      * instead (a T5-XXL block takes seconds): after {@code before} blocks of an earlier forward.
      */
     private static ProgressListener blocksAsItems(ProgressListener task, long before) {
-        return new ProgressListener() {
-            @Override
-            public void onStart(String name, long total, ProgressUnit unit) {
-            }
-
-            @Override
-            public void onProgress(long done) {
-            }
-
-            @Override
-            public void onSubProgress(long done, long total) {
-                task.onProgress(before + done);
-            }
-
-            @Override
-            public void onEnd() {
-            }
-        };
+        return ProgressListener.ofParts((done, blocks) -> task.onProgress(before + done));
     }
 
     /** {@code _get_t5_prompt_embeds(prompt, num_videos_per_prompt, max_sequence_length)}. */

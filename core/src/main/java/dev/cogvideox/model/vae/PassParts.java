@@ -2,7 +2,6 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.progress.ProgressUnit;
 
 /**
  * Progress inside one encoder or decoder pass, which takes minutes at full size: a module reports the parts it
@@ -26,23 +25,6 @@ final class PassParts {
         if (parent == ProgressListener.NONE) {
             return run;
         }
-        return run.withProgress(new ProgressListener() {
-            @Override
-            public void onStart(String task, long count, ProgressUnit unit) {
-            }
-
-            @Override
-            public void onProgress(long count) {
-            }
-
-            @Override
-            public void onSubProgress(long part, long parts) {
-                parent.onSubProgress(first + part, total);
-            }
-
-            @Override
-            public void onEnd() {
-            }
-        });
+        return run.withProgress(ProgressListener.ofParts((part, parts) -> parent.onSubProgress(first + part, total)));
     }
 }
