@@ -263,11 +263,13 @@ final class GenerateCommand implements Callable<Integer> {
         }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         checkDtype(cfg);
+        // the options given; the model's defaults (the pipeline's, from its configs) fill the rest
+        GenerationRequest asked = pipeline.complete(GenerationRequest.builder().prompts(java.util.Collections.nCopies(n, prompt))
+                .negativePrompts(negativePrompt == null ? null : java.util.Collections.nCopies(n, negativePrompt))
+                .frames(frames).size(height, width).steps(steps).guidance(guidance).dynamicCfg(dynamicCfg).build());
         GenerationDefaults defaults = pipeline.defaults();
-        int f = frames != null ? frames : defaults.frames();
+        int f = asked.numFrames(), h = asked.height(), w = asked.width();
         defaults.checkFrames(cfg.variant(), f);
-        int h = height != null ? height : defaults.height();
-        int w = width != null ? width : defaults.width();
         defaults.checkSize(cfg.variant(), h, w);
         if (image != null && !pipeline.isImageToVideo()) {
             throw new IllegalArgumentException("--image given but " + dir + " is a text-to-video model (" + cfg.variant() + "); use an image-to-video model such as THUDM/CogVideoX-5b-I2V");
@@ -276,14 +278,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(dir + " is an image-to-video model (" + cfg.variant() + "): give --image");
         }
         String sampler = pipeline.scheduler().config().className();
-        boolean dynamic = dynamicCfg != null ? dynamicCfg : sampler.equals(CogVideoXSchedulerConfig.DPM);
-        int stepCount = steps != null ? steps : defaults.steps();
-        double scale = guidance != null ? guidance : defaults.guidance();
         double rate = fps != null ? fps : defaults.fps();
-        GenerationRequest.Builder b = GenerationRequest.builder().prompts(java.util.Collections.nCopies(n, prompt))
-                .negativePrompts(negativePrompt == null ? null : java.util.Collections.nCopies(n, negativePrompt))
-                .frames(f).size(h, w).steps(stepCount).guidance(scale).dynamicCfg(dynamic)
-                .maxSequenceLength(cfg.maxTextSeqLength()).vaeTiling(vaeTiling.tiling(pipeline.vaeConfig(), h, w));
+        GenerationRequest.Builder b = asked.toBuilder().vaeTiling(vaeTiling.tiling(pipeline.vaeConfig(), h, w));
         if (image != null) {
             Tensor picture = MediaReader.readImage(image);                                     // [3, H0, W0]
             String note = ImagePreprocess.describeFit(picture.dim(1), picture.dim(2), h, w, fit);
@@ -305,7 +301,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--prompt", prompt).put("--negative-prompt", negativePrompt).put("--image", image)
                 .put("--image-fit", image != null || video != null ? fit.name().toLowerCase(Locale.ROOT) : null).put("--video", video)
                 .put("--strength", video != null ? strength : null).put("--frames", f).put("--height", h).put("--width", w)
-                .put("--steps", req.numInferenceSteps()).put("--guidance", req.guidanceScale()).put("--dynamic-cfg", dynamic)
+                .put("--steps", req.numInferenceSteps()).put("--guidance", req.guidanceScale()).put("--dynamic-cfg", req.useDynamicCfg())
                 .put("--scheduler", sampler.equals(CogVideoXSchedulerConfig.DPM) ? "dpm" : "ddim").put("--fps", rate)
                 .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
                 .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling.on ? true : null)

@@ -73,7 +73,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ClipShape shape = clipShape("--size", size);
+        ClipShape shape = ClipShape.parse(size, "--size");
         VaeLoss.Reconstruction reconstruction = switch (loss.toLowerCase(Locale.ROOT)) {
             case "l1" -> VaeLoss.Reconstruction.L1;
             case "l2" -> VaeLoss.Reconstruction.L2;
@@ -86,7 +86,7 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
             default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
         };
         VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
-                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : clipShape("--crop", crop), cropCandidates);
+                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : ClipShape.parse(crop, "--crop"), cropCandidates);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
@@ -99,19 +99,5 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
                     + ": " + r.vae() + ", loss log " + output.resolve("loss.jsonl") + ", last checkpoint " + r.checkpoint());
             return 0;
         });
-    }
-
-    private static ClipShape clipShape(String option, String value) {
-        if (!value.matches("\\d+[xX]\\d+[xX]\\d+")) {
-            throw new IllegalArgumentException(option + " must be WIDTHxHEIGHTxFRAMES, e.g. 96x96x17, not '" + value + "'");
-        }
-        String[] parts = value.toLowerCase(Locale.ROOT).split("x");
-        try {
-            return new ClipShape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " " + value + ": a number is too large");
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " " + value + ": " + e.getMessage());
-        }
     }
 }

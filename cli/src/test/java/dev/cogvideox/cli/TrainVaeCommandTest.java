@@ -55,6 +55,6 @@ class TrainVaeCommandTest {
         CliRun bad = CliRun.of("train-vae", "--vae-config", config.toString(), "--data", data.toString(), "--output", out.toString(),
                 "--size", "16x16", "--steps", "4");
         assertThat(bad.exit()).isNotZero();
-        assertThat(bad.err()).contains("--size must be WIDTHxHEIGHTxFRAMES");
+        assertThat(bad.err()).contains("--size 16x16: expected WIDTHxHEIGHTxFRAMES");
     }
 }

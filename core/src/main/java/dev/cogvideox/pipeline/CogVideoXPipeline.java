@@ -148,7 +148,7 @@ public final class CogVideoXPipeline {
      * that are not 1 + 4k (10 gives 9).
      */
     public int outputFrames(GenerationRequest req) {
-        return outputFrames(req.video() != null ? req.video().dim(1) : req.numFrames());
+        return outputFrames(req.video() != null ? req.video().dim(1) : complete(req).numFrames());
     }
 
     /** {@link #outputFrames(GenerationRequest)} for {@code numFrames} frames asked for. */
@@ -156,17 +156,33 @@ public final class CogVideoXPipeline {
         return AutoencoderKLCogVideoX.decodedFrames(vaeConfig, latentFrames(numFrames), VaeOptions.defaults(vaeConfig).numLatentFramesBatchSize());
     }
 
-    /** The call parameters of this model when the caller gives none (frames, size, fps, steps, guidance), from its configs. */
+    /**
+     * The call parameters of this model when the caller gives none (frames, size, fps, steps, guidance, dynamic
+     * guidance with this pipeline's scheduler, prompt length), from its configs.
+     */
     public GenerationDefaults defaults() {
-        return GenerationDefaults.of(modelDir);
+        return GenerationDefaults.of(transformerConfig, vaeConfig, scheduler().config().className());
+    }
+
+    /**
+     * {@code req} with this model's {@link #defaults()} for the call parameters it leaves unset, as the pipeline runs
+     * it; {@link #generate} and {@link #denoise} complete their request so. Callers that need the values before the
+     * run (a memory plan, the size to fit an image to) complete it themselves.
+     */
+    public GenerationRequest complete(GenerationRequest req) {
+        return req.isComplete() ? req : defaults().complete(req);
     }
 
     public boolean isImageToVideo() {
         return transformerConfig.inChannels() == 2 * transformerConfig.outChannels();
     }
 
-    /** Runs the pipeline and returns the whole video {@code [B, F, 3, H, W]} in [0, 1] (output_type "pt"). */
-    public Tensor generate(GenerationRequest req, NoiseSource noise, RunContext run) {
+    /**
+     * Runs the pipeline and returns the whole video {@code [B, F, 3, H, W]} in [0, 1] (output_type "pt"); the
+     * request's unset call parameters take the model's defaults ({@link #complete}).
+     */
+    public Tensor generate(GenerationRequest request, NoiseSource noise, RunContext run) {
+        GenerationRequest req = complete(request);
         int[] frames = new int[1];
         Tensor[] video = new Tensor[1];
         generate(req, noise, run, (sample, first, batch) -> {
@@ -184,7 +200,8 @@ public final class CogVideoXPipeline {
      * Runs the pipeline and hands the decoded frames {@code [n, 3, H, W]} in [0, 1] to {@code out} batch by batch as
      * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}.
      */
-    public void generate(GenerationRequest req, NoiseSource noise, RunContext run, FrameSink out) {
+    public void generate(GenerationRequest request, NoiseSource noise, RunContext run, FrameSink out) {
+        GenerationRequest req = complete(request);
         Tensor latents = denoise(req, noise, run);
         run.cancel().throwIfCancelled();
         decodeLatents(latents, req.tiling(), run, out);
@@ -194,9 +211,11 @@ public final class CogVideoXPipeline {
      * Steps 1-8 of diffusers' {@code __call__} (its numbering): the final latents {@code [B, F, C, h, w]}, scaled
      * as the transformer sees them, for {@link #decodeLatents}. Unlike diffusers' {@code output_type="latent"},
      * which keeps it, the 1.5 models' padding frame is already dropped, so the result decodes as it is. The text
-     * encoder and the transformer are released before this returns.
+     * encoder and the transformer are released before this returns. The request's unset call parameters take the
+     * model's defaults ({@link #complete}).
      */
-    public Tensor denoise(GenerationRequest req, NoiseSource noise, RunContext run) {
+    public Tensor denoise(GenerationRequest request, NoiseSource noise, RunContext run) {
+        GenerationRequest req = complete(request);
         ProgressListener progress = run.progress();
         CancellationToken cancel = run.cancel();
         Taps taps = run.taps();
@@ -210,6 +229,14 @@ public final class CogVideoXPipeline {
         if (req.video() != null && isImageToVideo()) {
             throw new IllegalArgumentException("video-to-video takes a text-to-video model, not " + cfg.variant()
                     + " (an image-to-video model expects image latents beside the video's)");
+        }
+        int multiple = vaeConfig.spatialCompressionRatio() * cfg.patchSize();                 // whole latent patches
+        if (req.height() <= 0 || req.width() <= 0 || req.height() % multiple != 0 || req.width() % multiple != 0) {
+            throw new IllegalArgumentException("height and width must be positive multiples of " + multiple + " (" + vaeConfig.spatialCompressionRatio()
+                    + "x VAE, " + cfg.patchSize() + "x patch), got " + req.width() + "x" + req.height());
+        }
+        if (req.numFrames() < 1) {
+            throw new IllegalArgumentException("frames must be at least 1, got " + req.numFrames());
         }
         // video-to-video: the frame count is the source video's (diffusers: num_frames = len(video))
         int numFrames = req.video() != null ? req.video().dim(1) : req.numFrames();
@@ -251,7 +278,8 @@ public final class CogVideoXPipeline {
         if (req.video() == null && cfg.patchSizeT() != null && latentFrames % cfg.patchSizeT() != 0) {
             padding = cfg.patchSizeT() - latentFrames % cfg.patchSizeT();
         }
-        int h = req.height() / 8, w = req.width() / 8, c = cfg.outChannels();
+        int spatial = vaeConfig.spatialCompressionRatio();
+        int h = req.height() / spatial, w = req.width() / spatial, c = cfg.outChannels();
         int[] shape = {batch, latentFrames + padding, c, h, w};
         // 6. image-to-video: the image latents are drawn first (the VAE posterior sample), as in the reference
         Tensor imageLatents = isImageToVideo() ? imageLatents(req, shape, noise, run) : null;

@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * What to generate. Prompts are strings (encoded by the model's T5) or ready embeddings; everything else has the
- * reference pipeline's meaning. Build with {@link #builder()}.
+ * reference pipeline's meaning. Build with {@link #builder()}. The call parameters that depend on the model (frames,
+ * size, steps, guidance, dynamic guidance, prompt length) may be left unset (null): the pipeline fills them with the
+ * model's defaults ({@link GenerationDefaults#complete}, {@link CogVideoXPipeline#complete}) before it runs.
  *
  * @param prompts                one prompt per video (ignored when {@code promptEmbeds} is given)
  * @param negativePrompts        one per prompt, or null for "" (diffusers' default)
@@ -19,16 +21,22 @@ import java.util.List;
  * @param latents                initial latents {@code [B, F_latent, C, H/8, W/8]}, or null to draw them
  * @param numFrames              video frames asked for, any count from 1 as in diffusers: {@code (numFrames - 1) / 4 + 1}
  *                               latent frames, decoded to {@link CogVideoXPipeline#outputFrames} frames (numFrames
- *                               itself for the 1 + 8k counts the models were trained on, e.g. 49; 16 for 13)
- * @param useDynamicCfg          the reference's dynamic guidance scale (see ClassifierFreeGuidance)
- * @param maxSequenceLength      prompt tokens (the transformer's max_text_seq_length: 226 for the real models)
+ *                               itself for the 1 + 8k counts the models were trained on, e.g. 49; 16 for 13); null:
+ *                               the model's {@code sample_frames} (a source video's frames for video-to-video)
+ * @param height                 pixels, or null for the model's default
+ * @param width                  pixels, or null for the model's default
+ * @param numInferenceSteps      denoising steps, or null for the default (50)
+ * @param guidanceScale          classifier-free guidance scale, or null for the default (6)
+ * @param useDynamicCfg          the reference's dynamic guidance scale (see ClassifierFreeGuidance), or null for the
+ *                               model's default (on with the DPM scheduler)
+ * @param maxSequenceLength      prompt tokens, or null for the transformer's max_text_seq_length (226 for the real models)
  * @param tiling                 decode (and encode) in overlapping spatial tiles, which bounds memory: diffusers'
  *                               {@code enable_tiling(...)} with its tile size and overlap, or {@link VaeTiling#OFF}
  * @param sampling               custom timesteps and step caching ({@link Sampling#DEFAULT}: the reference loop)
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, Tensor promptEmbeds, Tensor negativePromptEmbeds,
-                                Tensor image, Tensor video, double strength, Tensor latents, int numFrames, int height, int width, int numInferenceSteps,
-                                double guidanceScale, boolean useDynamicCfg, int maxSequenceLength, VaeTiling tiling,
+                                Tensor image, Tensor video, double strength, Tensor latents, Integer numFrames, Integer height, Integer width,
+                                Integer numInferenceSteps, Double guidanceScale, Boolean useDynamicCfg, Integer maxSequenceLength, VaeTiling tiling,
                                 Sampling sampling) {
 
     public GenerationRequest {
@@ -44,10 +52,10 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         if (video != null && (strength <= 0 || strength > 1)) {
             throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
         }
-        if (numInferenceSteps < 1 || numInferenceSteps > 1000) {
+        if (numInferenceSteps != null && (numInferenceSteps < 1 || numInferenceSteps > 1000)) {
             throw new IllegalArgumentException("steps must be between 1 and 1000, got " + numInferenceSteps);
         }
-        if (video != null && (int) (numInferenceSteps * strength) < 1) {
+        if (video != null && numInferenceSteps != null && (int) (numInferenceSteps * strength) < 1) {
             // get_timesteps keeps int(steps x strength) steps: none here, and diffusers' loop then returns an empty video
             double smallest = Math.ceil(1000.0 / numInferenceSteps) / 1000;
             while ((int) (numInferenceSteps * smallest) < 1) {
@@ -57,18 +65,41 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
                     + "int(%d x %s) = 0 steps; the smallest strength for %d steps is %.3f (or give more steps)",
                     strength, numInferenceSteps, numInferenceSteps, strength, numInferenceSteps, smallest));
         }
-        if (numFrames < 1) {
-            throw new IllegalArgumentException("frames must be at least 1, got " + numFrames);
-        }
         if (sampling == null) {
             throw new IllegalArgumentException("sampling must be Sampling.DEFAULT or a sampling, not null");
         }
         if (tiling == null) {
             throw new IllegalArgumentException("tiling must be VaeTiling.OFF or a tiling, not null");
         }
-        if (height <= 0 || width <= 0 || height % 16 != 0 || width % 16 != 0) {
-            throw new IllegalArgumentException("height and width must be positive multiples of 16 (8x VAE, 2x patch), got " + width + "x" + height);
-        }
+    }
+
+    /** Whether every call parameter is set (none left to the model's defaults). */
+    public boolean isComplete() {
+        return numFrames != null && height != null && width != null && numInferenceSteps != null && guidanceScale != null
+                && useDynamicCfg != null && maxSequenceLength != null;
+    }
+
+    /** A builder holding this request, to change some of it. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.prompts = prompts;
+        b.negativePrompts = negativePrompts;
+        b.promptEmbeds = promptEmbeds;
+        b.negativePromptEmbeds = negativePromptEmbeds;
+        b.image = image;
+        b.video = video;
+        b.strength = strength;
+        b.latents = latents;
+        b.numFrames = numFrames;
+        b.height = height;
+        b.width = width;
+        b.steps = numInferenceSteps;
+        b.guidanceScale = guidanceScale;
+        b.dynamicCfg = useDynamicCfg;
+        b.maxSequenceLength = maxSequenceLength;
+        b.tiling = tiling;
+        b.sampling = sampling;
+        return b;
     }
 
     /** Whether the VAE tiles. */
@@ -85,15 +116,15 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         return new Builder();
     }
 
-    /** Mutable builder with the pipeline's defaults for the tiny test models (callers set the real operating point). */
+    /** Mutable builder; a call parameter not set (or set to null) is left to the model's defaults. */
     public static final class Builder {
         private List<String> prompts;
         private List<String> negativePrompts;
         private Tensor promptEmbeds, negativePromptEmbeds, image, video, latents;
         private double strength = 0.8;
-        private int numFrames = 49, height = 480, width = 720, steps = 50, maxSequenceLength = 226;
-        private double guidanceScale = 6.0;
-        private boolean dynamicCfg;
+        private Integer numFrames, height, width, steps, maxSequenceLength;
+        private Double guidanceScale;
+        private Boolean dynamicCfg;
         private VaeTiling tiling = VaeTiling.OFF;
         private Sampling sampling = Sampling.DEFAULT;
 
@@ -140,33 +171,39 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
             return this;
         }
 
-        public Builder frames(int frames) {
+        public Builder frames(Integer frames) {
             this.numFrames = frames;
             return this;
         }
 
-        public Builder size(int height, int width) {
+        public Builder size(Integer height, Integer width) {
             this.height = height;
             this.width = width;
             return this;
         }
 
-        public Builder steps(int steps) {
+        public Builder steps(Integer steps) {
             this.steps = steps;
             return this;
         }
 
-        public Builder guidance(double scale) {
+        /** A guidance scale, or null for the model's default. */
+        public Builder guidance(Double scale) {
             this.guidanceScale = scale;
             return this;
         }
 
-        public Builder dynamicCfg(boolean on) {
+        /** A guidance scale given as any number ({@code guidance(6)}). */
+        public Builder guidance(double scale) {
+            return guidance(Double.valueOf(scale));
+        }
+
+        public Builder dynamicCfg(Boolean on) {
             this.dynamicCfg = on;
             return this;
         }
 
-        public Builder maxSequenceLength(int tokens) {
+        public Builder maxSequenceLength(Integer tokens) {
             this.maxSequenceLength = tokens;
             return this;
         }

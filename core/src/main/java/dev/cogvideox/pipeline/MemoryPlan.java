@@ -59,7 +59,8 @@ public record MemoryPlan(List<Stage> stages) {
      * transformer's linear layers quantized to {@code weights} (null: as stored): those count at their packed size,
      * all of them at once (they stay on the heap, unlike the streamed mapped blocks).
      */
-    public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest req, QuantFormat weights) {
+    public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest request, QuantFormat weights) {
+        GenerationRequest req = request.isComplete() ? request : GenerationDefaults.of(modelDir).complete(request);
         List<Stage> stages = new ArrayList<>();
         int batch = req.batchSize();
         int guidance = req.guidanceScale() > 1 ? 2 : 1;
@@ -73,7 +74,8 @@ public record MemoryPlan(List<Stage> stages) {
         }
         AutoencoderKLCogVideoXConfig vc = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
         int latentFrames = (req.numFrames() - 1) / vc.temporalCompressionRatio() + 1;
-        int tokens = req.maxSequenceLength() + latentFrames * (req.height() / 16) * (req.width() / 16);
+        int patch = vc.spatialCompressionRatio() * t.patchSize();                            // pixels per token side
+        int tokens = req.maxSequenceLength() + latentFrames * (req.height() / patch) * (req.width() / patch);
         long d = t.innerDim();
         stages.add(new Stage("transformer", residentWeightBytes(modelDir.resolve("transformer"), "transformer_blocks.", weights), 4L * guidance * batch * tokens * 7 * d));
         stages.add(decodeStage(modelDir, req.height(), req.width(), req.tiling()));

@@ -22,6 +22,37 @@ public interface ProgressListener {
         }
     };
 
+    /** What a listener that hears only the parts of items ({@link #ofParts}) does with them. */
+    @FunctionalInterface
+    interface Parts {
+        void onSubProgress(long done, long total);
+    }
+
+    /**
+     * A listener that hears only {@link #onSubProgress}: for a module whose blocks or parts are parts of its caller's
+     * current item (its caller owns the task), to place them among the caller's parts or count them as it likes.
+     */
+    static ProgressListener ofParts(Parts parts) {
+        return new ProgressListener() {
+            @Override
+            public void onStart(String task, long total, ProgressUnit unit) {
+            }
+
+            @Override
+            public void onProgress(long done) {
+            }
+
+            @Override
+            public void onSubProgress(long done, long total) {
+                parts.onSubProgress(done, total);
+            }
+
+            @Override
+            public void onEnd() {
+            }
+        };
+    }
+
     /**
      * A listener for a task that runs inside one item of {@code outer}'s task (a video's VAE encoding inside "encoding
      * videos", a validation video inside a training step): its progress, and the parts of its items, become the outer

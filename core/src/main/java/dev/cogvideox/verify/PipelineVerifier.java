@@ -15,6 +15,9 @@ import java.util.List;
  * the reference's random draws ({@code in.noise.<j>}) in call order, with every {@code out.dbg.*} tap compared.
  */
 final class PipelineVerifier implements ComponentVerifier {
+    /** {@code max_sequence_length}'s default in diffusers' {@code __call__}. */
+    private static final int DIFFUSERS_MAX_SEQUENCE_LENGTH = 226;
+
     @Override
     public String component() {
         return "pipeline";
@@ -47,9 +50,8 @@ final class PipelineVerifier implements ComponentVerifier {
             }
         } else {
             b.prompt(args.get("prompt").asText());
-            if (args.get("max_sequence_length").exists()) {
-                b.maxSequenceLength(args.get("max_sequence_length").asInt());
-            }
+            // diffusers' __call__ default is 226 tokens, whatever the model's max_text_seq_length
+            b.maxSequenceLength(args.get("max_sequence_length").exists() ? args.get("max_sequence_length").asInt() : DIFFUSERS_MAX_SEQUENCE_LENGTH);
             if (args.get("negative_prompt").hasValue()) {
                 b.negativePrompt(args.get("negative_prompt").asText());
             }

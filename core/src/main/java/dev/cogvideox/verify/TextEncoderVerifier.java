@@ -1,5 +1,6 @@
 package dev.cogvideox.verify;
 
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.text.T5Tokenizer;
 import dev.cogvideox.tensor.Tensor;
@@ -46,7 +47,7 @@ final class TextEncoderVerifier implements ComponentVerifier {
         }
         try (T5EncoderModel model = T5EncoderModel.fromPretrained(c.modelDir().resolve(c.read("model_subfolder").asText("text_encoder")))) {
             checker.checkLongs("out.relative_position_bucket", T5Goldens.flat(T5EncoderModel.relativePositionBuckets(ids[0].length, model.config())));
-            Tensor last = model.forward(ids, mask, (name, value) -> {
+            Tensor last = model.forward(ids, mask, RunContext.NONE.withTaps((name, value) -> {
                 TAPS.forEach((out, tap) -> {
                     if (tap.equals(name)) {
                         checker.checkExact(out, value);
@@ -55,8 +56,7 @@ final class TextEncoderVerifier implements ComponentVerifier {
                 if (name.matches("encoder\\.block\\.\\d+")) {
                     checker.check("out.layer" + name.substring("encoder.block.".length()) + "_output", value);
                 }
-            }, done -> {
-            });
+            }));
             checker.check("out.last_hidden_state", last);
         }
     }

@@ -70,6 +70,6 @@ class GenerationDefaultsTest {
         assertThatThrownBy(() -> i2v.checkSize("5b-i2v", 72, 64)).hasMessageContaining("multiples of 16");
         assertThatThrownBy(() -> d15.checkFrames("1.5-5b", 41)).hasMessageContaining("--frames 41").hasMessageContaining("16N+1");
         CogVideoXTransformerConfig five = CogVideoXTransformerConfig.read(models.resolve("tiny-cogvideox-5b/transformer/config.json"));
-        GenerationDefaults.of(five, null).checkSize("5b", 768, 1360);   // 1.0 RoPE fits any grid (linspace resize-crop)
+        GenerationDefaults.of(five, null, null).checkSize("5b", 768, 1360);   // 1.0 RoPE fits any grid (linspace resize-crop)
     }
 }

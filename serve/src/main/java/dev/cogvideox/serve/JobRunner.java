@@ -102,7 +102,7 @@ final class JobRunner implements AutoCloseable {
         int[] frames = new int[1];
         try {
             ModelRegistry.Model m = models.get(s.model());
-            GenerationRequest req = request(s);
+            GenerationRequest req = m.pipeline().complete(request(s));
             CogVideoXPipeline pipeline = m.pipeline();
             MemoryPlan.estimate(m.dir(), pipeline.transformerConfig(), req).check(MemoryPlan.Host.current(), req.vaeTiling());
             if (s.lora() != null) {
@@ -137,10 +137,8 @@ final class JobRunner implements AutoCloseable {
 
     private GenerationRequest request(JobSettings s) {
         int f = s.frames(), h = s.height(), w = s.width();
-        ModelRegistry.Model m = models.get(s.model());
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(s.prompt()).negativePrompt(s.negativePrompt())
-                .frames(f).size(h, w).steps(s.steps()).guidance(s.guidance()).dynamicCfg(s.dynamicCfg())
-                .maxSequenceLength(m.maxTextTokens()).vaeTiling(s.vaeTiling());
+                .frames(f).size(h, w).steps(s.steps()).guidance(s.guidance()).dynamicCfg(s.dynamicCfg()).vaeTiling(s.vaeTiling());
         if (s.image() != null) {
             b.image(ImagePreprocess.fit(MediaReader.readImage(data.upload("image", s.image())), h, w, ImagePreprocess.Fit.STRETCH)
                     .reshape(1, 3, h, w));                              // as diffusers' image-to-video pipeline

@@ -1,6 +1,7 @@
 package dev.cogvideox.serve;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.cogvideox.pipeline.GenerationDefaults;
 
 /**
  * A job's settings: every option of {@code cogvideox generate}, with an uploaded image (image-to-video) or video
@@ -16,6 +17,7 @@ public record JobSettings(String model, String prompt, String negativePrompt, In
     /** These settings with every default filled in, or the first problem as a 400. */
     JobSettings complete(ModelRegistry models, ServeConfig.Limits limits, DataFolder data) {
         ModelRegistry.Model m = models.get(model);
+        GenerationDefaults d = m.defaults();
         if (prompt == null || prompt.isBlank()) {
             throw ApiException.badRequest("prompt", "prompt is required and must not be blank");
         }
@@ -23,29 +25,29 @@ public record JobSettings(String model, String prompt, String negativePrompt, In
         if (negativePrompt != null) {
             checkLength("negativePrompt", negativePrompt, limits);
         }
-        int f = frames != null ? frames : m.frames();
-        int step = m.frameStep();
+        int f = frames != null ? frames : d.frames();
+        int step = d.frameStep();
         if (f < 1 || (f - 1) % step != 0 || f > limits.maxFrames()) {
             throw ApiException.badRequest("frames", "frames " + f + ": the " + m.variant() + " model was trained on " + step + "N+1 frames (e.g. "
                     + (step + 1) + ", " + (3 * step + 1) + ", " + (6 * step + 1) + "), at most " + limits.maxFrames() + " here");
         }
-        int h = height != null ? height : m.height();
-        int w = width != null ? width : m.width();
+        int h = height != null ? height : d.height();
+        int w = width != null ? width : d.width();
         for (int[] side : new int[][]{{h, 0}, {w, 1}}) {
             String name = side[1] == 0 ? "height" : "width";
             if (side[0] < 16 || side[0] % 16 != 0 || side[0] > limits.maxSide()) {
                 throw ApiException.badRequest(name, name + " " + side[0] + ": must be a multiple of 16 between 16 and " + limits.maxSide());
             }
         }
-        int s = steps != null ? steps : 50;
+        int s = steps != null ? steps : d.steps();
         if (s < 1 || s > limits.maxSteps()) {
             throw ApiException.badRequest("steps", "steps " + s + ": must be between 1 and " + limits.maxSteps());
         }
-        double g = guidance != null ? guidance : 6.0;
+        double g = guidance != null ? guidance : d.guidance();
         if (!(g >= 0 && g <= 50)) {
             throw ApiException.badRequest("guidance", "guidance " + g + ": must be between 0 and 50 (1 or less turns guidance off, as diffusers)");
         }
-        double rate = fps != null ? fps : m.fps();
+        double rate = fps != null ? fps : d.fps();
         if (!(rate > 0 && rate <= 120)) {
             throw ApiException.badRequest("fps", "fps " + rate + ": must be above 0 and at most 120");
         }
@@ -77,7 +79,7 @@ public record JobSettings(String model, String prompt, String negativePrompt, In
             data.lora(lora);
         }
         long sd = seed != null ? seed : 42L;
-        return new JobSettings(m.name(), prompt, negativePrompt, f, h, w, s, g, dynamicCfg != null ? dynamicCfg : m.dynamicCfg(), sd, rate,
+        return new JobSettings(m.name(), prompt, negativePrompt, f, h, w, s, g, dynamicCfg != null ? dynamicCfg : d.dynamicCfg(), sd, rate,
                 video != null ? st : null, vaeTiling != null && vaeTiling, image, video, lora, lora != null ? ls : null);
     }
 

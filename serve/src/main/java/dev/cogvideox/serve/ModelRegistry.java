@@ -2,10 +2,8 @@ package dev.cogvideox.serve;
 
 import dev.cogvideox.io.hub.HubSettings;
 import dev.cogvideox.io.hub.ModelResolver;
-import dev.cogvideox.model.schedule.CogVideoXDPMScheduler;
-import dev.cogvideox.model.schedule.CogVideoXScheduler;
-import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationDefaults;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.synth.DefaultModel;
 
@@ -25,13 +23,8 @@ final class ModelRegistry {
     /** The name of the default tiny random-weight model. */
     static final String DEFAULT = "default";
 
-    /** One model: its name in the API, folder, pipeline and the defaults {@code generate} would use. */
-    record Model(String name, Path dir, CogVideoXPipeline pipeline, String variant, boolean imageToVideo, boolean v15,
-                 int frames, int height, int width, boolean dynamicCfg, double fps, int maxTextTokens) {
-        /** Frames must be {@code step * N + 1}. */
-        int frameStep() {
-            return v15 ? 16 : 8;
-        }
+    /** One model: its name in the API, folder, pipeline and the defaults {@code generate} uses (the pipeline's). */
+    record Model(String name, Path dir, CogVideoXPipeline pipeline, String variant, boolean imageToVideo, GenerationDefaults defaults) {
     }
 
     private final Map<String, Model> models = new LinkedHashMap<>();
@@ -53,12 +46,7 @@ final class ModelRegistry {
 
     private void add(String name, Path dir) {
         CogVideoXPipeline p = CogVideoXPipeline.load(dir);
-        CogVideoXTransformerConfig cfg = p.transformerConfig();
-        boolean v15 = cfg.patchSizeT() != null;
-        boolean dpm = CogVideoXScheduler.fromPretrained(dir) instanceof CogVideoXDPMScheduler;
-        models.put(name, new Model(name, dir, p, cfg.variant(), p.isImageToVideo(), v15,
-                v15 ? 81 : cfg.sampleFrames(), v15 ? 768 : cfg.sampleHeight() * 8, v15 ? 1360 : cfg.sampleWidth() * 8,
-                dpm, v15 ? 16 : 8, cfg.maxTextSeqLength()));
+        models.put(name, new Model(name, dir, p, p.transformerConfig().variant(), p.isImageToVideo(), p.defaults()));
     }
 
     /** The model named {@code name} (null = the first one). */

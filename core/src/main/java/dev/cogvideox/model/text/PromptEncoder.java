@@ -1,14 +1,12 @@
 package dev.cogvideox.model.text;
 
 import dev.cogvideox.model.RunContext;
-import dev.cogvideox.model.Taps;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Collections;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * Prompt encoding as diffusers' {@code CogVideoXPipeline.encode_prompt} / {@code _get_t5_prompt_embeds} does it:
@@ -65,17 +63,13 @@ public final class PromptEncoder {
     public PromptEmbeds encodePrompt(List<String> prompt, List<String> negativePrompt, boolean doClassifierFreeGuidance,
                                      int numVideosPerPrompt, int maxSequenceLength, RunContext run) {
         ProgressListener progress = run.progress();
-        int[] done = {0};
-        IntConsumer afterBlock = block -> {
-            run.cancel().throwIfCancelled();
-            progress.onProgress(++done[0]);
-        };
-        progress.onStart("encoding prompt", (doClassifierFreeGuidance ? 2L : 1L) * textEncoder.config().numLayers(), ProgressUnit.ITEMS);
+        int layers = textEncoder.config().numLayers();
+        progress.onStart("encoding prompt", (doClassifierFreeGuidance ? 2L : 1L) * layers, ProgressUnit.ITEMS);
         try {
             if (prompt.isEmpty()) {
                 throw new IllegalArgumentException("prompt must hold at least one string");
             }
-            TextEmbeds embeds = t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, run.taps(), afterBlock);
+            TextEmbeds embeds = t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, run.withProgress(blocksAsItems(progress, 0)));
             if (!doClassifierFreeGuidance) {
                 return new PromptEmbeds(embeds, null);
             }
@@ -83,19 +77,27 @@ public final class PromptEncoder {
             if (negative.size() != prompt.size()) {
                 throw new IllegalArgumentException("negative_prompt has batch size " + negative.size() + ", but prompt has batch size " + prompt.size());
             }
-            return new PromptEmbeds(embeds, t5PromptEmbeds(negative, numVideosPerPrompt, maxSequenceLength, run.taps(), afterBlock));
+            return new PromptEmbeds(embeds, t5PromptEmbeds(negative, numVideosPerPrompt, maxSequenceLength,
+                    run.withProgress(blocksAsItems(progress, layers))));
         } finally {
             progress.onEnd();                                       // complete or abandoned
         }
     }
 
-    /** {@code _get_t5_prompt_embeds(prompt, num_videos_per_prompt, max_sequence_length)}. */
-    public TextEmbeds getT5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength) {
-        return t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, Taps.NONE, block -> {
-        });
+    /**
+     * The encoder's blocks, which it reports as parts of the caller's item, as items of the "encoding prompt" task
+     * instead (a T5-XXL block takes seconds): after {@code before} blocks of an earlier forward.
+     */
+    private static ProgressListener blocksAsItems(ProgressListener task, long before) {
+        return ProgressListener.ofParts((done, blocks) -> task.onProgress(before + done));
     }
 
-    private TextEmbeds t5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength, Taps taps, IntConsumer afterBlock) {
+    /** {@code _get_t5_prompt_embeds(prompt, num_videos_per_prompt, max_sequence_length)}. */
+    public TextEmbeds getT5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength) {
+        return t5PromptEmbeds(prompt, numVideosPerPrompt, maxSequenceLength, RunContext.NONE);
+    }
+
+    private TextEmbeds t5PromptEmbeds(List<String> prompt, int numVideosPerPrompt, int maxSequenceLength, RunContext run) {
         if (numVideosPerPrompt < 1 || maxSequenceLength < 1) {
             throw new IllegalArgumentException("num_videos_per_prompt (" + numVideosPerPrompt + ") and max_sequence_length ("
                     + maxSequenceLength + ") must be positive");
@@ -110,7 +112,7 @@ public final class PromptEncoder {
             }
         }
         // 2. Encode without an attention mask.
-        Tensor embeds = textEncoder.forward(ids, null, taps, afterBlock);   // [B, L, D]
+        Tensor embeds = textEncoder.forward(ids, null, run);               // [B, L, D]
         // 3. Repeat per video: repeat(1, n, 1).view(B * n, L, D).
         return new TextEmbeds(repeatRows(embeds, numVideosPerPrompt), inputs);
     }

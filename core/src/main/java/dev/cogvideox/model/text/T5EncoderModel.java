@@ -2,6 +2,7 @@ package dev.cogvideox.model.text;
 
 import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
@@ -10,7 +11,6 @@ import dev.cogvideox.tensor.Weight;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * transformers' {@code T5EncoderModel} (T5 v1.1): token embedding ({@code shared.weight}, not scaled), the
@@ -70,18 +70,19 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** {@code text_encoder(input_ids)[0]}: {@code inputIds [B][L] -> last_hidden_state [B, L, d_model]}, no mask. */
     public Tensor forward(int[][] inputIds) {
-        return forward(inputIds, null, Taps.NONE, done -> {
-        });
+        return forward(inputIds, null, RunContext.NONE);
     }
 
     /**
      * {@code text_encoder(input_ids, attention_mask)[0]}. With a mask (1 = token, 0 = padding), masked keys get
      * {@code float32_min} added to their bias, as T5 does; CogVideoX passes none, so padding is attended.
      *
-     * @param taps       told the module paths of the reference ({@code encoder.block.3}) and their outputs
-     * @param afterBlock told the number of blocks done after each one (progress; it may throw to cancel the forward)
+     * @param run after each block its token is checked and its progress told the blocks done as parts of the caller's
+     *            current item ({@link dev.cogvideox.progress.ProgressListener#onSubProgress}), as the transformer does;
+     *            its taps get the module paths of the reference ({@code encoder.block.3}) and their outputs
      */
-    public Tensor forward(int[][] inputIds, int[][] attentionMask, Taps taps, IntConsumer afterBlock) {
+    public Tensor forward(int[][] inputIds, int[][] attentionMask, RunContext run) {
+        Taps taps = run.taps();
         int b = inputIds.length, l = b == 0 ? 0 : inputIds[0].length;
         if (b == 0 || l == 0) {
             throw new IllegalArgumentException("input_ids must have at least one row and one token");
@@ -100,7 +101,8 @@ public final class T5EncoderModel implements AutoCloseable {
             hidden = blocks.get(i).forward(hidden, positionBias);          // [B, L, d_model]
             store.evict("encoder.block." + i + ".");                       // weights streamed from the map
             taps.tap("encoder.block." + i, hidden);
-            afterBlock.accept(i + 1);
+            run.cancel().throwIfCancelled();
+            run.progress().onSubProgress(i + 1, blocks.size());
         }
         // 4. Final RMS norm.
         Tensor out = finalLayerNorm.forward(hidden);                       // [B, L, d_model]

@@ -178,7 +178,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         Tiling t = tiled ? encodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(x.dim(3), t.strideH()) * ceilDiv(x.dim(4), t.strideW()) : 1;
         progress.onStart("encoding", (long) x.dim(0) * tiles * frameBatches(x.dim(2), options.numSampleFramesBatchSize()).size(), ProgressUnit.ITEMS);
-        VaePasses passDone = new VaePasses(run, encoder.parts());
+        VaePasses passDone = new VaePasses(run);
         try {
             List<Tensor> samples = new ArrayList<>();
             for (int b = 0; b < x.dim(0); b++) {
@@ -198,7 +198,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         for (int[] batch : frameBatches(x.dim(2), options.numSampleFramesBatchSize())) {
             passDone.run.cancel().throwIfCancelled();
             Tensor frames = Layout.narrow(x, 2, batch[0], batch[1] - batch[0]); // [1, 3, f, H, W]
-            Tensor moments = encoder.forward(frames, cache, passDone::partDone); // [1, 2*latent, f', H/8, W/8]
+            Tensor moments = encoder.forward(frames, cache, passDone.run, Tape.NONE); // [1, 2*latent, f', H/8, W/8]
             passDone.run.taps().tap("encoder", moments);
             parts.add(moments);
             passDone.passDone();
@@ -259,7 +259,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
         int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
-        VaePasses passDone = new VaePasses(run, decoder.parts());
+        VaePasses passDone = new VaePasses(run);
         try {
             for (int b = 0; b < z.dim(0); b++) {
                 int sample = b;
@@ -281,27 +281,18 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     }
 
     /**
-     * One call's run, the encoder or decoder passes done in it and the parts done inside the current one
-     * ({@link ProgressListener#onSubProgress}: a full-size pass takes minutes), with a cancellation check at each part.
+     * One call's run and the encoder or decoder passes done in it; each pass reports its parts to the run itself
+     * ({@link PassParts}: a full-size pass takes minutes).
      */
     private static final class VaePasses {
         private final RunContext run;
-        private final int parts;
         private int passes;
-        private int part;
 
-        VaePasses(RunContext run, int parts) {
+        VaePasses(RunContext run) {
             this.run = run;
-            this.parts = parts;
-        }
-
-        void partDone() {
-            run.cancel().throwIfCancelled();
-            run.progress().onSubProgress(++part, parts);
         }
 
         void passDone() {
-            part = 0;
             run.progress().onProgress(++passes);
         }
     }
@@ -317,7 +308,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         for (int[] batch : frameBatches(z.dim(2), options.numLatentFramesBatchSize())) {
             passDone.run.cancel().throwIfCancelled();
             Tensor latents = Layout.narrow(z, 2, batch[0], batch[1] - batch[0]); // [1, latent, f, h, w]
-            Tensor frames = decoder.forward(latents, cache, taps, passDone::partDone); // [1, 3, f', 8h, 8w]
+            Tensor frames = decoder.forward(latents, cache, passDone.run, Tape.NONE); // [1, 3, f', 8h, 8w]
             taps.tap("decoder", frames);
             out.accept(frames);
             passDone.passDone();
@@ -461,7 +452,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(x.dim(2), framesPerBatch)) {
-            parts.add(encoder.forward(Layout.narrow(x, 2, batch[0], batch[1] - batch[0]), cache, tape)); // [B, 2*latent, f', h, w]
+            parts.add(encoder.forward(Layout.narrow(x, 2, batch[0], batch[1] - batch[0]), cache, RunContext.NONE, tape)); // [B, 2*latent, f', h, w]
         }
         tape.push(encoder, new Batches(parts.stream().mapToInt(p -> p.dim(2)).toArray()));
         return Layout.cat(2, parts); // [B, 2*latent, t, h, w]
@@ -490,7 +481,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
         ConvCache cache = new ConvCache();
         List<Tensor> parts = new ArrayList<>();
         for (int[] batch : frameBatches(z.dim(2), latentFramesPerBatch)) {
-            parts.add(decoder.forward(Layout.narrow(z, 2, batch[0], batch[1] - batch[0]), cache, Taps.NONE, tape)); // [B, 3, f', H, W]
+            parts.add(decoder.forward(Layout.narrow(z, 2, batch[0], batch[1] - batch[0]), cache, RunContext.NONE, tape)); // [B, 3, f', H, W]
         }
         tape.push(decoder, new Batches(parts.stream().mapToInt(p -> p.dim(2)).toArray()));
         return Layout.cat(2, parts); // [B, 3, F, H, W]

@@ -1,8 +1,8 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
-import dev.cogvideox.model.Taps;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 
@@ -47,35 +47,28 @@ final class CogVideoXDecoder3D {
         return n;
     }
 
-    /** One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next batch. */
-    Tensor forward(Tensor z, ConvCache cache, Taps tap) {
-        return forward(z, cache, tap, () -> { }, Tape.NONE);
-    }
-
-    /** {@link #forward(Tensor, ConvCache, Taps)}, recording on {@code tape}. */
-    Tensor forward(Tensor z, ConvCache cache, Taps tap, Tape tape) {
-        return forward(z, cache, tap, () -> { }, tape);
-    }
-
-    /** {@link #forward(Tensor, ConvCache, Taps)}; {@code partDone} runs after each of the {@link #parts}. */
-    Tensor forward(Tensor z, ConvCache cache, Taps tap, Runnable partDone) {
-        return forward(z, cache, tap, partDone, Tape.NONE);
-    }
-
-    private Tensor forward(Tensor z, ConvCache cache, Taps tap, Runnable partDone, Tape tape) {
+    /**
+     * One latent frame batch: {@code [N, latent, t, h, w] -> [N, 3, T, 8h, 8w]}, carrying {@code cache} to the next
+     * batch, reporting each of the {@link #parts} to {@code run} (its taps get {@code decoder.mid_block}) and
+     * recording on {@code tape} ({@link Tape#NONE} for inference).
+     */
+    Tensor forward(Tensor z, ConvCache cache, RunContext run, Tape tape) {
+        int parts = parts();
         Tensor h = convIn.forward(z, cache, tape); // [N, C3, t, h, w]
         // 1. mid
         h = midBlock.forward(h, z, cache, tape); // [N, C3, t, h, w]
-        tap.tap("decoder.mid_block", h);
-        partDone.run();
+        run.taps().tap("decoder.mid_block", h);
+        PassParts.done(run, 1, parts);
         // 2. up
+        int done = 1;
         for (CogVideoXUpBlock3D block : upBlocks) {
-            h = block.forward(h, z, cache, partDone, tape); // [N, Ci, T', H', W']
+            h = block.forward(h, z, cache, PassParts.within(run, done, parts), tape); // [N, Ci, T', H', W']
+            done += block.parts();
         }
         // 3. post-process
         normOut.normSilu(h, z, true, tape);
         Tensor out = convOut.forward(h, cache, tape); // [N, 3, T, H, W]
-        partDone.run();
+        PassParts.done(run, parts, parts);
         tape.push(this, z.shape());
         return out;
     }

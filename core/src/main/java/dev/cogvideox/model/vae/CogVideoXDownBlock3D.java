@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
@@ -21,27 +22,27 @@ final class CogVideoXDownBlock3D {
     /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}. */
     /** Parts {@link #forward} reports: two convolutions per resnet, and the downsampler. */
     int parts() {
-        return 2 * resnets.length + (downsampler == null ? 0 : 1);
+        return CogVideoXResnetBlock3D.PARTS * resnets.length + (downsampler == null ? 0 : 1);
     }
 
     Tensor forward(Tensor x, ConvCache cache) {
-        return forward(x, cache, () -> { }, Tape.NONE);
+        return forward(x, cache, RunContext.NONE, Tape.NONE);
     }
 
     /**
-     * {@code [N, in, T, H, W] -> [N, out, T', H', W']}, calling {@code partDone} after each of {@link #parts} and
-     * recording on {@code tape} ({@link Tape#NONE} for inference).
+     * {@code [N, in, T, H, W] -> [N, out, T', H', W']}, reporting each of {@link #parts} to {@code run} and recording
+     * on {@code tape} ({@link Tape#NONE} for inference).
      */
-    Tensor forward(Tensor x, ConvCache cache, Runnable partDone, Tape tape) {
+    Tensor forward(Tensor x, ConvCache cache, RunContext run, Tape tape) {
         Tensor h = x;
-        for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, null, cache, partDone, tape); // [N, out, T, H, W]
+        for (int i = 0; i < resnets.length; i++) {
+            h = resnets[i].forward(h, null, cache, PassParts.within(run, i * CogVideoXResnetBlock3D.PARTS, parts()), tape); // [N, out, T, H, W]
         }
         if (downsampler == null) {
             return h;
         }
         h = downsampler.forward(h, tape); // [N, out, T', H/2, W/2]
-        partDone.run();
+        PassParts.done(run, parts(), parts());
         return h;
     }
 

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
@@ -43,32 +44,29 @@ final class CogVideoXEncoder3D {
 
     /** One frame batch: {@code [N, 3, T, H, W] -> [N, 2*latent, t, H/8, W/8]}, carrying {@code cache} to the next batch. */
     Tensor forward(Tensor x, ConvCache cache) {
-        return forward(x, cache, () -> { }, Tape.NONE);
+        return forward(x, cache, RunContext.NONE, Tape.NONE);
     }
 
-    /** {@link #forward(Tensor, ConvCache)}, recording on {@code tape}. */
-    Tensor forward(Tensor x, ConvCache cache, Tape tape) {
-        return forward(x, cache, () -> { }, tape);
-    }
-
-    /** {@link #forward(Tensor, ConvCache)}; {@code partDone} runs after each of the {@link #parts}. */
-    Tensor forward(Tensor x, ConvCache cache, Runnable partDone) {
-        return forward(x, cache, partDone, Tape.NONE);
-    }
-
-    private Tensor forward(Tensor x, ConvCache cache, Runnable partDone, Tape tape) {
+    /**
+     * {@link #forward(Tensor, ConvCache)}, reporting each of the {@link #parts} to {@code run} and recording on
+     * {@code tape} ({@link Tape#NONE} for inference).
+     */
+    Tensor forward(Tensor x, ConvCache cache, RunContext run, Tape tape) {
+        int parts = parts();
         Tensor h = convIn.forward(x, cache, tape); // [N, C0, T, H, W]
-        partDone.run();
+        PassParts.done(run, 1, parts);
         // 1. down
+        int done = 1;
         for (CogVideoXDownBlock3D block : downBlocks) {
-            h = block.forward(h, cache, partDone, tape); // [N, Ci, T', H', W']
+            h = block.forward(h, cache, PassParts.within(run, done, parts), tape); // [N, Ci, T', H', W']
+            done += block.parts();
         }
         // 2. mid
         h = midBlock.forward(h, null, cache, tape); // [N, C3, t, h, w]
         // 3. post-process
         normOut.normSilu(h, null, true, tape);
         h = convOut.forward(h, cache, tape); // [N, 2*latent, t, h, w]
-        partDone.run();
+        PassParts.done(run, parts, parts);
         return h;
     }
 

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
@@ -12,6 +13,9 @@ import dev.cogvideox.tensor.Tensor;
  * (temb_channels 0), dropout 0.
  */
 final class CogVideoXResnetBlock3D {
+    /** Parts of a forward for progress: its two convolutions. */
+    static final int PARTS = 2;
+
     private final ResnetNorm norm1;
     private final CogVideoXCausalConv3d conv1;
     private final ResnetNorm norm2;
@@ -42,39 +46,39 @@ final class CogVideoXResnetBlock3D {
      * conv2 sums into the shortcut's output.
      */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
-        return forward(x, zq, cache, () -> { }, Tape.NONE);
+        return forward(x, zq, cache, RunContext.NONE, Tape.NONE);
     }
 
     /** {@link #forward(Tensor, Tensor, ConvCache)}, recording on {@code tape}. */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache, Tape tape) {
-        return forward(x, zq, cache, () -> { }, tape);
+        return forward(x, zq, cache, RunContext.NONE, tape);
     }
 
     /**
-     * As {@link #forward(Tensor, Tensor, ConvCache)}, calling {@code convDone} after each of its two convolutions and
-     * recording on {@code tape}.
+     * As {@link #forward(Tensor, Tensor, ConvCache)}, reporting each of its {@link #PARTS} convolutions to {@code run}
+     * ({@link PassParts}) and recording on {@code tape}.
      */
-    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable convDone, Tape tape) {
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, RunContext run, Tape tape) {
         if (convShortcut == null) {
             // 1. norm1 + silu into a new volume, conv1 over it
             Tensor h = norm1.normSilu(x, zq, false, tape); // [N, C, T, H, W]
             conv1.forwardInPlace(h, cache, tape); // [N, C, T, H, W]
-            convDone.run();
+            PassParts.done(run, 1, PARTS);
             // 2. norm2 + silu in place, conv2 summed into x: the residual x + h
             norm2.normSilu(h, zq, true, tape);
             conv2.accumulate(h, cache, x, tape); // [N, C, T, H, W]
-            convDone.run();
+            PassParts.done(run, 2, PARTS);
             return x;
         }
         // 1. the shortcut of x, then norm1 + silu over x itself and conv1
         Tensor out = convShortcut.forward(x, tape); // [N, out, T, H, W]
         norm1.normSilu(x, zq, true, tape);
         Tensor h = conv1.forward(x, cache, tape); // [N, out, T, H, W]
-        convDone.run();
+        PassParts.done(run, 1, PARTS);
         // 2. norm2 + silu in place, conv2 summed into the shortcut
         norm2.normSilu(h, zq, true, tape);
         conv2.accumulate(h, cache, out, tape); // [N, out, T, H, W]
-        convDone.run();
+        PassParts.done(run, 2, PARTS);
         return out;
     }
 

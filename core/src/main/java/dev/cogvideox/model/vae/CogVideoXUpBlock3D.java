@@ -1,6 +1,7 @@
 package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Tensor;
 
@@ -20,25 +21,25 @@ final class CogVideoXUpBlock3D {
 
     /** Parts {@link #forward} reports: two convolutions per resnet, and the upsampler. */
     int parts() {
-        return 2 * resnets.length + (upsampler == null ? 0 : 1);
+        return CogVideoXResnetBlock3D.PARTS * resnets.length + (upsampler == null ? 0 : 1);
     }
 
     /** {@code [N, in, T, H, W] -> [N, out, T', H', W']}; {@code zq} the decoder's input latents. */
     Tensor forward(Tensor x, Tensor zq, ConvCache cache) {
-        return forward(x, zq, cache, () -> { }, Tape.NONE);
+        return forward(x, zq, cache, RunContext.NONE, Tape.NONE);
     }
 
-    /** As {@link #forward(Tensor, Tensor, ConvCache)}; {@code partDone} after each of {@link #parts}, recording on {@code tape}. */
-    Tensor forward(Tensor x, Tensor zq, ConvCache cache, Runnable partDone, Tape tape) {
+    /** As {@link #forward(Tensor, Tensor, ConvCache)}; each of {@link #parts} reported to {@code run}, recording on {@code tape}. */
+    Tensor forward(Tensor x, Tensor zq, ConvCache cache, RunContext run, Tape tape) {
         Tensor h = x;
-        for (CogVideoXResnetBlock3D resnet : resnets) {
-            h = resnet.forward(h, zq, cache, partDone, tape); // [N, out, T, H, W]
+        for (int i = 0; i < resnets.length; i++) {
+            h = resnets[i].forward(h, zq, cache, PassParts.within(run, i * CogVideoXResnetBlock3D.PARTS, parts()), tape); // [N, out, T, H, W]
         }
         if (upsampler == null) {
             return h;
         }
         h = upsampler.forward(h, tape); // [N, out, T', 2H, 2W]
-        partDone.run();
+        PassParts.done(run, parts(), parts());
         return h;
     }
 

@@ -109,6 +109,27 @@ class T5EncoderModelTest {
         }
     }
 
+    /** The encoder alone reports its blocks as parts of the caller's item, as the transformer does, and stops at the token. */
+    @Test
+    void theForwardReportsItsBlocksAsPartsAndStopsWhenCancelled() {
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(MODEL.resolve("text_encoder"))) {
+            int layers = encoder.config().numLayers();
+            int[][] ids = {{3, 7, 1, 0}};
+            RecordingListener progress = new RecordingListener(null);
+            encoder.forward(ids, null, RunContext.of(progress, progress.cancel));
+            List<String> want = new ArrayList<>();
+            for (int b = 1; b <= layers; b++) {
+                want.add("part " + b + "/" + layers);
+            }
+            assertThat(progress.calls).containsExactlyElementsOf(want);
+            RecordingListener cancelled = new RecordingListener("part 1/" + layers);
+            assertThatThrownBy(() -> encoder.forward(ids, null, RunContext.of(cancelled, cancelled.cancel)))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class);
+            assertThat(cancelled.calls).containsExactly("part 1/" + layers);
+            assertThat(layers).isGreaterThan(1);
+        }
+    }
+
     /** The tiny text encoder written to {@code dir} as {@code dtype} after {@code round}, split into {@code shards} files. */
     private static Path writeCopy(Path dir, DType dtype, UnaryOperator<Float> round, int shards) throws IOException {
         Files.createDirectories(dir);

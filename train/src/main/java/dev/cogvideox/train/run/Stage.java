@@ -26,12 +26,10 @@ public record Stage(ClipShape shape, int steps) {
             String s = part.strip();
             try {
                 String[] shapeAndSteps = s.split(":");
-                String[] dims = shapeAndSteps[0].split("x");
-                if (shapeAndSteps.length != 2 || dims.length != 3) {
+                if (shapeAndSteps.length != 2) {
                     throw new IllegalArgumentException("expected WIDTHxHEIGHTxFRAMES:STEPS, e.g. 256x256x9:500");
                 }
-                stages.add(new Stage(new ClipShape(Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])),
-                        Integer.parseInt(shapeAndSteps[1])));
+                stages.add(new Stage(ClipShape.parse(shapeAndSteps[0]), Integer.parseInt(shapeAndSteps[1])));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(option + " " + spec + ": stage '" + s + "': " + e.getMessage(), e);
             }
@@ -41,7 +39,7 @@ public record Stage(ClipShape shape, int steps) {
 
     /** The model's default size and frames (those {@code generate} uses: {@link GenerationDefaults}) for {@code steps} steps. */
     public static Stage modelDefault(CogVideoXTransformerConfig cfg, int steps) {
-        GenerationDefaults d = GenerationDefaults.of(cfg, null);
+        GenerationDefaults d = GenerationDefaults.of(cfg, null, null);
         return new Stage(new ClipShape(d.width(), d.height(), d.frames()), steps);
     }
 
@@ -66,7 +64,7 @@ public record Stage(ClipShape shape, int steps) {
 
     /** Tokens of the largest clip of this stage. */
     public int maxTokens(CogVideoXTransformerConfig cfg) {
-        return tokens(cfg, (shape.frames() - 1) / 4 + 1, shape.height() / 8, shape.width() / 8);
+        return tokens(cfg, (shape.frames() - 1) / cfg.temporalCompressionRatio() + 1, shape.height() / 8, shape.width() / 8);
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Finite;
 import dev.cogvideox.tensor.Layout;
@@ -207,19 +206,21 @@ public final class TrainingRun {
 
         comm.barrier();                                                 // the ranks load at their disks' speed: no time limit
         // 4. the stages as one job
-        Path checkpoint = null;
-        boolean interrupted = false;
-        int skipped = 0;
         int numTimesteps = scheduler.alphasCumprod().length;
         int firstPack = comm.rank() * packs / comm.size(), endPack = (comm.rank() + 1) * packs / comm.size();
         boolean writer = comm.rank() == 0;
-        try (LossLog log = writer ? new LossLog(o.output().resolve("loss.jsonl"), state.step()) : null) {
-            progress.onStart("training", total, ProgressUnit.ITEMS, state.step());
-            while (state.step() < total) {
-                if (comm.any(cancel.isCancelled())) {
-                    interrupted = true;
-                    break;
-                }
+        // the steps of this job, with the count of skipped updates and the last checkpoint written
+        class Steps implements StepLoop.Steps {
+            private int skipped;
+            private Path lastCheckpoint;
+
+            @Override
+            public boolean cancelled() {
+                return comm.any(cancel.isCancelled());
+            }
+
+            @Override
+            public TrainState step(TrainState state, LossLog log) {
                 int stage = stageOf(stages, state.step());
                 if (stage != state.stage()) {
                     state = new TrainState(state.step(), stage, 0, 0, state.timestepsDrawn(), settings);
@@ -266,27 +267,32 @@ public final class TrainingRun {
                     String what = "step " + (state.step() + 1) + " of " + total + ": the " + (Double.isFinite(r.loss()) ? "gradient norm" : "loss")
                             + " is " + (Double.isFinite(r.loss()) ? r.gradNorm() : r.loss());
                     if (o.onNonFinite() == TrainOptions.NonFinitePolicy.STOP) {
-                        progress.onEnd();
                         throw new NonFiniteException(what + "; the weights were not updated and no checkpoint was written"
-                                + (checkpoint != null ? " (the last good one is " + checkpoint + ")" : "")
+                                + (lastCheckpoint != null ? " (the last good one is " + lastCheckpoint + ")" : "")
                                 + ". A lower --lr or --max-grad-norm usually helps; --on-non-finite skip skips such steps instead");
                     }
                     skipped++;
                     messages.accept(what + ": update skipped (" + skipped + " so far)");
                 }
-                state = new TrainState(state.step() + 1, stage, last.epoch(), last.cursor(), state.timestepsDrawn() + k, settings);
+                TrainState next = new TrainState(state.step() + 1, stage, last.epoch(), last.cursor(), state.timestepsDrawn() + k, settings);
                 if (r.finite() && writer) {
-                    log.append(state.step(), stage, r.loss(), r.gradNorm(), r.lr(), k, tokens, drawn);
+                    log.append(next.step(), stage, r.loss(), r.gradNorm(), r.lr(), k, tokens, drawn);
                 }
-                progress.onProgress(state.step());
-                boolean solo = false;                                   // rank 0 writes while the others wait
-                if (o.checkpointEvery() > 0 && state.step() % o.checkpointEvery() == 0 && state.step() < total) {
-                    checkpoint = writer ? checkpoint(model, trainer, state, log) : null;
-                    solo = true;
-                }
+                return next;
+            }
+
+            @Override
+            public Path checkpoint(TrainState state, LossLog log) {
+                lastCheckpoint = writer ? TrainingRun.this.checkpoint(model, trainer, state, log) : null;
+                return lastCheckpoint;
+            }
+
+            @Override
+            public void afterStep(TrainState state, boolean checkpointed) {
+                boolean solo = checkpointed;                            // rank 0 writes while the others wait
                 if (o.validationPrompt() != null && o.validationEvery() > 0 && state.step() % o.validationEvery() == 0) {
                     if (writer) {
-                        validate(model, stages.get(stage), state.step(), ProgressListener.insideItemOf(progress));
+                        validate(model, stages.get(state.stage()), state.step(), ProgressListener.insideItemOf(progress));
                     }
                     solo = true;
                 }
@@ -294,19 +300,20 @@ public final class TrainingRun {
                     comm.barrier();                                     // no time limit: a validation video can take hours
                 }
             }
-            progress.onEnd();
-
-            // 5. the end: checkpoint, weights, curve
-            checkpoint = writer ? checkpoint(model, trainer, state, log) : null;
         }
+        Steps steps = new Steps();
+        StepLoop.End end = StepLoop.run("training", state, total, o.checkpointEvery(), writer ? o.output().resolve("loss.jsonl") : null,
+                progress, steps);
+
+        // 5. the end (the loop wrote the last checkpoint): weights, and the last validation video unless the loop made it
         Path weights = null;
-        if (!interrupted && writer) {
+        if (!end.interrupted() && writer) {
             weights = writeWeights(model);
-            if (o.validationPrompt() != null && (o.validationEvery() == 0 || state.step() % o.validationEvery() != 0)) {
-                validate(model, stages.getLast(), state.step(), progress);
+            if (o.validationPrompt() != null && (o.validationEvery() == 0 || end.state().step() % o.validationEvery() != 0)) {
+                validate(model, stages.getLast(), end.state().step(), progress);
             }
         }
-        return new Result(state.step(), total, interrupted, checkpoint, weights, List.copyOf(problems), skipped);
+        return new Result(end.state().step(), total, end.interrupted(), end.checkpoint(), weights, List.copyOf(problems), steps.skipped);
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoXConfig;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -103,54 +102,54 @@ public final class VaeTrainingRun {
 
         // 3. the steps
         Set<Integer> bad = new HashSet<>();
-        Path checkpoint = null;
-        boolean interrupted = false;
-        try (LossLog log = new LossLog(o.output().resolve("loss.jsonl"), state.step())) {
-            progress.onStart("training the VAE", o.steps(), ProgressUnit.ITEMS, state.step());
-            while (state.step() < o.steps()) {
-                if (cancel.isCancelled()) {
-                    interrupted = true;
-                    break;
-                }
-                // the next readable clip of the epoch's order
-                int epoch = state.epoch(), cursor = state.cursor();
-                Tensor clip = null;
-                while (clip == null) {
-                    if (bad.size() == samples.size()) {
-                        throw new IllegalArgumentException("--data " + o.data() + ": no sample could be read " + problems);
+        StepLoop.End end = StepLoop.run("training the VAE", state, o.steps(), o.checkpointEvery(), o.output().resolve("loss.jsonl"), progress,
+                new StepLoop.Steps() {
+                    @Override
+                    public boolean cancelled() {
+                        return cancel.isCancelled();
                     }
-                    if (cursor == samples.size()) {
-                        epoch++;
-                        cursor = 0;
+
+                    @Override
+                    public TrainState step(TrainState state, LossLog log) {
+                        // the next readable clip of the epoch's order
+                        int epoch = state.epoch(), cursor = state.cursor();
+                        Tensor clip = null;
+                        while (clip == null) {
+                            if (bad.size() == samples.size()) {
+                                throw new IllegalArgumentException("--data " + o.data() + ": no sample could be read " + problems);
+                            }
+                            if (cursor == samples.size()) {
+                                epoch++;
+                                cursor = 0;
+                            }
+                            int index = order(samples.size(), epoch)[cursor++];
+                            clip = bad.contains(index) ? null : read(samples.get(index), bad, index);
+                        }
+                        StepRandom rng = new StepRandom(o.seed(), state.step());
+                        clip = crop(clip, state.step(), cfg.temporalCompressionRatio());
+                        Tensor noise = rng.randn(1, cfg.latentChannels(), (clip.dim(2) - 1) / cfg.temporalCompressionRatio() + 1,
+                                clip.dim(3) / ratio, clip.dim(4) / ratio);
+                        vae.parameters().zeroGrad();
+                        VaeLoss.Value v = VaeLoss.step(vae, clip, noise, o.loss());
+                        if (!Double.isFinite(v.loss())) {
+                            throw new IllegalStateException("VAE training: the loss of step " + (state.step() + 1) + " is " + v.loss()
+                                    + "; lower --lr or the KL weight, or resume from an earlier checkpoint");
+                        }
+                        double norm = GradientClipping.clipByGlobalNorm(vae.parameters().trainable(), o.maxGradNorm());
+                        double lr = schedule.lr(state.step());
+                        adam.step(lr);
+                        TrainState next = new TrainState(state.step() + 1, 0, epoch, cursor, 0, settings);
+                        log.append(next.step(), 0, v.loss(), norm, lr, 1, 0);
+                        return next;
                     }
-                    int index = order(samples.size(), epoch)[cursor++];
-                    clip = bad.contains(index) ? null : read(samples.get(index), bad, index);
-                }
-                StepRandom rng = new StepRandom(o.seed(), state.step());
-                clip = crop(clip, state.step(), cfg.temporalCompressionRatio());
-                Tensor noise = rng.randn(1, cfg.latentChannels(), (clip.dim(2) - 1) / cfg.temporalCompressionRatio() + 1,
-                        clip.dim(3) / ratio, clip.dim(4) / ratio);
-                vae.parameters().zeroGrad();
-                VaeLoss.Value v = VaeLoss.step(vae, clip, noise, o.loss());
-                if (!Double.isFinite(v.loss())) {
-                    throw new IllegalStateException("VAE training: the loss of step " + (state.step() + 1) + " is " + v.loss()
-                            + "; lower --lr or the KL weight, or resume from an earlier checkpoint");
-                }
-                double norm = GradientClipping.clipByGlobalNorm(vae.parameters().trainable(), o.maxGradNorm());
-                double lr = schedule.lr(state.step());
-                adam.step(lr);
-                state = new TrainState(state.step() + 1, 0, epoch, cursor, 0, settings);
-                log.append(state.step(), 0, v.loss(), norm, lr, 1, 0);
-                progress.onProgress(state.step());
-                if (o.checkpointEvery() > 0 && state.step() % o.checkpointEvery() == 0 && state.step() < o.steps()) {
-                    checkpoint = checkpoint(vae, adam, state, log);
-                }
-            }
-            progress.onEnd();
-            checkpoint = checkpoint(vae, adam, state, log);
-        }
-        Path written = interrupted ? null : writeVae(vae);
-        return new Result(state.step(), o.steps(), interrupted, checkpoint, written, List.copyOf(problems));
+
+                    @Override
+                    public Path checkpoint(TrainState state, LossLog log) {
+                        return VaeTrainingRun.this.checkpoint(vae, adam, state, log);
+                    }
+                });
+        Path written = end.interrupted() ? null : writeVae(vae);
+        return new Result(end.state().step(), o.steps(), end.interrupted(), end.checkpoint(), written, List.copyOf(problems));
     }
 
     /** What shapes the trajectory besides the seed and the learning rate (kept in {@link TrainState.Settings#stages}). */

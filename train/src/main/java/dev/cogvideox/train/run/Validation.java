@@ -32,8 +32,6 @@ import java.util.Map;
  * a full run. The training state is only read, so validation does not change the run.
  */
 final class Validation {
-    private static final double GUIDANCE = 6.0;
-
     private Validation() {
     }
 
@@ -48,9 +46,9 @@ final class Validation {
             WeightStore base = WeightStore.open(dir);
             return new CogVideoXTransformer3DModel(cfg, lora != null ? LoraFusion.fuse(base, cfg, lora, 1.0) : new OverlayWeightStore(base, f32(weights), "trained weights"));
         });
+        // guidance and prompt length: the model's defaults, as generate runs it; the guidance scale stays fixed
         GenerationRequest req = GenerationRequest.builder().prompt(prompt).frames(stage.shape().frames())
-                .size(stage.shape().height(), stage.shape().width()).steps(steps).guidance(GUIDANCE)
-                .maxSequenceLength(pipeline.transformerConfig().maxTextSeqLength()).build();
+                .size(stage.shape().height(), stage.shape().width()).steps(steps).dynamicCfg(false).build();
         try (VideoWriter writer = VideoWriters.open(VideoOutput.parse(gif.toString()), VideoOptions.fps(8))) {
             pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), RunContext.of(progress, cancel),
                     (sample, first, frames) -> writer.write(frames));
