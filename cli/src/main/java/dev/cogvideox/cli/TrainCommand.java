@@ -1,7 +1,7 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.progress.ProgressBar;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 import dev.cogvideox.train.run.Stage;
 import dev.cogvideox.train.run.TrainOptions;

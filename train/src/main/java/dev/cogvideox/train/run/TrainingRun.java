@@ -18,7 +18,7 @@ import dev.cogvideox.train.TrainingStep;
 import dev.cogvideox.train.data.DataSample;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.data.LatentCache;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.distributed.GradientAllReduce;
 import dev.cogvideox.train.lora.LoraAdapter;
 import dev.cogvideox.train.lora.LoraFile;

@@ -4,7 +4,7 @@ import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Parallel;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 
 import java.io.IOException;

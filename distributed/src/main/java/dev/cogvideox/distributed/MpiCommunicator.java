@@ -1,4 +1,4 @@
-package dev.cogvideox.train.distributed;
+package dev.cogvideox.distributed;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
