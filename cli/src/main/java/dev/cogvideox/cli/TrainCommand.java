@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
             TrainingRun.Result r;
-            try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout))) {
+            try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout), TrainingRun.AFTER_END)) {
                 try {
                     ProgressBar bar = ProgressBar.forConsole(System.err);
                     // a written checkpoint: its own line, not glued to the bar

@@ -68,6 +68,9 @@ import java.util.function.Consumer;
  * videos and the weights, and prints.
  */
 public final class TrainingRun {
+    /** What a user does after a data-parallel job was ended by a lost or stuck rank (the end of each rank's message). */
+    public static final String AFTER_END = "continue with --resume from the last checkpoint";
+
     /**
      * How a run ended.
      *
