@@ -64,9 +64,21 @@ public final class CogVideoXBlock {
      * @param rope    RoPE table for the N video tokens, or null
      */
     public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope) {
+        return forward(hidden, encoder, siluTemb, rope, ProcessGroup.SINGLE);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Embeddings.RotaryTable)} with the tokens split over the ranks of
+     * {@code sequence} (Ulysses sequence parallel): every rank passes the whole streams, computes its slice, and gets
+     * the whole result.
+     */
+    public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope, ProcessGroup sequence) {
         int t = encoder.dim(1), n = hidden.dim(1);
         Tensor x = Layout.cat(1, encoder, hidden);                                    // [B, T + N, D]
-        forwardInPlace(x, t, siluTemb, rope);
+        SequenceParallel seq = new SequenceParallel(sequence, t, t + n, heads);
+        Tensor local = seq.slice(x);
+        forwardInPlace(local, seq.localTextLen(), siluTemb, seq.rope(rope), StepCache.NONE, Tape.NONE, seq);
+        x = seq.gather(local);
         return new Output(Layout.narrow(x, 1, t, n), Layout.narrow(x, 1, 0, t));
     }
 
