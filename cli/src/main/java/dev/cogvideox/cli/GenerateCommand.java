@@ -354,8 +354,13 @@ final class GenerateCommand implements Callable<Integer> {
                 if (seedList.size() > 1) {
                     err().println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
                 }
-                if (!ranks.writes()) {
-                    run.denoise(req, noise, RunContext.of(bar, cancel).withRanks(ranks));     // its share of rank 0's video
+                if (!ranks.writes()) {                          // its share of rank 0's video: no frames come here
+                    RunContext share = RunContext.of(bar, cancel).withRanks(ranks);
+                    if (latentsOnly) {
+                        run.denoise(req, noise, share);
+                    } else {
+                        run.generate(req, noise, share, (sample, first, frames) -> { });
+                    }
                 } else if (latentsOnly) {
                     Path latentsOut = Path.of(names.get(i).getFirst());
                     Tensor latents = run.denoise(req, noise, RunContext.of(bar, cancel).withRanks(ranks));

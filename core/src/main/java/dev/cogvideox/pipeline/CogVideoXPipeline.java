@@ -184,13 +184,11 @@ public final class CogVideoXPipeline {
 
     /**
      * Runs the pipeline and hands the decoded frames {@code [n, 3, H, W]} in [0, 1] to {@code out} batch by batch as
-     * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}.
+     * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}. Over several ranks every rank takes part
+     * (a tiled decode splits its tiles over them) and only rank 0's {@code out} gets frames.
      */
     public void generate(GenerationRequest req, NoiseSource noise, RunContext run, FrameSink out) {
         Tensor latents = denoise(req, noise, run);
-        if (!run.ranks().writes()) {
-            return;                                                  // parallel inference: rank 0 decodes and writes
-        }
         run.cancel().throwIfCancelled();
         decodeLatents(latents, req.tiling(), run, out);
     }
