@@ -14,7 +14,8 @@ final class ParallelOptions {
     @Option(names = "--parallel", paramLabel = "MODES", split = ",", description = "Under mpirun -np N, one video over N ranks: "
             + "cfg (the guidance's unconditional and conditional passes on 2 ranks), sequence (each rank a slice of the tokens "
             + "and N-th of the attention heads, Ulysses; N must divide the heads: 30 for 2b, 48 for 5b) or cfg,sequence "
-            + "(2 x N/2 ranks). The same video as one process; rank 0 decodes and writes it. Without mpirun: one process.")
+            + "(2 x N/2 ranks). The same video as one process; rank 0 writes it (with --vae-tiling the ranks share the decode's "
+            + "tiles). Default: none, each rank alone (without mpirun: one process).")
     List<String> modes = List.of();
 
     @Option(names = "--collective-timeout", defaultValue = "600", description = "With --parallel: seconds a rank waits for the "
