@@ -51,6 +51,7 @@ public final class GenerationRank {
         String modes = args[1], fault = args[5];
         Path marker = Path.of(output + ".step-2");
         try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(Long.parseLong(args[4])), "run the generation again")) {
+            comm.barrier();                                      // both JVMs up before the timed exchanges
             if (comm.rank() == 1 && !fault.equals("none")) {
                 Thread.ofPlatform().daemon().start(() -> faultAt(marker, fault));
             }

@@ -68,16 +68,20 @@ class ParallelGenerationTest {
         assertThat(tmp).isDirectoryNotContaining("glob:**.tmp");
     }
 
-    /** Rank 1 stops (alive, never arriving): rank 0 gives up after the 3 s collective timeout, naming the exchange. */
+    /**
+     * Rank 1 stops (alive, never arriving): rank 0 gives up after the 10 s collective timeout, naming the exchange. (The
+     * timeout also covers the first exchange, which waits for the slower rank's model load: on a loaded machine 3 s was
+     * not always enough for that.)
+     */
     @Test
     void aRankThatHangsIsGivenUpAfterTheCollectiveTimeout() throws Exception {
         Path out = tmp.resolve("latents.bin");
-        Run mpi = mpirun(2, "tiny-cogvideox-2b", "cfg", 100, out, 3, "stop", 60);
+        Run mpi = mpirun(2, "tiny-cogvideox-2b", "cfg", 100, out, 10, "stop", 60);
         assertThat(mpi.exit()).as(mpi.log()).isNotZero();
         assertThat(mpi.log()).contains("rank 1: fault 'stop' at step 2")
-                .contains("rank 0 of 2: waited 3 s in an all-gather (parallel inference) for the other ranks (--collective-timeout): "
+                .contains("rank 0 of 2: waited 10 s in an all-gather (parallel inference) for the other ranks (--collective-timeout): "
                         + "a rank is stuck or its machine cannot be reached; ending the job (run the generation again)");
-        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(3 + 10);
+        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(10 + 10);
         assertThat(out).doesNotExist();
     }
 
