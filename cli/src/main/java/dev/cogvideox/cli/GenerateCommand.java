@@ -337,7 +337,9 @@ final class GenerateCommand implements Callable<Integer> {
                 err().print(comm.prefix());                            // "rank 1 of 2: " before the error line
                 throw e;
             }
-            comm.finish();
+            if (code == 0) {
+                comm.finish();                                         // else (cancelled) leave: mpirun ends the other ranks
+            }
             return code;
         }
     }
