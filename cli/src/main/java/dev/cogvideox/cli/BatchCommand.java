@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
                 "Exit code: 0 all lines done, 1 some failed (the manifest says why), 2 the batch could not run."})
 final class BatchCommand implements Callable<Integer> {
     /** generate's options that are not batch's: the batch has its own output and model, and a line its own prompt. */
-    private static final Set<String> NOT_DEFAULTS = Set.of("--prompt", "--output", "--model", "--download", "--revision", "--from", "--num-videos");
+    private static final Set<String> NOT_DEFAULTS = Set.of("--prompt", "--output", "--model", "--download", "--revision", "--from", "--num-videos",
+            "--parallel", "--collective-timeout");
 
     @Spec
     CommandSpec spec;

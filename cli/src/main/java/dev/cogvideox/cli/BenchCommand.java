@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.model.transformer.CogVideoXBlock;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
@@ -11,6 +12,7 @@ import dev.cogvideox.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -44,6 +46,8 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or bf16 weights") String dtype;
         @Option(names = "--repeat", defaultValue = "3", description = "timed runs") int repeat;
         @Option(names = "--part", defaultValue = "block", description = "block or attention") String part;
+        @Option(names = "--parallel", defaultValue = "none", description = "none, or sequence: under mpirun, the block's tokens "
+                + "split over the ranks (Ulysses); rank 0 prints") String parallel;
 
         @Override
         public Integer call() {
@@ -59,6 +63,11 @@ final class BenchCommand implements Callable<Integer> {
             double attnFlops = 4.0 * l * l * dim;
             double linFlops = 2.0 * l * dim * dim * 4 + 2.0 * l * dim * 4 * dim * 2;
             Runnable work;
+            if (!parallel.equals("none") && !(parallel.equals("sequence") && part.equals("block"))) {
+                throw new IllegalArgumentException("--parallel must be none, or sequence with --part block, not " + parallel);
+            }
+            Communicator comm = parallel.equals("sequence") ? Communicator.fromEnvironment(Duration.ofSeconds(600), "run the benchmark again")
+                    : Communicator.single();
             RandomWeightStore store = new RandomWeightStore(0, weights);
             if (part.equals("attention")) {
                 Tensor q = random(1, (int) l, dim);
@@ -70,12 +79,13 @@ final class BenchCommand implements Callable<Integer> {
                 CogVideoXBlock block = new CogVideoXBlock(cfg, store, 0);
                 Tensor x = random(1, v, dim), enc = random(1, text, dim), temb = random(1, timeDim);
                 Embeddings.RotaryTable rope = new Embeddings.RotaryTable(random(v, hd), random(v, hd));
-                work = () -> block.forward(x, enc, temb, rope);
+                work = () -> block.forward(x, enc, temb, rope, comm);
             } else {
                 throw new IllegalArgumentException("--part must be block or attention, not " + part);
             }
             double[] times = new double[repeat];
             for (int i = 0; i <= repeat; i++) {
+                comm.barrier();                                // the ranks start each run together
                 long t0 = System.nanoTime();
                 work.run();
                 if (i > 0) {                                   // the first run is warm-up, as in the peer
@@ -86,9 +96,13 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.sort(times);
             double med = repeat % 2 == 1 ? times[repeat / 2] : (times[repeat / 2 - 1] + times[repeat / 2]) / 2;
             double flops = part.equals("attention") ? attnFlops : attnFlops + linFlops;
-            System.out.printf(Locale.ROOT, "{\"impl\": \"cogvideox-java\", \"part\": \"%s\", \"dtype\": \"%s\", \"threads\": %d, \"tokens\": %d, "
-                            + "\"dim\": %d, \"heads\": %d, \"median_s\": %.4f, \"gflops\": %.1f, \"runs\": %d}%n",
-                    part, dtype, threads, l, dim, heads, med, flops / med / 1e9, repeat);
+            if (comm.rank() == 0) {
+                System.out.printf(Locale.ROOT, "{\"impl\": \"cogvideox-java\", \"part\": \"%s\", \"dtype\": \"%s\", \"threads\": %d, \"tokens\": %d, "
+                                + "\"dim\": %d, \"heads\": %d, \"median_s\": %.4f, \"gflops\": %.1f, \"runs\": %d%s}%n",
+                        part, dtype, threads, l, dim, heads, med, flops / med / 1e9, repeat,
+                        comm.size() > 1 ? ", \"sequence_ranks\": " + comm.size() : "");
+            }
+            comm.finish();
             return 0;
         }
 

@@ -1,10 +1,12 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.MediaReader;
 import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.model.Ranks;
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
@@ -123,6 +125,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     WeightsOption weights;
+
+    @Mixin
+    ParallelOptions parallel;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
             + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
@@ -318,7 +323,26 @@ final class GenerateCommand implements Callable<Integer> {
         // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
         // and leaves no partial file
         CogVideoXPipeline run = pipeline;
-        ProgressListener bar = progress != null ? progress : ProgressBar.forConsole(System.err);
+        // under mpirun with --parallel: every rank denoises its share in lockstep, rank 0 alone shows progress and writes
+        try (Communicator comm = parallel.join()) {
+            Ranks ranks = parallel.ranks(comm);
+            int code;
+            try {
+                code = generate(run, req, ranks, seedList, names, settings, latentsOnly, dir, cfg, rate);
+            } catch (RuntimeException | Error e) {
+                err().print(comm.prefix());                            // "rank 1 of 2: " before the error line
+                throw e;
+            }
+            if (code == 0) {
+                comm.finish();                                         // else (cancelled) leave: mpirun ends the other ranks
+            }
+            return code;
+        }
+    }
+
+    private int generate(CogVideoXPipeline run, GenerationRequest req, Ranks ranks, List<Long> seedList, List<List<String>> names,
+                         RunSettings settings, boolean latentsOnly, Path dir, CogVideoXTransformerConfig cfg, double rate) throws Exception {
+        ProgressListener bar = !ranks.writes() ? ProgressListener.NONE : progress != null ? progress : ProgressBar.forConsole(System.err);
         Cancellable.Job job = cancel -> {
             for (int i = 0; i < seedList.size(); i++) {
                 long seed = seedList.get(i);
@@ -328,16 +352,23 @@ final class GenerateCommand implements Callable<Integer> {
                 if (seedList.size() > 1) {
                     err().println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
                 }
-                if (latentsOnly) {
+                if (!ranks.writes()) {                          // its share of rank 0's video: no frames come here
+                    RunContext share = RunContext.of(bar, cancel).withRanks(ranks);
+                    if (latentsOnly) {
+                        run.denoise(req, noise, share);
+                    } else {
+                        run.generate(req, noise, share, (sample, first, frames) -> { });
+                    }
+                } else if (latentsOnly) {
                     Path latentsOut = Path.of(names.get(i).getFirst());
-                    Tensor latents = run.denoise(req, noise, RunContext.of(bar, cancel));
+                    Tensor latents = run.denoise(req, noise, RunContext.of(bar, cancel).withRanks(ranks));
                     LatentsFile.write(latentsOut, latents, dir, cfg.variant(), description);
                     out().println("wrote latents " + Arrays.toString(latents.shape()) + " to " + latentsOut
                             + " (to a video: cogvideox decode --model " + dir + " --latents " + latentsOut + " --output out.mp4)");
                 } else {
                     List<VideoOutput> outs = names.get(i).stream().map(VideoOutput::parse).toList();
                     VideoFiles.write(outs, VideoOptions.fps(rate).withDescription(description), out(),
-                            sink -> run.generate(req, noise, RunContext.of(bar, cancel), sink));
+                            sink -> run.generate(req, noise, RunContext.of(bar, cancel).withRanks(ranks), sink));
                 }
             }
             return 0;

@@ -1,7 +1,7 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.progress.ProgressBar;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 import dev.cogvideox.train.run.Stage;
 import dev.cogvideox.train.run.TrainOptions;
@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {
             TrainingRun.Result r;
-            try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout))) {
+            try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout), TrainingRun.AFTER_END)) {
                 try {
                     ProgressBar bar = ProgressBar.forConsole(System.err);
                     // a written checkpoint: its own line, not glued to the bar

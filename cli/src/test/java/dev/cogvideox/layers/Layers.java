@@ -16,13 +16,17 @@ import java.util.regex.Pattern;
  * name under {@code dev.cogvideox} ({@code dev.cogvideox.model.vae} is in {@code model}).
  */
 final class Layers {
-    /** Layer ranks: tensor < io, random, progress < model < pipeline, synth < verify < train < world < the front ends (cli, serve). */
+    /**
+     * Layer ranks: tensor < io, random, progress < model < pipeline, synth < verify, distributed < train < world < the front
+     * ends (cli, serve). {@code distributed} (MPI ranks) above the pipeline: core splits a run over a {@code model.ProcessGroup}
+     * and never uses MPI itself.
+     */
     static final Map<String, Integer> RANK = Map.ofEntries(
             Map.entry("tensor", 0),
             Map.entry("io", 1), Map.entry("random", 1), Map.entry("progress", 1),
             Map.entry("model", 2),
             Map.entry("pipeline", 3), Map.entry("synth", 3),
-            Map.entry("verify", 4),
+            Map.entry("verify", 4), Map.entry("distributed", 4),
             Map.entry("train", 5),
             Map.entry("world", 6),
             Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7));

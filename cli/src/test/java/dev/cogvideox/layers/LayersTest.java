@@ -2,6 +2,7 @@ package dev.cogvideox.layers;
 
 import dev.cogvideox.batch.BatchJob;
 import dev.cogvideox.cli.Main;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.TrainTransformer;
@@ -17,17 +18,21 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The layers of {@code docs/design.md} over the compiled classes of core, video, train, world, batch and cli (bench is
+ * The layers of {@code docs/design.md} over the compiled classes of core, video, distributed, train, world, batch and cli (bench is
  * not shipped and is left out), the core module free of the video module and its natives, and each rule failing
  * on class sets built to break it.
  */
 class LayersTest {
     @Test
     void theModulesKeepTheLayersOfTheDesign() {
-        PackageGraph g = PackageGraph.ofModules(Tensor.class, VideoWriters.class, TrainTransformer.class, Shape.class, BatchJob.class, Main.class);
+        PackageGraph g = PackageGraph.ofModules(Tensor.class, VideoWriters.class, Communicator.class, TrainTransformer.class, Shape.class,
+                BatchJob.class, Main.class);
         assertThat(g.packages()).contains("dev.cogvideox.tensor", "dev.cogvideox.io", "dev.cogvideox.model.transformer",
-                "dev.cogvideox.model.vae", "dev.cogvideox.pipeline", "dev.cogvideox.train.model", "dev.cogvideox.cli");
+                "dev.cogvideox.model.vae", "dev.cogvideox.pipeline", "dev.cogvideox.distributed", "dev.cogvideox.train.model",
+                "dev.cogvideox.cli");
         assertThat(g.uses("dev.cogvideox.train.model")).containsKey("dev.cogvideox.model.transformer");
+        assertThat(g.uses("dev.cogvideox.train.distributed")).containsKey("dev.cogvideox.distributed");
+        assertThat(g.uses("dev.cogvideox.distributed")).containsKey("dev.cogvideox.model");
         assertThat(Layers.violations(g)).isEmpty();
     }
 
@@ -78,6 +83,13 @@ class LayersTest {
                 type("dev.cogvideox.train.Trainer", "dev.cogvideox.model.transformer.CogVideoXBlock")));
         assertThat(Layers.violations(g)).containsExactly("back-edge dev.cogvideox.tensor -> dev.cogvideox.pipeline"
                 + " (dev.cogvideox.tensor.Kernel -> dev.cogvideox.pipeline.CogVideoXPipeline)");
+    }
+
+    @Test
+    void thePipelineUsingMpiRanksFails() {
+        PackageGraph g = PackageGraph.of(List.of(type("dev.cogvideox.pipeline.CogVideoXPipeline", "dev.cogvideox.distributed.Communicator")));
+        assertThat(Layers.violations(g)).containsExactly("back-edge dev.cogvideox.pipeline -> dev.cogvideox.distributed"
+                + " (dev.cogvideox.pipeline.CogVideoXPipeline -> dev.cogvideox.distributed.Communicator)");
     }
 
     @Test

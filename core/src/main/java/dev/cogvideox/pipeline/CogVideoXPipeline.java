@@ -3,8 +3,10 @@ package dev.cogvideox.pipeline;
 import dev.cogvideox.io.ModelFormatException;
 import dev.cogvideox.io.ModelIndex;
 import dev.cogvideox.model.FrameSink;
+import dev.cogvideox.model.ProcessGroup;
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.cache.CachingStep;
 import dev.cogvideox.model.sparse.SparseVideoAttention;
 import dev.cogvideox.model.schedule.ClassifierFreeGuidance;
@@ -198,7 +200,8 @@ public final class CogVideoXPipeline {
 
     /**
      * Runs the pipeline and hands the decoded frames {@code [n, 3, H, W]} in [0, 1] to {@code out} batch by batch as
-     * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}.
+     * the VAE finishes them: {@link #denoise}, then {@link #decodeLatents}. Over several ranks every rank takes part
+     * (a tiled decode splits its tiles over them) and only rank 0's {@code out} gets frames.
      */
     public void generate(GenerationRequest request, NoiseSource noise, RunContext run, FrameSink out) {
         GenerationRequest req = complete(request);
@@ -250,10 +253,26 @@ public final class CogVideoXPipeline {
         int batch = req.batchSize();
         // 2. guidance runs at all only when the ORIGINAL scale is > 1 (semantics.md: dynamic CFG)
         boolean cfgOn = req.guidanceScale() > 1.0;
+        // parallel inference: CFG parallel computes one half of each pass here ([negative] on guidance rank 0, [positive]
+        // on rank 1), sequence parallel one slice of the tokens; every rank takes the same scheduler steps
+        ProcessGroup guidance = run.ranks().guidance();
+        if (guidance.size() > 1 && !cfgOn) {
+            throw new IllegalArgumentException("CFG parallel runs the guidance's unconditional and conditional passes on 2 ranks, "
+                    + "but guidance is off (guidance scale " + req.guidanceScale() + " <= 1): give a guidance scale above 1, or drop cfg from --parallel");
+        }
+        if (run.ranks().world().size() > 1 && (req.sampling().cache().kind() != CacheSetting.Kind.NONE || req.sampling().attention().sparse())) {
+            throw new IllegalArgumentException("parallel inference runs every step and every attention densely: drop the step cache "
+                    + "and sparse attention options, or run in one process");
+        }
+        if (cfg.numAttentionHeads() % run.ranks().sequence().size() != 0) {
+            throw new IllegalArgumentException("sequence parallel over " + run.ranks().sequence().size() + " ranks splits the attention heads, "
+                    + "but " + cfg.variant() + " has " + cfg.numAttentionHeads() + " heads: run a number of sequence ranks that divides "
+                    + cfg.numAttentionHeads());
+        }
 
         // 3. prompt embeddings: the text encoder is loaded, used and released here
         Tensor[] embeds = promptEmbeddings(req, cfgOn, run);
-        Tensor promptEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];   // [negative; positive]
+        Tensor promptEmbeds = mine(guidance, cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0]);   // [negative; positive]
         cancel.throwIfCancelled();
 
         // 4. timesteps; video-to-video starts part-way, at strength x N steps from the end (get_timesteps)
@@ -305,9 +324,9 @@ public final class CogVideoXPipeline {
                 cancel.throwIfCancelled();
                 long t = timesteps[i];
                 cache.beginStep(i, t, timesteps.length);
-                Tensor input = cfgOn ? Layout.cat(0, latents, latents) : latents;                  // [2B, F, C, h, w]
+                Tensor input = mine(guidance, cfgOn ? Layout.cat(0, latents, latents) : latents);  // [2B, F, C, h, w]
                 if (imageLatents != null) {
-                    Tensor image = cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents;
+                    Tensor image = mine(guidance, cfgOn ? Layout.cat(0, imageLatents, imageLatents) : imageLatents);
                     input = Layout.cat(2, input, image);                                           // [2B, F, 2C, h, w]
                 }
                 float[] tIn = new float[input.dim(0)];
@@ -315,7 +334,7 @@ public final class CogVideoXPipeline {
                 taps.tap("transformer_hidden_states_in." + i, input);
                 taps.tap("transformer_timestep_in." + i, Tensor.of(tIn.clone(), tIn.length));
                 float[] ofs = cfg.ofsEmbedDim() != null ? new float[]{OFS} : null;
-                Tensor noisePred = transformer.forward(input, promptEmbeds, tIn, rope, ofs, run.withTaps(Taps.NONE), cache); // [2B, F, C, h, w]
+                Tensor noisePred = all(guidance, transformer.forward(input, promptEmbeds, tIn, rope, ofs, run.withTaps(Taps.NONE), cache)); // [2B, F, C, h, w]
                 taps.tap("noise_pred_raw." + i, noisePred);
                 if (cfgOn) {
                     double scale = req.useDynamicCfg()
@@ -341,6 +360,25 @@ public final class CogVideoXPipeline {
         taps.tap("latents", latents);
         // the 1.5 padding frame(s) go from the front (semantics.md)
         return padding == 0 ? latents : Layout.narrow(latents, 1, padding, latents.dim(1) - padding);
+    }
+
+    /** This guidance rank's share of a pass's batch {@code [2B, ...]}: all of it on one rank, its half on each of two. */
+    private static Tensor mine(ProcessGroup guidance, Tensor batch) {
+        int rows = batch.dim(0) / guidance.size();
+        return guidance.size() == 1 ? batch : Layout.narrow(batch, 0, guidance.rank() * rows, rows);
+    }
+
+    /** The whole batch of a pass from every guidance rank's share (all-gather of the noise predictions; batch is outermost). */
+    private static Tensor all(ProcessGroup guidance, Tensor mine) {
+        if (guidance.size() == 1) {
+            return mine;
+        }
+        int[] shape = mine.shape(), counts = new int[guidance.size()];
+        Arrays.fill(counts, mine.numel());
+        float[] all = new float[mine.numel() * guidance.size()];
+        guidance.allGather(mine.data(), all, counts);
+        shape[0] *= guidance.size();
+        return Tensor.of(all, shape);
     }
 
     /** {@code [positive, negative]} embeddings {@code [B, T, D]} (negative null when guidance is off). */

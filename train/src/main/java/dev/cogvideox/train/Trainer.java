@@ -2,7 +2,7 @@ package dev.cogvideox.train;
 
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
 import dev.cogvideox.tensor.Tensor;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.distributed.GradientAllReduce;
 import dev.cogvideox.train.model.Parameter;
 import dev.cogvideox.train.model.TrainTransformer;

@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.io.WeightStore;
+import dev.cogvideox.model.ProcessGroup;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
@@ -63,9 +64,21 @@ public final class CogVideoXBlock {
      * @param rope    RoPE table for the N video tokens, or null
      */
     public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope) {
+        return forward(hidden, encoder, siluTemb, rope, ProcessGroup.SINGLE);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Embeddings.RotaryTable)} with the tokens split over the ranks of
+     * {@code sequence} (Ulysses sequence parallel): every rank passes the whole streams, computes its slice, and gets
+     * the whole result.
+     */
+    public Output forward(Tensor hidden, Tensor encoder, Tensor siluTemb, Embeddings.RotaryTable rope, ProcessGroup sequence) {
         int t = encoder.dim(1), n = hidden.dim(1);
         Tensor x = Layout.cat(1, encoder, hidden);                                    // [B, T + N, D]
-        forwardInPlace(x, t, siluTemb, rope);
+        SequenceParallel seq = new SequenceParallel(sequence, t, t + n, heads);
+        Tensor local = seq.slice(x);
+        forwardInPlace(local, seq.localTextLen(), siluTemb, seq.rope(rope), StepCache.NONE, Tape.NONE, seq);
+        x = seq.gather(local);
         return new Output(Layout.narrow(x, 1, t, n), Layout.narrow(x, 1, 0, t));
     }
 
@@ -90,7 +103,16 @@ public final class CogVideoXBlock {
         forwardInPlace(x, textLen, siluTemb, rope, cache, Tape.NONE);
     }
 
-    void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape) {
+    private void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape) {
+        forwardInPlace(x, textLen, siluTemb, rope, cache, tape, new SequenceParallel(ProcessGroup.SINGLE, textLen, x.dim(1), heads));
+    }
+
+    /**
+     * The block on this rank's slice {@code x [B, s, D]} of the joint stream ({@code textLen} its text tokens, {@code rope}
+     * the table of its video tokens); attention exchanges with the other ranks of {@code seq} (the whole stream on one rank).
+     */
+    void forwardInPlace(Tensor x, int textLen, Tensor siluTemb, Embeddings.RotaryTable rope, StepCache cache, Tape tape,
+                        SequenceParallel seq) {
         if (tape.isCheckpointing()) {
             tape.push(this, new Checkpoint(x.copy(), textLen, siluTemb, rope));
             tape = Tape.NONE;
@@ -108,7 +130,7 @@ public final class CogVideoXBlock {
         Attended att = null;
         Tensor attn = cache.reusedAttention(index);
         if (attn == null) {
-            att = attention(normed, textLen, rope, cache);
+            att = attention(normed, textLen, rope, cache, seq);
             attn = toOut.forward(att.out());                                          // [B, T + N, D]
             cache.attentionComputed(index, attn);
         }
@@ -172,8 +194,11 @@ public final class CogVideoXBlock {
         }
     }
 
-    /** {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, T + N, D] -> [B, T + N, D]}. */
-    private Attended attention(Tensor x, int textLen, Embeddings.RotaryTable rope, StepCache cache) {
+    /**
+     * {@code CogVideoXAttnProcessor2_0} up to (not including) {@code to_out}: {@code [B, s, D] -> [B, s, D]} on this
+     * rank's slice of the stream; the attention itself runs on every token of this rank's heads (Ulysses).
+     */
+    private Attended attention(Tensor x, int textLen, Embeddings.RotaryTable rope, StepCache cache, SequenceParallel seq) {
         int b = x.dim(0), l = x.dim(1);
         int headDim = dim / heads;
         Tensor qProj = toQ.forward(x), kProj = toK.forward(x);
@@ -185,8 +210,12 @@ public final class CogVideoXBlock {
             Rope.applyInPlace(q, heads, textLen, rope.cos(), rope.sin());
             Rope.applyInPlace(k, heads, textLen, rope.cos(), rope.sin());
         }
-        return new Attended(qProj, kProj, q, k, v,
-                Attention.attend(q, k, v, heads, attentionScale(), null, cache.attentionKeys(index, q, k, v, heads, textLen)));
+        // this rank's tokens of every head -> every token of this rank's heads, and back after (identity on one rank)
+        Tensor qh = seq.toHeads(q), kh = seq.toHeads(k), vh = seq.toHeads(v);
+        int localHeads = seq.localHeads();
+        Tensor out = Attention.attend(qh, kh, vh, localHeads, attentionScale(), null,
+                cache.attentionKeys(index, qh, kh, vh, localHeads, seq.textLen()));
+        return new Attended(qProj, kProj, q, k, v, seq.toTokens(out));
     }
 
     /** {@code 1 / sqrt(head_dim)}. */

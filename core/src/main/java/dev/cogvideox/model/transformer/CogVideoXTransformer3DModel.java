@@ -131,18 +131,27 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
         taps.tap("patch_embed", embeds);
         int n = embeds.dim(1) - textLen;
 
-        // 3. transformer blocks, in place on the joint stream (unless the cache skips them all)
+        // 3. transformer blocks, in place on the joint stream (unless the cache skips them all): on this rank's slice of
+        // it under sequence parallelism (the whole stream on one rank), gathered after the last block
+        SequenceParallel seq = new SequenceParallel(runContext.ranks().sequence(), textLen, embeds.dim(1), cfg.numAttentionHeads());
+        if (seq.size() > 1 && (tape.isRecording() || cache != StepCache.NONE || taps != Taps.NONE)) {
+            throw new IllegalArgumentException("a sequence-parallel forward runs every block densely on one slice of the tokens: "
+                    + "no training tape, step cache or taps");
+        }
         boolean run = cache.runBlocks(emb, embeds);
+        Tensor stream = seq.slice(embeds);
+        Embeddings.RotaryTable localRope = seq.rope(rope);
         for (int i = 0; run && i < blocks.size(); i++) {
-            blocks.get(i).forwardInPlace(embeds, textLen, siluEmb, rope, cache, tape);
+            blocks.get(i).forwardInPlace(stream, seq.localTextLen(), siluEmb, localRope, cache, tape, seq);
             store.evict("transformer_blocks." + i + ".");                             // weights streamed from the map
             if (taps != Taps.NONE) {
-                taps.tap("block" + i + ".hidden", Layout.narrow(embeds, 1, textLen, n));
-                taps.tap("block" + i + ".encoder", Layout.narrow(embeds, 1, 0, textLen));
+                taps.tap("block" + i + ".hidden", Layout.narrow(stream, 1, textLen, n));
+                taps.tap("block" + i + ".encoder", Layout.narrow(stream, 1, 0, textLen));
             }
             afterBlocks(runContext, i + 1);
         }
         if (run) {
+            embeds = seq.gather(stream);
             cache.blocksDone(embeds);
         } else {
             afterBlocks(runContext, blocks.size());

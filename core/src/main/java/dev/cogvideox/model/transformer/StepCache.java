@@ -51,8 +51,11 @@ public interface StepCache {
         return null;
     }
 
-    /** Both: {@code reuse}'s step skipping and attention reuse, {@code attention}'s key selection. */
+    /** Both: {@code reuse}'s step skipping and attention reuse, {@code attention}'s key selection ({@link #NONE} when both are). */
     static StepCache both(StepCache reuse, StepCache attention) {
+        if (reuse == NONE && attention == NONE) {
+            return NONE;
+        }
         return new StepCache() {
             @Override
             public void beginStep(int index, long timestep, int steps) {

@@ -2,6 +2,7 @@ package dev.cogvideox.model.vae;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.FrameSink;
+import dev.cogvideox.model.ProcessGroup;
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
@@ -30,6 +31,9 @@ import java.util.function.Consumer;
  * {@link #unscaleLatents} first. A {@link RunContext} carries a call's progress (in encoder or decoder passes),
  * cancellation (checked before every pass and inside it) and taps ({@code encoder}, {@code decoder}: each pass's
  * output; {@code decoder.mid_block}). Owns its {@link WeightStore}: close the VAE to release the mapped weights.
+ *
+ * <p>Parallel inference ({@link RunContext#ranks()}): a tiled decode gives the tiles to the job's ranks round-robin
+ * and gathers them on rank 0, which blends them and alone hands frames to the sink; an untiled decode is rank 0's.
  */
 public final class AutoencoderKLCogVideoX implements AutoCloseable {
     private final AutoencoderKLCogVideoXConfig config;
@@ -253,11 +257,16 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
     public void decode(Tensor z, VaeOptions options, RunContext run, FrameSink sink) {
         checkLatents(z);
         ProgressListener progress = run.progress();
+        ProcessGroup world = run.ranks().world();
         int ratio = config.spatialCompressionRatio();
         boolean tiled = useTiling(options, z.dim(3), z.dim(4), options.tileLatentMinHeight(ratio), options.tileLatentMinWidth(ratio));
+        if (!tiled && world.rank() != 0) {
+            return;                                                           // one piece of work: rank 0's
+        }
         Tiling t = tiled ? decodeTiling(options) : null;
         int tiles = tiled ? ceilDiv(z.dim(3), t.strideH()) * ceilDiv(z.dim(4), t.strideW()) : 1;
-        int passes = z.dim(0) * tiles * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
+        int mine = tiled ? (tiles - world.rank() + world.size() - 1) / world.size() : 1;   // tiles k = rank, rank + P, ...
+        int passes = z.dim(0) * mine * frameBatches(z.dim(2), options.numLatentFramesBatchSize()).size();
         progress.onStart("decoding", passes, ProgressUnit.ITEMS);
         VaePasses passDone = new VaePasses(run);
         try {
@@ -270,7 +279,7 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
                 };
                 Tensor latents = Layout.narrow(z, 0, b, 1); // [1, latent, t, h, w]
                 if (tiled) {
-                    tiledDecode(latents, options, t, out, passDone);
+                    tiledDecode(latents, options, t, out, passDone, world);
                 } else {
                     decodeFrames(latents, options, out, passDone);
                 }
@@ -317,20 +326,30 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     /**
      * The reference's tiled_decode: overlapping latent tiles, each decoded alone through all its frame batches, blended
-     * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over.
+     * in pixel space. The blend acts on each frame alone, so it runs per frame batch and hands each batch over. Over
+     * several ranks, tile k (row-major) is decoded by rank k mod P and the blend is rank 0's.
      */
-    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, VaePasses passDone) {
+    private void tiledDecode(Tensor z, VaeOptions o, Tiling t, Consumer<Tensor> out, VaePasses passDone, ProcessGroup world) {
         int ratio = config.spatialCompressionRatio();
         int latentH = o.tileLatentMinHeight(ratio), latentW = o.tileLatentMinWidth(ratio);
         List<List<List<Tensor>>> rows = new ArrayList<>(); // row -> tile -> frame batch
+        int index = 0;                                      // tile index, row-major
         for (int i = 0; i < z.dim(3); i += t.strideH()) {
             List<List<Tensor>> row = new ArrayList<>();
             for (int j = 0; j < z.dim(4); j += t.strideW()) {
                 List<Tensor> batches = new ArrayList<>();
-                decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, passDone); // each [1, 3, f, th, tw]
+                if (index++ % world.size() == world.rank()) {
+                    decodeFrames(crop(z, i, latentH, j, latentW), o, batches::add, passDone); // each [1, 3, f, th, tw]
+                }
                 row.add(batches);
             }
             rows.add(row);
+        }
+        if (world.size() > 1) {
+            TileGather.toRankZero(world, rows);
+            if (world.rank() != 0) {
+                return;
+            }
         }
         int batches = rows.getFirst().getFirst().size();
         for (int k = 0; k < batches; k++) {

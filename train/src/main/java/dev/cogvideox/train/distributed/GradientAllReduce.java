@@ -1,5 +1,6 @@
 package dev.cogvideox.train.distributed;
 
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.Parameter;
 

@@ -17,7 +17,7 @@ import dev.cogvideox.train.TrainingStep;
 import dev.cogvideox.train.data.DataSample;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.data.LatentCache;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.distributed.GradientAllReduce;
 import dev.cogvideox.train.lora.LoraAdapter;
 import dev.cogvideox.train.lora.LoraFile;
@@ -67,6 +67,9 @@ import java.util.function.Consumer;
  * videos and the weights, and prints.
  */
 public final class TrainingRun {
+    /** What a user does after a data-parallel job was ended by a lost or stuck rank (the end of each rank's message). */
+    public static final String AFTER_END = "continue with --resume from the last checkpoint";
+
     /**
      * How a run ended.
      *

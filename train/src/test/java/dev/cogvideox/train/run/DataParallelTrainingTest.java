@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

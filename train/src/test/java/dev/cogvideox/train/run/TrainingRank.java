@@ -4,7 +4,7 @@ import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.Parallel;
-import dev.cogvideox.train.distributed.Communicator;
+import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 
 import java.io.IOException;
@@ -28,7 +28,7 @@ public final class TrainingRank {
         String fault = args[7];
         Path marker = output.resolve("reached-step-2");
         int code;
-        try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(Long.parseLong(args[6])))) {
+        try (Communicator comm = Communicator.fromEnvironment(Duration.ofSeconds(Long.parseLong(args[6])), TrainingRun.AFTER_END)) {
             if (comm.rank() == 1 && !fault.equals("none")) {
                 Thread.ofPlatform().daemon().start(() -> faultAt(marker, fault));
             }

@@ -1,4 +1,6 @@
-package dev.cogvideox.train.distributed;
+package dev.cogvideox.distributed;
+
+import dev.cogvideox.model.ProcessGroup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -34,19 +36,25 @@ final class MpiCommunicator implements Communicator {
     /** The largest count one MPI call takes (an int), rounded down to whole 1 MiB blocks. */
     private static final int MAX_COUNT = Integer.MAX_VALUE & ~((1 << 18) - 1);
 
-    private final MethodHandle allReduce, bcast, barrier, finalizeMpi;
+    private final MethodHandle allReduce, bcast, barrier, finalizeMpi, allGatherV, allToAllV, commSplit, commRank, commSize;
     private final MemorySegment world, mpiFloat, mpiDouble, mpiByte, sum;
     private final int rank, size;
     private final long timeoutNanos;
+    private final String afterEnd;
     private volatile long waitingSince;                     // 0 when not in a timed collective
     private volatile String waitingIn = "";
     private volatile boolean ended;                         // finish() or close() ran: this rank's own exit
 
-    private MpiCommunicator(SymbolLookup mpi, Duration timeout) {
+    private MpiCommunicator(SymbolLookup mpi, Duration timeout, String afterEnd) {
         Linker linker = Linker.nativeLinker();
         MethodHandle initThread = linker.downcallHandle(symbol(mpi, "MPI_Init_thread"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        MethodHandle commRank = linker.downcallHandle(symbol(mpi, "MPI_Comm_rank"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        MethodHandle commSize = linker.downcallHandle(symbol(mpi, "MPI_Comm_size"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        commRank = linker.downcallHandle(symbol(mpi, "MPI_Comm_rank"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        commSize = linker.downcallHandle(symbol(mpi, "MPI_Comm_size"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        allGatherV = linker.downcallHandle(symbol(mpi, "MPI_Allgatherv"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        allToAllV = linker.downcallHandle(symbol(mpi, "MPI_Alltoallv"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        commSplit = linker.downcallHandle(symbol(mpi, "MPI_Comm_split"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
         allReduce = linker.downcallHandle(symbol(mpi, "MPI_Allreduce"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         bcast = linker.downcallHandle(symbol(mpi, "MPI_Bcast"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         barrier = linker.downcallHandle(symbol(mpi, "MPI_Barrier"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -57,6 +65,7 @@ final class MpiCommunicator implements Communicator {
         mpiByte = symbol(mpi, "ompi_mpi_byte");
         sum = symbol(mpi, "ompi_mpi_op_sum");
         timeoutNanos = timeout.toNanos();
+        this.afterEnd = afterEnd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_INT);
             check("MPI_Init_thread", (int) initThread.invokeExact(MemorySegment.NULL, MemorySegment.NULL, MPI_THREAD_SERIALIZED, out));
@@ -70,7 +79,7 @@ final class MpiCommunicator implements Communicator {
     }
 
     /** Loads libmpi ({@code COGVIDEOX_LIBMPI}, else {@code libmpi.so.40}, else {@code libmpi.so}) and joins the job. */
-    static MpiCommunicator init(Duration collectiveTimeout) {
+    static MpiCommunicator init(Duration collectiveTimeout, String afterEnd) {
         List<String> names = new ArrayList<>();
         String configured = System.getenv("COGVIDEOX_LIBMPI");
         if (configured != null && !configured.isBlank()) {
@@ -94,7 +103,7 @@ final class MpiCommunicator implements Communicator {
                     + ") but Open MPI's library could not be loaded (tried " + String.join(", ", failures) + "): install Open MPI "
                     + "(Debian: apt-get install openmpi-bin libopenmpi-dev) or set COGVIDEOX_LIBMPI to the path of libmpi.so");
         }
-        MpiCommunicator c = new MpiCommunicator(mpi, collectiveTimeout);
+        MpiCommunicator c = new MpiCommunicator(mpi, collectiveTimeout, afterEnd);
         c.startWatchdog();
         Runtime.getRuntime().addShutdownHook(new Thread(c::onShutdown, "mpi rank shutdown"));
         return c;
@@ -140,6 +149,96 @@ final class MpiCommunicator implements Communicator {
             timed("a broadcast from rank 0", () -> check("MPI_Bcast", (int) bcast.invokeExact(buf, bytes.length, mpiByte, 0, world)));
             MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
         }
+    }
+
+    @Override
+    public void allGather(float[] mine, float[] all, int[] counts) {
+        allGather(world, rank, mine, all, counts);
+    }
+
+    @Override
+    public void allToAll(float[] send, int[] sendCounts, float[] recv, int[] recvCounts) {
+        allToAll(world, send, sendCounts, recv, recvCounts);
+    }
+
+    @Override
+    public ProcessGroup split(int color, int key) {
+        MemorySegment comm;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            timed("splitting the ranks into groups", () -> check("MPI_Comm_split", (int) commSplit.invokeExact(world, color, key, out)));
+            comm = out.get(ADDRESS, 0);
+        }
+        int subRank = query(commRank, "MPI_Comm_rank", comm), subSize = query(commSize, "MPI_Comm_size", comm);
+        return new ProcessGroup() {
+            @Override
+            public int rank() {
+                return subRank;
+            }
+
+            @Override
+            public int size() {
+                return subSize;
+            }
+
+            @Override
+            public void allGather(float[] mine, float[] all, int[] counts) {
+                MpiCommunicator.this.allGather(comm, subRank, mine, all, counts);
+            }
+
+            @Override
+            public void allToAll(float[] send, int[] sendCounts, float[] recv, int[] recvCounts) {
+                MpiCommunicator.this.allToAll(comm, send, sendCounts, recv, recvCounts);
+            }
+        };
+    }
+
+    /** MPI_Allgatherv on {@code comm}, through native copies of the arrays. */
+    private void allGather(MemorySegment comm, int rankInComm, float[] mine, float[] all, int[] counts) {
+        int n = counts.length;
+        try (Arena a = Arena.ofConfined()) {
+            int[] displs = displacements(counts);
+            int me = counts[rankInComm];
+            MemorySegment send = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, me)), recv = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, displs[n - 1] + counts[n - 1]));
+            MemorySegment.copy(mine, 0, send, ValueLayout.JAVA_FLOAT, 0, me);
+            MemorySegment c = a.allocateFrom(JAVA_INT, counts), d = a.allocateFrom(JAVA_INT, displs);
+            timed("an all-gather (parallel inference)", () -> check("MPI_Allgatherv",
+                    (int) allGatherV.invokeExact(send, me, mpiFloat, recv, c, d, mpiFloat, comm)));
+            MemorySegment.copy(recv, ValueLayout.JAVA_FLOAT, 0, all, 0, displs[n - 1] + counts[n - 1]);
+        }
+    }
+
+    /** MPI_Alltoallv on {@code comm}, through native copies of the arrays. */
+    private void allToAll(MemorySegment comm, float[] send, int[] sendCounts, float[] recv, int[] recvCounts) {
+        int n = sendCounts.length;
+        try (Arena a = Arena.ofConfined()) {
+            int[] sd = displacements(sendCounts), rd = displacements(recvCounts);
+            int sendTotal = sd[n - 1] + sendCounts[n - 1], recvTotal = rd[n - 1] + recvCounts[n - 1];
+            MemorySegment s = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, sendTotal)), r = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, recvTotal));
+            MemorySegment.copy(send, 0, s, ValueLayout.JAVA_FLOAT, 0, sendTotal);
+            MemorySegment sc = a.allocateFrom(JAVA_INT, sendCounts), sdp = a.allocateFrom(JAVA_INT, sd);
+            MemorySegment rc = a.allocateFrom(JAVA_INT, recvCounts), rdp = a.allocateFrom(JAVA_INT, rd);
+            timed("an all-to-all (sequence-parallel attention)", () -> check("MPI_Alltoallv",
+                    (int) allToAllV.invokeExact(s, sc, sdp, mpiFloat, r, rc, rdp, mpiFloat, comm)));
+            MemorySegment.copy(r, ValueLayout.JAVA_FLOAT, 0, recv, 0, recvTotal);
+        }
+    }
+
+    /** MPI_Comm_rank or MPI_Comm_size of {@code comm}. */
+    private static int query(MethodHandle function, String name, MemorySegment comm) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(JAVA_INT);
+            call(() -> check(name, (int) function.invokeExact(comm, n)));
+            return n.get(JAVA_INT, 0);
+        }
+    }
+
+    private static int[] displacements(int[] counts) {
+        int[] d = new int[counts.length];
+        for (int i = 1; i < counts.length; i++) {
+            d[i] = Math.addExact(d[i - 1], counts[i - 1]);
+        }
+        return d;
     }
 
     @Override
@@ -201,7 +300,7 @@ final class MpiCommunicator implements Communicator {
                     ended = true;
                     System.err.println(prefix() + "waited " + Duration.ofNanos(timeoutNanos).toSeconds() + " s in " + waitingIn
                             + " for the other ranks (--collective-timeout): a rank is stuck or its machine cannot be reached; "
-                            + "ending the job (resume from the last checkpoint)");
+                            + "ending the job (" + afterEnd + ")");
                     System.err.flush();
                     Runtime.getRuntime().halt(TIMED_OUT);
                 }
@@ -213,7 +312,7 @@ final class MpiCommunicator implements Communicator {
     private void onShutdown() {
         if (!ended) {
             System.err.println(prefix() + "stopping: mpirun is ending the job (another rank failed or exited, see its message; or "
-                    + "mpirun was interrupted); continue with --resume from the last checkpoint");
+                    + "mpirun was interrupted); " + afterEnd);
             System.err.flush();
         }
     }
@@ -226,7 +325,7 @@ final class MpiCommunicator implements Communicator {
 
     private static MemorySegment symbol(SymbolLookup mpi, String name) {
         return mpi.find(name).orElseThrow(() -> new IllegalStateException("the MPI library has no " + name
-                + ": data-parallel training needs Open MPI (4.x or 5.x)"));
+                + ": running under mpirun needs Open MPI (4.x or 5.x)"));
     }
 
     private static RuntimeException rethrow(Throwable t) {

@@ -1,22 +1,31 @@
-package dev.cogvideox.train.distributed;
+package dev.cogvideox.distributed;
+
+import dev.cogvideox.model.ProcessGroup;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 
 /**
- * The ranks of a data-parallel job and the collective operations training needs. Every rank calls the same
- * collectives in the same order. {@link #single()} is the world of one process (no MPI library needed);
+ * The ranks of a job started by {@code mpirun} and the collective operations data-parallel training and parallel
+ * inference need (the latter's through {@link ProcessGroup}, the group core splits a run over). Every rank calls the
+ * same collectives in the same order. {@link #single()} is the world of one process (no MPI library needed);
  * {@link #fromEnvironment} is Open MPI's {@code MPI_COMM_WORLD} when the process was started by {@code mpirun}.
  *
  * <p>A job ends in one of two ways: {@link #finish()} after a complete run (every rank), or a rank exits without it
  * (an error, a kill): Open MPI then terminates the other ranks, and each prints why it stopped.
  */
-public interface Communicator extends AutoCloseable {
+public interface Communicator extends ProcessGroup, AutoCloseable {
     /** This process's rank, {@code 0 <= rank < size}. */
     int rank();
 
     /** The number of ranks. */
     int size();
+
+    /**
+     * The group of the ranks that pass the same {@code color}, ranked by {@code key} (MPI_Comm_split); every rank
+     * calls it.
+     */
+    ProcessGroup split(int color, int key);
 
     /** Sums {@code count} floats of a native segment over the ranks, in place. */
     void allReduceSum(MemorySegment floats, long count);
@@ -64,18 +73,20 @@ public interface Communicator extends AutoCloseable {
      * Open MPI's world when {@code mpirun} started this process (it sets {@code OMPI_COMM_WORLD_SIZE}), else
      * {@link #single()}.
      *
-     * @param collectiveTimeout how long a rank waits in an all-reduce or broadcast for the others before it reports
-     *                          a stuck or lost rank and exits (ending the job); zero waits for ever
+     * @param collectiveTimeout how long a rank waits in an all-reduce, broadcast, all-gather or all-to-all for the others
+     *                          before it reports a stuck or lost rank and exits (ending the job); zero waits for ever
+     * @param afterEnd          what the user can do after the job was ended that way (e.g. "continue with --resume
+     *                          from the last checkpoint"), the end of each rank's message
      */
-    static Communicator fromEnvironment(Duration collectiveTimeout) {
+    static Communicator fromEnvironment(Duration collectiveTimeout, String afterEnd) {
         String size = System.getenv("OMPI_COMM_WORLD_SIZE");
         if (size == null) {
             if (System.getenv("PMI_SIZE") != null || System.getenv("PMIX_RANK") != null && System.getenv("OMPI_COMM_WORLD_RANK") == null) {
                 throw new IllegalStateException("this process was started by an MPI launcher other than Open MPI's mpirun; "
-                        + "data-parallel training calls Open MPI's libmpi (install openmpi-bin and start it with Open MPI's mpirun)");
+                        + "cogvideox calls Open MPI's libmpi (install openmpi-bin and start it with Open MPI's mpirun)");
             }
             return single();
         }
-        return MpiCommunicator.init(collectiveTimeout);
+        return MpiCommunicator.init(collectiveTimeout, afterEnd);
     }
 }

@@ -1,4 +1,6 @@
-package dev.cogvideox.train.distributed;
+package dev.cogvideox.distributed;
+
+import dev.cogvideox.model.ProcessGroup;
 
 import java.lang.foreign.MemorySegment;
 
@@ -17,6 +19,21 @@ final class SingleProcess implements Communicator {
     @Override
     public int size() {
         return 1;
+    }
+
+    @Override
+    public void allGather(float[] mine, float[] all, int[] counts) {
+        ProcessGroup.SINGLE.allGather(mine, all, counts);
+    }
+
+    @Override
+    public void allToAll(float[] send, int[] sendCounts, float[] recv, int[] recvCounts) {
+        ProcessGroup.SINGLE.allToAll(send, sendCounts, recv, recvCounts);
+    }
+
+    @Override
+    public ProcessGroup split(int color, int key) {
+        return ProcessGroup.SINGLE;
     }
 
     @Override

@@ -1,0 +1,48 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.distributed.Communicator;
+import dev.cogvideox.distributed.InferenceRanks;
+import dev.cogvideox.model.Ranks;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code --parallel} and {@code --collective-timeout}: one video's generation split over the ranks of {@code mpirun}. */
+final class ParallelOptions {
+    @Option(names = "--parallel", paramLabel = "MODES", split = ",", description = "Under mpirun -np N, one video over N ranks: "
+            + "cfg (the guidance's unconditional and conditional passes on 2 ranks), sequence (each rank a slice of the tokens "
+            + "and N-th of the attention heads, Ulysses; N must divide the heads: 30 for 2b, 48 for 5b) or cfg,sequence "
+            + "(2 x N/2 ranks). The same video as one process; rank 0 writes it (with --vae-tiling the ranks share the decode's "
+            + "tiles). Default: none, each rank alone (without mpirun: one process).")
+    List<String> modes = List.of();
+
+    @Option(names = "--collective-timeout", defaultValue = "600", description = "With --parallel: seconds a rank waits for the "
+            + "others in an exchange before it reports a stuck or unreachable rank and ends the job; 0 waits for ever (default 600).")
+    long collectiveTimeout;
+
+    /** Joins the job {@code mpirun} started (checks the options first), or the world of this process alone. */
+    Communicator join() {
+        for (String m : modes) {
+            String mode = m.trim().toLowerCase(Locale.ROOT);
+            if (!mode.equals("cfg") && !mode.equals("sequence")) {
+                throw new IllegalArgumentException("--parallel takes cfg, sequence or cfg,sequence, not " + m);
+            }
+        }
+        if (collectiveTimeout < 0) {
+            throw new IllegalArgumentException("--collective-timeout must not be negative (0 waits for ever), got " + collectiveTimeout);
+        }
+        return Communicator.fromEnvironment(Duration.ofSeconds(collectiveTimeout), "run the generation again");
+    }
+
+    /** How the generation is split over {@code comm}'s ranks. */
+    Ranks ranks(Communicator comm) {
+        boolean cfg = false, sequence = false;
+        for (String m : modes) {
+            cfg |= m.trim().equalsIgnoreCase("cfg");
+            sequence |= m.trim().equalsIgnoreCase("sequence");
+        }
+        return InferenceRanks.of(comm, cfg, sequence);
+    }
+}
