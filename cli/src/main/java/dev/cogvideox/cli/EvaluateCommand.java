@@ -5,6 +5,8 @@ import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.pipeline.CogVideoXPipeline;
+import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.world.HeldOut;
 import dev.cogvideox.world.eval.EvalPrompt;
@@ -52,6 +54,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON (settings, the two groups' scores, every video) instead of a table.")
     boolean json;
 
+    @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
+    WeightsOption weights;
+
     @Override
     public Integer call() throws Exception {
         if (prompts != null && seen != null) {
@@ -63,7 +71,11 @@ final class EvaluateCommand implements Callable<Integer> {
             Files.createDirectories(videos);
         }
         Path dir = modelSource.resolve();
-        PipelineVideoSource source = new PipelineVideoSource(dir, steps, guidance);
+        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir).withWeights(weights.format());
+        PipelineVideoSource source = new PipelineVideoSource(pipeline, dir, steps, guidance, b -> {
+            sampling.applyTo(b, pipeline);
+            return b;
+        });
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", dir.toString());
         settings.put("prompts", prompts != null ? prompts.toString() : "held-out list and a fixed sample of seen combinations");
@@ -73,6 +85,11 @@ final class EvaluateCommand implements Callable<Integer> {
         settings.put("dynamic_cfg", source.dynamicCfg());
         settings.put("frames", source.frames());
         settings.put("size", source.width() + "x" + source.height());
+        sampling.applyTo(GenerationRequest.builder(), pipeline);             // checks the options before the first video
+        RunSettings levers = new RunSettings();
+        sampling.record(levers);
+        levers.put("--weights", weights.format() != null ? weights.kind : null);
+        levers.values().forEach((k, v) -> settings.put(k.substring(2), v));
         System.err.printf(Locale.ROOT, "evaluating %s: %d prompts x %d seeds, %d frames of %dx%d, %d steps%n", dir, list.size(), seeds,
                 source.frames(), source.width(), source.height(), steps);
         Evaluator.VideoListener lines = Evaluator.lines(System.err::println);

@@ -90,4 +90,25 @@ class WorldCommandTest {
         assertThat(v.at("/detected/frames").asInt()).isEqualTo(9);
         assertThat(ImageIO.read(videos.resolve("held_out-000-seed0.gif").toFile()).getWidth()).isEqualTo(64);
     }
+
+    /** The sampling levers and quantized weights of generate reach evaluate's videos and its report. */
+    @Test
+    void evaluateTakesGeneratesSamplingLeversAndWeights() throws IOException {
+        Path prompts = tmp.resolve("prompts-levers.txt");
+        Files.write(prompts, List.of(HeldOut.combinations().get(2).prompt()));
+        CliRun plain = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--steps", "3", "--json");
+        CliRun levers = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--json",
+                "--timesteps", "999,600,300", "--cache", "teacache:1", "--weights", "int8");
+        assertThat(plain.exit()).as(plain.err()).isZero();
+        assertThat(levers.exit()).as(levers.err()).isZero();
+        JsonNode s = new ObjectMapper().readTree(levers.out()).get("settings");
+        assertThat(s.get("timesteps").asText()).isEqualTo("999,600,300");
+        assertThat(s.get("cache").asText()).isEqualTo("teacache:1");
+        assertThat(s.get("weights").asText()).isEqualTo("int8");
+        assertThat(new ObjectMapper().readTree(plain.out()).get("settings").has("cache")).isFalse();
+        assertThat(levers.err()).contains("cache teacache:1: transformer blocks computed at", "of 3 steps");  // the list's 3 steps, cached
+        CliRun bad = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--cache", "teacache:7");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("--cache");
+    }
 }

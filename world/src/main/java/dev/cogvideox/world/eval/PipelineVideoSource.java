@@ -12,6 +12,7 @@ import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * Videos from a model through the text-to-video pipeline, made as {@code cogvideox generate --model DIR --prompt P
@@ -24,9 +25,19 @@ public final class PipelineVideoSource implements VideoSource {
     private final GenerationDefaults defaults;
     private final int steps;
     private final double guidance;
+    private final UnaryOperator<GenerationRequest.Builder> options;
 
     public PipelineVideoSource(Path modelDir, int steps, double guidance) {
-        this.pipeline = CogVideoXPipeline.load(modelDir);
+        this(CogVideoXPipeline.load(modelDir), modelDir, steps, guidance, UnaryOperator.identity());
+    }
+
+    /**
+     * Videos from {@code pipeline} (e.g. with quantized weights), each request also given {@code options} (the sampling
+     * levers of {@code generate}: a timestep list, a step cache, sparse attention), applied after the steps and guidance.
+     */
+    public PipelineVideoSource(CogVideoXPipeline pipeline, Path modelDir, int steps, double guidance, UnaryOperator<GenerationRequest.Builder> options) {
+        this.pipeline = pipeline;
+        this.options = options;
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         if (pipeline.isImageToVideo()) {
             throw new IllegalArgumentException(modelDir + " is an image-to-video model (" + cfg.variant() + "); evaluate takes a text-to-video model");
@@ -57,7 +68,7 @@ public final class PipelineVideoSource implements VideoSource {
 
     @Override
     public Tensor video(String prompt, long seed, CancellationToken cancel) {
-        GenerationRequest req = GenerationRequest.builder().prompt(prompt).steps(steps).guidance(guidance).build();
+        GenerationRequest req = options.apply(GenerationRequest.builder().prompt(prompt).steps(steps).guidance(guidance)).build();
         Tensor v = pipeline.generate(req, NoiseSource.of(new TorchGenerator(seed)), RunContext.of(ProgressListener.NONE, cancel));
         return v.reshape(v.dim(1), v.dim(2), v.dim(3), v.dim(4));                                 // [1, F, 3, H, W] -> [F, 3, H, W]
     }
