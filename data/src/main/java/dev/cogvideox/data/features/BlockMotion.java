@@ -1,0 +1,115 @@
+package dev.cogvideox.data.features;
+
+/**
+ * Motion between two frames by block matching, in plain Java (OpenCV's Farneback flow would need OpenCV's natives,
+ * which the project does not ship): each 8x8 block of the earlier frame that has texture (a flat block matches
+ * anywhere) is looked for within +-{@link #RADIUS} pixels in the later frame by the least sum of absolute
+ * differences, preferring the smaller shift when two are nearly as good (so noise does not read as motion), then
+ * refined to a fraction of a pixel by a parabola through the costs either side (per axis).
+ */
+public final class BlockMotion {
+    static final int BLOCK = 8;
+    static final int RADIUS = 7;
+    /** A block with a luma standard deviation below this is flat: its match says nothing. */
+    static final double MIN_TEXTURE = 0.02;
+    /** A block whose shift is at least this long (pixels) moved. */
+    static final double MIN_MOVE = 0.25;
+
+    /**
+     * What one pair of frames showed: the mean and standard deviation of the textured blocks' shift lengths (pixels),
+     * the fraction of them that moved (at least {@link #MIN_MOVE}), the mean shift vector, and how many blocks were textured.
+     */
+    public record Field(double mean, double spread, double movingFraction, double dx, double dy, int blocks) {
+    }
+
+    private BlockMotion() {
+    }
+
+    public static Field between(Gray a, Gray b) {
+        int w = a.width(), h = a.height();
+        double sum = 0, sum2 = 0, sx = 0, sy = 0;
+        int moving = 0, blocks = 0;
+        for (int by = 0; by + BLOCK <= h; by += BLOCK) {
+            for (int bx = 0; bx + BLOCK <= w; bx += BLOCK) {
+                if (std(a, bx, by) < MIN_TEXTURE) {
+                    continue;
+                }
+                double best = sad(a, b, bx, by, 0, 0);
+                int bestX = 0, bestY = 0;
+                double bestLen = 0;
+                for (int dy = -RADIUS; dy <= RADIUS; dy++) {
+                    for (int dx = -RADIUS; dx <= RADIUS; dx++) {
+                        if ((dx == 0 && dy == 0) || bx + dx < 0 || by + dy < 0 || bx + dx + BLOCK > w || by + dy + BLOCK > h) {
+                            continue;
+                        }
+                        double s = sad(a, b, bx, by, dx, dy);
+                        double len = Math.hypot(dx, dy);
+                        // a longer shift must be clearly better; a shorter one only as good
+                        if (len > bestLen ? s < best * 0.9 - 1e-3 : s < best) {
+                            best = s;
+                            bestX = dx;
+                            bestY = dy;
+                            bestLen = len;
+                        }
+                    }
+                }
+                // sub-pixel: the vertex of the parabola through the costs either side of the best shift, per axis
+                double fx = bestX + vertex(a, b, bx, by, bestX, bestY, 1, 0, best);
+                double fy = bestY + vertex(a, b, bx, by, bestX, bestY, 0, 1, best);
+                double len = Math.hypot(fx, fy);
+                blocks++;
+                sum += len;
+                sum2 += len * len;
+                sx += fx;
+                sy += fy;
+                if (len >= MIN_MOVE) {
+                    moving++;
+                }
+            }
+        }
+        if (blocks == 0) {
+            return new Field(0, 0, 0, 0, 0, 0);
+        }
+        double mean = sum / blocks;
+        return new Field(mean, Math.sqrt(Math.max(0, sum2 / blocks - mean * mean)), (double) moving / blocks, sx / blocks, sy / blocks, blocks);
+    }
+
+    /** The parabola's vertex offset in [-0.5, 0.5] along (ux, uy) from the best shift, 0 where a neighbour is out of the frame. */
+    private static double vertex(Gray a, Gray b, int bx, int by, int dx, int dy, int ux, int uy, double centre) {
+        int w = a.width(), h = a.height();
+        int mx = bx + dx - ux, my = by + dy - uy, px = bx + dx + ux, py = by + dy + uy;
+        if (mx < 0 || my < 0 || px + BLOCK > w || py + BLOCK > h) {
+            return 0;
+        }
+        double minus = sad(a, b, bx, by, dx - ux, dy - uy), plus = sad(a, b, bx, by, dx + ux, dy + uy);
+        double curvature = minus - 2 * centre + plus;
+        return curvature <= 1e-12 ? 0 : Math.max(-0.5, Math.min(0.5, (minus - plus) / (2 * curvature)));
+    }
+
+    private static double std(Gray g, int bx, int by) {
+        double s = 0, s2 = 0;
+        for (int y = by; y < by + BLOCK; y++) {
+            for (int x = bx; x < bx + BLOCK; x++) {
+                double p = g.at(x, y);
+                s += p;
+                s2 += p * p;
+            }
+        }
+        int n = BLOCK * BLOCK;
+        double m = s / n;
+        return Math.sqrt(Math.max(0, s2 / n - m * m));
+    }
+
+    private static double sad(Gray a, Gray b, int bx, int by, int dx, int dy) {
+        float[] av = a.v(), bv = b.v();
+        int w = a.width();
+        double s = 0;
+        for (int y = 0; y < BLOCK; y++) {
+            int ia = (by + y) * w + bx, ib = (by + y + dy) * w + bx + dx;
+            for (int x = 0; x < BLOCK; x++) {
+                s += Math.abs(av[ia + x] - bv[ib + x]);
+            }
+        }
+        return s;
+    }
+}
