@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * name under {@code dev.cogvideox} ({@code dev.cogvideox.model.vae} is in {@code model}).
  */
 final class Layers {
-    /** Layer ranks: tensor < io, random, progress < model < pipeline, synth < verify < train < world < the front ends (cli, serve). */
+    /** Layer ranks: tensor < io, random, progress < model < pipeline, synth < verify < train < world < the front ends (cli, serve, batch, data). */
     static final Map<String, Integer> RANK = Map.ofEntries(
             Map.entry("tensor", 0),
             Map.entry("io", 1), Map.entry("random", 1), Map.entry("progress", 1),
@@ -25,7 +25,7 @@ final class Layers {
             Map.entry("verify", 4),
             Map.entry("train", 5),
             Map.entry("world", 6),
-            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7));
+            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7), Map.entry("data", 7));
 
     /**
      * What the library core (the {@code core} module) must not use: the {@code video} module's package and the

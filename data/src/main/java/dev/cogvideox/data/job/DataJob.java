@@ -135,6 +135,6 @@ public final class DataJob {
             }
             s.append(']');
         }
-        return s.toString();
+        return s.append(result.isEmpty() ? "" : " (executor " + result.getFirst().executor() + ")").toString();
     }
 }

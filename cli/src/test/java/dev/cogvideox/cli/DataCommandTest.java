@@ -1,0 +1,72 @@
+package dev.cogvideox.cli;
+
+import dev.cogvideox.data.FakeChatServer;
+import dev.cogvideox.data.SyntheticVideos;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code cogvideox data prepare} end to end in local mode against the stand-in caption server, then {@code train} on
+ * the folder it wrote, as it is; and the command's refusals.
+ */
+class DataCommandTest {
+    private static final Path MODEL = GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void preparesADatasetThatTrainReadsAsItIs() throws IOException {
+        Path in = tmp.resolve("in"), out = tmp.resolve("out");
+        SyntheticVideos.write(in.resolve("fast.mp4"), SyntheticVideos.pan(SyntheticVideos.YELLOW, 0.4, 1.5, 1));
+        SyntheticVideos.write(in.resolve("two-scenes.mp4"), SyntheticVideos.concat(SyntheticVideos.pan(SyntheticVideos.RED, 0.2, 1.5, 2),
+                SyntheticVideos.still(SyntheticVideos.GREEN, 1.5, 3)));
+        Files.write(in.resolve("broken.mp4"), new byte[0]);
+        Path list = tmp.resolve("inputs.txt");
+        Files.write(list, List.of("# the test set", "in/fast.mp4", "in/two-scenes.mp4", "in/broken.mp4", "in/missing.mp4"));
+        try (FakeChatServer server = new FakeChatServer()) {
+            CliRun r = CliRun.of("data", "prepare", "--input", list.toString(), "--output", out.toString(), "--master", "local[2]",
+                    "--conf", "spark.ui.enabled=false", "--vlm", server.url(), "--vlm-model", "a-vlm", "--caption-frames", "2", "--retries", "0");
+            assertThat(r.exit()).as(r.err()).isEqualTo(1);                        // two inputs failed
+            assertThat(r.out()).contains("4 inputs (2 unreadable): 2 clips kept, 1 rejected, 0 failed");
+            assertThat(r.err()).contains("two-scenes.mp4: [clip 0 kept] [clip 1 rejected static]").contains("missing.mp4: failed: video ")
+                    .contains("no such file");
+            assertThat(server.count("red", "summary")).isEqualTo(1);
+        }
+        List<String> lines = Files.readAllLines(out.resolve("clips.jsonl"));
+        assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(l).contains("\"caption\":\"A ").contains("\"video\":\"clips/"));
+        assertThat(out.resolve("report.html")).isNotEmptyFile();
+        assertThat(out.resolve("manifest.parquet")).isDirectory();
+
+        CliRun train = CliRun.of("train", "--model", MODEL.toString(), "--data", out.toString(), "--output", tmp.resolve("lora").toString(),
+                "--lora-rank", "2", "--lora-alpha", "2", "--stages", "32x32x5:2", "--lr", "1e-3", "--seed", "1");
+        assertThat(train.exit()).as(train.err()).isZero();
+        assertThat(train.out()).contains("trained 2 steps");
+        assertThat(Files.readAllLines(tmp.resolve("lora").resolve("loss.jsonl"))).hasSize(2);
+    }
+
+    @Test
+    void refusesBadOptionsNamingThem() throws IOException {
+        Path rules = tmp.resolve("rules.json");
+        Files.writeString(rules, "{\"static\": {\"min_motoin\": 0.02}}");
+        Files.createDirectories(tmp.resolve("in"));
+        Files.write(tmp.resolve("in/a.mp4"), new byte[0]);
+        CliRun r = CliRun.of("data", "prepare", "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(), "--rules", rules.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--rules " + rules + ": static.min_motoin: no such threshold (static has min_motion, enabled)");
+        CliRun noInput = CliRun.of("data", "prepare", "--input", tmp.resolve("nothing").toString(), "--output", tmp.resolve("out").toString());
+        assertThat(noInput.exit()).isEqualTo(2);
+        assertThat(noInput.err()).contains("--input " + tmp.resolve("nothing") + ": no such folder or file");
+        CliRun score = CliRun.of("data", "prepare", "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(), "--score");
+        assertThat(score.exit()).isEqualTo(2);
+        assertThat(score.err()).contains("--score needs --vlm");
+    }
+}
