@@ -29,8 +29,9 @@ public final class BlockMotion {
         int w = a.width(), h = a.height();
         double sum = 0, sum2 = 0, sx = 0, sy = 0;
         int moving = 0, blocks = 0;
-        for (int by = 0; by + BLOCK <= h; by += BLOCK) {
-            for (int bx = 0; bx + BLOCK <= w; bx += BLOCK) {
+        // only blocks whose whole search window is in the frame: at the border, the true shift may not be looked at
+        for (int by = RADIUS + 1; by + BLOCK + RADIUS + 1 <= h; by += BLOCK) {
+            for (int bx = RADIUS + 1; bx + BLOCK + RADIUS + 1 <= w; bx += BLOCK) {
                 if (std(a, bx, by) < MIN_TEXTURE) {
                     continue;
                 }
@@ -39,7 +40,7 @@ public final class BlockMotion {
                 double bestLen = 0;
                 for (int dy = -RADIUS; dy <= RADIUS; dy++) {
                     for (int dx = -RADIUS; dx <= RADIUS; dx++) {
-                        if ((dx == 0 && dy == 0) || bx + dx < 0 || by + dy < 0 || bx + dx + BLOCK > w || by + dy + BLOCK > h) {
+                        if (dx == 0 && dy == 0) {
                             continue;
                         }
                         double s = sad(a, b, bx, by, dx, dy);
@@ -74,13 +75,8 @@ public final class BlockMotion {
         return new Field(mean, Math.sqrt(Math.max(0, sum2 / blocks - mean * mean)), (double) moving / blocks, sx / blocks, sy / blocks, blocks);
     }
 
-    /** The parabola's vertex offset in [-0.5, 0.5] along (ux, uy) from the best shift, 0 where a neighbour is out of the frame. */
+    /** The parabola's vertex offset in [-0.5, 0.5] along (ux, uy) from the best shift (the window keeps its neighbours in the frame). */
     private static double vertex(Gray a, Gray b, int bx, int by, int dx, int dy, int ux, int uy, double centre) {
-        int w = a.width(), h = a.height();
-        int mx = bx + dx - ux, my = by + dy - uy, px = bx + dx + ux, py = by + dy + uy;
-        if (mx < 0 || my < 0 || px + BLOCK > w || py + BLOCK > h) {
-            return 0;
-        }
         double minus = sad(a, b, bx, by, dx - ux, dy - uy), plus = sad(a, b, bx, by, dx + ux, dy + uy);
         double curvature = minus - 2 * centre + plus;
         return curvature <= 1e-12 ? 0 : Math.max(-0.5, Math.min(0.5, (minus - plus) / (2 * curvature)));
