@@ -5,7 +5,7 @@ package dev.cogvideox.data.features;
  * which the project does not ship): each 8x8 block of the earlier frame that has texture (a flat block matches
  * anywhere) is looked for within +-{@link #RADIUS} pixels in the later frame by the least sum of absolute
  * differences, preferring the smaller shift when two are nearly as good (so noise does not read as motion), then
- * refined to a fraction of a pixel by a parabola through the costs either side (per axis).
+ * refined to a fraction of a pixel by one Lucas-Kanade step (the gradients explaining what is left of the difference).
  */
 public final class BlockMotion {
     static final int BLOCK = 8;
@@ -14,10 +14,12 @@ public final class BlockMotion {
     static final double MIN_TEXTURE = 0.02;
     /** A block whose shift is at least this long (pixels) moved. */
     static final double MIN_MOVE = 0.25;
+    /** How well a block's gradients must pin both directions down (1: equally; 0: one direction only, an edge). */
+    static final double MIN_CONDITION = 0.1;
 
     /**
      * What one pair of frames showed: the mean and standard deviation of the textured blocks' shift lengths (pixels),
-     * the fraction of them that moved (at least {@link #MIN_MOVE}), the mean shift vector, and how many blocks were textured.
+     * the fraction of them that moved (at least {@link #MIN_MOVE}), the mean shift vector, and how many blocks counted (textured, not an edge).
      */
     public record Field(double mean, double spread, double movingFraction, double dx, double dy, int blocks) {
     }
@@ -54,9 +56,12 @@ public final class BlockMotion {
                         }
                     }
                 }
-                // sub-pixel: the vertex of the parabola through the costs either side of the best shift, per axis
-                double fx = bestX + vertex(a, b, bx, by, bestX, bestY, 1, 0, best);
-                double fy = bestY + vertex(a, b, bx, by, bestX, bestY, 0, 1, best);
+                // sub-pixel, by a Lucas-Kanade step; a block with one direction only (an edge) has no one answer and is left out
+                double[] sub = subPixel(a, b, bx, by, bestX, bestY);
+                if (sub == null) {
+                    continue;
+                }
+                double fx = bestX + sub[0], fy = bestY + sub[1];
                 double len = Math.hypot(fx, fy);
                 blocks++;
                 sum += len;
@@ -75,11 +80,33 @@ public final class BlockMotion {
         return new Field(mean, Math.sqrt(Math.max(0, sum2 / blocks - mean * mean)), (double) moving / blocks, sx / blocks, sy / blocks, blocks);
     }
 
-    /** The parabola's vertex offset in [-0.5, 0.5] along (ux, uy) from the best shift (the window keeps its neighbours in the frame). */
-    private static double vertex(Gray a, Gray b, int bx, int by, int dx, int dy, int ux, int uy, double centre) {
-        double minus = sad(a, b, bx, by, dx - ux, dy - uy), plus = sad(a, b, bx, by, dx + ux, dy + uy);
-        double curvature = minus - 2 * centre + plus;
-        return curvature <= 1e-12 ? 0 : Math.max(-0.5, Math.min(0.5, (minus - plus) / (2 * curvature)));
+    /**
+     * The offset in [-0.5, 0.5]^2 from the best integer shift to the true one by one Lucas-Kanade step: the block's
+     * difference to the later frame at that shift, explained by the later frame's gradients (least squares); null when
+     * the gradients do not pin both directions down (an edge or a stripe: the aperture problem), that is when the
+     * smaller eigenvalue of their 2x2 structure tensor is under {@link #MIN_CONDITION} of the larger.
+     */
+    private static double[] subPixel(Gray a, Gray b, int bx, int by, int dx, int dy) {
+        double gxx = 0, gxy = 0, gyy = 0, ex = 0, ey = 0;
+        for (int y = by; y < by + BLOCK; y++) {
+            for (int x = bx; x < bx + BLOCK; x++) {
+                int u = x + dx, v = y + dy;
+                double ix = (b.at(u + 1, v) - b.at(u - 1, v)) / 2, iy = (b.at(u, v + 1) - b.at(u, v - 1)) / 2;
+                double it = b.at(u, v) - a.at(x, y);
+                gxx += ix * ix;
+                gxy += ix * iy;
+                gyy += iy * iy;
+                ex -= ix * it;
+                ey -= iy * it;
+            }
+        }
+        double det = gxx * gyy - gxy * gxy, half = (gxx + gyy) / 2, root = Math.sqrt(Math.max(0, half * half - det));
+        double small = half - root, large = half + root;
+        if (large <= 1e-12 || small < MIN_CONDITION * large) {
+            return null;
+        }
+        double ox = (gyy * ex - gxy * ey) / det, oy = (gxx * ey - gxy * ex) / det;
+        return new double[]{Math.max(-0.5, Math.min(0.5, ox)), Math.max(-0.5, Math.min(0.5, oy))};
     }
 
     private static double std(Gray g, int bx, int by) {

@@ -40,7 +40,7 @@ class FeaturesTest {
             assertThat(f.dx()).as("dx of " + shift[0]).isCloseTo(shift[0], within(0.2));
             assertThat(f.dy()).as("dy of " + shift[1]).isCloseTo(shift[1], within(0.2));
             assertThat(f.mean()).isCloseTo(Math.hypot(shift[0], shift[1]), within(0.25));
-            assertThat(f.blocks()).isBetween(90, 14 * 7);                        // textured, their search window inside
+            assertThat(f.blocks()).isBetween(40, 14 * 7);                        // textured, not an edge, their search window inside
         }
     }
 
