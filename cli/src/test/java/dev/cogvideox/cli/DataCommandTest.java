@@ -54,6 +54,29 @@ class DataCommandTest {
     }
 
     @Test
+    void generateEnhancesThePromptWithTheSameClientAndRecordsTheRewrittenOne() throws IOException {
+        Path out = tmp.resolve("kite.gif");
+        try (FakeChatServer server = new FakeChatServer()) {
+            CliRun r = CliRun.of("generate", "--model", MODEL.toString(), "--prompt", "a red kite", "--frames", "9", "--height", "64",
+                    "--width", "64", "--steps", "2", "--output", out.toString(), "--enhance-prompt", server.url(), "--enhance-model", "an-llm");
+            assertThat(r.exit()).as(r.err()).isZero();
+            String enhanced = "In a detailed scene, a red kite, seen in warm light as the camera glides along.";
+            assertThat(r.err()).contains("enhanced prompt: " + enhanced);
+            assertThat(RunSettings.readFrom(out).values()).containsEntry("--prompt", enhanced).doesNotContainKey("--enhance-prompt");
+            assertThat(server.count("red", "enhance")).isEqualTo(1);                 // (the server files it under the colour it reads)
+        }
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        CliRun down = CliRun.of("generate", "--model", MODEL.toString(), "--prompt", "a red kite", "--frames", "9", "--height", "64",
+                "--width", "64", "--steps", "2", "--output", tmp.resolve("b.gif").toString(), "--enhance-prompt", "http://127.0.0.1:" + port + "/v1");
+        assertThat(down.exit()).isEqualTo(2);
+        assertThat(down.err()).contains("--enhance-prompt: http://127.0.0.1:" + port + "/v1/chat/completions (model default): cannot reach it");
+        assertThat(tmp.resolve("b.gif")).doesNotExist();
+    }
+
+    @Test
     void refusesBadOptionsNamingThem() throws IOException {
         Path rules = tmp.resolve("rules.json");
         Files.writeString(rules, "{\"static\": {\"min_motoin\": 0.02}}");
