@@ -20,10 +20,12 @@ import java.util.List;
  * @param features     what the feature pass measured (null for an input that could not be read)
  * @param qualityScore the scorer's score, when one was asked
  * @param executor     the Spark executor that made it
+ * @param featureSeconds the time its feature pass took on one core: decoding its frames and measuring them (not
+ *                     encoding its file nor waiting for the servers); 0 for an input that could not be read
  */
 public record ClipRow(String input, int clipIndex, String clip, String status, List<String> tags, List<String> reasons, double startSeconds,
                       ClipFeatures features, Double qualityScore, String shortCaption, List<String> frameCaptions, String caption,
-                      String executor) implements Serializable {
+                      String executor, double featureSeconds) implements Serializable {
     public static final String KEPT = "kept";
     public static final String REJECTED = "rejected";
     public static final String FAILED = "failed";

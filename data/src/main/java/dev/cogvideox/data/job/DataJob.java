@@ -44,6 +44,18 @@ public final class DataJob {
     public record Summary(int inputs, int failedInputs, int kept, int rejected, int failedClips) {
     }
 
+    /** The feature pass's throughput over {@code rows}: clips and frames per second of one core. */
+    static String throughput(List<ClipRow> rows) {
+        List<ClipRow> clips = rows.stream().filter(r -> r.features() != null).toList();
+        double seconds = clips.stream().mapToDouble(ClipRow::featureSeconds).sum();
+        long frames = clips.stream().mapToLong(r -> r.features().frames()).sum();
+        if (clips.isEmpty() || seconds <= 0) {
+            return "feature pass: no clips";
+        }
+        return String.format(java.util.Locale.ROOT, "feature pass: %d clips (%d frames) in %.2f s of one core: %.2f clips/s, %.0f frames/s per core "
+                + "(decoding and measuring; not encoding the clips nor the servers' answers)", clips.size(), frames, seconds, clips.size() / seconds, frames / seconds);
+    }
+
     private DataJob() {
     }
 
@@ -110,6 +122,7 @@ public final class DataJob {
         } finally {
             spark.stop();
         }
+        bar.println(throughput(rows));
         DatasetFiles.write(dir, rows);
         Report.write(dir, rows, s.clips().rules(), inputs.size());
         int failedInputs = (int) rows.stream().filter(r -> r.clipIndex() < 0).map(ClipRow::input).distinct().count();

@@ -55,7 +55,8 @@ public final class Manifest {
             .add("short_caption", DataTypes.StringType)
             .add("frame_captions", DataTypes.createArrayType(DataTypes.StringType))
             .add("caption", DataTypes.StringType)
-            .add("executor", DataTypes.StringType);
+            .add("executor", DataTypes.StringType)
+            .add("feature_seconds", DataTypes.DoubleType, false);
 
     private Manifest() {
     }
@@ -68,7 +69,7 @@ public final class Manifest {
                 f == null ? null : f.motion(), f == null ? null : f.motionSpread(), f == null ? null : f.motionArea(),
                 f == null ? null : f.motionCoherence(), f == null ? null : f.sharpness(), f == null ? null : f.brightness(),
                 f == null ? null : f.clipped(), f == null ? null : f.textArea(), f == null ? null : f.flatArea(), r.qualityScore(),
-                r.shortCaption(), r.frameCaptions(), r.caption(), r.executor());
+                r.shortCaption(), r.frameCaptions(), r.caption(), r.executor(), r.featureSeconds());
     }
 
     /** Writes {@code rows} to {@code dir/manifest.parquet}, replacing the earlier one only once the new one is whole. */

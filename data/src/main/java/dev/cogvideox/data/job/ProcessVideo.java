@@ -29,7 +29,7 @@ final class ProcessVideo extends AbstractFunction2<TaskContext, Iterator<String>
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             return new ArrayList<>(List.of(new ClipRow(input, -1, null, ClipRow.FAILED, List.of(), List.of(m), 0, null, null, null, null,
-                    null, executor)));
+                    null, executor, 0)));
         }
     }
 }

@@ -71,9 +71,11 @@ public final class VideoTask {
             RgbImage frame;
             ColorHistogram prevHist = null;
             Gray prevThumb = null;
+            long t0 = System.nanoTime();
             while ((frame = reader.next()) != null) {
                 Gray thumb = Gray.of(frame, ClipAnalyzer.THUMB_WIDTH);
                 ColorHistogram hist = ColorHistogram.of(frame);
+                long measuring = System.nanoTime() - t0;                        // decoding and cut detection
                 boolean cut = prevHist != null && hist.distance(prevHist) >= minColor && thumb.meanAbsDiff(prevThumb) >= minLuma;
                 if (clip != null && (cut || clip.analyzer.frames() >= maxFrames || frame.width() != clip.width || frame.height() != clip.height)) {
                     rows.add(clip.finish());
@@ -82,10 +84,12 @@ public final class VideoTask {
                 if (clip == null) {
                     clip = new Clip(input, rows.size(), index / reader.fps(), reader.fps(), frame);
                 }
+                clip.featureNanos += measuring;
                 clip.add(frame, thumb);
                 prevHist = hist;
                 prevThumb = thumb;
                 index++;
+                t0 = System.nanoTime();
             }
             if (clip != null) {
                 rows.add(clip.finish());
@@ -106,7 +110,7 @@ public final class VideoTask {
     }
 
     private ClipRow failed(String input, String reason) {
-        return new ClipRow(input, -1, null, ClipRow.FAILED, List.of(), List.of(reason), 0, null, null, null, null, null, executor);
+        return new ClipRow(input, -1, null, ClipRow.FAILED, List.of(), List.of(reason), 0, null, null, null, null, null, executor, 0);
     }
 
     /** A clip being read: its writer, its analyzer, its sampled frames. */
@@ -119,6 +123,7 @@ public final class VideoTask {
         final ClipAnalyzer analyzer;
         final FrameSampler sampler;
         final VideoWriter writer;
+        long featureNanos;
 
         Clip(String input, int number, double start, double fps, RgbImage first) {
             this.input = input;
@@ -136,8 +141,10 @@ public final class VideoTask {
             Tensor t = Tensor.zeros(1, 3, frame.height(), frame.width());
             frame.toChw(t.data(), 0);
             writer.write(t);
+            long t0 = System.nanoTime();
             sampler.offer(analyzer.frames(), frame);
             analyzer.add(frame, thumb);
+            featureNanos += System.nanoTime() - t0;
         }
 
         ClipRow finish() {
@@ -177,7 +184,7 @@ public final class VideoTask {
 
         private ClipRow row(String status, List<String> tags, List<String> reasons, ClipFeatures f, Double score, Captioner.Captions c) {
             return new ClipRow(input, number, ClipRow.KEPT.equals(status) ? name : null, status, tags, reasons, start, f, score,
-                    c == null ? null : c.shortCaption(), c == null ? null : c.frameCaptions(), c == null ? null : c.caption(), executor);
+                    c == null ? null : c.shortCaption(), c == null ? null : c.frameCaptions(), c == null ? null : c.caption(), executor, featureNanos / 1e9);
         }
     }
 }

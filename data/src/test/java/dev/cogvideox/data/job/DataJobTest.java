@@ -161,7 +161,8 @@ class DataJobTest {
         assertThat(report).contains("9 input videos, 10 clips: <b>3 kept</b>, 5 rejected by the rules, 4 failed")
                 .contains("<td>static</td><td class=\"n\">1</td>").contains("<svg").doesNotContain("<script").doesNotContain("src=");
         assertThat(console.toString()).contains("9 input videos").contains("static.mp4: [clip 0 rejected static]")
-                .contains("empty.mp4: failed: video ");
+                .contains("empty.mp4: failed: video ").contains("feature pass: 10 clips (313 frames) in ");
+        assertThat(m.get("fast.mp4#0").<Double>getAs("feature_seconds")).isPositive();
 
         // a rerun: the answers given come from the cache, the failed ones are asked again
         int red0 = server.count("red", "short"), yellowSummary = server.count("yellow", "summary"), blue0 = server.count("blue", "score");
