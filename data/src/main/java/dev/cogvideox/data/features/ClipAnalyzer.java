@@ -11,8 +11,11 @@ public final class ClipAnalyzer {
     /** Width of the thumbnails differences and motion are measured on. */
     public static final int THUMB_WIDTH = 128;
     static final int DETAIL_WIDTH = 384;
-    /** A frame pair whose mean luma difference is below this (about one level of 255) did not change. */
-    static final double STILL = 1.0 / 255;
+    /**
+     * A frame pair in which fewer than {@link #STILL_FRACTION} of the pixels changed by more than {@link #STILL_LEVEL}
+     * (coding noise) did not change: a held frame. (A small object moving on a still background is not held.)
+     */
+    static final double STILL_LEVEL = 4.0 / 255, STILL_FRACTION = 0.002;
 
     private final double fps;
     private final int motionStride;
@@ -41,7 +44,7 @@ public final class ClipAnalyzer {
             double d = thumb.meanAbsDiff(previous);
             diffSum += d;
             diffMax = Math.max(diffMax, d);
-            if (d < STILL) {
+            if (thumb.changedFraction(previous, STILL_LEVEL) < STILL_FRACTION) {
                 still++;
             }
         }

@@ -10,7 +10,7 @@ import java.io.Serializable;
  * @param seconds         its duration (frames / fps)
  * @param diffMean        mean luma difference between consecutive frames
  * @param diffMax         the largest of those
- * @param stillFraction   fraction of consecutive frame pairs that do not change (held frames: slideshows, freezes)
+ * @param stillFraction   fraction of consecutive frame pairs in which (nearly) no pixel changes (held frames: slideshows, freezes)
  * @param motion          mean block shift of the textured blocks
  * @param motionSpread    their spread over the frame (mean over frame pairs of the blocks' standard deviation)
  * @param motionArea      fraction of the textured blocks that moved

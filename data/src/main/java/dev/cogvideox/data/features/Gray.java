@@ -44,6 +44,17 @@ public record Gray(int width, int height, float[] v) {
         return s / v.length;
     }
 
+    /** Fraction of pixels that differ from {@code other}'s (same size) by more than {@code threshold}. */
+    public double changedFraction(Gray other, double threshold) {
+        int n = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (Math.abs(v[i] - other.v[i]) > threshold) {
+                n++;
+            }
+        }
+        return (double) n / v.length;
+    }
+
     public double mean() {
         double s = 0;
         for (float x : v) {
