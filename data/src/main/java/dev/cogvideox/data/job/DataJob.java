@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -105,7 +106,11 @@ public final class DataJob {
                 bar.onEnd();
             }
             cancel.throwIfCancelled();
-            rows.sort(Comparator.comparingInt((ClipRow r) -> inputs.indexOf(r.input())).thenComparingInt(ClipRow::clipIndex));
+            Map<String, Integer> order = new HashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                order.put(inputs.get(i), i);
+            }
+            rows.sort(Comparator.comparingInt((ClipRow r) -> order.get(r.input())).thenComparingInt(ClipRow::clipIndex));
             Manifest.write(spark, rows, dir);
         } catch (CancellationException e) {
             throw e;

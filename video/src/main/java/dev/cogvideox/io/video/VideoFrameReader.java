@@ -5,7 +5,6 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -72,16 +71,7 @@ public final class VideoFrameReader implements AutoCloseable {
             if (frame == null) {
                 return null;
             }
-            int w = frame.imageWidth, h = frame.imageHeight;
-            if (w < 1 || h < 1 || (long) w * h > MediaReader.MAX_PIXELS) {
-                throw new IOException("a frame of " + w + "x" + h + " pixels (at most " + MediaReader.MAX_PIXELS + " are read)");
-            }
-            byte[] px = new byte[w * h * 3];
-            ByteBuffer buf = (ByteBuffer) frame.image[0];
-            for (int y = 0; y < h; y++) {
-                buf.get(y * frame.imageStride, px, y * w * 3, w * 3);
-            }
-            return new RgbImage(w, h, px);
+            return MediaReader.rgb(frame);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("video " + file + ": cannot decode a frame (damaged?): "
                     + (e.getClass().getName().startsWith("org.bytedeco.") ? Ffmpeg.describe(e) : e.getMessage()), e);
