@@ -145,6 +145,73 @@ public final class SyntheticVideos {
         return out;
     }
 
+    /**
+     * A screen capture: flat grey window chrome, a white panel with a few lines of text, and a mouse pointer crossing
+     * the screen.
+     */
+    public static List<RgbImage> screen(double seconds) {
+        List<RgbImage> out = new ArrayList<>();
+        for (int f = 0; f < Math.round(seconds * FPS); f++) {
+            BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = img.createGraphics();
+            g.setColor(new Color(0xE0E0E0));
+            g.fillRect(0, 0, W, H);
+            g.setColor(new Color(0x303A48));
+            g.fillRect(0, 0, W, 14);
+            g.setColor(Color.WHITE);
+            g.fillRect(120, 30, 96, 60);
+            g.setColor(Color.BLACK);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_OFF);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            for (int line = 0; line < 4; line++) {
+                g.drawString("item " + line + ": settings", 124, 44 + 13 * line);
+            }
+            int x = 10 + f * 4, y = 40 + f;
+            g.fillPolygon(new int[]{x, x + 8, x + 3}, new int[]{y, y + 8, y + 10}, 3);
+            g.dispose();
+            out.add(RgbImage.of(img));
+        }
+        return out;
+    }
+
+    /** {@code frames} with each pixel the mean of a (2r+1)-square around it: out of focus. */
+    public static List<RgbImage> blurred(List<RgbImage> frames, int r) {
+        List<RgbImage> out = new ArrayList<>();
+        for (RgbImage f : frames) {
+            byte[] px = new byte[f.pixels().length];
+            for (int y = 0; y < H; y++) {
+                for (int x = 0; x < W; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        int sum = 0, n = 0;
+                        for (int dy = -r; dy <= r; dy++) {
+                            for (int dx = -r; dx <= r; dx++) {
+                                int yy = Math.clamp(y + dy, 0, H - 1), xx = Math.clamp(x + dx, 0, W - 1);
+                                sum += f.pixels()[(yy * W + xx) * 3 + c] & 0xff;
+                                n++;
+                            }
+                        }
+                        px[(y * W + x) * 3 + c] = (byte) Math.round(sum / (double) n);
+                    }
+                }
+            }
+            out.add(new RgbImage(W, H, px));
+        }
+        return out;
+    }
+
+    /** {@code frames} with every value scaled by {@code gain}: too dark below 1. */
+    public static List<RgbImage> scaled(List<RgbImage> frames, double gain) {
+        List<RgbImage> out = new ArrayList<>();
+        for (RgbImage f : frames) {
+            byte[] px = new byte[f.pixels().length];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = (byte) Math.min(255, Math.round((f.pixels()[i] & 0xff) * gain));
+            }
+            out.add(new RgbImage(W, H, px));
+        }
+        return out;
+    }
+
     @SafeVarargs
     public static List<RgbImage> concat(List<RgbImage>... parts) {
         List<RgbImage> out = new ArrayList<>();
