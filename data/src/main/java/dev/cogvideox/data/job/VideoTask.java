@@ -103,7 +103,7 @@ public final class VideoTask {
                 clip.writer.close();
             }
         }
-        if (index == 0) {
+        if (rows.isEmpty()) {
             rows.add(failed(input, "video " + input + ": has no frames"));
         }
         return rows;
