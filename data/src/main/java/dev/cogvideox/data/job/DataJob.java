@@ -62,8 +62,8 @@ public final class DataJob {
 
     public static Summary run(Settings s, ProgressBar bar, CancellationToken cancel) {
         SparkJvm.check("data prepare");
-        List<String> inputs = Inputs.list(s.input());
         Path dir = Path.of(s.clips().outputDir());
+        List<String> inputs = Inputs.list(s.input(), dir);
         try {
             Files.createDirectories(dir.resolve(ClipSettings.CLIPS));
         } catch (IOException e) {

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * The input videos of a run: a folder (its video files, searched in subfolders too, in path order) or a list file (one
  * path a line, relative to the list's folder; blank lines and lines starting with {@code #} skipped). A listed path
- * that is missing is still an input: its row says so, and the run goes on.
+ * that is missing is still an input: its row says so, and the run goes on. Nothing in the output folder is an input.
  */
 public final class Inputs {
     /** What a folder's videos end in (FFmpeg reads more; list them in a file to use them). */
@@ -24,11 +24,16 @@ public final class Inputs {
     private Inputs() {
     }
 
-    public static List<String> list(Path input) {
-        Path abs = input.toAbsolutePath().normalize();
+    /**
+     * The videos of {@code input}, absolute; those in the {@code output} folder (a run's own clips, when the output is
+     * inside the input folder) are left out.
+     */
+    public static List<String> list(Path input, Path output) {
+        Path abs = input.toAbsolutePath().normalize(), own = output.toAbsolutePath().normalize();
         if (Files.isDirectory(abs)) {
             try (Stream<Path> files = Files.walk(abs)) {
-                List<String> out = files.filter(Files::isRegularFile).filter(Inputs::isVideo).map(Path::toString).sorted().toList();
+                List<String> out = files.filter(p -> !p.startsWith(own)).filter(Files::isRegularFile).filter(Inputs::isVideo)
+                        .map(Path::toString).sorted().toList();
                 if (out.isEmpty()) {
                     throw new IllegalArgumentException("--input " + input + ": a folder without video files (" + String.join(", ",
                             VIDEO_EXTENSIONS.stream().sorted().toList()) + "); give a list file to name others");
@@ -56,14 +61,14 @@ public final class Inputs {
         for (String line : lines) {
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) {
-                String p = abs.getParent().resolve(s).normalize().toString();
-                if (!out.contains(p)) {
-                    out.add(p);
+                Path p = abs.getParent().resolve(s).normalize();
+                if (!out.contains(p.toString()) && !p.startsWith(own)) {
+                    out.add(p.toString());
                 }
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--input " + input + ": lists no video (one path a line)");
+            throw new IllegalArgumentException("--input " + input + ": lists no video (one path a line, outside the output folder)");
         }
         return out;
     }
