@@ -6,6 +6,7 @@ import dev.cogvideox.data.caption.Endpoint;
 import dev.cogvideox.data.job.ClipSettings;
 import dev.cogvideox.data.job.DataJob;
 import dev.cogvideox.data.rules.Rules;
+import dev.cogvideox.data.select.Selection;
 import dev.cogvideox.progress.ProgressBar;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code cogvideox data}: the CogVideoX paper's data pipeline, from raw videos to a filtered, captioned training set. */
 @Command(name = "data", description = "Training data from raw videos (the CogVideoX paper's pipeline, on Spark).",
-        subcommands = {DataCommand.Prepare.class})
+        subcommands = {DataCommand.Prepare.class, DataCommand.Select.class})
 final class DataCommand implements Runnable {
     @Override
     public void run() {
@@ -130,6 +131,32 @@ final class DataCommand implements Runnable {
                         + out.resolve("manifest.parquet") + ", report " + out.resolve("report.html"));
                 return s.failedInputs() + s.failedClips() > 0 ? 1 : 0;
             });
+        }
+    }
+
+    @Command(name = "select", description = "Write a stage's share of a prepared dataset: the clips whose numbers in clips.jsonl "
+            + "(quality_score, motion, sharpness, seconds) meet the bounds, to DATA/selections/NAME.jsonl, which `train --data` reads. "
+            + "The paper raises its score thresholds as training goes on: one selection per stage.")
+    static final class Select implements Callable<Integer> {
+        @Option(names = "--data", required = true, description = "A folder `data prepare` wrote.")
+        Path data;
+
+        @Option(names = "--name", required = true, description = "The selection's name: DATA/selections/NAME.jsonl.")
+        String name;
+
+        @Option(names = "--min", paramLabel = "KEY=VALUE", description = "Keep clips with KEY at least VALUE, e.g. quality_score=6; repeatable "
+                + "(a clip without KEY is left out) (default: none).")
+        Map<String, Double> min = new LinkedHashMap<>();
+
+        @Option(names = "--max", paramLabel = "KEY=VALUE", description = "Keep clips with KEY at most VALUE; repeatable (default: none).")
+        Map<String, Double> max = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            Selection.Result r = Selection.write(data.toAbsolutePath().normalize(), name, min, max);
+            System.out.println(r.selected() + " clips selected, " + r.excluded() + " outside the bounds, " + r.missing()
+                    + " without a bounded number; train with --data " + r.file());
+            return 0;
         }
     }
 }

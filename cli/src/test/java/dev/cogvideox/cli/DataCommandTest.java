@@ -2,6 +2,7 @@ package dev.cogvideox.cli;
 
 import dev.cogvideox.data.FakeChatServer;
 import dev.cogvideox.data.SyntheticVideos;
+import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.verify.GoldenSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,17 @@ class DataCommandTest {
         assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(l).contains("\"caption\":\"A ").contains("\"video\":\"clips/"));
         assertThat(out.resolve("report.html")).isNotEmptyFile();
         assertThat(out.resolve("manifest.parquet")).isDirectory();
+
+        // a stage's selection: the clips at least this fast, read as a dataset
+        CliRun select = CliRun.of("data", "select", "--data", out.toString(), "--name", "stage2", "--min", "motion=0.3", "--max", "seconds=10");
+        assertThat(select.exit()).as(select.err()).isZero();
+        assertThat(select.out()).contains("1 clips selected, 1 outside the bounds, 0 without a bounded number; train with --data "
+                + out.resolve("selections/stage2.jsonl"));
+        DatasetIndex stage2 = DatasetIndex.read(out.resolve("selections/stage2.jsonl"));
+        assertThat(stage2.samples()).singleElement().satisfies(d -> assertThat(d.video().normalize().toString()).startsWith(out.resolve("clips/fast-").toString()));
+        assertThat(stage2.samples().getFirst().video()).isRegularFile();
+        CliRun noScore = CliRun.of("data", "select", "--data", out.toString(), "--name", "scored", "--min", "quality_score=5");
+        assertThat(noScore.out()).contains("0 clips selected, 0 outside the bounds, 2 without a bounded number");
 
         CliRun train = CliRun.of("train", "--model", MODEL.toString(), "--data", out.toString(), "--output", tmp.resolve("lora").toString(),
                 "--lora-rank", "2", "--lora-alpha", "2", "--stages", "32x32x5:2", "--lr", "1e-3", "--seed", "1");
