@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,8 +76,7 @@ public final class Rules implements Serializable {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(source + ": expected a JSON object of rules, e.g. {\"static\": {\"min_motion\": 0.02}}");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> rule = it.next();
+        for (Map.Entry<String, JsonNode> rule : root.properties()) {
             if (rule.getKey().startsWith("_")) {
                 continue;
             }
@@ -90,8 +88,7 @@ public final class Rules implements Serializable {
             }
             Map<String, Double> t = thresholds.computeIfAbsent(rule.getKey(), k -> new LinkedHashMap<>());
             enabled.putIfAbsent(rule.getKey(), true);
-            for (Iterator<Map.Entry<String, JsonNode>> p = rule.getValue().fields(); p.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = p.next();
+            for (Map.Entry<String, JsonNode> e : rule.getValue().properties()) {
                 String where = source + ": " + rule.getKey() + "." + e.getKey();
                 if (e.getKey().equals("enabled")) {
                     if (!e.getValue().isBoolean()) {
