@@ -15,8 +15,6 @@ import scala.runtime.BoxedUnit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,7 +38,6 @@ import java.util.stream.IntStream;
 public final class BatchJob {
     /** Spark's master when neither {@code --master} nor spark-submit names one: one line at a time in this JVM, on all its cores. */
     public static final String DEFAULT_MASTER = "local[1]";
-    private static final long EXECUTOR_WAIT_MILLIS = 60_000;
 
     /**
      * What to run: the prompts file, the output folder, Spark's master ({@code local[N]}, {@code spark://host:port};
@@ -66,7 +63,7 @@ public final class BatchJob {
      * leaving no partial file, and ends the run with a {@link CancellationException}.
      */
     public static Summary run(Settings s, PromptRunner runner, ProgressBar bar, CancellationToken cancel) {
-        SparkJvm.check();
+        SparkJvm.check("batch");
         Path dir = s.outputDir().toAbsolutePath().normalize();
         List<PromptFile.Line> lines = PromptFile.read(s.prompts());
         try {
@@ -146,20 +143,15 @@ public final class BatchJob {
     private static void execute(Plan plan, Settings s, PromptRunner runner, Path dir, Path manifestFile, Map<String, Manifest.Entry> state,
                                 ProgressBar bar, AtomicIntegerArray counts, CancellationToken cancel) {
         List<Prompt> toRun = plan.toRun();
-        SparkConf conf = sparkConf(s);
-        JavaSparkContext context;
-        try {
-            context = new JavaSparkContext(conf);
-        } catch (Exception e) {                              // SparkException is checked, though Scala declares nothing
-            throw new IllegalStateException("cannot start Spark (master " + conf.get("spark.master") + "): " + sparkReason(e, conf), e);
-        }
+        SparkConf conf = SparkJvm.conf("cogvideox batch", s.master(), DEFAULT_MASTER, s.sparkConf());
+        JavaSparkContext context = SparkJvm.start(conf);
         try (Manifest manifest = Manifest.append(manifestFile); JavaSparkContext sc = context) {
             sc.setJobDescription("cogvideox batch: " + toRun.size() + " lines of " + s.prompts().getFileName());
             RDD<Prompt> rdd = sc.parallelize(toRun, toRun.size()).rdd();
             List<Object> partitions = new ArrayList<>(IntStream.range(0, toRun.size()).boxed().toList());
             bar.onStart("generating", toRun.size(), ProgressUnit.ITEMS);
-            watchForExecutors(sc, conf, bar, counts);
-            Thread.ofVirtual().start(() -> cancelJobsOn(cancel, sc));
+            SparkJvm.watchForExecutors(sc, conf, bar, () -> counts.get(0) + counts.get(1));
+            SparkJvm.cancelJobsOn(cancel, sc);
             // called on the driver as each task's result arrives
             AbstractFunction2<Object, Result, BoxedUnit> onResult = new AbstractFunction2<>() {
                 @Override
@@ -187,111 +179,10 @@ public final class BatchJob {
                 throw r;
             }
             throw new IllegalStateException("the Spark job stopped after " + (counts.get(0) + counts.get(1)) + " of " + toRun.size()
-                    + " lines (the manifest has their results; rerun the same command to go on): " + sparkReason(e, conf), e);
+                    + " lines (the manifest has their results; rerun the same command to go on): " + SparkJvm.reason(e, conf), e);
         } finally {
             bar.onEnd();
         }
-    }
-
-    /** Cancels the Spark context's jobs once {@code cancel} is cancelled, until the context stops. */
-    private static void cancelJobsOn(CancellationToken cancel, JavaSparkContext sc) {
-        try {
-            while (!cancel.isCancelled()) {
-                if (sc.sc().isStopped()) {
-                    return;
-                }
-                Thread.sleep(100);
-            }
-            sc.cancelAllJobs();
-        } catch (InterruptedException | IllegalStateException e) {
-            // the context stopped
-        }
-    }
-
-    /**
-     * A cluster that cannot give the application an executor leaves the job waiting with no word (Spark's own
-     * warning goes to its log): a minute without any, one line says so and where to look.
-     */
-    private static void watchForExecutors(JavaSparkContext sc, SparkConf conf, ProgressBar bar, AtomicIntegerArray counts) {
-        String master = conf.get("spark.master");
-        if (master.startsWith("local")) {
-            return;
-        }
-        Thread watch = Thread.ofVirtual().unstarted(() -> {
-            try {
-                Thread.sleep(EXECUTOR_WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (!sc.sc().isStopped() && counts.get(0) + counts.get(1) == 0 && sc.statusTracker().getExecutorInfos().length <= 1) {
-                bar.println("still no executor from " + master + " after " + EXECUTOR_WAIT_MILLIS / 1000 + " s: its web page (port 8080 by "
-                        + "default) shows whether its workers are alive and have the cores and spark.executor.memory ("
-                        + conf.get("spark.executor.memory", "1g") + ") this application asks for");
-            }
-        });
-        watch.start();
-    }
-
-    /**
-     * Spark's settings: those of spark-submit (system properties) or {@code --master}, Spark's console progress off
-     * (the batch draws its own), the driver on loopback when the cluster is there too, the jar this runs from shipped
-     * to the executors, then the user's {@code --conf} over all of it.
-     */
-    static SparkConf sparkConf(Settings s) {
-        SparkConf conf = new SparkConf().setAppName("cogvideox batch");
-        if (s.master() != null) {
-            conf.setMaster(s.master());
-        }
-        conf.setIfMissing("spark.master", DEFAULT_MASTER);
-        conf.set("spark.ui.showConsoleProgress", "false");
-        if (onLoopback(conf.get("spark.master"))) {
-            conf.setIfMissing("spark.driver.host", "127.0.0.1");
-            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-        }
-        Path jar = ownJar();
-        if (jar != null) {
-            conf.setIfMissing("spark.jars", jar.toString());
-        }
-        s.sparkConf().forEach(conf::set);
-        return conf;
-    }
-
-    /** Whether the master runs in this JVM or on this machine's loopback address. */
-    static boolean onLoopback(String master) {
-        if (master.startsWith("local")) {
-            return true;
-        }
-        if (!master.startsWith("spark://")) {
-            return false;
-        }
-        try {
-            String host = URI.create(master.split(",")[0]).getHost();
-            return host != null && InetAddress.getByName(host).isLoopbackAddress();
-        } catch (IOException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** The application jar this class was loaded from (the launcher's), or null when it runs from class folders (tests). */
-    private static Path ownJar() {
-        try {
-            Path p = Path.of(BatchJob.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    /** Spark's reason, its first line, without the driver's stack trace it appends; a hint for a standalone master. */
-    private static String sparkReason(Throwable e, SparkConf conf) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int stack = m.indexOf("\nDriver stacktrace:");
-        m = (stack >= 0 ? m.substring(0, stack) : m).strip();
-        int nl = m.indexOf('\n');
-        m = nl >= 0 ? m.substring(0, nl) : m;
-        String master = conf.get("spark.master");
-        return m + (master.startsWith("spark://") ? " (check that the master " + master + " is reachable and has workers with "
-                + "spark.executor.memory free: its web page, port 8080 by default, lists them)" : "");
     }
 
     private static Manifest.Entry failed(PromptFile.Line line, String reason, Settings s) {

@@ -1,5 +1,9 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.data.caption.ChatClient;
+import dev.cogvideox.data.caption.ChatException;
+import dev.cogvideox.data.caption.Endpoint;
+import dev.cogvideox.data.caption.PromptEnhancer;
 import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.MediaReader;
@@ -106,6 +110,14 @@ final class GenerateCommand implements Callable<Integer> {
             + "NAME-SEED-K (default: 1).")
     Integer numVideos;
 
+    @Option(names = "--enhance-prompt", paramLabel = "URL", description = "Rewrite --prompt into the long, detailed kind CogVideoX was "
+            + "trained on with a language model at URL (an OpenAI-compatible chat server, e.g. http://host:8000/v1; $OPENAI_API_KEY is "
+            + "sent when set), as the official demo does; the rewritten prompt is printed, used and recorded (default: none).")
+    String enhancePrompt;
+
+    @Option(names = "--enhance-model", defaultValue = "default", description = "The model name sent to --enhance-prompt (default: ${DEFAULT-VALUE}).")
+    String enhanceModel;
+
     @Option(names = "--scheduler", description = "ddim or dpm: the sampler, built from the model's scheduler config as diffusers' "
             + "from_config (default: the model's own; 2b DDIM, 5b and 1.5 DPM).")
     String scheduler;
@@ -205,6 +217,23 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code --prompt} rewritten by the server of {@code --enhance-prompt}, printed; a server that cannot is an error naming it. */
+    private String enhance(String original) {
+        ChatClient client;
+        try {
+            client = new ChatClient(new Endpoint(enhancePrompt, enhanceModel, System.getenv("OPENAI_API_KEY")), ChatClient.Settings.defaults(null));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--enhance-prompt " + e.getMessage(), e);
+        }
+        try {
+            String rewritten = new PromptEnhancer(client).enhance(original);
+            System.err.println("enhanced prompt: " + rewritten);
+            return rewritten;
+        } catch (ChatException e) {
+            throw new IllegalArgumentException("--enhance-prompt: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         // 0. an earlier output's settings fill the options not given here
@@ -253,6 +282,10 @@ final class GenerateCommand implements Callable<Integer> {
                     VideoWriters.checkWritable(VideoOutput.parse(name));
                 }
             }
+        }
+        // 1b. the prompt rewritten by a language model (after the outputs are checked: a request may cost)
+        if (enhancePrompt != null) {
+            prompt = enhance(prompt);
         }
         // 2. the model
         Path dir = modelSource.resolve();

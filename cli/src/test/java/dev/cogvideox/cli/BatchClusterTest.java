@@ -2,22 +2,14 @@ package dev.cogvideox.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cogvideox.verify.GoldenSuite;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +20,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code batch} on a Spark standalone cluster started here on loopback, as on real machines: a master and two
- * workers (one core each) in their own JVMs, whose executors are JVMs the workers start; the driver is this JVM, as
- * {@code ./cogvideox batch --master spark://...} makes it. The workers find Spark and the application's classes on
- * this test's class path (SPARK_DIST_CLASSPATH, as a Spark built without Hadoop finds Hadoop). One line fails and is
+ * {@code batch} on a Spark standalone cluster started here on loopback ({@link SparkCluster}: a master and two
+ * one-core workers in their own JVMs); the driver is this JVM, as {@code ./cogvideox batch --master spark://...} makes
+ * it. One line fails and is
  * reported while the others finish; the executor running the slow line is killed mid-line, and Spark runs the line
  * again on an executor that lives, which writes it once.
  */
@@ -42,73 +33,13 @@ class BatchClusterTest {
     @TempDir
     static Path tmp;
 
-    private static final List<Process> cluster = new ArrayList<>();
+    private static SparkCluster cluster;
     private static String master;
-
 
     @BeforeAll
     static void startCluster() throws Exception {
-        Path sparkHome = tmp.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("jars"));                 // a distribution's jars folder; ours is the class path
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        master = "spark://127.0.0.1:" + port;
-
-        cluster.add(start(sparkHome, "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                String.valueOf(port), "--webui-port", "0"));
-        awaitListening(port, 120);
-        for (int i = 1; i <= 2; i++) {
-            cluster.add(start(sparkHome, "worker" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--port", "0",
-                    "--webui-port", "0", "--cores", "1", "--memory", "1g", "--work-dir", tmp.resolve("work" + i).toString(), master));
-        }
-    }
-
-    @AfterAll
-    static void stopCluster() throws InterruptedException {
-        for (Process p : cluster.reversed()) {
-            p.descendants().forEach(ProcessHandle::destroy);                   // the executors, if the driver left any
-            p.destroy();
-        }
-        for (Process p : cluster) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    /** A Spark daemon in its own JVM, with this JVM's flags (Spark's --add-opens among them) and class path. */
-    private static Process start(Path sparkHome, String name, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc") || a.startsWith("-Dio.netty")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile());
-        Map<String, String> env = pb.environment();
-        env.put("SPARK_HOME", sparkHome.toString());
-        env.put("SPARK_SCALA_VERSION", "2.13");
-        env.put("SPARK_DIST_CLASSPATH", System.getProperty("java.class.path"));
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        return pb.start();
-    }
-
-    private static void awaitListening(int port, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < end) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
-        }
-        throw new IllegalStateException("the Spark master did not listen on " + port + " within " + seconds + " s: " + log("master"));
+        cluster = SparkCluster.shared();
+        master = cluster.master;
     }
 
     @Test
@@ -131,7 +62,7 @@ class BatchClusterTest {
         long killed = killWriterOf(out, "slow.mp4", run);
         CliRun r = run.get(240, TimeUnit.SECONDS);
 
-        String context = r.err() + "\nexecutor logs:\n" + executorLogs();
+        String context = r.err() + "\nexecutor logs:\n" + cluster.executorLogs();
         assertThat(r.exit()).as(context).isEqualTo(1);
         assertThat(ProcessHandle.of(killed).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         List<JsonNode> manifest = BatchCommandTest.manifest(out);
@@ -165,7 +96,7 @@ class BatchClusterTest {
                         Matcher m = partial.matcher(p.getFileName().toString());
                         if (m.matches()) {
                             long pid = Long.parseLong(m.group(1));
-                            Optional<ProcessHandle> executor = cluster.stream().flatMap(Process::descendants).filter(h -> h.pid() == pid).findFirst();
+                            Optional<ProcessHandle> executor = cluster.processes.stream().flatMap(Process::descendants).filter(h -> h.pid() == pid).findFirst();
                             assertThat(executor).as("the writer of " + name + " is an executor of the cluster").isPresent();
                             executor.get().destroyForcibly();                 // SIGKILL: no shutdown hook, no cleanup
                             return pid;
@@ -176,26 +107,5 @@ class BatchClusterTest {
             Thread.sleep(25);
         }
         throw new AssertionError(name + " was never being written");
-    }
-
-    private static String executorLogs() {
-        StringBuilder sb = new StringBuilder();
-        try (Stream<Path> files = Files.walk(tmp)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                List<String> lines = Files.readAllLines(p);
-                sb.append(p).append(":\n").append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()))).append('\n');
-            }
-        } catch (IOException e) {
-            sb.append(e);
-        }
-        return sb.toString();
-    }
-
-    private static String log(String name) {
-        try {
-            return Files.readString(tmp.resolve(name + ".log"));
-        } catch (IOException e) {
-            return "(no log)";
-        }
     }
 }

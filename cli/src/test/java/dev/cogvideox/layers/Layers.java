@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 final class Layers {
     /**
      * Layer ranks: tensor < io, random, progress < model < pipeline, synth < verify, distributed < train < world < the front
-     * ends (cli, serve). {@code distributed} (MPI ranks) above the pipeline: core splits a run over a {@code model.ProcessGroup}
-     * and never uses MPI itself.
+     * ends (cli, serve, batch, data). {@code distributed} (MPI ranks) above the pipeline: core splits a run over a
+     * {@code model.ProcessGroup} and never uses MPI itself.
      */
     static final Map<String, Integer> RANK = Map.ofEntries(
             Map.entry("tensor", 0),
@@ -29,7 +29,7 @@ final class Layers {
             Map.entry("verify", 4), Map.entry("distributed", 4),
             Map.entry("train", 5),
             Map.entry("world", 6),
-            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7));
+            Map.entry("cli", 7), Map.entry("serve", 7), Map.entry("batch", 7), Map.entry("data", 7));
 
     /**
      * What the library core (the {@code core} module) must not use: the {@code video} module's package and the

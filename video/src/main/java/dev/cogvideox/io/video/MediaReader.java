@@ -151,7 +151,8 @@ public final class MediaReader {
         return frames;
     }
 
-    private static RgbImage rgb(Frame frame) throws IOException {
+    /** A decoded frame's RGB24 pixels, copied out of FFmpeg's buffer (row by row: its rows may be padded). */
+    static RgbImage rgb(Frame frame) throws IOException {
         int w = frame.imageWidth;
         int h = frame.imageHeight;
         if (w < 1 || h < 1 || (long) w * h > MAX_PIXELS) {
