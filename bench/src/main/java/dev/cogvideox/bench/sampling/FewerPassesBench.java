@@ -10,6 +10,7 @@ import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.pipeline.Sampling;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -30,13 +31,22 @@ import java.util.Map;
  *
  * <pre>
  * java ... FewerPassesBench MODEL_DIR ROUNDS HEIGHT WIDTH FRAMES [SETTING ...]
- * SETTING: base | steps:N[:cfgG] | cache:SPEC | attention:SPEC | tdm (999,856,665,399, guidance 1); default: all of the table's
+ * SETTING: base | steps:N[:cfgG] | cache:SPEC | attention:SPEC | weights:KIND (generate --weights) | tdm (999,856,665,399,
+ * guidance 1); default: all of the table's
  * </pre>
+ * With {@code -Dbench.prompt="a red circle moving left on a black background"} every setting denoises from that prompt
+ * encoded by the model's text encoder (a trained model's quality is only meaningful on its own prompts), otherwise from
+ * seeded random embeddings.
  */
 public final class FewerPassesBench {
-    private record Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache, SparseSetting attention) {
+    private record Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache, SparseSetting attention,
+                           QuantFormat weights) {
         Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache) {
-            this(name, timesteps, steps, guidance, cache, SparseSetting.DENSE);
+            this(name, timesteps, steps, guidance, cache, SparseSetting.DENSE, null);
+        }
+
+        Setting(String name, long[] timesteps, int steps, double guidance, CacheSetting cache, SparseSetting attention) {
+            this(name, timesteps, steps, guidance, cache, attention, null);
         }
     }
 
@@ -126,18 +136,26 @@ public final class FewerPassesBench {
         if (name.startsWith("attention:")) {
             return new Setting(name, null, 50, 6, CacheSetting.NONE, SparseSetting.parse(name.substring(10)));
         }
+        if (name.startsWith("weights:")) {
+            return new Setting(name, null, 50, 6, CacheSetting.NONE, SparseSetting.DENSE, QuantFormat.parse("weights", name.substring(8)));
+        }
         if (name.startsWith("steps:")) {
             String[] p = name.split(":");
             double guidance = p.length > 2 && p[2].startsWith("cfg") ? Double.parseDouble(p[2].substring(3)) : 6;
             return new Setting(name, null, Integer.parseInt(p[1]), guidance, CacheSetting.NONE);
         }
-        throw new IllegalArgumentException("unknown setting " + name + ": base, steps:N[:cfgG], cache:SPEC, attention:SPEC or tdm");
+        throw new IllegalArgumentException("unknown setting " + name + ": base, steps:N[:cfgG], cache:SPEC, attention:SPEC, weights:KIND or tdm");
     }
 
     private static Run run(CogVideoXPipeline pipeline, Setting s, Tensor prompt, Tensor negative, int height, int width, int frames) {
         CacheReport[] report = new CacheReport[1];
         Sampling sampling = new Sampling(s.timesteps(), s.cache(), r -> report[0] = r, s.attention(), System.out::println);
-        GenerationRequest req = GenerationRequest.builder().promptEmbeds(prompt, negative).frames(frames).size(height, width)
+        String text = System.getProperty("bench.prompt");
+        if (s.weights() != null) {
+            pipeline = pipeline.withWeights(s.weights());
+        }
+        GenerationRequest.Builder b = text != null ? GenerationRequest.builder().prompt(text) : GenerationRequest.builder().promptEmbeds(prompt, negative);
+        GenerationRequest req = b.frames(frames).size(height, width)
                 .steps(s.steps()).guidance(s.guidance()).dynamicCfg(false).sampling(sampling).build();
         int[] passes = {0};
         long t0 = System.nanoTime();
