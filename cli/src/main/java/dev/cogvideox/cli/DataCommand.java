@@ -159,7 +159,7 @@ final class DataCommand implements Runnable {
         public Integer call() {
             Selection.Result r = Selection.write(data.toAbsolutePath().normalize(), name, min, max);
             System.out.println(r.selected() + " clips selected, " + r.excluded() + " outside the bounds, " + r.missing()
-                    + " without a bounded number; train with --data " + r.file());
+                    + " without a bounded number; train with --data " + r.file() + ", or name it in a stage: train --stages WxHxF:STEPS@" + name);
             return 0;
         }
     }

@@ -44,7 +44,7 @@ public record Stage(ClipShape shape, int steps, String selection) {
                 int at = s.indexOf('@');
                 String[] shapeAndSteps = (at < 0 ? s : s.substring(0, at)).split(":");
                 if (shapeAndSteps.length != 2) {
-                    throw new IllegalArgumentException("expected WIDTHxHEIGHTxFRAMES:STEPS or WIDTHxHEIGHTxFRAMES:STEPS@SELECTION, e.g. 256x256x9:500");
+                    throw new IllegalArgumentException("expected WIDTHxHEIGHTxFRAMES:STEPS, e.g. 256x256x9:500");
                 }
                 stages.add(new Stage(ClipShape.parse(shapeAndSteps[0]), Integer.parseInt(shapeAndSteps[1]), at < 0 ? null : s.substring(at + 1)));
             } catch (IllegalArgumentException e) {
