@@ -164,9 +164,10 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "precompute", description = "Encode the clips of a dataset with the model's VAE and their captions with its T5, into "
+    @Command(name = "precompute", description = {"Encode the clips of a dataset with the model's VAE and their captions with its T5, into "
             + "DATA/" + LatentCache.IN_DATASET + "/, which `train --data DATA` then reads instead of encoding (give it the same --stages; "
-            + "a missing entry is encoded there by train). A rerun encodes only what is missing.")
+            + "a missing entry is encoded there by train). A rerun encodes only what is missing.",
+            "Exit code: 0 done, 1 done but some clips could not be read (each is named), 2 it could not start."})
     static final class Precompute implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "The diffusers CogVideoX folder (text-to-video) train will fine-tune.")
         Path model;
