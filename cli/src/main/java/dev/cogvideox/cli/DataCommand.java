@@ -8,18 +8,22 @@ import dev.cogvideox.data.job.DataJob;
 import dev.cogvideox.data.rules.Rules;
 import dev.cogvideox.data.select.Selection;
 import dev.cogvideox.progress.ProgressBar;
+import dev.cogvideox.train.data.LatentCache;
+import dev.cogvideox.train.run.Stage;
+import dev.cogvideox.train.run.StageData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cogvideox data}: the CogVideoX paper's data pipeline, from raw videos to a filtered, captioned training set. */
 @Command(name = "data", description = "Training data from raw videos (the CogVideoX paper's pipeline, on Spark).",
-        subcommands = {DataCommand.Prepare.class, DataCommand.Select.class})
+        subcommands = {DataCommand.Prepare.class, DataCommand.Select.class, DataCommand.Precompute.class})
 final class DataCommand implements Runnable {
     @Override
     public void run() {
@@ -155,8 +159,37 @@ final class DataCommand implements Runnable {
         public Integer call() {
             Selection.Result r = Selection.write(data.toAbsolutePath().normalize(), name, min, max);
             System.out.println(r.selected() + " clips selected, " + r.excluded() + " outside the bounds, " + r.missing()
-                    + " without a bounded number; train with --data " + r.file());
+                    + " without a bounded number; train with --data " + r.file() + ", or name it in a stage: train --stages WxHxF:STEPS@" + name);
             return 0;
+        }
+    }
+
+    @Command(name = "precompute", description = {"Encode the clips of a dataset with the model's VAE and their captions with its T5, into "
+            + "DATA/" + LatentCache.IN_DATASET + "/, which `train --data DATA` then reads instead of encoding (give it the same --stages; "
+            + "a missing entry is encoded there by train). A rerun encodes only what is missing.",
+            "Exit code: 0 done, 1 done but some clips could not be read (each is named), 2 it could not start."})
+    static final class Precompute implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "The diffusers CogVideoX folder (text-to-video) train will fine-tune.")
+        Path model;
+
+        @Option(names = "--data", required = true, description = "A dataset train reads (a folder `data prepare` wrote, a videos.txt folder "
+                + "or a .jsonl).")
+        Path data;
+
+        @Option(names = "--stages", description = "The stages train will run, as its --stages (the steps are ignored; a stage's @SELECTION "
+                + "encodes only that selection at that size) (default: one stage at the model's size).")
+        String stages;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
+            ProgressBar bar = ProgressBar.forConsole(System.err);
+            return Cancellable.run(30, cancel -> {
+                StageData.Precomputed p = StageData.precompute(model, data, stageList, bar, cancel, bar::println);
+                System.out.println(p.entries() + " clip entries" + (p.problems().isEmpty() ? "" : " (" + p.problems().size() + " samples skipped)")
+                        + " in " + p.cache() + "; train --data " + data + " reads them");
+                return p.problems().isEmpty() ? 0 : 1;
+            });
         }
     }
 }

@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Where checkpoints, loss.jsonl, loss.png, validation videos and the trained weights go.")
     Path output;
 
-    @Option(names = "--cache", description = "Cache of VAE latents and prompt embeddings (default: OUTPUT/cache).")
+    @Option(names = "--cache", description = "Cache of VAE latents and prompt embeddings (default: the dataset's latent-cache folder "
+            + "when `data precompute` made one, else OUTPUT/cache).")
     Path cache;
 
     @Option(names = "--lora-rank", description = "LoRA rank (default 128, as diffusers' script).")
@@ -47,7 +48,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimizer steps at the model's own size (default 500); see --stages.")
     Integer steps;
 
-    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500 (default: one stage at the model's size for --steps).")
+    @Option(names = "--stages", description = "Progressive resolution: WIDTHxHEIGHTxFRAMES:STEPS,... run as one job, e.g. 256x256x9:2000,512x512x49:500 "
+            + "(default: one stage at the model's size for --steps). A stage ending in @NAME draws only from the dataset's selection NAME "
+            + "(selections/NAME.jsonl, from `data select`), e.g. 256x256x9:2000@good,512x512x49:500@best.")
     String stages;
 
     @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")

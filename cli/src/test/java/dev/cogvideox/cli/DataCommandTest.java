@@ -10,7 +10,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,11 +62,39 @@ class DataCommandTest {
         CliRun noScore = CliRun.of("data", "select", "--data", out.toString(), "--name", "scored", "--min", "quality_score=5");
         assertThat(noScore.out()).contains("0 clips selected, 0 outside the bounds, 2 without a bounded number");
 
+        // the latents and prompt embeddings precomputed into the dataset: train encodes nothing and trains as if it had
+        CliRun precompute = CliRun.of("data", "precompute", "--model", MODEL.toString(), "--data", out.toString(), "--stages", "32x32x5:2");
+        assertThat(precompute.exit()).as(precompute.err()).isZero();
+        Path cache = out.resolve("latent-cache");
+        assertThat(precompute.out()).contains("2 clip entries in " + cache);
+        Map<String, FileTime> before = modificationTimes(cache);
+        assertThat(before.keySet()).filteredOn(n -> n.startsWith("latents-")).hasSize(2);
+        assertThat(before.keySet()).filteredOn(n -> n.startsWith("prompt-")).hasSize(3);          // two captions and the empty one
+
         CliRun train = CliRun.of("train", "--model", MODEL.toString(), "--data", out.toString(), "--output", tmp.resolve("lora").toString(),
                 "--lora-rank", "2", "--lora-alpha", "2", "--stages", "32x32x5:2", "--lr", "1e-3", "--seed", "1");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("trained 2 steps");
-        assertThat(Files.readAllLines(tmp.resolve("lora").resolve("loss.jsonl"))).hasSize(2);
+        assertThat(train.err()).contains("latents and prompt embeddings from the dataset's cache " + cache);
+        assertThat(modificationTimes(cache)).isEqualTo(before);                                  // nothing encoded, nothing rewritten
+        assertThat(tmp.resolve("lora/cache")).doesNotExist();
+        CliRun own = CliRun.of("train", "--model", MODEL.toString(), "--data", out.toString(), "--output", tmp.resolve("own").toString(),
+                "--cache", tmp.resolve("own-cache").toString(), "--lora-rank", "2", "--lora-alpha", "2", "--stages", "32x32x5:2", "--lr", "1e-3",
+                "--seed", "1");
+        assertThat(own.exit()).as(own.err()).isZero();
+        assertThat(modificationTimes(tmp.resolve("own-cache")).keySet()).filteredOn(n -> n.startsWith("latents-")).hasSize(2);
+        assertThat(Files.readAllLines(tmp.resolve("lora").resolve("loss.jsonl"))).hasSize(2)
+                .isEqualTo(Files.readAllLines(tmp.resolve("own").resolve("loss.jsonl")));
+    }
+
+    private static Map<String, FileTime> modificationTimes(Path dir) throws IOException {
+        Map<String, FileTime> times = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                times.put(f.getFileName().toString(), Files.getLastModifiedTime(f));
+            }
+        }
+        return times;
     }
 
     @Test

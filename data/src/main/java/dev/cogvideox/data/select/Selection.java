@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * A stage's share of a prepared dataset: the clips of {@code DIR/clips.jsonl} whose numbers (quality_score, motion,
  * sharpness, seconds) meet the given bounds, written to {@code DIR/selections/NAME.jsonl} (paths relative to it), which
  * {@code train --data} reads as a dataset. The paper raises its score thresholds as training goes on: one selection
- * per stage, each a separate train run.
+ * per stage, named by that stage of one train run ({@code --stages 256x256x9:2000@NAME,...}).
  */
 public final class Selection {
     public static final String FOLDER = "selections";

@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  * problem}: reported and skipped, not fatal. A dataset without any sample is an error.
  */
 public record DatasetIndex(List<DataSample> samples, List<String> problems) {
+    /** The folder of a dataset's selections ({@code data select} writes {@code selections/NAME.jsonl} there). */
+    public static final String SELECTIONS = "selections";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static DatasetIndex read(Path data) {
@@ -44,6 +46,36 @@ public record DatasetIndex(List<DataSample> samples, List<String> problems) {
             throw new IllegalArgumentException("--data " + data + ": no usable sample" + (index.problems().isEmpty() ? "" : " " + index.problems()));
         }
         return index;
+    }
+
+    /**
+     * The folder of the dataset {@code --data} names: the folder itself, or a JSONL file's folder, or (for one of its
+     * {@code selections/NAME.jsonl}) the dataset's folder above it.
+     */
+    public static Path root(Path data) {
+        Path abs = data.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs) || abs.getParent() == null) {
+            return abs;
+        }
+        Path parent = abs.getParent();
+        boolean inSelections = parent.getFileName() != null && parent.getFileName().toString().equals(SELECTIONS) && parent.getParent() != null;
+        return inSelections ? parent.getParent() : parent;
+    }
+
+    /**
+     * The file of the selection {@code name} of the dataset {@code data} ({@link #root}); the error names the option,
+     * the file, the selections there are and how to make one.
+     */
+    public static Path selection(Path data, String name, String option) {
+        Path dir = root(data).resolve(SELECTIONS), file = dir.resolve(name + ".jsonl");
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        List<String> known = Files.isDirectory(dir) ? jsonlFiles(dir).stream().map(p -> p.getFileName().toString().replaceFirst("\\.jsonl$", "")).toList()
+                : List.of();
+        throw new IllegalArgumentException(option + ": no selection '" + name + "': " + file + " does not exist ("
+                + (known.isEmpty() ? "the dataset has no selections" : "the dataset has " + String.join(", ", known))
+                + "); make it with `cogvideox data select --data " + root(data) + " --name " + name + " --min KEY=VALUE ...`");
     }
 
     private static DatasetIndex lists(Path dir) {

@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  * and T5. Nothing of either is left in memory when it returns.
  */
 public final class LatentCache {
+    /** The folder in a dataset's folder that {@code data precompute} fills, and {@code train} reads when given no cache. */
+    public static final String IN_DATASET = "latent-cache";
     private static final String SCALING_FACTOR = "scaling_factor";
 
     /**
@@ -59,6 +61,11 @@ public final class LatentCache {
     public LatentCache(Path modelDir, Path dir) {
         this.modelDir = modelDir;
         this.dir = dir;
+    }
+
+    /** The precomputed cache of the dataset {@code --data} names ({@link DatasetIndex#root}); it may not exist. */
+    public static Path inDataset(Path data) {
+        return DatasetIndex.root(data).resolve(IN_DATASET);
     }
 
     /**

@@ -6,17 +6,33 @@ import dev.cogvideox.train.data.ClipShape;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * One stage of a progressive-resolution run (paper: "Resolution Progressive Training"): clips fitted to {@code shape}
- * for {@code steps} optimizer steps. Written {@code WIDTHxHEIGHTxFRAMES:STEPS} on the command line, e.g.
- * {@code 256x256x9:2000,512x512x49:1000}.
+ * for {@code steps} optimizer steps, drawn from the whole dataset or from one of its selections (the paper raises its
+ * score thresholds as training goes on). Written {@code WIDTHxHEIGHTxFRAMES:STEPS[@SELECTION]} on the command line,
+ * e.g. {@code 256x256x9:2000,512x512x49:1000} or {@code 256x256x9:2000@low,512x512x49:1000@high} (the dataset's
+ * {@code selections/low.jsonl} and {@code selections/high.jsonl}, which {@code data select} writes).
+ *
+ * @param selection the name of the dataset's selection the stage draws from, or null for the whole dataset
  */
-public record Stage(ClipShape shape, int steps) {
+public record Stage(ClipShape shape, int steps, String selection) {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
+
     public Stage {
         if (steps < 1) {
             throw new IllegalArgumentException("stage " + shape + ": needs at least one step, got " + steps);
         }
+        if (selection != null && !NAME.matcher(selection).matches()) {
+            throw new IllegalArgumentException("selection '" + selection + "': a name of the dataset's selections/NAME.jsonl "
+                    + "(letters, digits, '.', '_' and '-'), as `data select --name` gave it");
+        }
+    }
+
+    /** A stage over the whole dataset. */
+    public Stage(ClipShape shape, int steps) {
+        this(shape, steps, null);
     }
 
     /** Parses a comma-separated list; errors name the option and the bad entry. */
@@ -25,11 +41,12 @@ public record Stage(ClipShape shape, int steps) {
         for (String part : spec.split(",")) {
             String s = part.strip();
             try {
-                String[] shapeAndSteps = s.split(":");
+                int at = s.indexOf('@');
+                String[] shapeAndSteps = (at < 0 ? s : s.substring(0, at)).split(":");
                 if (shapeAndSteps.length != 2) {
                     throw new IllegalArgumentException("expected WIDTHxHEIGHTxFRAMES:STEPS, e.g. 256x256x9:500");
                 }
-                stages.add(new Stage(ClipShape.parse(shapeAndSteps[0]), Integer.parseInt(shapeAndSteps[1])));
+                stages.add(new Stage(ClipShape.parse(shapeAndSteps[0]), Integer.parseInt(shapeAndSteps[1]), at < 0 ? null : s.substring(at + 1)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(option + " " + spec + ": stage '" + s + "': " + e.getMessage(), e);
             }
@@ -69,6 +86,6 @@ public record Stage(ClipShape shape, int steps) {
 
     @Override
     public String toString() {
-        return shape + ":" + steps;
+        return shape + ":" + steps + (selection == null ? "" : "@" + selection);
     }
 }

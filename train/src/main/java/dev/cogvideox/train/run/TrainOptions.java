@@ -1,14 +1,17 @@
 package dev.cogvideox.train.run;
 
+import dev.cogvideox.train.data.LatentCache;
 import dev.cogvideox.train.optim.LearningRateSchedule;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Everything {@code cogvideox train} is given.
  *
- * @param cache             where VAE latents and prompt embeddings are cached ({@code output/cache} when null)
+ * @param cache             where VAE latents and prompt embeddings are cached; when null, the dataset's precomputed
+ *                          cache ({@link LatentCache#inDataset}) if there is one, else {@code output/cache}
  * @param loraRank          LoRA rank, or 0 for full fine-tuning
  * @param loraAlpha         LoRA alpha (scaling alpha / rank)
  * @param stages            the progressive stages, or null for one stage at the model's size for {@code steps}
@@ -77,6 +80,10 @@ public record TrainOptions(Path model, Path data, Path output, Path cache, int l
     }
 
     public Path cacheDir() {
-        return cache != null ? cache : output.resolve("cache");
+        if (cache != null) {
+            return cache;
+        }
+        Path precomputed = LatentCache.inDataset(data);
+        return Files.isDirectory(precomputed) ? precomputed : output.resolve("cache");
     }
 }

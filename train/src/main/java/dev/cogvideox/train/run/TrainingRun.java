@@ -15,7 +15,6 @@ import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.Trainer;
 import dev.cogvideox.train.TrainingStep;
 import dev.cogvideox.train.data.DataSample;
-import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.train.data.LatentCache;
 import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.train.distributed.GradientAllReduce;
@@ -157,25 +156,22 @@ public final class TrainingRun {
             state = new TrainState(r.step(), r.stage(), r.epoch(), r.cursor(), r.timestepsDrawn(), settings);
         }
 
-        // 2. data and the latent cache
-        DatasetIndex index = DatasetIndex.read(o.data());
-        index.problems().forEach(this::problem);
+        // 2. data (each stage's samples: the dataset's, or its selection's) and the latent cache
+        List<List<DataSample>> samples = StageData.samples(o.data(), stages, this::problem);
         LatentCache cache = new LatentCache(o.model(), o.cacheDir());
+        if (o.cache() == null && o.cacheDir().equals(LatentCache.inDataset(o.data()))) {
+            messages.accept("latents and prompt embeddings from the dataset's cache " + o.cacheDir() + " (--cache to use another)");
+        }
         if (comm.size() > 1) {
             // each rank encodes its share of the samples; then every rank reads them all (a shared cache folder) or
             // encodes what its own folder lacks
-            List<DataSample> share = new ArrayList<>();
-            for (int i = comm.rank(); i < index.samples().size(); i += comm.size()) {
-                share.add(index.samples().get(i));
-            }
-            cache.prepare(share, stages.stream().map(Stage::shape).toList(), cfg.maxTextSeqLength(), progress, cancel, m -> { });
+            StageData.prepare(cache, StageData.share(samples, comm.rank(), comm.size()), stages, cfg.maxTextSeqLength(), progress, cancel, m -> { });
             if (o.captionDropout() > 0 && comm.rank() == 0) {
                 cache.promptEmbeds("", cfg.maxTextSeqLength());
             }
             comm.barrier();
         }
-        List<List<LatentCache.Entry>> entries = cache.prepare(index.samples(), stages.stream().map(Stage::shape).toList(),
-                cfg.maxTextSeqLength(), progress, cancel, this::problem);
+        List<List<LatentCache.Entry>> entries = StageData.prepare(cache, samples, stages, cfg.maxTextSeqLength(), progress, cancel, this::problem);
         checkSameData(entries);
         Tensor emptyCaption = o.captionDropout() > 0 ? cache.promptEmbeds("", cfg.maxTextSeqLength()) : null;
         List<FramePacker> packers = new ArrayList<>();
@@ -331,7 +327,7 @@ public final class TrainingRun {
         for (int i = 0; sameShapes && i < wasStages.length; i++) {
             boolean last = i == wasStages.length - 1;
             String a = wasStages[i], b = nowStages[i];
-            sameShapes = last ? a.substring(0, a.indexOf(':')).equals(b.substring(0, b.indexOf(':'))) : a.equals(b);
+            sameShapes = last ? a.replaceFirst(":\\d+", ":").equals(b.replaceFirst(":\\d+", ":")) : a.equals(b); // shape and selection
         }
         if (!sameShapes) {
             throw new IllegalArgumentException(at + "the checkpoint's run had stages " + was.stages() + ", this one " + now.stages()
@@ -353,7 +349,7 @@ public final class TrainingRun {
         differ(at, "--packs-per-step", was.packsPerStep(), now.packsPerStep());
         int total = 0;
         for (String stage : nowStages) {
-            total += Integer.parseInt(stage.substring(stage.indexOf(':') + 1));
+            total += Integer.parseInt(stage.substring(stage.indexOf(':') + 1).replaceFirst("@.*", ""));
         }
         if (total < step) {
             throw new IllegalArgumentException(at + "the checkpoint is at step " + step + ", past this run's " + total + " steps; give "
@@ -369,13 +365,18 @@ public final class TrainingRun {
     }
 
     private CogVideoXTransformerConfig transformerConfig() {
-        Path config = o.model().resolve("transformer").resolve("config.json");
+        return transformerConfig(o.model());
+    }
+
+    /** The transformer's config of a text-to-video model folder; errors name {@code --model}. */
+    static CogVideoXTransformerConfig transformerConfig(Path model) {
+        Path config = model.resolve("transformer").resolve("config.json");
         if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("--model " + o.model() + ": no transformer/config.json (expected a diffusers CogVideoX folder)");
+            throw new IllegalArgumentException("--model " + model + ": no transformer/config.json (expected a diffusers CogVideoX folder)");
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(config);
         if (cfg.inChannels() != cfg.outChannels()) {
-            throw new IllegalArgumentException("--model " + o.model() + ": the " + cfg.variant() + " model is image-to-video; train takes "
+            throw new IllegalArgumentException("--model " + model + ": the " + cfg.variant() + " model is image-to-video; train takes "
                     + "text-to-video models (CogVideoX-2b, -5b, 1.5-5b)");
         }
         return cfg;

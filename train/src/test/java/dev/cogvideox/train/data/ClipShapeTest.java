@@ -14,6 +14,9 @@ class ClipShapeTest {
         assertThat(ClipShape.parse(" 16X8x1 ", "--crop")).isEqualTo(new ClipShape(16, 8, 1));
         assertThat(Stage.parseList("32x32x5:6,64x64x9:3", "--stages")).containsExactly(
                 new Stage(new ClipShape(32, 32, 5), 6), new Stage(new ClipShape(64, 64, 9), 3));
+        assertThat(Stage.parseList("32x32x5:6@low, 64x64x9:3@high-2", "--stages")).containsExactly(
+                new Stage(new ClipShape(32, 32, 5), 6, "low"), new Stage(new ClipShape(64, 64, 9), 3, "high-2"));
+        assertThat(Stage.parseList("32x32x5:6@low,64x64x9:3", "--stages").toString()).isEqualTo("[32x32x5:6@low, 64x64x9:3]");
     }
 
     @Test
@@ -37,5 +40,9 @@ class ClipShapeTest {
         assertThatThrownBy(() -> Stage.parseList("32x32:5", "--stages"))
                 .hasMessage("--stages 32x32:5: stage '32x32:5': expected WIDTHxHEIGHTxFRAMES, e.g. 96x96x17");
         assertThatThrownBy(() -> Stage.parseList("32x32x5:0", "--stages")).hasMessageContaining("needs at least one step");
+        assertThatThrownBy(() -> Stage.parseList("32x32x5:2@", "--stages")).hasMessageStartingWith("--stages 32x32x5:2@: stage '32x32x5:2@': "
+                + "selection '': a name of the dataset's selections/NAME.jsonl");
+        assertThatThrownBy(() -> Stage.parseList("32x32x5:2@a/b", "--stages")).hasMessageContaining("selection 'a/b'");
+        assertThatThrownBy(() -> Stage.parseList("32x32x5@a:2", "--stages")).hasMessageContaining("stage '32x32x5@a:2': expected");
     }
 }

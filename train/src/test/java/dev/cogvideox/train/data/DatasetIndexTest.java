@@ -28,6 +28,27 @@ class DatasetIndexTest {
         assertThat(index.problems().get(1)).startsWith("meta.jsonl line 4: not JSON");
     }
 
+    /**
+     * The dataset folder of each way to name one: the folder, its JSONL, one of its selections; its precomputed cache
+     * and its selections are found from any of them.
+     */
+    @Test
+    void aDatasetsFolderSelectionsAndCacheAreFoundFromAnyWayToNameIt() throws IOException {
+        Path out = tmp.resolve("out").toAbsolutePath().normalize();
+        Files.createDirectories(out.resolve("selections"));
+        Files.writeString(out.resolve("clips.jsonl"), "");
+        Files.writeString(out.resolve("selections/high.jsonl"), "");
+        assertThat(DatasetIndex.root(out)).isEqualTo(out);
+        assertThat(DatasetIndex.root(out.resolve("clips.jsonl"))).isEqualTo(out);
+        assertThat(DatasetIndex.root(out.resolve("selections/high.jsonl"))).isEqualTo(out);
+        assertThat(LatentCache.inDataset(out.resolve("selections/high.jsonl"))).isEqualTo(out.resolve("latent-cache"));
+        assertThat(DatasetIndex.selection(out.resolve("clips.jsonl"), "high", "--stages x")).isEqualTo(out.resolve("selections/high.jsonl"));
+        Path meta = tmp.resolve("flat/meta.jsonl");                           // a JSONL outside any selections folder
+        assertThat(DatasetIndex.root(meta)).isEqualTo(tmp.resolve("flat").toAbsolutePath().normalize());
+        assertThatThrownBy(() -> DatasetIndex.selection(meta, "high", "--stages 32x32x5:2@high"))
+                .hasMessageStartingWith("--stages 32x32x5:2@high: no selection 'high': ").hasMessageContaining("(the dataset has no selections)");
+    }
+
     @Test
     void pairsVideosAndPromptsByNonBlankLine() throws IOException {
         Files.write(tmp.resolve("videos.txt"), List.of("v/1.mp4", "", "v/2.mp4"));

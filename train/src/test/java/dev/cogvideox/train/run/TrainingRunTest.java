@@ -198,6 +198,76 @@ class TrainingRunTest {
         assertThat(tmp.resolve("out/transformer/config.json")).isRegularFile();
     }
 
+    /**
+     * {@code --stages 32x32x5:4,32x32x9:6@moving}: the second stage draws only from the dataset's selections/moving.jsonl
+     * (the three GIFs, not the still). Each step takes one clip (the budget is one full clip), so a step of fewer
+     * tokens than a full 9-frame clip is the still: stage 1 draws it, stage 2 never does (and does without the
+     * selection: the test can fail). The stage-2 cache entries are those of the selection's clips alone. Interrupted in
+     * stage 2 and resumed, the run ends as one uninterrupted run; resuming with another selection, or naming one the
+     * dataset lacks, is refused by name.
+     */
+    @Test
+    void aStageWithASelectionDrawsOnlyFromIt() throws IOException {
+        Path data = SyntheticVideos.write(tmp.resolve("data"), 3, 9, 32);
+        Files.createDirectories(data.resolve("selections"));
+        Files.write(data.resolve("selections/moving.jsonl"), List.of(
+                "{\"video\": \"../videos/clip0.gif\", \"caption\": \"red square right\"}",
+                "{\"video\": \"../videos/clip1.gif\", \"caption\": \"green square down\"}",
+                "{\"video\": \"../videos/clip2.gif\", \"caption\": \"blue square right\"}"));
+        Path model = MODELS.resolve("tiny-cogvideox-2b"), cache = tmp.resolve("cache");
+        List<Stage> stages = Stage.parseList("32x32x5:4,32x32x9:6@moving", "--stages");
+        TrainingRun.Result whole = TrainingRun.run(options(model, data, tmp.resolve("a"), cache, stages, 0, 1e-3, 0, 5, null),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(whole.steps()).isEqualTo(10);
+        assertThat(whole.problems()).isEmpty();
+        // a full 9-frame clip has 3 latent frames, the still 1, each a 4x4 latent grid (32 pixels / 8)
+        int fullNine = Stage.tokens(transformerConfig(model), 3, 4, 4), still = Stage.tokens(transformerConfig(model), 1, 4, 4);
+        List<String> log = Files.readAllLines(tmp.resolve("a/loss.jsonl"));
+        assertThat(log.subList(0, 4)).filteredOn(l -> l.contains("\"stage\":0") && l.contains("\"tokens\":" + still + ",")).hasSize(1);
+        assertThat(log.subList(4, 10)).allSatisfy(l -> assertThat(l).contains("\"stage\":1", "\"clips\":1,", "\"tokens\":" + fullNine + ","));
+
+        List<String> stageTwoVideos = new ArrayList<>();
+        try (var files = Files.list(cache)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("latents-")).toList()) {
+                try (var st = dev.cogvideox.io.SafetensorsFile.open(f)) {
+                    if (st.metadata().get("clip").equals("32x32x9")) {
+                        stageTwoVideos.add(Path.of(st.metadata().get("video")).getFileName().toString());
+                    }
+                }
+            }
+        }
+        assertThat(stageTwoVideos).containsExactlyInAnyOrder("clip0.gif", "clip1.gif", "clip2.gif");
+        // without the selection, stage 2 draws the still
+        List<Stage> unselected = Stage.parseList("32x32x5:4,32x32x9:6", "--stages");
+        TrainingRun.run(options(model, data, tmp.resolve("all"), cache, unselected, 0, 1e-3, 0, 0, null),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(Files.readAllLines(tmp.resolve("all/loss.jsonl")).subList(4, 10)).anySatisfy(l -> assertThat(l).contains("\"tokens\":" + still + ","));
+
+        CancellationToken cancel = new CancellationToken();
+        TrainingRun.Result first = TrainingRun.run(options(model, data, tmp.resolve("b"), cache, stages, 0, 1e-3, 0, 5, null),
+                cancelAt(7, cancel), cancel, m -> { });
+        assertThat(first.interrupted()).isTrue();
+        assertThat(first.steps()).isEqualTo(7);
+        TrainingRun.run(options(model, data, tmp.resolve("b"), cache, stages, 0, 1e-3, 0, 5, tmp.resolve("b")),
+                ProgressListener.NONE, new CancellationToken(), m -> { });
+        assertThat(Files.readAllLines(tmp.resolve("b/loss.jsonl"))).isEqualTo(log);
+        assertThat(Files.readAllBytes(tmp.resolve("b/pytorch_lora_weights.safetensors")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("a/pytorch_lora_weights.safetensors")));
+
+        assertThatThrownBy(() -> TrainingRun.run(options(model, data, tmp.resolve("a"), cache, unselected, 0, 1e-3, 0, 5, tmp.resolve("a")),
+                ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessageContaining("stages [32x32x5:4, 32x32x9:6@moving]").hasMessageContaining("resume with the same --stages");
+        assertThatThrownBy(() -> TrainingRun.run(options(model, data, tmp.resolve("c"), cache, Stage.parseList("32x32x5:2@best", "--stages"),
+                0, 1e-3, 0, 0, null), ProgressListener.NONE, new CancellationToken(), m -> { }))
+                .hasMessage("--stages 32x32x5:2@best: no selection 'best': " + data.toAbsolutePath().normalize().resolve("selections/best.jsonl")
+                        + " does not exist (the dataset has moving); make it with `cogvideox data select --data "
+                        + data.toAbsolutePath().normalize() + " --name best --min KEY=VALUE ...`");
+    }
+
+    private static dev.cogvideox.model.transformer.CogVideoXTransformerConfig transformerConfig(Path model) {
+        return TrainingRun.transformerConfig(model);
+    }
+
     /** Errors before any work: a resolution the model cannot take, a LoRA checkpoint whose keys do not fit the model. */
     @Test
     void badOptionsAreClearErrors() throws IOException {
