@@ -39,7 +39,7 @@ else
   CLIPS=2240                                   # 10 rounds of the 224 seen combinations
   PSNR_CLIPS=28                                # each held-out combination once
   VAE_STEPS=6000 VAE_WARMUP=100 VAE_CHECKPOINT=250
-  STAGES=48x48x17:1000,96x96x17:12000 WARMUP=200 CHECKPOINT=500
+  STAGES=48x48x17:1000,96x96x17:15000 WARMUP=200 CHECKPOINT=500
   EVAL="--seeds 4 --steps 20"
 fi
 VAE_LR=6e-4
@@ -48,7 +48,7 @@ VAE_CROP=48x48x9                               # windows of the 96x96x17 clips: 
 LR=5e-4
 CAPTION_DROPOUT=0.1                            # the empty caption 10% of the time: what guidance subtracts (the paper's rate)
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
-POSITIONS=sincos                               # CogVideoX-2b's absolute 3D sin-cos positions: with RoPE only (5b's), run 2's model never read the direction word
+POSITIONS=rope                                 # CogVideoX-5b's 3D RoPE; sincos (2b's absolute table) was tried in run 4: no better (docs/default-model.md)
 
 current=
 stage() {                                      # stage NAME: logs the start; the caller logs the end with done_stage

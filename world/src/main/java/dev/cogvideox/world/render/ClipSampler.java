@@ -6,14 +6,14 @@ import dev.cogvideox.world.Direction;
 import java.util.SplittableRandom;
 
 /**
- * Draws the free parameters of a clip: the shape's size (22% to 34% of the shorter side), its speed (so that it
- * would travel 40% to 70% of the shorter side in {@value #REFERENCE_STEPS} frame steps, but never more than the room
+ * Draws the free parameters of a clip: the shape's size (18% to 34% of the shorter side), its speed (so that it
+ * would travel 25% to 60% of the shorter side in {@value #REFERENCE_STEPS} frame steps, but never more than the room
  * the frame leaves over the clip's own length), and where it starts (uniform over the positions that keep it whole
  * inside the frame to the last frame). The speed does not depend on the clip's length, so a 9-frame clip moves as
  * fast as a 17-frame one, for half the distance, as the first 9 frames of a 17-frame clip do.
  */
 public final class ClipSampler {
-    static final double MIN_SIZE = 0.22, MAX_SIZE = 0.34, MIN_TRAVEL = 0.40, MAX_TRAVEL = 0.70;
+    static final double MIN_SIZE = 0.18, MAX_SIZE = 0.34, MIN_TRAVEL = 0.25, MAX_TRAVEL = 0.60;
     static final int REFERENCE_STEPS = 16;
 
     private ClipSampler() {
