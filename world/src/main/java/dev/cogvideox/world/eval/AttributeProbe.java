@@ -89,12 +89,12 @@ public final class AttributeProbe {
                 throw new IllegalArgumentException("timestep " + t + " is outside [0, " + scheduler.alphasCumprod().length + ")");
             }
         }
-        List<Combination> heldOut = List.copyOf(combinations);
+        List<Combination> shown = List.copyOf(combinations);
         List<Tensor> latents = new ArrayList<>();                                   // [1, F, C, h, w] each, scaled
         try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
             float scaling = (float) vae.config().scalingFactor();
             for (int i = 0; i < clips; i++) {
-                Tensor z = vae.encode(WorldModel.pixels(heldOut.get(i % heldOut.size()), ClipSampler.stream(seed, i))).mean();
+                Tensor z = vae.encode(WorldModel.pixels(shown.get(i % shown.size()), ClipSampler.stream(seed, i))).mean();
                 latents.add(Layout.permute(Ops.scale(z, scaling), 0, 2, 1, 3, 4));
             }
         }
@@ -103,7 +103,7 @@ public final class AttributeProbe {
             PromptEncoder encoder = new PromptEncoder(T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer")), t5, PromptEncoder.LOG_WARNING);
             int length = CogVideoXTransformerConfig.read(modelDir.resolve("transformer").resolve("config.json")).maxTextSeqLength();
             for (int i = 0; i < clips; i++) {
-                Combination c = heldOut.get(i % heldOut.size());
+                Combination c = shown.get(i % shown.size());
                 List<String> texts = new ArrayList<>(List.of(c.prompt()));
                 swaps(c).forEach(s -> texts.add(s.prompt()));
                 prompts.add(encoder.getT5PromptEmbeds(texts, 1, length).embeds());

@@ -130,15 +130,13 @@ public final class WorldModel {
      * @param trainedTransformer a {@code train --full} output's {@code transformer/} folder, or null
      */
     public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer) {
-        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, 1.0);
+        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, 1.0, Positions.ROPE);
     }
 
-    /** As {@link #write(Path, long, DType, Path, double, Path)} with the scheduler's SNR shift (see {@link #spec(double, double)}). */
-    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift) {
-        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, snrShift, Positions.ROPE);
-    }
-
-    /** As {@link #write(Path, long, DType, Path, double, Path, double)} with the transformer's position code. */
+    /**
+     * As {@link #write(Path, long, DType, Path, double, Path)} with the scheduler's SNR shift (see {@link #spec(double, double)})
+     * and the transformer's position code.
+     */
     public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift,
                              Positions positions) {
         if (Files.exists(out)) {
