@@ -6,14 +6,17 @@ import dev.cogvideox.world.Direction;
 import java.util.SplittableRandom;
 
 /**
- * Draws the free parameters of a clip: the shape's size (18% to 34% of the shorter side), its speed (so that it
- * would travel 25% to 60% of the shorter side in {@value #REFERENCE_STEPS} frame steps, but never more than the room
- * the frame leaves over the clip's own length), and where it starts (uniform over the positions that keep it whole
- * inside the frame to the last frame). The speed does not depend on the clip's length, so a 9-frame clip moves as
- * fast as a 17-frame one, for half the distance, as the first 9 frames of a 17-frame clip do.
+ * Draws the free parameters of a clip: the shape's size (24% to 40% of the shorter side), its speed, and where it
+ * starts. The shape crosses the frame: over {@value #REFERENCE_STEPS} frame steps it travels 60% to 95% of the room
+ * the frame leaves along its direction, starting at a uniform point of what room is left behind it, so a shape
+ * moving right starts on the left and ends on the right. The direction thus decides where the shape is in every
+ * frame, not only how it moves between frames (with the shape starting anywhere, the mean of a clip over its start
+ * positions, which is all a denoiser can predict from pure noise, hardly depends on the direction). The speed does
+ * not depend on the clip's length, so a 9-frame clip moves as fast as a 17-frame one, for half the distance, as the
+ * first 9 frames of a 17-frame clip do; a clip longer than {@value #REFERENCE_STEPS} + 1 frames is slowed to fit.
  */
 public final class ClipSampler {
-    static final double MIN_SIZE = 0.18, MAX_SIZE = 0.34, MIN_TRAVEL = 0.25, MAX_TRAVEL = 0.60;
+    static final double MIN_SIZE = 0.24, MAX_SIZE = 0.40, MIN_CROSSING = 0.60, MAX_CROSSING = 0.95;
     static final int REFERENCE_STEPS = 16;
 
     private ClipSampler() {
@@ -28,11 +31,12 @@ public final class ClipSampler {
         double size = uniform(random, MIN_SIZE * shorter, MAX_SIZE * shorter);
         Direction d = combination.direction();
         int along = d.horizontal() ? width : height, across = d.horizontal() ? height : width;
-        double room = 0.999 * (along - size) / (frames - 1); // a hair under the limit, so rounding never leaves the frame
-        double speed = Math.min(room, uniform(random, MIN_TRAVEL * shorter / REFERENCE_STEPS, MAX_TRAVEL * shorter / REFERENCE_STEPS));
-        double travel = speed * (frames - 1);
-        // the centre's range along the motion, for the direction of increasing coordinate; mirrored for the other
-        double start = uniform(random, size / 2, along - size / 2 - travel);
+        double room = 0.999 * (along - size);     // a hair under the limit, so rounding never leaves the frame
+        int steps = Math.max(REFERENCE_STEPS, frames - 1);
+        double crossing = uniform(random, MIN_CROSSING, MAX_CROSSING) * room; // the distance covered in `steps` steps
+        double speed = crossing / steps;
+        // the centre's start along the motion, for the direction of increasing coordinate; mirrored for the other
+        double start = uniform(random, size / 2, size / 2 + room - crossing);
         if (d.dx() < 0 || d.dy() < 0) {
             start = along - start;
         }
