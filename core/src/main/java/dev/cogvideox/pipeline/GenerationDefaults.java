@@ -117,7 +117,12 @@ public record GenerationDefaults(int frames, int height, int width, double fps, 
 
     /** Refuses a size the model cannot take, in pixels and naming {@code --height} and {@code --width}. */
     public void checkSize(String variant, int height, int width) {
-        String given = "--height " + height + " --width " + width;
+        checkSize(variant, height, width, "--height", "--width");
+    }
+
+    /** {@link #checkSize(String, int, int)} naming the two values as the caller's user knows them (e.g. JSON fields). */
+    public void checkSize(String variant, int height, int width, String heightName, String widthName) {
+        String given = heightName + " " + height + " " + widthName + " " + width;
         int multiple = 2 * spatialFactor;   // whole latent patches
         if (height <= 0 || width <= 0 || height % multiple != 0 || width % multiple != 0) {
             throw new IllegalArgumentException(given + ": both must be positive multiples of " + multiple
@@ -126,12 +131,12 @@ public record GenerationDefaults(int frames, int height, int width, double fps, 
         if (limits.maxHeight() > 0 && (height > limits.maxHeight() || width > limits.maxWidth())) {
             throw new IllegalArgumentException(given + ": the " + variant + " model's positional table (transformer sample_height x "
                     + "sample_width x " + spatialFactor + ") covers at most " + limits.maxWidth() + "x" + limits.maxHeight()
-                    + " pixels (width x height); give --height up to " + limits.maxHeight() + " and --width up to " + limits.maxWidth()
+                    + " pixels (width x height); give " + heightName + " up to " + limits.maxHeight() + " and " + widthName + " up to " + limits.maxWidth()
                     + " (default " + width() + "x" + height() + ")");
         }
         if (limits.exactHeight() > 0 && (height != limits.exactHeight() || width != limits.exactWidth())) {
             throw new IllegalArgumentException(given + ": the " + variant + " model has learned positional embeddings and only takes "
-                    + "--height " + limits.exactHeight() + " --width " + limits.exactWidth() + " (diffusers refuses other sizes too)");
+                    + heightName + " " + limits.exactHeight() + " " + widthName + " " + limits.exactWidth() + " (diffusers refuses other sizes too)");
         }
     }
 

@@ -35,9 +35,14 @@ public record JobSettings(String model, String prompt, String negativePrompt, In
         int w = width != null ? width : d.width();
         for (int[] side : new int[][]{{h, 0}, {w, 1}}) {
             String name = side[1] == 0 ? "height" : "width";
-            if (side[0] < 16 || side[0] % 16 != 0 || side[0] > limits.maxSide()) {
-                throw ApiException.badRequest(name, name + " " + side[0] + ": must be a multiple of 16 between 16 and " + limits.maxSide());
+            if (side[0] > limits.maxSide()) {
+                throw ApiException.badRequest(name, name + " " + side[0] + ": at most " + limits.maxSide() + " here");
             }
+        }
+        try {
+            d.checkSize(m.variant(), h, w, "height", "width");    // the model's own rule, as the command line applies it
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(sizeFieldAtFault(d, m.variant(), h), e.getMessage());
         }
         int s = steps != null ? steps : d.steps();
         if (s < 1 || s > limits.maxSteps()) {
@@ -81,6 +86,16 @@ public record JobSettings(String model, String prompt, String negativePrompt, In
         long sd = seed != null ? seed : 42L;
         return new JobSettings(m.name(), prompt, negativePrompt, f, h, w, s, g, dynamicCfg != null ? dynamicCfg : d.dynamicCfg(), sd, rate,
                 video != null ? st : null, vaeTiling != null && vaeTiling, image, video, lora, lora != null ? ls : null);
+    }
+
+    /** "height" when the height alone (with the default width) is refused, else "width". */
+    private static String sizeFieldAtFault(GenerationDefaults d, String variant, int h) {
+        try {
+            d.checkSize(variant, h, d.width(), "height", "width");
+            return "width";
+        } catch (IllegalArgumentException e) {
+            return "height";
+        }
     }
 
     private static void checkLength(String field, String text, ServeConfig.Limits limits) {

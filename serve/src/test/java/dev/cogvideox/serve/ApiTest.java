@@ -192,6 +192,11 @@ class ApiTest {
         TestService.Reply noImage = s.post("/api/jobs", "{\"model\":\"" + I2V + "\",\"prompt\":\"x\"}");
         assertThat(noImage.status()).isEqualTo(400);
         assertThat(noImage.json().path("error").path("message").asText()).contains("image-to-video");
+        // the model's own size rule, as the command line's: learned positional embeddings take only their table's size
+        TestService.Reply wrongSize = s.post("/api/jobs", "{\"model\":\"" + I2V + "\",\"prompt\":\"x\",\"height\":80,\"image\":\"" + name + "\"}");
+        assertThat(wrongSize.status()).isEqualTo(400);
+        assertThat(wrongSize.json().path("error").path("field").asText()).isEqualTo("height");
+        assertThat(wrongSize.json().path("error").path("message").asText()).contains("only takes height 64 width 64");
 
         String id = submit("{\"model\":\"" + I2V + "\",\"prompt\":\"the picture moves\",\"steps\":2,\"image\":\"" + name + "\"}");
         JsonNode done = s.await(id, TestService::finished, Duration.ofSeconds(90));

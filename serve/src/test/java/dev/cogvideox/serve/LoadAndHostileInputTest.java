@@ -111,7 +111,7 @@ class LoadAndHostileInputTest {
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"model\":\"THUDM/CogVideoX-5b\"}"), 400, "unknown model 'THUDM/CogVideoX-5b'");
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"model\":\"../../etc\"}"), 400, "unknown model");
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"frames\":10}"), 400, "8N+1");
-        expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"height\":100}"), 400, "multiple of 16");
+        expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"height\":100}"), 400, "multiples of 16");
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"steps\":0}"), 400, "steps 0");
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"lora\":\"../../jobs.db\"}"), 400, "no '..'");
         expect(s.post("/api/jobs", "{\"prompt\":\"x\",\"lora\":\"missing\"}"), 400, "no such file");
