@@ -1,10 +1,9 @@
 package dev.cogvideox.bench.ab;
 
 import dev.cogvideox.bench.KernelBench;
-import dev.cogvideox.tensor.Attention;
 import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.DType;
-import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Shapes;
 import dev.cogvideox.tensor.Tensor;
@@ -35,7 +34,7 @@ public final class Workload {
                 int l = Integer.parseInt(args[2]), heads = 30, d = 64;
                 Tensor q = random(rnd, 1, l, heads * d), k = random(rnd, 1, l, heads * d), v = random(rnd, 1, l, heads * d);
                 flops[0] = 4.0 * heads * l * (double) l * d;
-                return () -> Attention.attend(q, k, v, heads, 0.125f, null);
+                return () -> Kernels.JAVA.attend(q, k, v, heads, 0.125f, null, null);
             }
             case "conv" -> {
                 int cin = Integer.parseInt(args[2]), cout = Integer.parseInt(args[3]), h = Integer.parseInt(args[4]),
@@ -46,9 +45,9 @@ public final class Workload {
                 Weight weight = Weight.of("w", wt);
                 float[] bias = random(rnd, cout).data();
                 Conv3d.Geometry g = Conv3d.Geometry.same(1);
-                Tensor out = Conv3d.forward(x, front, weight, bias, g);
+                Tensor out = Kernels.JAVA.conv3d(x, front, weight, bias, g);
                 flops[0] = 2.0 * cout * cin * kt * 9 * h * (double) w;
-                return () -> Conv3d.accumulate(x, front, weight, bias, g, out);
+                return () -> Kernels.JAVA.conv3dAccumulate(x, front, weight, bias, g, out);
             }
             case "gemm" -> {
                 int m = Integer.parseInt(args[2]), k = Integer.parseInt(args[3]), n = Integer.parseInt(args[4]);
@@ -58,7 +57,7 @@ public final class Workload {
                 float[] bias = random(rnd, n).data();
                 float[] y = new float[m * n];
                 flops[0] = 2.0 * m * k * (double) n;
-                return () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0);
+                return () -> Kernels.JAVA.gemm(x, 0, m, k, w, bias, y, 0);
             }
             default -> throw new IllegalArgumentException("unknown workload " + args[0] + " (attention, conv or gemm)");
         }
