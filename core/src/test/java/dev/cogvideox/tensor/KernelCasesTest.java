@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The kernels against scalar twins written from the definitions, in the spirit of ggml's test-backend-ops: every
@@ -456,7 +457,7 @@ class KernelCasesTest {
                     s += grad.data()[(b * c.cout() + co) * plane + i];
                 }
             }
-            assertThat((double) db.data()[co]).as("dBias[%d]", co).isCloseTo(s, org.assertj.core.api.Assertions.within(1e-5 * (1 + Math.abs(s))));
+            assertThat((double) db.data()[co]).as("dBias[%d]", co).isCloseTo(s, within(1e-5 * (1 + Math.abs(s))));
         }
     }
 
@@ -500,7 +501,8 @@ class KernelCasesTest {
 
         Tensor out = Tensor.zeros(x.shape());
         kernels.groupNorm(x, groups, weight, bias, 1e-6f, null, false, out);
-        assertClose("group norm", out.data(), DoubleTwins.groupNorm(xd, dims, groups, wd, bd, 1e-6, null, null, null, null, null, null, false), 1e-5);
+        assertClose("group norm", out.data(),
+                DoubleTwins.groupNorm(xd, dims, groups, wd, bd, 1e-6, null, null, null, null, null, null, false), 1e-5);
 
         int mt = (t + 1) / 2, mh = (h + 1) / 2, mw = (w + 2) / 3;
         Tensor scale = Conv3dTest.random(rnd, n, c, mt, mh, mw), shift = Conv3dTest.random(rnd, n, c, mt, mh, mw);

@@ -297,7 +297,8 @@ public final class TrainTransformer {
         if (layer.bias() != null && params.get(layer.bias().name()).requiresGrad()) {
             params.get(layer.bias().name()).accumulate(LinearGrad.biasGrad(dy));
         }
-        Tensor dx = inputGrad ? LinearGrad.inputGrad(layer.kernels(), dy, weight.value().reshape(layer.outFeatures(), layer.inFeatures())) : null;
+        Tensor dx = inputGrad ? LinearGrad.inputGrad(layer.kernels(), dy, weight.value().reshape(layer.outFeatures(), layer.inFeatures()))
+                : null;
         return layer.adapter() instanceof LoraBranch lora ? lora.backward(x, dy, dx) : dx;
     }
 
