@@ -1,8 +1,7 @@
 package dev.cogvideox.bench;
 
-import dev.cogvideox.tensor.Attention;
 import dev.cogvideox.tensor.DType;
-import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -144,7 +143,7 @@ public final class KernelBench {
         Weight w = weight(dtype, n, k, rnd, (float) (1 / Math.sqrt(k)));
         float[] bias = random(rnd, n, 0.1f);
         float[] y = new float[m * n];
-        return new Case(name, 2.0 * m * k * n, () -> MatMul.gemm(x, 0, m, k, w, bias, y, 0), () -> {
+        return new Case(name, 2.0 * m * k * n, () -> Kernels.JAVA.gemm(x, 0, m, k, w, bias, y, 0), () -> {
             float[] wf = new float[k];
             for (int t = 0; t < 16; t++) {
                 int i = rnd.nextInt(m), j = rnd.nextInt(n);
@@ -166,7 +165,7 @@ public final class KernelBench {
         Tensor v = Tensor.of(random(rnd, l * width, 1f), 1, l, width);
         float scale = (float) (1 / Math.sqrt(d));
         Tensor[] out = new Tensor[1];
-        return new Case(name, 4.0 * heads * l * (double) l * d, () -> out[0] = Attention.attend(q, k, v, heads, scale, null), () -> {
+        return new Case(name, 4.0 * heads * l * (double) l * d, () -> out[0] = Kernels.JAVA.attend(q, k, v, heads, scale, null, null), () -> {
             double[] p = new double[l];
             for (int t = 0; t < 4; t++) {
                 int i = rnd.nextInt(l), h = rnd.nextInt(heads), c = rnd.nextInt(d);

@@ -1,7 +1,7 @@
 package dev.cogvideox.bench;
 
 import dev.cogvideox.tensor.DType;
-import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -57,12 +57,12 @@ public final class QuantBench {
             float[] y = new float[m * n];
             double[][] secs = new double[kinds.length][rounds];
             for (Weight w : weights) {
-                MatMul.gemm(x, 0, m, k, w, null, y, 0);     // warm-up
+                Kernels.JAVA.gemm(x, 0, m, k, w, null, y, 0);     // warm-up
             }
             for (int r = 0; r < rounds; r++) {
                 for (int q = 0; q < kinds.length; q++) {
                     long t0 = System.nanoTime();
-                    MatMul.gemm(x, 0, m, k, weights[q], null, y, 0);
+                    Kernels.JAVA.gemm(x, 0, m, k, weights[q], null, y, 0);
                     secs[q][r] = (System.nanoTime() - t0) / 1e9;
                 }
             }

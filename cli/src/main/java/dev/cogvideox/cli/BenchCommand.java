@@ -5,7 +5,6 @@ import dev.cogvideox.model.transformer.CogVideoXBlock;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.synth.RandomWeightStore;
-import dev.cogvideox.tensor.Attention;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
@@ -71,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             RandomWeightStore store = new RandomWeightStore(0, weights);
             if (part.equals("attention")) {
                 Tensor q = random(1, (int) l, dim);
-                work = () -> Attention.attend(q, q, q, heads, (float) (1 / Math.sqrt(hd)), null);
+                work = () -> store.kernels().attend(q, q, q, heads, (float) (1 / Math.sqrt(hd)), null, null);
             } else if (part.equals("block")) {
                 CogVideoXTransformerConfig cfg = new CogVideoXTransformerConfig(heads, hd, 16, 16, true, 0, timeDim, null, 4096, 1,
                         true, width, height, (frames - 1) * 4 + 1, patch, null, 4, text, "gelu-approximate", "silu", true, 1e-5,

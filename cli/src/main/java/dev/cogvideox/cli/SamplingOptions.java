@@ -1,9 +1,9 @@
 package dev.cogvideox.cli;
 
 import dev.cogvideox.model.cache.CacheSetting;
-import dev.cogvideox.model.schedule.CogVideoXDDIMScheduler;
 import dev.cogvideox.model.sparse.SparseSetting;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
+import dev.cogvideox.model.schedule.CogVideoXSchedulerConfig;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
@@ -54,10 +54,12 @@ final class SamplingOptions {
             if (!preset.strip().toLowerCase(Locale.ROOT).equals("tdm-cogvideox-2b")) {
                 throw new IllegalArgumentException("--preset " + preset + ": unknown preset; the one there is: tdm-cogvideox-2b");
             }
-            if (!cfg.variant().equals("2b") || !(pipeline.scheduler() instanceof CogVideoXDDIMScheduler)) {
+            // the sampler the pipeline runs, by its config's class name, as GenerationDefaults reads it for dynamic guidance
+            String sampler = pipeline.scheduler().config().className();
+            if (!cfg.variant().equals("2b") || !CogVideoXSchedulerConfig.DDIM.equals(sampler)) {
                 throw new IllegalArgumentException("--preset tdm-cogvideox-2b is for CogVideoX-2b with its DDIM scheduler (the TDM LoRA "
                         + "was distilled from it); this is a " + cfg.variant() + " model with the "
-                        + pipeline.scheduler().config().className() + (given("--scheduler") ? " (--scheduler)" : ""));
+                        + sampler + (given("--scheduler") ? " (--scheduler)" : ""));
             }
             if (list == null) {
                 list = TDM_TIMESTEPS.clone();

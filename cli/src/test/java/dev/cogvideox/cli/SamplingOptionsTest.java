@@ -95,5 +95,9 @@ class SamplingOptionsTest {
         CliRun wrongModel = generate("tiny-cogvideox-5b", "bad5b", "--preset", "tdm-cogvideox-2b");
         assertThat(wrongModel.exit()).isNotZero();
         assertThat(wrongModel.err()).contains("--preset tdm-cogvideox-2b is for CogVideoX-2b with its DDIM scheduler");
+        CliRun wrongSampler = generate("tiny-cogvideox-2b", "bad2bdpm", "--preset", "tdm-cogvideox-2b", "--scheduler", "dpm");
+        assertThat(wrongSampler.exit()).isNotZero();
+        assertThat(wrongSampler.err()).contains("--preset tdm-cogvideox-2b is for CogVideoX-2b with its DDIM scheduler",
+                "this is a 2b model with the CogVideoXDPMScheduler (--scheduler)").doesNotContain("Exception", "\tat ");
     }
 }

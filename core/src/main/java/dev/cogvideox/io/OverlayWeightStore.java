@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Weight;
 
 import java.util.Map;
@@ -43,6 +44,11 @@ public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.E
     public Weight weight(String name) {
         SafetensorsFile.Entry e = replaced.get(name);
         return e != null ? e.weight() : base.weight(name);
+    }
+
+    @Override
+    public Kernels kernels() {
+        return base.kernels();
     }
 
     @Override

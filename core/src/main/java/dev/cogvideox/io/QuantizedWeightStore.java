@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Weight;
 
@@ -51,6 +52,11 @@ public final class QuantizedWeightStore implements WeightStore {
     @Override
     public SafetensorsFile.Entry entry(String name) {
         return base.entry(name);
+    }
+
+    @Override
+    public Kernels kernels() {
+        return base.kernels();
     }
 
     @Override

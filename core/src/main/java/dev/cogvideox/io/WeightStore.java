@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Shapes;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -73,6 +74,20 @@ public interface WeightStore extends AutoCloseable {
     /** Total bytes of all tensors. */
     default long byteSize() {
         return names().stream().mapToLong(this::byteSize).sum();
+    }
+
+    /**
+     * The kernels the modules built from this store run on (each module keeps them from its construction):
+     * {@link Kernels#JAVA} unless the store was given others by {@link #withKernels}. They come with the weights
+     * because a provider of quantized or native products is matched to the weights' format.
+     */
+    default Kernels kernels() {
+        return Kernels.JAVA;
+    }
+
+    /** This store's tensors, with models built from it running on {@code kernels} (closing the view closes this store). */
+    default WeightStore withKernels(Kernels kernels) {
+        return kernels == kernels() ? this : new KernelsWeightStore(this, kernels);
     }
 
     @Override

@@ -28,6 +28,7 @@ import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.random.NoiseSource;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.QuantFormat;
@@ -63,30 +64,29 @@ public final class CogVideoXPipeline {
     private final Path modelDir;
     private final CogVideoXTransformerConfig transformerConfig;
     private final AutoencoderKLCogVideoXConfig vaeConfig;
+    /** Loads the transformer, or null for this pipeline's own loading (its weight format and kernels). */
     private final TransformerLoader transformerLoader;
     /** The scheduler class to run, or null for the one the model folder names. */
     private final String schedulerClass;
     /** The format the text encoder's linear layers are quantized to on load, or null for their stored dtype. */
     private final QuantFormat weights;
+    /** The kernels every model of this pipeline runs on. */
+    private final Kernels kernels;
 
     private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
-                              TransformerLoader transformerLoader, String schedulerClass) {
-        this(modelDir, transformerConfig, vaeConfig, transformerLoader, schedulerClass, null);
-    }
-
-    private CogVideoXPipeline(Path modelDir, CogVideoXTransformerConfig transformerConfig, AutoencoderKLCogVideoXConfig vaeConfig,
-                              TransformerLoader transformerLoader, String schedulerClass, QuantFormat weights) {
+                              TransformerLoader transformerLoader, String schedulerClass, QuantFormat weights, Kernels kernels) {
         this.modelDir = modelDir;
         this.transformerConfig = transformerConfig;
         this.vaeConfig = vaeConfig;
         this.transformerLoader = transformerLoader;
         this.schedulerClass = schedulerClass;
         this.weights = weights;
+        this.kernels = kernels;
     }
 
     /** The same pipeline with another way of loading the transformer (a LoRA, for instance). */
     public CogVideoXPipeline withTransformerLoader(TransformerLoader loader) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader, schedulerClass, weights);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, loader, schedulerClass, weights, kernels);
     }
 
     /**
@@ -95,7 +95,16 @@ public final class CogVideoXPipeline {
      * quantize on its own.
      */
     public CogVideoXPipeline withWeights(QuantFormat format) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, dir -> CogVideoXTransformer3DModel.load(dir, format), schedulerClass, format);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, null, schedulerClass, format, kernels);
+    }
+
+    /**
+     * The same pipeline with its models (text encoder, transformer, VAE) running on {@code kernels} instead of
+     * {@link Kernels#JAVA}. A transformer loader set with {@link #withTransformerLoader} (a LoRA) chooses its own.
+     */
+    public CogVideoXPipeline withKernels(Kernels kernels) {
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, schedulerClass, weights,
+                java.util.Objects.requireNonNull(kernels, "kernels"));
     }
 
     /**
@@ -105,7 +114,12 @@ public final class CogVideoXPipeline {
      * @param className {@link CogVideoXSchedulerConfig#DDIM} or {@link CogVideoXSchedulerConfig#DPM}
      */
     public CogVideoXPipeline withScheduler(String className) {
-        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, className, weights);
+        return new CogVideoXPipeline(modelDir, transformerConfig, vaeConfig, transformerLoader, className, weights, kernels);
+    }
+
+    private CogVideoXTransformer3DModel loadTransformer() {
+        Path dir = modelDir.resolve("transformer");
+        return transformerLoader != null ? transformerLoader.load(dir) : CogVideoXTransformer3DModel.load(dir, weights, kernels);
     }
 
     /** A fresh scheduler of this pipeline (the model's own class unless {@link #withScheduler} chose another). */
@@ -126,7 +140,7 @@ public final class CogVideoXPipeline {
         }
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(modelDir.resolve("transformer/config.json"));
         AutoencoderKLCogVideoXConfig vae = AutoencoderKLCogVideoXConfig.read(modelDir.resolve("vae/config.json"));
-        return new CogVideoXPipeline(modelDir, cfg, vae, CogVideoXTransformer3DModel::load, null);
+        return new CogVideoXPipeline(modelDir, cfg, vae, null, null, null, Kernels.JAVA);
     }
 
     public CogVideoXTransformerConfig transformerConfig() {
@@ -319,7 +333,7 @@ public final class CogVideoXPipeline {
         SparseVideoAttention sparse = req.sampling().attention().start(shape[1] / (cfg.patchSizeT() == null ? 1 : cfg.patchSizeT()),
                 (h / cfg.patchSize()) * (w / cfg.patchSize()));
         StepCache cache = StepCache.both(caching != null ? caching : StepCache.NONE, sparse != null ? sparse : StepCache.NONE);
-        try (CogVideoXTransformer3DModel transformer = transformerLoader.load(modelDir.resolve("transformer"))) {
+        try (CogVideoXTransformer3DModel transformer = loadTransformer()) {
             for (int i = 0; i < timesteps.length; i++) {
                 cancel.throwIfCancelled();
                 long t = timesteps[i];
@@ -391,7 +405,7 @@ public final class CogVideoXPipeline {
         }
         // encode_prompt: pad/truncate to max_sequence_length, no attention mask, negative None -> "" (semantics.md)
         T5Tokenizer tokenizer = T5Tokenizer.fromPretrained(modelDir.resolve("tokenizer"));
-        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"), weights)) {
+        try (T5EncoderModel encoder = T5EncoderModel.fromPretrained(modelDir.resolve("text_encoder"), weights, kernels)) {
             PromptEncoder.PromptEmbeds e = new PromptEncoder(tokenizer, encoder, PromptEncoder.LOG_WARNING)
                     .encodePrompt(req.prompts(), req.negativePrompts(), cfgOn, 1, req.maxSequenceLength(), run.withTaps(Taps.NONE));
             tapText(run.taps(), "", e.prompt());
@@ -429,7 +443,7 @@ public final class CogVideoXPipeline {
         Tensor pixels = Ops.scale(image, 2f);                                                   // [0, 1] -> [-1, 1]
         Ops.addScalarInPlace(pixels, -1f);
         Tensor z;
-        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"), kernels)) {
             VaeOptions options = req.tiling().applyTo(vae.defaultOptions());
             var posterior = vae.encode(pixels.reshape(shape[0], 3, 1, req.height(), req.width()), options, run.withTaps(Taps.NONE)); // [B, C, 1, h, w]
             z = vae.scaleImageLatents(posterior.sample(noise.randn(posterior.mean().shape())));
@@ -455,7 +469,7 @@ public final class CogVideoXPipeline {
         Tensor pixels = Layout.permute(Ops.scale(video, 2f), 0, 2, 1, 3, 4);                    // [B, 3, F, H, W]
         Ops.addScalarInPlace(pixels, -1f);                                                      // [0, 1] -> [-1, 1]
         Tensor z;
-        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"), kernels)) {
             var posterior = vae.encode(pixels, req.tiling().applyTo(vae.defaultOptions()), run.withTaps(Taps.NONE)); // [B, C, F', h, w]
             z = vae.scaleLatents(posterior.sample(noise.randn(posterior.mean().shape())));
         }
@@ -477,7 +491,7 @@ public final class CogVideoXPipeline {
         }
         FiniteChecks.beforeDecode(latents);
         Tensor z = Layout.permute(latents, 0, 2, 1, 3, 4);                                     // [B, C, F, h, w]
-        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"))) {
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(modelDir.resolve("vae"), kernels)) {
             VaeOptions options = tiling.applyTo(vae.defaultOptions());
             Tensor input = vae.unscaleLatents(z);                                               // 1 / scaling_factor
             run.taps().tap("vae_decode_input", input);

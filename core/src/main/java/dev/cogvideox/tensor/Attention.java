@@ -51,7 +51,7 @@ public final class Attention {
     /**
      * @param bias optional additive bias {@code [H, Lq, Lk]} (T5's relative position bias), or null
      */
-    public static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias) {
+    static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias) {
         return attend(q, k, v, heads, scale, bias, null);
     }
 
@@ -59,7 +59,7 @@ public final class Attention {
      * {@link #attend(Tensor, Tensor, Tensor, int, float, Tensor)} where each query task attends only the keys that
      * {@code keys} selects for it (null: all keys, the same computation as without it).
      */
-    public static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, KeySelection keys) {
+    static Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, KeySelection keys) {
         int b = q.dim(0), lq = q.dim(1), width = q.dim(2);
         int lk = k.dim(1);
         if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || width % heads != 0 || k.dim(2) != width || v.dim(2) != width

@@ -50,7 +50,7 @@ public final class Conv3d {
      * @param bias  {@code [Cout]} or null
      * @return {@code [N, Cout, Tout, Hout, Wout]}
      */
-    public static Tensor forward(Tensor x, Tensor front, Weight w, float[] bias, Geometry g) {
+    static Tensor forward(Tensor x, Tensor front, Weight w, float[] bias, Geometry g) {
         Shape s = Shape.of(x, front, w, bias, g);
         Tensor out = Tensor.zeros(s.n, s.cout, s.tOut, s.hOut, s.wOut);
         if (Conv3dDirect.supports(g)) {
@@ -65,7 +65,7 @@ public final class Conv3d {
      * {@code out += conv(front ++ x)}: the convolution's result (with its bias) added to what {@code out} holds, in
      * one pass (the resnet's residual sum without a separate tensor).
      */
-    public static void accumulate(Tensor x, Tensor front, Weight w, float[] bias, Geometry g, Tensor out) {
+    static void accumulate(Tensor x, Tensor front, Weight w, float[] bias, Geometry g, Tensor out) {
         Shape s = Shape.of(x, front, w, bias, g);
         if (out.rank() != 5 || out.dim(0) != s.n || out.dim(1) != s.cout || out.dim(2) != s.tOut || out.dim(3) != s.hOut || out.dim(4) != s.wOut) {
             throw new IllegalArgumentException("conv " + w.name() + ": cannot accumulate into " + out + ", the output is ["
@@ -86,7 +86,7 @@ public final class Conv3d {
      *
      * @return {@code x}, now holding the output
      */
-    public static Tensor inPlace(Tensor x, Tensor front, Weight w, float[] bias, Geometry g) {
+    static Tensor inPlace(Tensor x, Tensor front, Weight w, float[] bias, Geometry g) {
         Shape s = Shape.of(x, front, w, bias, g);
         if (!Conv3dDirect.supports(g) || s.cout != s.cin || s.tOut != s.t || s.hOut != s.h || s.wOut != s.w || s.tf != s.kt - 1) {
             throw new IllegalArgumentException("conv " + w.name() + ": cannot run in place on " + x + " (output ["

@@ -32,7 +32,7 @@ public final class Conv3dBackward {
      * @param width  input width
      * @return {@code [N, Cin, frames, h, width]}: the first {@code Tf} frames belong to {@code front}
      */
-    public static Tensor input(Tensor g, Weight w, Conv3d.Geometry geo, int frames, int h, int width) {
+    static Tensor input(Tensor g, Weight w, Conv3d.Geometry geo, int frames, int h, int width) {
         requireStrideT(geo, w);
         int n = g.dim(0), cout = g.dim(1), to = g.dim(2), ho = g.dim(3), wo = g.dim(4);
         int cin = w.dim(1), kt = w.rank() == 5 ? w.dim(2) : 1, kh = w.dim(-2), kw = w.dim(-1);
@@ -72,7 +72,7 @@ public final class Conv3dBackward {
      * @param weightShape the weight's shape (rank 5, or rank 4 for a 2D convolution of every frame)
      * @return a tensor of {@code weightShape}
      */
-    public static Tensor weight(Tensor x, Tensor front, Tensor g, int[] weightShape, Conv3d.Geometry geo) {
+    static Tensor weight(Tensor x, Tensor front, Tensor g, int[] weightShape, Conv3d.Geometry geo) {
         Weight shapeOnly = Weight.of("weight gradient", Tensor.zeros(weightShape));
         requireStrideT(geo, shapeOnly);
         Conv3d.Shape s = Conv3d.Shape.of(x, front, shapeOnly, null, geo);
@@ -138,7 +138,7 @@ public final class Conv3dBackward {
     }
 
     /** {@code dL/dbias [Cout]}: the output gradient summed over samples and positions (in double). */
-    public static Tensor bias(Tensor g) {
+    static Tensor bias(Tensor g) {
         int n = g.dim(0), c = g.dim(1), plane = g.numel() / (n * c);
         Tensor db = Tensor.zeros(c);
         float[] gd = g.data();

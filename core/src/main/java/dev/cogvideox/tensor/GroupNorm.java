@@ -26,7 +26,7 @@ public final class GroupNorm {
      * @param mod    null, or a modulation for a rank-5 {@code x}
      * @param out    same shape as {@code x}
      */
-    public static void forward(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Modulation mod, boolean silu, Tensor out) {
+    static void forward(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Modulation mod, boolean silu, Tensor out) {
         int n = x.dim(0), c = x.dim(1);
         if (groups < 1 || c % groups != 0) {
             throw new IllegalArgumentException("group norm: " + c + " channels do not split into " + groups + " groups");

@@ -23,7 +23,7 @@ public final class GroupNormBackward {
     }
 
     /** Arguments as for {@link GroupNorm#forward} (the forward's input {@code x}, not its output) and {@code g = dL/dout}. */
-    public static Grads backward(Tensor x, int groups, Tensor weight, Tensor bias, float eps, GroupNorm.Modulation mod, boolean silu, Tensor g) {
+    static Grads backward(Tensor x, int groups, Tensor weight, Tensor bias, float eps, GroupNorm.Modulation mod, boolean silu, Tensor g) {
         if (!x.sameShape(g)) {
             throw new IllegalArgumentException("group norm backward: gradient " + g + " does not match input " + x);
         }

@@ -44,7 +44,7 @@ public final class MatMul {
     }
 
     /** {@code x[..., K] -> y[..., N]} with {@code W[N, K]} and an optional bias {@code [N]}. */
-    public static Tensor linear(Tensor x, Weight w, Weight bias) {
+    static Tensor linear(Tensor x, Weight w, Weight bias) {
         int k = x.dim(-1);
         if (w.rank() != 2 || w.dim(1) != k) {
             throw new IllegalArgumentException("linear " + w.name() + ": input " + x + " has last dimension " + k
@@ -67,12 +67,12 @@ public final class MatMul {
      * {@code c[cOff + i*N + j] = sum_k a[aOff + i*K + k] * W[j, k] + bias[j]} for i < m, j < N (rows packed
      * densely, leading dimensions K and N). {@code bias} may be null.
      */
-    public static void gemm(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
+    static void gemm(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
         run(a, aOff, m, k, w, bias, c, cOff, false);
     }
 
     /** As {@link #gemm} but adds to c: {@code c[i, j] += sum_k a[i, k] * W[j, k] + bias[j]} (a fused residual). */
-    public static void gemmAccumulate(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
+    static void gemmAccumulate(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
         run(a, aOff, m, k, w, bias, c, cOff, true);
     }
 

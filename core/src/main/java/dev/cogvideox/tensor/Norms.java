@@ -31,7 +31,7 @@ public final class Norms {
      * LayerNorm over the last dimension: {@code (x - mean) / sqrt(var + eps) * w + b}; {@code w} and {@code b}
      * may be null (no affine). Returns a new tensor.
      */
-    public static Tensor layerNorm(Tensor x, Tensor w, Tensor b, float eps) {
+    static Tensor layerNorm(Tensor x, Tensor w, Tensor b, float eps) {
         int c = x.dim(-1);
         checkAffine(w, c, "layer norm weight");
         checkAffine(b, c, "layer norm bias");
@@ -61,7 +61,7 @@ public final class Norms {
     }
 
     /** T5's RMS norm over the last dimension: {@code w * x / sqrt(mean(x^2) + eps)}, no mean subtraction, no bias. */
-    public static Tensor rmsNorm(Tensor x, Tensor w, float eps) {
+    static Tensor rmsNorm(Tensor x, Tensor w, float eps) {
         int c = x.dim(-1);
         checkAffine(w, c, "RMS norm weight");
         Tensor y = Tensor.zeros(x.shape());

@@ -1,23 +1,49 @@
 package dev.cogvideox.tensor;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
- * {@link Ops}, {@link Norms}, {@link Rope} and {@link Layout} against scalar twins written from the definitions, in
- * the spirit of ggml's test-backend-ops: every kernel over a list of awkward shapes (one row, one channel, odd
- * widths, sizes just past the vector length and the thread pool's grains of 64 rows and 16384 elements), seeded
- * inputs. Element-wise kernels must match a float twin that does the same operations exactly; the norms and the
- * transcendental activations a double twin to float rounding.
+ * The kernels against scalar twins written from the definitions, in the spirit of ggml's test-backend-ops: every
+ * kernel over a list of awkward shapes (one row, one channel, odd widths, sizes just past the vector length, the
+ * tiles and the thread pool's grains of 64 rows and 16384 elements), seeded inputs. What sits behind {@link Kernels}
+ * (the products for every weight format, attention dense, biased and block-sparse, the 3D convolution forward and
+ * backward, the group, layer and RMS norms) runs on every provider of {@link #providers()}; {@link Ops}, {@link Rope}
+ * and {@link Layout} are static. Element-wise kernels must match a float twin that does the same operations exactly;
+ * the others a double twin to float rounding.
  */
 class KernelCasesTest {
+    /** The providers every interface case runs on: a new provider is held to the same cases by naming it here. */
+    static List<Kernels> providers() {
+        return List.of(Kernels.JAVA);
+    }
+
+    /** Every case on every provider: arguments {@code (provider, case...)}. */
+    private static Stream<Arguments> onProviders(Stream<Object[]> cases) {
+        List<Object[]> list = cases.toList();
+        return providers().stream().flatMap(k -> list.stream().map(c -> {
+            Object[] args = new Object[c.length + 1];
+            args[0] = k;
+            System.arraycopy(c, 0, args, 1, c.length);
+            return Arguments.of(args);
+        }));
+    }
+
+    static Stream<Arguments> shapesOnProviders() {
+        return onProviders(Arrays.stream(SHAPES).map(s -> new Object[]{s}));
+    }
+
     /** {@code [B, L, C]} shapes: single rows and channels, odd sizes, and sizes past 64 rows and 16384 elements. */
     private static final int[][] SHAPES = {{1, 1, 1}, {1, 1, 17}, {1, 5, 3}, {3, 1, 65}, {2, 67, 13}, {3, 130, 65}, {1, 257, 64}};
 
@@ -129,9 +155,9 @@ class KernelCasesTest {
         assertThat(t.data()).containsExactly(perSample);
     }
 
-    @ParameterizedTest
-    @MethodSource("shapes")
-    void normsMatchTheirDoubleTwins(int[] s) {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("shapesOnProviders")
+    void normsMatchTheirDoubleTwins(Kernels kernels, int[] s) {
         SplittableRandom rng = rng(s);
         int c = s[2];
         Tensor x = randn(rng, s), w = randn(rng, c), bias = randn(rng, c);
@@ -159,9 +185,9 @@ class KernelCasesTest {
                 rms[r * c + i] = w.data()[i] * v * invRms;
             }
         }
-        assertClose("layer norm", Norms.layerNorm(x, w, bias, 1e-5f).data(), ln, 1e-5);
-        assertClose("layer norm without affine", Norms.layerNorm(x, null, null, 1e-5f).data(), plain, 1e-5);
-        assertClose("rms norm", Norms.rmsNorm(x, w, 1e-6f).data(), rms, 1e-5);
+        assertClose("layer norm", kernels.layerNorm(x, w, bias, 1e-5f).data(), ln, 1e-5);
+        assertClose("layer norm without affine", kernels.layerNorm(x, null, null, 1e-5f).data(), plain, 1e-5);
+        assertClose("rms norm", kernels.rmsNorm(x, w, 1e-6f).data(), rms, 1e-5);
     }
 
     /** RoPE shapes {@code {B, L, heads, head_dim, start}}: one head, one pair, odd heads, tables shorter than L. */
@@ -282,6 +308,225 @@ class KernelCasesTest {
         }
         Layout.blend(a, b, dim, extent);
         assertThat(b.data()).containsExactly(want);
+    }
+
+    /** Product shapes {@code {m, k, n}}: one element, tile edges (6 rows, 64 columns), a block (32) of a quantized row, odd sizes. */
+    private static final int[][] PRODUCTS = {{1, 1, 1}, {6, 13, 207}, {13, 207, 6}, {70, 600, 257}, {3, 64, 130}, {7, 33, 65}};
+
+    static Stream<Arguments> products() {
+        return onProviders(Stream.of("F32", "BF16", "F16", "INT8", "Q8_0", "Q4_0", "Q4_1")
+                .flatMap(f -> Arrays.stream(PRODUCTS).map(s -> new Object[]{f, s})));
+    }
+
+    /** A seeded {@code [n, k]} weight in {@code format}: a float dtype, or quantized from fp32. */
+    private static Weight weight(String format, int n, int k, SplittableRandom rnd) {
+        return switch (format) {
+            case "F32", "BF16", "F16" -> MatMulTest.weight(DType.valueOf(format), n, k, rnd);
+            default -> MatMulTest.weight(DType.F32, n, k, rnd).quantize(QuantFormat.valueOf(format));
+        };
+    }
+
+    /**
+     * {@code linear} (leading dimensions kept) and {@code gemm} (operands at offsets, the rest of c untouched) against the
+     * double product of the weight's own values (widened or dequantized), for every stored and quantized format.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("products")
+    void productsMatchTheirDoubleTwins(Kernels kernels, String format, int[] mkn) {
+        int m = mkn[0], k = mkn[1], n = mkn[2];
+        SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(mkn) * 31L + format.hashCode());
+        Weight w = weight(format, n, k, rnd);
+        float[] bias = MatMulTest.random(rnd, n);
+        float[] x = MatMulTest.random(rnd, m * k);
+        float[] want = MatMulTest.scalarTwin(x, m, k, w.toTensor().data(), n, bias);
+        float tol = 1e-4f * (float) Math.sqrt(k);
+
+        Tensor y = kernels.linear(Tensor.of(x.clone(), 1, m, k), w, Weight.of("b", Tensor.of(bias.clone(), n)));
+        assertThat(y.shape()).containsExactly(1, m, n);
+        MatMulTest.assertClose(y.data(), want, 1e-11, tol);
+
+        int aOff = 5, cOff = 3;
+        float[] a = new float[aOff + m * k];
+        System.arraycopy(x, 0, a, aOff, m * k);
+        float[] c = MatMulTest.random(rnd, cOff + m * n + 2);
+        float[] before = c.clone();
+        kernels.gemm(a, aOff, m, k, w, bias, c, cOff);
+        MatMulTest.assertClose(Arrays.copyOfRange(c, cOff, cOff + m * n), want, 1e-11, tol);
+        assertThat(Arrays.copyOfRange(c, 0, cOff)).containsExactly(Arrays.copyOfRange(before, 0, cOff));
+        assertThat(Arrays.copyOfRange(c, cOff + m * n, c.length)).containsExactly(Arrays.copyOfRange(before, cOff + m * n, c.length));
+    }
+
+    static Stream<Arguments> attentionShapes() {
+        // batch, lq, lk, heads, head dim: one of each, tile edges (64 queries, 6 keys or dims), a key block (120), a
+        // task (256 queries), odd head sizes
+        return onProviders(Stream.of(new int[]{1, 1, 1, 1, 8}, new int[]{2, 6, 13, 2, 16}, new int[]{1, 65, 121, 2, 64},
+                new int[]{2, 207, 6, 1, 13}, new int[]{1, 257, 130, 2, 5}).map(s -> new Object[]{s}));
+    }
+
+    /**
+     * Dense, with an additive bias, and block-sparse (odd heads attend keys {@code [0, lk/2)} and the last key, even
+     * heads all): each against {@code softmax(scale q k^T + bias) v} in double, the sparse one with -inf outside its keys.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("attentionShapes")
+    void attentionMatchesItsDoubleTwin(Kernels kernels, int[] s) {
+        int b = s[0], lq = s[1], lk = s[2], heads = s[3], d = s[4], width = heads * d;
+        SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(s));
+        Tensor q = Tensor.of(MatMulTest.random(rnd, b * lq * width), b, lq, width);
+        Tensor k = Tensor.of(MatMulTest.random(rnd, b * lk * width), b, lk, width);
+        Tensor v = Tensor.of(MatMulTest.random(rnd, b * lk * width), b, lk, width);
+        float scale = 4f / (float) Math.sqrt(d);                           // scores of a few units: a peaked softmax
+        float[] bias = MatMulTest.random(rnd, heads * lq * lk);
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] *= 3f;
+        }
+        float tol = 2e-5f;
+        MatMulTest.assertClose(kernels.attend(q, k, v, heads, scale, null, null).data(),
+                AttentionTest.scalarTwin(q.data(), k.data(), v.data(), b, lq, lk, heads, d, scale, null), 1e-11, tol);
+        MatMulTest.assertClose(kernels.attend(q, k, v, heads, scale, Tensor.of(bias, heads, lq, lk), null).data(),
+                AttentionTest.scalarTwin(q.data(), k.data(), v.data(), b, lq, lk, heads, d, scale, bias), 1e-11, tol);
+        int[] half = lk == 1 ? new int[]{0, 1} : new int[]{0, lk / 2, lk - 1, lk};
+        float[] mask = new float[heads * lq * lk];
+        for (int h = 1; h < heads; h += 2) {
+            for (int i = 0; i < lq; i++) {
+                for (int j = lk / 2; j < lk - 1; j++) {
+                    mask[(h * lq + i) * lk + j] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        Attention.KeySelection odd = (h, i0, n) -> h % 2 == 1 ? half : null;
+        MatMulTest.assertClose(kernels.attend(q, k, v, heads, scale, null, odd).data(),
+                AttentionTest.scalarTwin(q.data(), k.data(), v.data(), b, lq, lk, heads, d, scale, mask), 1e-11, tol);
+    }
+
+    static Stream<Arguments> convolutions() {
+        return onProviders(Conv3dTest.cases().map(c -> new Object[]{c}));
+    }
+
+    /** The case's weight: per-frame 2D ({@code [Cout, Cin, kh, kw]}) where the case allows it, as the 2D convolutions store theirs. */
+    private static Tensor convWeight(Random rnd, Conv3dTest.Case c) {
+        return c.kt() == 1 && c.tf() == 0 && c.st() == 1 ? Conv3dTest.random(rnd, c.cout(), c.cin(), c.kh(), c.kw())
+                : Conv3dTest.random(rnd, c.cout(), c.cin(), c.kt(), c.kh(), c.kw());
+    }
+
+    /**
+     * {@code conv3d} and {@code conv3dAccumulate} against the 7-deep double definition; the backward (time stride 1, all
+     * the VAE has) against the forward it differentiates: for the linear map {@code y = conv(p, w)},
+     * {@code <y, g> = <p, dP(g)> = <w, dW(g)>} and {@code dBias} sums g over the positions, all in double.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("convolutions")
+    void convolutionsMatchTheirDoubleTwin(Kernels kernels, Conv3dTest.Case c) {
+        Random rnd = new Random(c.name().hashCode());
+        Tensor x = Conv3dTest.random(rnd, c.n(), c.cin(), c.t(), c.h(), c.w());
+        Tensor front = c.tf() == 0 ? null : Conv3dTest.random(rnd, c.n(), c.cin(), c.tf(), c.h(), c.w());
+        Tensor wt = convWeight(rnd, c);
+        float[] bias = Conv3dTest.random(rnd, c.cout()).data();
+        Conv3d.Geometry g = new Conv3d.Geometry(c.st(), c.sh(), c.sw(), c.pt(), c.pb(), c.pl(), c.pr());
+        Weight w = Weight.of("w", wt);
+        Tensor w5 = wt.reshape(c.cout(), c.cin(), c.kt(), c.kh(), c.kw());
+
+        Tensor want = Conv3dTest.naive(x, front, w5, bias, g);
+        Tensor got = kernels.conv3d(x, front, w, bias, g);
+        assertThat(got.shape()).containsExactly(want.shape());
+        assertThat(Conv3dTest.normalisedError(got, want)).as("forward").isLessThan(1e-11);
+        Tensor out = Conv3dTest.random(rnd, want.shape());
+        Tensor sum = Ops.add(out, want);
+        kernels.conv3dAccumulate(x, front, w, bias, g, out);
+        assertThat(Conv3dTest.normalisedError(out, sum)).as("accumulate").isLessThan(1e-11);
+
+        if (c.st() != 1) {
+            return;
+        }
+        Tensor grad = Conv3dTest.random(rnd, want.shape());
+        double yg = dot(Conv3dTest.naive(x, front, w5, null, g), grad);
+        Tensor padded = front == null ? x : Layout.cat(2, front, x);
+        Tensor dp = kernels.conv3dInputGrad(grad, w, g, c.tf() + c.t(), c.h(), c.w());
+        assertThat(dp.shape()).containsExactly(padded.shape());
+        Tensor dw = kernels.conv3dWeightGrad(x, front, grad, wt.shape(), g);
+        assertThat(dw.shape()).containsExactly(wt.shape());
+        double scale = Math.sqrt(grad.numel() * (double) c.cin() * c.kt() * c.kh() * c.kw());     // the sums' typical size
+        assertThat(Math.abs(dot(padded, dp) - yg)).as("<p, dP(g)> = <y, g>").isLessThan(1e-5 * scale);
+        assertThat(Math.abs(dot(wt, dw) - yg)).as("<w, dW(g)> = <y, g>").isLessThan(1e-5 * scale);
+        Tensor db = kernels.conv3dBiasGrad(grad);
+        int plane = grad.numel() / (c.n() * c.cout());
+        for (int co = 0; co < c.cout(); co++) {
+            double s = 0;
+            for (int b = 0; b < c.n(); b++) {
+                for (int i = 0; i < plane; i++) {
+                    s += grad.data()[(b * c.cout() + co) * plane + i];
+                }
+            }
+            assertThat((double) db.data()[co]).as("dBias[%d]", co).isCloseTo(s, within(1e-5 * (1 + Math.abs(s))));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void inPlaceConvolutionsMatchTheirDoubleTwin(Kernels kernels) {
+        Random rnd = new Random(13);
+        Tensor x = Conv3dTest.random(rnd, 2, 5, 3, 7, 9);
+        Tensor front = Conv3dTest.random(rnd, 2, 5, 2, 7, 9);
+        Tensor w3 = Conv3dTest.random(rnd, 5, 5, 3, 3, 3), w2 = Conv3dTest.random(rnd, 5, 5, 3, 3);
+        float[] bias = Conv3dTest.random(rnd, 5).data();
+        Conv3d.Geometry g = Conv3d.Geometry.same(1);
+        Tensor want3 = Conv3dTest.naive(x, front, w3, bias, g), want2 = Conv3dTest.naive(x, null, w2.reshape(5, 5, 1, 3, 3), bias, g);
+        Tensor x2 = x.copy();
+        assertThat(Conv3dTest.normalisedError(kernels.conv3dInPlace(x, front, Weight.of("w3", w3), bias, g), want3)).isLessThan(1e-11);
+        assertThat(Conv3dTest.normalisedError(kernels.conv3dInPlace(x2, null, Weight.of("w2", w2), bias, g), want2)).isLessThan(1e-11);
+    }
+
+    static Stream<Arguments> groupNorms() {
+        // {N, C, T, H, W, groups}: one channel, one channel of two elements per group, odd planes, a plane past the thread grain
+        return onProviders(Stream.of(new int[]{1, 1, 1, 1, 1, 1}, new int[]{2, 12, 3, 5, 7, 4}, new int[]{1, 6, 5, 8, 6, 3},
+                new int[]{3, 4, 1, 1, 2, 4}, new int[]{1, 8, 2, 67, 131, 2}).map(s -> new Object[]{s}));
+    }
+
+    /**
+     * Group norm, plain and with its fused epilogues (a modulation read from a coarser grid through index maps, SiLU,
+     * written in place), against the double definition; statistics over channels offset far from zero.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("groupNorms")
+    void groupNormMatchesItsDoubleTwin(Kernels kernels, int[] s) {
+        Random rnd = new Random(Arrays.hashCode(s));
+        int n = s[0], c = s[1], t = s[2], h = s[3], w = s[4], groups = s[5];
+        Tensor x = Conv3dTest.random(rnd, n, c, t, h, w);
+        for (int i = 0; i < x.numel(); i++) {
+            x.data()[i] = x.data()[i] * 2 + 5;
+        }
+        Tensor weight = Conv3dTest.random(rnd, c), bias = Conv3dTest.random(rnd, c);
+        DoubleTwins.Dims dims = new DoubleTwins.Dims(n, c, t, h, w);
+        double[] xd = toDouble(x), wd = toDouble(weight), bd = toDouble(bias);
+
+        Tensor out = Tensor.zeros(x.shape());
+        kernels.groupNorm(x, groups, weight, bias, 1e-6f, null, false, out);
+        assertClose("group norm", out.data(),
+                DoubleTwins.groupNorm(xd, dims, groups, wd, bd, 1e-6, null, null, null, null, null, null, false), 1e-5);
+
+        int mt = (t + 1) / 2, mh = (h + 1) / 2, mw = (w + 2) / 3;
+        Tensor scale = Conv3dTest.random(rnd, n, c, mt, mh, mw), shift = Conv3dTest.random(rnd, n, c, mt, mh, mw);
+        int[] fi = Resample.causalFrameIndex(mt, t), ri = Resample.nearestIndex(mh, h), ci = Resample.nearestIndex(mw, w);
+        double[] want = DoubleTwins.groupNorm(xd, dims, groups, wd, bd, 1e-6, toDouble(scale), toDouble(shift),
+                new DoubleTwins.Dims(n, c, mt, mh, mw), fi, ri, ci, true);
+        kernels.groupNorm(x, groups, weight, bias, 1e-6f, new GroupNorm.Modulation(scale, shift, fi, ri, ci), true, x);
+        assertClose("modulated group norm and SiLU, in place", x.data(), want, 1e-5);
+    }
+
+    private static double dot(Tensor a, Tensor b) {
+        double s = 0;
+        for (int i = 0; i < a.numel(); i++) {
+            s += (double) a.data()[i] * b.data()[i];
+        }
+        return s;
+    }
+
+    private static double[] toDouble(Tensor t) {
+        double[] d = new double[t.numel()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = t.data()[i];
+        }
+        return d;
     }
 
     private static int[] shuffledAxes(SplittableRandom rng, int r) {

@@ -3,6 +3,7 @@ package dev.cogvideox.bench.sampling;
 import dev.cogvideox.model.sparse.SparseVideoAttention;
 import dev.cogvideox.random.TorchGenerator;
 import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 
 import java.util.Locale;
@@ -27,17 +28,17 @@ public final class SparseAttentionBench {
         svg.beginStep(0, 500, 1);
         double dense = 0, sparse = 0, profile = 0;
         Tensor outDense = null, outSparse = null;
-        Attention.attend(q, k, v, heads, scale, null, svg.attentionKeys(0, q, k, v, heads, text));     // warm-up, not counted
-        Attention.attend(q, k, v, heads, scale, null);
+        Kernels.JAVA.attend(q, k, v, heads, scale, null, svg.attentionKeys(Kernels.JAVA, 0, q, k, v, heads, text));     // warm-up, not counted
+        Kernels.JAVA.attend(q, k, v, heads, scale, null, null);
         svg = new SparseVideoAttention("sparse:0", 0, frames, perFrame);
         svg.beginStep(0, 500, 1);
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
-            outDense = Attention.attend(q, k, v, heads, scale, null);
+            outDense = Kernels.JAVA.attend(q, k, v, heads, scale, null, null);
             long t1 = System.nanoTime();
-            Attention.KeySelection keys = svg.attentionKeys(0, q, k, v, heads, text);
+            Attention.KeySelection keys = svg.attentionKeys(Kernels.JAVA, 0, q, k, v, heads, text);
             long t2 = System.nanoTime();
-            outSparse = Attention.attend(q, k, v, heads, scale, null, keys);
+            outSparse = Kernels.JAVA.attend(q, k, v, heads, scale, null, keys);
             long t3 = System.nanoTime();
             dense += (t1 - t0) / 1e9;
             profile += (t2 - t1) / 1e9;

@@ -1,19 +1,19 @@
 package dev.cogvideox.model.nn;
 
 import dev.cogvideox.io.WeightStore;
-import dev.cogvideox.tensor.Norms;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 
-/** {@code torch.nn.LayerNorm} over the last dimension; weight and bias are null without elementwise affine. */
-public record LayerNorm(Tensor weight, Tensor bias, float eps) {
+/** {@code torch.nn.LayerNorm} over the last dimension; weight and bias are null without elementwise affine; run on {@code kernels}. */
+public record LayerNorm(Tensor weight, Tensor bias, float eps, Kernels kernels) {
     public static LayerNorm load(WeightStore store, String prefix, int dim, boolean affine, double eps) {
         if (!affine) {
-            return new LayerNorm(null, null, (float) eps);
+            return new LayerNorm(null, null, (float) eps, store.kernels());
         }
-        return new LayerNorm(store.tensor(prefix + ".weight", dim), store.tensor(prefix + ".bias", dim), (float) eps);
+        return new LayerNorm(store.tensor(prefix + ".weight", dim), store.tensor(prefix + ".bias", dim), (float) eps, store.kernels());
     }
 
     public Tensor forward(Tensor x) {
-        return Norms.layerNorm(x, weight, bias, eps);
+        return kernels.layerNorm(x, weight, bias, eps);
     }
 }

@@ -1,7 +1,7 @@
 package dev.cogvideox.model.nn;
 
 import dev.cogvideox.io.WeightStore;
-import dev.cogvideox.tensor.MatMul;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -18,27 +18,34 @@ public final class Linear {
 
     private final Weight weight;
     private final Weight bias;
+    private final Kernels kernels;
     private Adapter adapter;
 
-    public Linear(Weight weight, Weight bias) {
+    public Linear(Weight weight, Weight bias, Kernels kernels) {
         this.weight = weight;
         this.bias = bias;
+        this.kernels = kernels;
     }
 
     /** Loads {@code <prefix>.weight [out, in]} and, when {@code hasBias}, {@code <prefix>.bias [out]}, checking shapes. */
     public static Linear load(WeightStore store, String prefix, int in, int out, boolean hasBias) {
         Weight w = store.weight(prefix + ".weight", out, in);
         Weight b = hasBias ? store.weight(prefix + ".bias", out) : null;
-        return new Linear(w, b);
+        return new Linear(w, b, store.kernels());
     }
 
     /** {@code x [..., in] -> [..., out]}. */
     public Tensor forward(Tensor x) {
-        Tensor y = MatMul.linear(x, weight, bias);
+        Tensor y = kernels.linear(x, weight, bias);
         if (adapter != null) {
             adapter.addTo(x, y);
         }
         return y;
+    }
+
+    /** The kernels this layer runs on (its store's); a backward pass or an adapter of the layer uses them too. */
+    public Kernels kernels() {
+        return kernels;
     }
 
     public Weight weight() {

@@ -2,6 +2,7 @@ package dev.cogvideox.model.sparse;
 
 import dev.cogvideox.model.transformer.StepCache;
 import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
@@ -51,11 +52,11 @@ public final class SparseVideoAttention implements StepCache {
     }
 
     @Override
-    public Attention.KeySelection attentionKeys(int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+    public Attention.KeySelection attentionKeys(Kernels kernels, int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
         if (!sparseStep || frames < 2) {
             return null;
         }
-        boolean[] temporal = classify(q, k, v, heads, textLen);
+        boolean[] temporal = classify(kernels, q, k, v, heads, textLen);
         for (boolean t : temporal) {
             if (t) {
                 temporalHeads++;
@@ -110,7 +111,7 @@ public final class SparseVideoAttention implements StepCache {
      * Per head, whether the temporal mask reproduces the sampled rows' exact attention better than the spatial one
      * (summed squared error over the head's outputs; batch 0, evenly spaced video rows).
      */
-    boolean[] classify(Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+    boolean[] classify(Kernels kernels, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
         int l = q.dim(1), width = q.dim(2), d = width / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
         int video = l - textLen;
@@ -123,7 +124,7 @@ public final class SparseVideoAttention implements StepCache {
         }
         // the exact outputs of the sampled rows, by the attention kernel over every key (batch 0)
         Tensor k0 = Layout.narrow(k, 0, 0, 1), v0 = Layout.narrow(v, 0, 0, 1);
-        float[] exact = Attention.attend(Tensor.of(qs, 1, rows, width), k0, v0, heads, scale, null).data();
+        float[] exact = kernels.attend(Tensor.of(qs, 1, rows, width), k0, v0, heads, scale, null, null).data();
         float[] kd = k.data(), vd = v.data();
         boolean[] temporal = new boolean[heads];
         Parallel.forRange(heads, 1, (h0, h1) -> {

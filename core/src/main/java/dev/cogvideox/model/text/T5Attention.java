@@ -2,7 +2,7 @@ package dev.cogvideox.model.text;
 
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.nn.Linear;
-import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
 
@@ -16,9 +16,11 @@ final class T5Attention {
     private final Linear q, k, v, o;
     /** {@code [num_buckets, heads]} in block 0, null elsewhere. */
     private final Tensor relativeAttentionBias;
+    private final Kernels kernels;
 
-    private T5Attention(T5Config config, Linear q, Linear k, Linear v, Linear o, Tensor relativeAttentionBias) {
+    private T5Attention(T5Config config, Linear q, Linear k, Linear v, Linear o, Tensor relativeAttentionBias, Kernels kernels) {
         this.config = config;
+        this.kernels = kernels;
         this.q = q;
         this.k = k;
         this.v = v;
@@ -32,7 +34,7 @@ final class T5Attention {
                 ? store.tensor(prefix + ".relative_attention_bias.weight", config.relativeAttentionNumBuckets(), config.numHeads())
                 : null;
         return new T5Attention(config, Linear.load(store, prefix + ".q", d, inner, false), Linear.load(store, prefix + ".k", d, inner, false),
-                Linear.load(store, prefix + ".v", d, inner, false), Linear.load(store, prefix + ".o", inner, d, false), bias);
+                Linear.load(store, prefix + ".v", d, inner, false), Linear.load(store, prefix + ".o", inner, d, false), bias, store.kernels());
     }
 
     /**
@@ -46,13 +48,13 @@ final class T5Attention {
         Tensor vs = v.forward(hidden);                                      // [B, L, H*d_kv]
         Tensor attn;
         if (positionBias.dim(0) == 1) {
-            attn = Attention.attend(qs, ks, vs, heads, 1f, positionBias.reshape(heads, l, l));  // [B, L, H*d_kv]
+            attn = kernels.attend(qs, ks, vs, heads, 1f, positionBias.reshape(heads, l, l), null);  // [B, L, H*d_kv]
         } else {
             attn = Tensor.zeros(qs.shape());
             for (int i = 0; i < b; i++) {
                 Tensor bias = Layout.narrow(positionBias, 0, i, 1).reshape(heads, l, l);        // [H, L, L]
-                Layout.paste(attn, 0, i, Attention.attend(Layout.narrow(qs, 0, i, 1), Layout.narrow(ks, 0, i, 1),
-                        Layout.narrow(vs, 0, i, 1), heads, 1f, bias));                           // [1, L, H*d_kv]
+                Layout.paste(attn, 0, i, kernels.attend(Layout.narrow(qs, 0, i, 1), Layout.narrow(ks, 0, i, 1),
+                        Layout.narrow(vs, 0, i, 1), heads, 1f, bias, null));                           // [1, L, H*d_kv]
             }
         }
         return o.forward(attn);                                             // [B, L, d_model]

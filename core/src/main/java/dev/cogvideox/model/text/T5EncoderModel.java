@@ -4,6 +4,7 @@ import dev.cogvideox.io.QuantizedWeightStore;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -49,8 +50,13 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** As {@link #fromPretrained(Path)} with the linear layers quantized to {@code weights} on load (null: as stored). */
     public static T5EncoderModel fromPretrained(Path textEncoderDir, QuantFormat weights) {
+        return fromPretrained(textEncoderDir, weights, Kernels.JAVA);
+    }
+
+    /** As {@link #fromPretrained(Path, QuantFormat)}, the encoder running on {@code kernels}. */
+    public static T5EncoderModel fromPretrained(Path textEncoderDir, QuantFormat weights, Kernels kernels) {
         T5Config config = T5Config.read(textEncoderDir.resolve("config.json"));
-        WeightStore store = QuantizedWeightStore.of(WeightStore.open(textEncoderDir), weights);
+        WeightStore store = QuantizedWeightStore.of(WeightStore.open(textEncoderDir).withKernels(kernels), weights);
         try {
             return new T5EncoderModel(config, store);
         } catch (RuntimeException e) {

@@ -5,9 +5,8 @@ import dev.cogvideox.model.ProcessGroup;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
-import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
-import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Rope;
 import dev.cogvideox.tensor.Tensor;
@@ -29,6 +28,7 @@ public final class CogVideoXBlock {
     private final Linear toQ, toK, toV, toOut;
     private final LayerNorm normQ, normK;
     private final Linear ffIn, ffOut;
+    private final Kernels kernels;
 
     public CogVideoXBlock(CogVideoXTransformerConfig cfg, WeightStore store, int index) {
         String p = "transformer_blocks." + index + ".";
@@ -49,6 +49,7 @@ public final class CogVideoXBlock {
         this.norm2 = LayerNorm.load(store, p + "norm2.norm", dim, affine, cfg.normEps());
         this.ffIn = Linear.load(store, p + "ff.net.0.proj", dim, 4 * dim, true);
         this.ffOut = Linear.load(store, p + "ff.net.2", 4 * dim, dim, true);
+        this.kernels = store.kernels();
     }
 
     /** The block's outputs: the updated video and text streams. */
@@ -187,9 +188,9 @@ public final class CogVideoXBlock {
         float[] bIn = ffIn.bias().toTensor().data(), bOut = ffOut.bias().toTensor().data();
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
-            MatMul.gemm(normed.data(), r0 * dim, n, dim, ffIn.weight(), bIn, hidden, 0);          // [n, 4D]
+            kernels.gemm(normed.data(), r0 * dim, n, dim, ffIn.weight(), bIn, hidden, 0);         // [n, 4D]
             Ops.geluTanhInPlace(hidden, n * inner);
-            MatMul.gemm(hidden, 0, n, inner, ffOut.weight(), bOut, out, 0);                     // [n, D]
+            kernels.gemm(hidden, 0, n, inner, ffOut.weight(), bOut, out, 0);                    // [n, D]
             Ops.addGatedSegmentsInPlace(x, textLen, textGate, videoGate, out, r0, n);
         }
     }
@@ -213,8 +214,8 @@ public final class CogVideoXBlock {
         // this rank's tokens of every head -> every token of this rank's heads, and back after (identity on one rank)
         Tensor qh = seq.toHeads(q), kh = seq.toHeads(k), vh = seq.toHeads(v);
         int localHeads = seq.localHeads();
-        Tensor out = Attention.attend(qh, kh, vh, localHeads, attentionScale(), null,
-                cache.attentionKeys(index, qh, kh, vh, localHeads, seq.textLen()));
+        Tensor out = kernels.attend(qh, kh, vh, localHeads, attentionScale(), null,
+                cache.attentionKeys(kernels, index, qh, kh, vh, localHeads, seq.textLen()));
         return new Attended(qProj, kProj, q, k, v, seq.toTokens(out));
     }
 

@@ -4,8 +4,8 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.Linear;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
-import dev.cogvideox.tensor.MatMul;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
@@ -21,9 +21,11 @@ public final class CogVideoXPatchEmbed {
     private final Weight proj;
     private final Weight projBias;
     private final Tensor learnedPosEmbedding;
+    private final Kernels kernels;
 
     CogVideoXPatchEmbed(CogVideoXTransformerConfig cfg, WeightStore store) {
         this.cfg = cfg;
+        this.kernels = store.kernels();
         int d = cfg.innerDim(), p = cfg.patchSize(), c = cfg.inChannels();
         this.textProj = Linear.load(store, "patch_embed.text_proj", cfg.textEmbedDim(), d, true);
         if (cfg.patchSizeT() == null) {
@@ -55,7 +57,7 @@ public final class CogVideoXPatchEmbed {
         int p = cfg.patchSize();
         Tensor textEmbeds = textProj.forward(text);                                       // [B, T, D]
         Tensor patches = patchify(cfg, video);                                            // [B, N, C*p*p(*pt)]
-        Tensor imageEmbeds = MatMul.linear(patches, proj, projBias);                      // [B, N, D]
+        Tensor imageEmbeds = kernels.linear(patches, proj, projBias);                      // [B, N, D]
         tape.push(this, new Saved(text, patches));
         Tensor embeds = Layout.cat(1, textEmbeds, imageEmbeds);                           // [B, T + N, D]
         Tensor pos = positionalEmbedding(cfg, learnedPosEmbedding, h, w, f, text.dim(1));
@@ -76,7 +78,7 @@ public final class CogVideoXPatchEmbed {
 
     /** The patch projection as a matrix {@code [D, C*p*p(*pt)]} (the 1.0 Conv2d kernel seen flat) and its bias (or null). */
     public Linear proj() {
-        return new Linear(proj, projBias);
+        return new Linear(proj, projBias, kernels);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.model.nn.LayerNorm;
 import dev.cogvideox.model.nn.Linear;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.QuantFormat;
@@ -57,8 +58,13 @@ public final class CogVideoXTransformer3DModel implements AutoCloseable {
 
     /** As {@link #load(Path)} with the linear layers quantized to {@code weights} on load (null: as stored). */
     public static CogVideoXTransformer3DModel load(Path dir, QuantFormat weights) {
+        return load(dir, weights, Kernels.JAVA);
+    }
+
+    /** As {@link #load(Path, QuantFormat)}, the model running on {@code kernels}. */
+    public static CogVideoXTransformer3DModel load(Path dir, QuantFormat weights, Kernels kernels) {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(dir.resolve("config.json"));
-        WeightStore store = QuantizedWeightStore.of(WeightStore.open(dir), weights);
+        WeightStore store = QuantizedWeightStore.of(WeightStore.open(dir).withKernels(kernels), weights);
         try {
             return new CogVideoXTransformer3DModel(cfg, store);
         } catch (RuntimeException e) {

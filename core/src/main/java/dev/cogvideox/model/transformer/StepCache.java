@@ -1,6 +1,7 @@
 package dev.cogvideox.model.transformer;
 
 import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 
 /**
@@ -45,9 +46,10 @@ public interface StepCache {
 
     /**
      * Which keys block {@code block}'s attention attends, given its queries, keys and values ({@code [B, T + N, D]},
-     * after RoPE), or null for all (dense attention).
+     * after RoPE), or null for all (dense attention); a selection that needs attention outputs to choose runs them on
+     * {@code kernels}, the block's.
      */
-    default Attention.KeySelection attentionKeys(int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+    default Attention.KeySelection attentionKeys(Kernels kernels, int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
         return null;
     }
 
@@ -84,8 +86,8 @@ public interface StepCache {
             }
 
             @Override
-            public Attention.KeySelection attentionKeys(int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
-                return attention.attentionKeys(block, q, k, v, heads, textLen);
+            public Attention.KeySelection attentionKeys(Kernels kernels, int block, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+                return attention.attentionKeys(kernels, block, q, k, v, heads, textLen);
             }
         };
     }

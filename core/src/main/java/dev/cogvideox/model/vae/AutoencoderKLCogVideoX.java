@@ -8,6 +8,7 @@ import dev.cogvideox.model.Tape;
 import dev.cogvideox.model.Taps;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -51,8 +52,13 @@ public final class AutoencoderKLCogVideoX implements AutoCloseable {
 
     /** Loads {@code config.json} and the weights of a {@code vae/} folder; every weight is checked before returning. */
     public static AutoencoderKLCogVideoX load(Path vaeDir) {
+        return load(vaeDir, Kernels.JAVA);
+    }
+
+    /** As {@link #load(Path)}, the VAE running on {@code kernels}. */
+    public static AutoencoderKLCogVideoX load(Path vaeDir, Kernels kernels) {
         AutoencoderKLCogVideoXConfig config = AutoencoderKLCogVideoXConfig.read(vaeDir.resolve("config.json"));
-        WeightStore store = WeightStore.open(vaeDir);
+        WeightStore store = WeightStore.open(vaeDir).withKernels(kernels);
         try {
             return new AutoencoderKLCogVideoX(config, store);
         } catch (RuntimeException e) {

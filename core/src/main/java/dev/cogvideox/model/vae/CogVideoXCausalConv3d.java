@@ -3,7 +3,7 @@ package dev.cogvideox.model.vae;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Conv3d;
-import dev.cogvideox.tensor.Conv3dBackward;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
@@ -21,6 +21,7 @@ final class CogVideoXCausalConv3d {
     private final String name;
     private final Weight weight;
     private final float[] bias;
+    private final Kernels kernels;
     private final int timeKernel;
     private final Conv3d.Geometry geometry;
 
@@ -28,6 +29,7 @@ final class CogVideoXCausalConv3d {
         this.name = prefix;
         this.weight = store.weight(prefix + ".conv.weight", outChannels, inChannels, kernel, kernel, kernel);
         this.bias = store.tensor(prefix + ".conv.bias", outChannels).data();
+        this.kernels = store.kernels();
         this.timeKernel = kernel;
         this.geometry = Conv3d.Geometry.same((kernel - 1) / 2);
     }
@@ -39,17 +41,17 @@ final class CogVideoXCausalConv3d {
 
     /** {@link #forward(Tensor, ConvCache)}, saving its input on {@code tape}. */
     Tensor forward(Tensor x, ConvCache cache, Tape tape) {
-        return Conv3d.forward(x, front(x, cache, tape), weight, bias, geometry); // [N, Cout, T, H, W]
+        return kernels.conv3d(x, front(x, cache, tape), weight, bias, geometry); // [N, Cout, T, H, W]
     }
 
     /** {@link #forward} written over {@code x} (needs {@code Cin == Cout}): one frame of scratch instead of a new volume. */
     Tensor forwardInPlace(Tensor x, ConvCache cache, Tape tape) {
-        return Conv3d.inPlace(x, front(x, cache, tape), weight, bias, geometry); // x, now [N, Cout, T, H, W]
+        return kernels.conv3dInPlace(x, front(x, cache, tape), weight, bias, geometry); // x, now [N, Cout, T, H, W]
     }
 
     /** {@code out += forward(x)}: the convolution summed into {@code out [N, Cout, T, H, W]} (a residual) in one pass. */
     void accumulate(Tensor x, ConvCache cache, Tensor out, Tape tape) {
-        Conv3d.accumulate(x, front(x, cache, tape), weight, bias, geometry, out);
+        kernels.conv3dAccumulate(x, front(x, cache, tape), weight, bias, geometry, out);
     }
 
     /** What the backward needs: the input and, after the first frame batch, the cached frames that led it. */
@@ -66,9 +68,9 @@ final class CogVideoXCausalConv3d {
         Saved saved = tape.pop(this, Saved.class);
         Tensor x = saved.input(); // [N, Cin, T, H, W]
         Tensor front = timeKernel == 1 ? null : saved.cachedFront() != null ? saved.cachedFront() : firstFrameRepeated(x);
-        grads.add(weight.name(), Conv3dBackward.weight(x, front, g, weight.shape(), geometry));
-        grads.add(name + ".conv.bias", Conv3dBackward.bias(g));
-        Tensor padded = Conv3dBackward.input(g, weight, geometry, x.dim(2) + timeKernel - 1, x.dim(3), x.dim(4)); // [N, Cin, kt-1+T, H, W]
+        grads.add(weight.name(), kernels.conv3dWeightGrad(x, front, g, weight.shape(), geometry));
+        grads.add(name + ".conv.bias", kernels.conv3dBiasGrad(g));
+        Tensor padded = kernels.conv3dInputGrad(g, weight, geometry, x.dim(2) + timeKernel - 1, x.dim(3), x.dim(4)); // [N, Cin, kt-1+T, H, W]
         if (timeKernel == 1) {
             return padded;
         }

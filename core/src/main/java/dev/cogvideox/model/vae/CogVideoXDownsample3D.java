@@ -3,7 +3,7 @@ package dev.cogvideox.model.vae;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Conv3d;
-import dev.cogvideox.tensor.Conv3dBackward;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.ResampleBackward;
 import dev.cogvideox.tensor.Tensor;
@@ -19,12 +19,14 @@ final class CogVideoXDownsample3D {
     private final String prefix;
     private final Weight weight;
     private final float[] bias;
+    private final Kernels kernels;
     private final boolean compressTime;
 
     CogVideoXDownsample3D(WeightStore store, String prefix, int in, int out, boolean compressTime) {
         this.prefix = prefix;
         this.weight = store.weight(prefix + ".conv.weight", out, in, 3, 3);
         this.bias = store.tensor(prefix + ".conv.bias", out).data();
+        this.kernels = store.kernels();
         this.compressTime = compressTime;
     }
 
@@ -39,7 +41,7 @@ final class CogVideoXDownsample3D {
         Tensor h = compressTime ? Resample.temporalAvgPool(x) : x; // [N, C, T', H, W]
         tape.push(this, new Saved(tape.keep(h), x.dim(2)));
         // 2. pad (0, 1, 0, 1) and the stride-2 3x3 conv on every frame
-        return Conv3d.forward(h, null, weight, bias, PAD_RIGHT_BOTTOM_STRIDE_2); // [N, C, T', H/2, W/2]
+        return kernels.conv3d(h, null, weight, bias, PAD_RIGHT_BOTTOM_STRIDE_2); // [N, C, T', H/2, W/2]
     }
 
     private record Saved(Tensor pooled, int frames) {
@@ -49,9 +51,9 @@ final class CogVideoXDownsample3D {
     Tensor backward(Tensor g, Tape tape, Gradients grads) {
         Saved s = tape.pop(this, Saved.class);
         Tensor h = s.pooled();
-        grads.add(weight.name(), Conv3dBackward.weight(h, null, g, weight.shape(), PAD_RIGHT_BOTTOM_STRIDE_2));
-        grads.add(prefix + ".conv.bias", Conv3dBackward.bias(g));
-        Tensor dh = Conv3dBackward.input(g, weight, PAD_RIGHT_BOTTOM_STRIDE_2, h.dim(2), h.dim(3), h.dim(4)); // [N, C, T', H, W]
+        grads.add(weight.name(), kernels.conv3dWeightGrad(h, null, g, weight.shape(), PAD_RIGHT_BOTTOM_STRIDE_2));
+        grads.add(prefix + ".conv.bias", kernels.conv3dBiasGrad(g));
+        Tensor dh = kernels.conv3dInputGrad(g, weight, PAD_RIGHT_BOTTOM_STRIDE_2, h.dim(2), h.dim(3), h.dim(4)); // [N, C, T', H, W]
         return compressTime ? ResampleBackward.temporalAvgPool(dh, s.frames()) : dh; // [N, C, T, H, W]
     }
 

@@ -4,6 +4,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.GroupNorm;
 import dev.cogvideox.tensor.GroupNormBackward;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.Tensor;
@@ -24,6 +25,7 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
     private final int groups;
     private final Tensor weight;
     private final Tensor bias;
+    private final Kernels kernels;
     private final CogVideoXCausalConv3d convY;
     private final CogVideoXCausalConv3d convB;
 
@@ -32,6 +34,7 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
         this.groups = groups;
         this.weight = store.tensor(prefix + ".norm_layer.weight", fChannels);
         this.bias = store.tensor(prefix + ".norm_layer.bias", fChannels);
+        this.kernels = store.kernels();
         this.convY = new CogVideoXCausalConv3d(store, prefix + ".conv_y", zqChannels, fChannels, 1);
         this.convB = new CogVideoXCausalConv3d(store, prefix + ".conv_b", zqChannels, fChannels, 1);
     }
@@ -50,7 +53,7 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
         tape.push(this, new Saved(tape.keep(f), mod));
         // 3. silu(GroupNorm(f) * conv_y + conv_b)
         Tensor out = inPlace ? f : Tensor.zeros(f.shape()); // [N, C, T, H, W]
-        GroupNorm.forward(f, groups, weight, bias, EPS, mod, true, out);
+        kernels.groupNorm(f, groups, weight, bias, EPS, mod, true, out);
         return out;
     }
 
@@ -60,7 +63,7 @@ final class CogVideoXSpatialNorm3D implements ResnetNorm {
     @Override
     public Tensor backward(Tensor g, Tensor dzq, Tape tape, Gradients grads) {
         Saved s = tape.pop(this, Saved.class);
-        GroupNormBackward.Grads d = GroupNormBackward.backward(s.f(), groups, weight, bias, EPS, s.mod(), true, g);
+        GroupNormBackward.Grads d = kernels.groupNormBackward(s.f(), groups, weight, bias, EPS, s.mod(), true, g);
         grads.add(prefix + ".norm_layer.weight", d.dWeight());
         grads.add(prefix + ".norm_layer.bias", d.dBias());
         // the modulation's gradients are already summed onto the latent grid (the nearest resize's adjoint)

@@ -3,7 +3,7 @@ package dev.cogvideox.model.vae;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.Tape;
 import dev.cogvideox.tensor.Conv3d;
-import dev.cogvideox.tensor.Conv3dBackward;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Resample;
 import dev.cogvideox.tensor.ResampleBackward;
 import dev.cogvideox.tensor.Tensor;
@@ -18,12 +18,14 @@ final class CogVideoXUpsample3D {
     private final String prefix;
     private final Weight weight;
     private final float[] bias;
+    private final Kernels kernels;
     private final boolean compressTime;
 
     CogVideoXUpsample3D(WeightStore store, String prefix, int in, int out, boolean compressTime) {
         this.prefix = prefix;
         this.weight = store.weight(prefix + ".conv.weight", out, in, 3, 3);
         this.bias = store.tensor(prefix + ".conv.bias", out).data();
+        this.kernels = store.kernels();
         this.compressTime = compressTime;
     }
 
@@ -38,7 +40,7 @@ final class CogVideoXUpsample3D {
         // 1. nearest upsampling: frame 0 apart for odd counts, as in CogVideoXSpatialNorm3D's resize
         Tensor h = upsample(x); // [N, C, T', 2H, 2W]
         // 2. the 3x3 conv on every frame, written over the upsampled volume (one frame of scratch)
-        return Conv3d.inPlace(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
+        return kernels.conv3dInPlace(h, null, weight, bias, Conv3d.Geometry.same(1)); // [N, C, T', 2H, 2W]
     }
 
     private int[] frameIndex(int t) {
@@ -54,9 +56,9 @@ final class CogVideoXUpsample3D {
     Tensor backward(Tensor g, Tape tape, Gradients grads) {
         Tensor x = tape.pop(this, Tensor.class);
         Tensor h = upsample(x); // [N, C, T', 2H, 2W]
-        grads.add(weight.name(), Conv3dBackward.weight(h, null, g, weight.shape(), Conv3d.Geometry.same(1)));
-        grads.add(prefix + ".conv.bias", Conv3dBackward.bias(g));
-        Tensor dh = Conv3dBackward.input(g, weight, Conv3d.Geometry.same(1), h.dim(2), h.dim(3), h.dim(4));
+        grads.add(weight.name(), kernels.conv3dWeightGrad(h, null, g, weight.shape(), Conv3d.Geometry.same(1)));
+        grads.add(prefix + ".conv.bias", kernels.conv3dBiasGrad(g));
+        Tensor dh = kernels.conv3dInputGrad(g, weight, Conv3d.Geometry.same(1), h.dim(2), h.dim(3), h.dim(4));
         return ResampleBackward.gather(dh, frameIndex(x.dim(2)), Resample.nearestIndex(x.dim(3), 2 * x.dim(3)),
                 Resample.nearestIndex(x.dim(4), 2 * x.dim(4)), x.dim(2), x.dim(3), x.dim(4)); // [N, C, T, H, W]
     }

@@ -1,5 +1,6 @@
 package dev.cogvideox.model.sparse;
 
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,7 @@ class SparseVideoAttentionTest {
             }
         }
         Tensor qt = Tensor.of(q, 1, l, width);
-        boolean[] temporal = svg.classify(qt, qt, Tensor.of(v, 1, l, width), heads, text);
+        boolean[] temporal = svg.classify(Kernels.JAVA, qt, qt, Tensor.of(v, 1, l, width), heads, text);
         assertThat(temporal).containsExactly(false, true);
     }
 

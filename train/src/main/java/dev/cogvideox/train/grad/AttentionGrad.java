@@ -8,7 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Backward of {@link dev.cogvideox.tensor.Attention#attend} (no bias), flash-attention style: the probabilities
+ * Backward of {@link dev.cogvideox.tensor.Kernels#attend} (no bias), flash-attention style: the probabilities
  * are recomputed from q and k one query row at a time, never as an L x L matrix. With {@code s_ij = scale q_i . k_j},
  * {@code p_ij = exp(s_ij - lse_i)} and {@code D_i = dO_i . O_i}:
  * <pre>

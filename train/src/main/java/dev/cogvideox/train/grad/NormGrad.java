@@ -5,7 +5,7 @@ import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 
 /**
- * Backward of {@link dev.cogvideox.tensor.Norms#layerNorm} over the last dimension, with or without the
+ * Backward of {@link dev.cogvideox.tensor.Kernels#layerNorm} over the last dimension, with or without the
  * elementwise affine. The statistics are recomputed from the input in double, like the forward kernel.
  */
 public final class NormGrad {

@@ -38,7 +38,7 @@ public final class LoraAdapter {
                 throw new IllegalArgumentException("LoRA " + a.name() + " " + a.value() + " / " + b.name() + " " + b.value()
                         + " does not fit " + layer.weight().name() + " [" + layer.outFeatures() + ", " + layer.inFeatures() + "]");
             }
-            layer.setAdapter(new LoraBranch(a, b, lora.scaling(m)));
+            layer.setAdapter(new LoraBranch(a, b, lora.scaling(m), layer.kernels()));
         }
     }
 

@@ -69,7 +69,7 @@ public final class LoraFusion {
             // a block-quantized weight (a GGUF's Q8_0, Q4_0) is dequantized and its fused weight kept in float32
             DType dtype = entry.dtype().isFloatWeight() ? entry.dtype() : DType.F32;
             Weight w0 = base.weight(name);
-            Tensor w = Ops.add(w0.toTensor(), LoraBranch.delta(m.a(), m.b(), (float) (lora.scaling(m) * scale))); // [out, in]
+            Tensor w = Ops.add(w0.toTensor(), LoraBranch.delta(base.kernels(), m.a(), m.b(), (float) (lora.scaling(m) * scale))); // [out, in]
             fused.put(name, new SafetensorsFile.Entry(entry.file() + " + LoRA", name, dtype, w0.shape(), encode(w, dtype)));
         }
         return new OverlayWeightStore(base, fused, "with fused LoRA");

@@ -292,12 +292,13 @@ public final class TrainTransformer {
     private Tensor linear(Linear layer, Tensor x, Tensor dy, boolean inputGrad) {
         Parameter weight = params.get(layer.weight().name());
         if (weight.requiresGrad()) {
-            weight.accumulate(LinearGrad.weightGrad(x, dy));
+            weight.accumulate(LinearGrad.weightGrad(layer.kernels(), x, dy));
         }
         if (layer.bias() != null && params.get(layer.bias().name()).requiresGrad()) {
             params.get(layer.bias().name()).accumulate(LinearGrad.biasGrad(dy));
         }
-        Tensor dx = inputGrad ? LinearGrad.inputGrad(dy, weight.value().reshape(layer.outFeatures(), layer.inFeatures())) : null;
+        Tensor dx = inputGrad ? LinearGrad.inputGrad(layer.kernels(), dy, weight.value().reshape(layer.outFeatures(), layer.inFeatures()))
+                : null;
         return layer.adapter() instanceof LoraBranch lora ? lora.backward(x, dy, dx) : dx;
     }
 

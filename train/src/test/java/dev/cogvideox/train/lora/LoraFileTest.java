@@ -6,6 +6,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.LoraBranch;
 import dev.cogvideox.verify.GoldenCase;
@@ -120,7 +121,7 @@ class LoraFileTest {
             float[] base = fused.entry("transformer_blocks.1.attn1.to_out.0.bias").toTensor().data();
             assertThat(base).hasSize(32);   // untouched entries come from the base store
             float[] w = plain.entry(e.name()).toTensor().data();
-            float[] delta = LoraBranch.delta(m.a(), m.b(), 0.5f).data();
+            float[] delta = LoraBranch.delta(Kernels.JAVA, m.a(), m.b(), 0.5f).data();
             float[] got = e.toTensor().data();
             for (int i = 0; i < got.length; i++) {
                 assertThat(got[i]).isEqualTo(Float.intBitsToFloat((SafetensorsWriter.toBf16(w[i] + delta[i]) & 0xffff) << 16));

@@ -5,6 +5,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.model.LoraBranch;
@@ -59,7 +60,7 @@ class LoraFusionGgufTest {
             assertThat(plain.format(notAdapted)).isEqualTo(QuantFormat.Q8_0);
             assertThat(fused.entry(adapted).dtype()).isEqualTo(DType.F32);
             float[] w = plain.weight(adapted).toTensor().data();
-            float[] delta = LoraBranch.delta(m.a(), m.b(), 0.5f).data();
+            float[] delta = LoraBranch.delta(Kernels.JAVA, m.a(), m.b(), 0.5f).data();
             float[] got = fused.weight(adapted).toTensor().data();
             assertThat(fused.weight(adapted).shape()).containsExactly(plain.weight(adapted).shape());
             assertThat(got).hasSameSizeAs(w);
