@@ -243,8 +243,10 @@ final class GenerateCommand implements Callable<Integer> {
             try {
                 code = run(comm);
             } catch (RuntimeException | Error e) {
-                err().print(comm.prefix());                            // "rank 1 of 2: " before the error line
-                throw e;
+                if (comm.size() == 1) {
+                    throw e;
+                }
+                return ErrorReporter.report(e, err(), comm.prefix());   // "rank 1 of 2: error: ..."; leaving ends the job
             }
             if (code == 0) {
                 comm.finish();                                         // else (cancelled) leave: mpirun ends the other ranks
@@ -259,27 +261,30 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * This rank's run: rank 0 prepares first and tells the others whether its checks passed (if not, it ends the job
-     * with its error, and the others stop without a word); then they prepare, quietly, and every rank generates.
+     * This rank's run: rank 0 prepares first and tells the others whether its checks passed (if not, it prints its
+     * error and every rank ends, the others without a word); then they prepare, quietly, wait until every rank has the
+     * model (a rank may be fetching it), and every rank generates.
      */
     private int run(Communicator comm) throws Exception {
         Prepared p;
         if (comm.rank() == 0) {
             try {
-                p = prepare(true);
                 parallel.check(comm);
+                p = prepare(true);
             } catch (RuntimeException | Error e) {
-                if (comm.size() > 1) {
-                    comm.fromRankZero(false);
-                    comm.finish();                                     // the others stop too: the job ends cleanly
+                if (comm.size() == 1) {
+                    throw e;
                 }
-                throw e;
+                int code = ErrorReporter.report(e, err(), comm.prefix());     // said before the others stop
+                comm.fromRankZero(false);
+                comm.finish();                                         // every rank ends cleanly
+                return code;
             }
             comm.fromRankZero(true);
         } else {
             if (!comm.fromRankZero(false)) {
                 comm.finish();
-                return ErrorReporter.FAILED;                           // rank 0 said why
+                return 0;                                              // rank 0 said why, and exits with the failure's code
             }
             p = prepare(false);
         }
