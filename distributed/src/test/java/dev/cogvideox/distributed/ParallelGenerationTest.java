@@ -100,7 +100,8 @@ class ParallelGenerationTest {
     /**
      * Rank 1 stops (alive, never arriving): rank 0 gives up after the 5 s collective timeout, naming the exchange. (The
      * loading is not timed by it: the ranks wait for each other after loading, with the load timeout. The longest wait
-     * in an exchange of these tests measured 0.84 s, on 4 ranks at a load average of 7 on 2 cores.)
+     * in an exchange of the equality tests, the early steps' JIT compilation, measured 1.1 s on these 2 ranks and 2.6 s
+     * on 4, at a load average of 16 to 18 on 2 cores.)
      */
     @Test
     void aRankThatHangsIsGivenUpAfterTheCollectiveTimeout() throws Exception {
