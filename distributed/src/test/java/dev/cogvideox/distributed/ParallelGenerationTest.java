@@ -98,20 +98,20 @@ class ParallelGenerationTest {
     }
 
     /**
-     * Rank 1 stops (alive, never arriving): rank 0 gives up after the 5 s collective timeout, naming the exchange. (The
-     * loading is not timed by it: the ranks wait for each other after loading, with the load timeout. The longest wait
-     * in an exchange of the equality tests, the early steps' JIT compilation, measured 1.1 s on these 2 ranks and 2.6 s
-     * on 4, at a load average of 16 to 18 on 2 cores.)
+     * Rank 1 stops (alive, never arriving): rank 0 gives up after the 10 s collective timeout, naming the exchange. The
+     * model loading no longer counts (the ranks wait for each other after loading, with the load timeout), but on 2
+     * cores at a load average of 16 to 25 the exchanges themselves took seconds with both ranks in them: up to 2.6 s in
+     * the equality tests' steps, and once more than 5 s in the one MPI_Comm_split, which a 5 s limit took for a hang.
      */
     @Test
     void aRankThatHangsIsGivenUpAfterTheCollectiveTimeout() throws Exception {
         Path out = tmp.resolve("latents.bin");
-        Run mpi = mpirun(2, "tiny-cogvideox-2b", "cfg", 100, out, 5, "stop", 60);
+        Run mpi = mpirun(2, "tiny-cogvideox-2b", "cfg", 100, out, 10, "stop", 60);
         assertThat(mpi.exit()).as(mpi.log()).isNotZero();
         assertThat(mpi.log()).contains("rank 1: fault 'stop' at step 2")
-                .contains("rank 0 of 2: waited 5 s in an all-gather (parallel inference) for the other ranks (--collective-timeout): "
+                .contains("rank 0 of 2: waited 10 s in an all-gather (parallel inference) for the other ranks (--collective-timeout): "
                         + "a rank is stuck or its machine cannot be reached; ending the job (run the generation again)");
-        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(5 + 10);
+        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(10 + 10);
         assertThat(out).doesNotExist();
     }
 
