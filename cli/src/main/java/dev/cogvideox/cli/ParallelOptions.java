@@ -9,17 +9,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code --parallel} and {@code --collective-timeout}: one video's generation split over the ranks of {@code mpirun}. */
+/**
+ * {@code --parallel}, {@code --collective-timeout} and {@code --load-timeout}: one video's generation split over the
+ * ranks of {@code mpirun}.
+ */
 final class ParallelOptions {
     @Option(names = "--parallel", paramLabel = "MODES", split = ",", description = "Under mpirun -np N, one video over N ranks: "
             + "cfg (the guidance's unconditional and conditional passes on 2 ranks), sequence (each rank a slice of the tokens "
             + "and N-th of the attention heads, Ulysses; N must divide the heads: 30 for 2b, 48 for 5b) or cfg,sequence "
-            + "(2 x N/2 ranks). The same video as one process; rank 0 writes it (with --vae-tiling the ranks share the decode's "
-            + "tiles). Default: none, each rank alone (without mpirun: one process).")
+            + "(2 x N/2 ranks). The same video as one process; rank 0 alone checks the output, prints, runs the text encoder and "
+            + "writes the video (with --vae-tiling the ranks share the decode's tiles). Default: none, each rank alone (without "
+            + "mpirun: one process).")
     List<String> modes = List.of();
 
     @Option(names = "--collective-timeout", defaultValue = "600", description = "With --parallel: seconds a rank waits for the "
-            + "others in an exchange before it reports a stuck or unreachable rank and ends the job; 0 waits for ever (default 600).")
+            + "others in an exchange before it reports a stuck or unreachable rank and ends the job (loading is --load-timeout's); "
+            + "0 waits for ever (default 600).")
     long collectiveTimeout;
 
     @Option(names = "--load-timeout", defaultValue = "3600", description = "With --parallel: seconds the ranks wait for rank 0 to check "

@@ -215,7 +215,8 @@ public final class CogVideoXPipeline {
      * as the transformer sees them, for {@link #decodeLatents}. Unlike diffusers' {@code output_type="latent"},
      * which keeps it, the 1.5 models' padding frame is already dropped, so the result decodes as it is. The text
      * encoder and the transformer are released before this returns. The request's unset call parameters take the
-     * model's defaults ({@link #complete}).
+     * model's defaults ({@link #complete}). Over several ranks, rank 0 alone runs the text encoder and hands the
+     * embeddings to the others once every rank has loaded the transformer ({@link ProcessGroup#awaitLoaded}).
      */
     public Tensor denoise(GenerationRequest request, NoiseSource noise, RunContext run) {
         GenerationRequest req = complete(request);
