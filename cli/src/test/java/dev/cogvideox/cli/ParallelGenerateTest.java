@@ -96,6 +96,29 @@ class ParallelGenerateTest {
     }
 
     /**
+     * A rank's own failure (rank 1's model folder lacks the transformer): it names itself on one line, and the job
+     * ends with rank 0 saying why it stops.
+     */
+    @Test
+    void aFailingRankNamesItself() throws Exception {
+        String name = "pipeline_e2e_t2v_2b_prompt";
+        Path full = FIXTURES.resolve(golden(name).path("model_dir").asText()), broken = tmp.resolve("no-transformer");
+        Files.createDirectories(broken);
+        for (String part : List.of("model_index.json", "vae", "scheduler")) {
+            Files.createSymbolicLink(broken.resolve(part), full.resolve(part));
+        }
+        List<String> rank0 = new ArrayList<>(arguments(name)), rank1 = new ArrayList<>(arguments(name));
+        rank1.set(rank1.indexOf("--model") + 1, broken.toString());
+        for (List<String> args : List.of(rank0, rank1)) {
+            args.addAll(List.of("--parallel", "cfg", "--output", tmp.resolve("frames") + "/"));
+        }
+        String log = mpirun(List.of(rank0, rank1), 1);
+        assertThat(log).containsOnlyOnce("rank 1 of 2: error: " + broken + ": the model has no transformer/ component")
+                .contains("rank 0 of 2: stopping: mpirun is ending the job (another rank failed or exited, see its message");
+        assertThat(tmp.resolve("frames")).doesNotExist();
+    }
+
+    /**
      * Rank 1 is given an output folder it could not write and a model folder without a text encoder or tokenizer (a
      * cluster's other machine): it needs neither, as rank 0 alone writes and encodes the prompt; the video is the
      * reference's, and rank 0 alone printed the settings and the memory plan.
