@@ -35,7 +35,8 @@ final class BatchRunner implements PromptRunner {
             "revision", "the model is the batch's (batch --model --revision)",
             "num_videos", "a line makes one video: give a line per video",
             "parallel", "a batch spreads its lines over Spark's executors; one video over MPI ranks is generate --parallel",
-            "collective_timeout", "a batch spreads its lines over Spark's executors; one video over MPI ranks is generate --parallel");
+            "collective_timeout", "a batch spreads its lines over Spark's executors; one video over MPI ranks is generate --parallel",
+            "load_timeout", "a batch spreads its lines over Spark's executors; one video over MPI ranks is generate --parallel");
 
     /** The pipelines of this JVM, by model folder: an executor opens each model once, whatever number of lines it runs. */
     private static final Map<Path, CogVideoXPipeline> PIPELINES = new ConcurrentHashMap<>();

@@ -27,9 +27,17 @@ final class ErrorReporter {
 
     /** Prints {@code error: ...} (and the stack when debugging) and returns the exit code. */
     static int report(Throwable t, PrintStream err) {
+        return report(t, err, "");
+    }
+
+    /**
+     * As {@link #report(Throwable, PrintStream)}, the line starting with {@code prefix} (a rank's, "rank 1 of 2: "),
+     * printed at once: mpirun forwards each write of a rank on its own.
+     */
+    static int report(Throwable t, PrintStream err, String prefix) {
         OutOfMemoryError oom = find(t, OutOfMemoryError.class);
         String message = oom != null ? outOfMemory(oom) : message(t);
-        err.println("error: " + message);
+        err.println(prefix + "error: " + message);
         if (System.getenv("COGVIDEOX_DEBUG") != null) {
             t.printStackTrace(err);
         }

@@ -236,6 +236,69 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // under mpirun: every rank joins the job first; rank 0 alone checks the outputs and prints, and the other ranks
+        // start only once its checks passed (rank 0 alone writes, so no other machine needs the output folder)
+        try (Communicator comm = parallel.join()) {
+            int code;
+            try {
+                code = run(comm);
+            } catch (RuntimeException | Error e) {
+                if (comm.size() == 1) {
+                    throw e;
+                }
+                return ErrorReporter.report(e, err(), comm.prefix());   // "rank 1 of 2: error: ..."; leaving ends the job
+            }
+            if (code == 0) {
+                comm.finish();                                         // else (cancelled) leave: mpirun ends the other ranks
+            }
+            return code;
+        }
+    }
+
+    /** What the run needs once the options are checked and the model is known. */
+    private record Prepared(CogVideoXPipeline pipeline, GenerationRequest req, List<Long> seeds, List<List<String>> names,
+                            RunSettings settings, boolean latentsOnly, Path dir, CogVideoXTransformerConfig cfg, double rate) {
+    }
+
+    /**
+     * This rank's run: rank 0 prepares first and tells the others whether its checks passed (if not, it prints its
+     * error and every rank ends, the others without a word); then they prepare, quietly, wait until every rank has the
+     * model (a rank may be fetching it), and every rank generates.
+     */
+    private int run(Communicator comm) throws Exception {
+        Prepared p;
+        if (comm.rank() == 0) {
+            try {
+                parallel.check(comm);
+                p = prepare(true);
+            } catch (RuntimeException | Error e) {
+                if (comm.size() == 1) {
+                    throw e;
+                }
+                int code = ErrorReporter.report(e, err(), comm.prefix());     // said before the others stop
+                comm.fromRankZero(false);
+                comm.finish();                                         // every rank ends cleanly
+                return code;
+            }
+            comm.fromRankZero(true);
+        } else {
+            if (!comm.fromRankZero(false)) {
+                comm.finish();
+                return 0;                                              // rank 0 said why, and exits with the failure's code
+            }
+            p = prepare(false);
+        }
+        comm.awaitLoaded();                                            // a rank may have had to fetch the model
+        return generate(p.pipeline(), p.req(), parallel.ranks(comm), p.seeds(), p.names(), p.settings(), p.latentsOnly(), p.dir(),
+                p.cfg(), p.rate());
+    }
+
+    /**
+     * The options checked, the model and the request; {@code first}: rank 0 of a job (or the one process), which also
+     * checks the outputs, asks {@code --enhance-prompt} and prints the settings and the memory plan. The other ranks
+     * need neither the output folder nor the text encoder (rank 0 hands them the prompt embeddings).
+     */
+    private Prepared prepare(boolean first) {
         // 0. an earlier output's settings fill the options not given here
         if (from != null) {
             applyStored(RunSettings.readFrom(from));
@@ -274,7 +337,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             names.add(forSeed);
         }
-        for (List<String> forSeed : names) {
+        for (List<String> forSeed : first ? names : List.<List<String>>of()) {
             for (String name : forSeed) {
                 if (latentsOnly) {
                     LatentsFile.checkWritable(Path.of(name));
@@ -284,7 +347,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         // 1b. the prompt rewritten by a language model (after the outputs are checked: a request may cost)
-        if (enhancePrompt != null) {
+        if (enhancePrompt != null && first) {
             prompt = enhance(prompt);
         }
         // 2. the model
@@ -321,7 +384,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (image != null) {
             Tensor picture = MediaReader.readImage(image);                                     // [3, H0, W0]
             String note = ImagePreprocess.describeFit(picture.dim(1), picture.dim(2), h, w, fit);
-            if (note != null) {
+            if (note != null && first) {
                 err().println("note: " + note);
             }
             b.image(repeat(ImagePreprocess.fit(picture, h, w, fit).reshape(1, 3, h, w), n));
@@ -346,31 +409,17 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile)
                 .put("--weights", weights.format() != null ? weights.kind : null);
         sampling.record(settings);
-        err().println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
-                + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
-        MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req, weights.format());
-        MemoryPlan plan = latentsOnly ? whole.withoutDecode() : whole;
+        // each rank checks its own machine; an untiled decode is rank 0's alone
+        MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req, weights.format(), first);
+        MemoryPlan plan = latentsOnly || !first && !req.vaeTiling() ? whole.withoutDecode() : whole;
         MemoryPlan.Host host = MemoryPlan.Host.current();
-        err().println(plan.describe(host));
-        plan.check(host, req.vaeTiling());
-        // 4. run, one pipeline call per seed, writing frames as the VAE finishes them (or the latents); Ctrl-C cancels
-        // and leaves no partial file
-        CogVideoXPipeline run = pipeline;
-        // under mpirun with --parallel: every rank denoises its share in lockstep, rank 0 alone shows progress and writes
-        try (Communicator comm = parallel.join()) {
-            Ranks ranks = parallel.ranks(comm);
-            int code;
-            try {
-                code = generate(run, req, ranks, seedList, names, settings, latentsOnly, dir, cfg, rate);
-            } catch (RuntimeException | Error e) {
-                err().print(comm.prefix());                            // "rank 1 of 2: " before the error line
-                throw e;
-            }
-            if (code == 0) {
-                comm.finish();                                         // else (cancelled) leave: mpirun ends the other ranks
-            }
-            return code;
+        if (first) {
+            err().println("settings: " + cfg.variant() + " model " + dir + "; " + settings.summary() + " --seed "
+                    + seedList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+            err().println(plan.describe(host));
         }
+        plan.check(host, req.vaeTiling());
+        return new Prepared(pipeline, req, seedList, names, settings, latentsOnly, dir, cfg, rate);
     }
 
     private int generate(CogVideoXPipeline run, GenerationRequest req, Ranks ranks, List<Long> seedList, List<List<String>> names,
@@ -382,7 +431,7 @@ final class GenerateCommand implements Callable<Integer> {
                 NoiseSource noise = noiseFile != null ? replay(noiseFile) : NoiseSource.of(new TorchGenerator(seed));
                 String description = settings.put("--seed", noiseFile != null ? null : seed).toJson();
                 ranWith = description;
-                if (seedList.size() > 1) {
+                if (seedList.size() > 1 && ranks.writes()) {
                     err().println("seed " + seed + " (" + (i + 1) + " of " + seedList.size() + ")");
                 }
                 if (!ranks.writes()) {                          // its share of rank 0's video: no frames come here

@@ -259,6 +259,10 @@ class GenerateCommandTest {
         assertError(run("generate", "--model", "nobody/no-such-model", "--prompt", "p", "--output", out), "--download");
         assertError(run("generate", "--model", t2v, "--prompt", "p", "--output", "/proc/cannot/x.mp4"), "/proc/cannot");
         assertError(run("generate", "--model", t2v, "--prompt", "p", "--output", tmp.resolve("x.avi").toString()), "x.avi");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--parallel", "tensor", "--output", out),
+                "--parallel takes cfg, sequence or cfg,sequence, not tensor");
+        assertError(run("generate", "--model", t2v, "--prompt", "p", "--load-timeout", "-1", "--output", out),
+                "--load-timeout must not be negative (0 waits for ever), got -1");
         Path broken = tmp.resolve("broken");
         Files.createDirectories(broken.resolve("transformer"));
         Files.copy(Path.of(t2v, "model_index.json"), broken.resolve("model_index.json"));

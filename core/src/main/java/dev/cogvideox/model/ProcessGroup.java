@@ -25,6 +25,16 @@ public interface ProcessGroup {
      */
     void allToAll(float[] send, int[] sendCounts, float[] recv, int[] recvCounts);
 
+    /**
+     * Waits until every rank of the group has loaded what its run needs (the ranks load at their disks' speed, and
+     * rank 0 alone runs the text encoder first), so that the exchanges after it wait only for computation: a group
+     * that limits how long an exchange may wait limits this wait separately, with a longer limit of its own. Every
+     * rank calls it at the same point. The default, for groups without time limits, does nothing: the next exchange
+     * waits as long.
+     */
+    default void awaitLoaded() {
+    }
+
     /** This process alone. */
     ProcessGroup SINGLE = new ProcessGroup() {
         @Override

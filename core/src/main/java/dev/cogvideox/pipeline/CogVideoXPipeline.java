@@ -229,7 +229,8 @@ public final class CogVideoXPipeline {
      * as the transformer sees them, for {@link #decodeLatents}. Unlike diffusers' {@code output_type="latent"},
      * which keeps it, the 1.5 models' padding frame is already dropped, so the result decodes as it is. The text
      * encoder and the transformer are released before this returns. The request's unset call parameters take the
-     * model's defaults ({@link #complete}).
+     * model's defaults ({@link #complete}). Over several ranks, rank 0 alone runs the text encoder and hands the
+     * embeddings to the others once every rank has loaded the transformer ({@link ProcessGroup#awaitLoaded}).
      */
     public Tensor denoise(GenerationRequest request, NoiseSource noise, RunContext run) {
         GenerationRequest req = complete(request);
@@ -284,9 +285,15 @@ public final class CogVideoXPipeline {
                     + cfg.numAttentionHeads());
         }
 
-        // 3. prompt embeddings: the text encoder is loaded, used and released here
-        Tensor[] embeds = promptEmbeddings(req, cfgOn, run);
-        Tensor promptEmbeds = mine(guidance, cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0]);   // [negative; positive]
+        // 3. prompt embeddings: the text encoder is loaded, used and released here; over several ranks rank 0 alone
+        // runs it (T5-XXL has 4.7B parameters) and hands the embeddings to the others once the transformer is loaded
+        ProcessGroup world = run.ranks().world();
+        boolean fromRankZero = req.promptEmbeds() == null && world.size() > 1;
+        Tensor passEmbeds = null;                                                // [negative; positive] with guidance
+        if (!fromRankZero || world.rank() == 0) {
+            Tensor[] embeds = promptEmbeddings(req, cfgOn, run);
+            passEmbeds = cfgOn ? Layout.cat(0, embeds[1], embeds[0]) : embeds[0];
+        }
         cancel.throwIfCancelled();
 
         // 4. timesteps; video-to-video starts part-way, at strength x N steps from the end (get_timesteps)
@@ -334,6 +341,11 @@ public final class CogVideoXPipeline {
                 (h / cfg.patchSize()) * (w / cfg.patchSize()));
         StepCache cache = StepCache.both(caching != null ? caching : StepCache.NONE, sparse != null ? sparse : StepCache.NONE);
         try (CogVideoXTransformer3DModel transformer = loadTransformer()) {
+            world.awaitLoaded();                                    // the exchanges from here on wait for computation alone
+            if (fromRankZero) {
+                passEmbeds = fromRankZero(world, passEmbeds);
+            }
+            Tensor promptEmbeds = mine(guidance, passEmbeds);
             for (int i = 0; i < timesteps.length; i++) {
                 cancel.throwIfCancelled();
                 long t = timesteps[i];
@@ -380,6 +392,22 @@ public final class CogVideoXPipeline {
     private static Tensor mine(ProcessGroup guidance, Tensor batch) {
         int rows = batch.dim(0) / guidance.size();
         return guidance.size() == 1 ? batch : Layout.narrow(batch, 0, guidance.rank() * rows, rows);
+    }
+
+    /**
+     * Rank 0's tensor on every rank of {@code world} (the others pass null): its shape, then its floats, which move
+     * unchanged, so every rank computes with what one process would.
+     */
+    private static Tensor fromRankZero(ProcessGroup world, Tensor mine) {
+        int[] fromZero = new int[world.size()];
+        fromZero[0] = 3;
+        float[] shape = new float[3];
+        world.allGather(world.rank() == 0 ? new float[]{mine.dim(0), mine.dim(1), mine.dim(2)} : new float[0], shape, fromZero);
+        int[] dims = {(int) shape[0], (int) shape[1], (int) shape[2]};
+        fromZero[0] = Math.toIntExact((long) dims[0] * dims[1] * dims[2]);
+        float[] all = new float[fromZero[0]];
+        world.allGather(world.rank() == 0 ? mine.data() : new float[0], all, fromZero);
+        return world.rank() == 0 ? mine : Tensor.of(all, dims);
     }
 
     /** The whole batch of a pass from every guidance rank's share (all-gather of the noise predictions; batch is outermost). */

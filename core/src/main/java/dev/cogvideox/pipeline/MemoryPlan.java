@@ -60,11 +60,21 @@ public record MemoryPlan(List<Stage> stages) {
      * all of them at once (they stay on the heap, unlike the streamed mapped blocks).
      */
     public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest request, QuantFormat weights) {
+        return estimate(modelDir, t, request, weights, true);
+    }
+
+    /**
+     * As {@link #estimate(Path, CogVideoXTransformerConfig, GenerationRequest, QuantFormat)}; without
+     * {@code encodesText} (a rank of a parallel generation other than rank 0, which runs the text encoder for all)
+     * there is no text encoder stage, and the model needs no {@code text_encoder/}.
+     */
+    public static MemoryPlan estimate(Path modelDir, CogVideoXTransformerConfig t, GenerationRequest request, QuantFormat weights,
+                                      boolean encodesText) {
         GenerationRequest req = request.isComplete() ? request : GenerationDefaults.of(modelDir).complete(request);
         List<Stage> stages = new ArrayList<>();
         int batch = req.batchSize();
         int guidance = req.guidanceScale() > 1 ? 2 : 1;
-        if (req.promptEmbeds() == null) {
+        if (req.promptEmbeds() == null && encodesText) {
             T5Config tc = T5Config.read(modelDir.resolve("text_encoder/config.json"));
             long l = req.maxSequenceLength();
             // the feed-forward, plus the attention: the position bias [H, L, L] every block shares and one prompt's

@@ -42,6 +42,12 @@ public interface Communicator extends ProcessGroup, AutoCloseable {
      */
     void barrier();
 
+    /**
+     * Rank 0's {@code value} on every rank (the others' is ignored): rank 0's verdict on its checks before any work,
+     * which the other ranks wait for up to the load timeout (rank 0 may be fetching the model meanwhile).
+     */
+    boolean fromRankZero(boolean value);
+
     /** Ends the job normally (every rank, after the last collective). */
     void finish();
 
@@ -70,15 +76,25 @@ public interface Communicator extends ProcessGroup, AutoCloseable {
     }
 
     /**
+     * {@link #fromEnvironment(Duration, Duration, String)} with no limit on the waits for loading ranks
+     * ({@link #awaitLoaded}, {@link #fromRankZero}).
+     */
+    static Communicator fromEnvironment(Duration collectiveTimeout, String afterEnd) {
+        return fromEnvironment(collectiveTimeout, Duration.ZERO, afterEnd);
+    }
+
+    /**
      * Open MPI's world when {@code mpirun} started this process (it sets {@code OMPI_COMM_WORLD_SIZE}), else
      * {@link #single()}.
      *
      * @param collectiveTimeout how long a rank waits in an all-reduce, broadcast, all-gather or all-to-all for the others
      *                          before it reports a stuck or lost rank and exits (ending the job); zero waits for ever
+     * @param loadTimeout       the same for the waits for ranks that are still loading ({@link #awaitLoaded}) or for
+     *                          rank 0's checks ({@link #fromRankZero}), which may take much longer; zero waits for ever
      * @param afterEnd          what the user can do after the job was ended that way (e.g. "continue with --resume
      *                          from the last checkpoint"), the end of each rank's message
      */
-    static Communicator fromEnvironment(Duration collectiveTimeout, String afterEnd) {
+    static Communicator fromEnvironment(Duration collectiveTimeout, Duration loadTimeout, String afterEnd) {
         String size = System.getenv("OMPI_COMM_WORLD_SIZE");
         if (size == null) {
             if (System.getenv("PMI_SIZE") != null || System.getenv("PMIX_RANK") != null && System.getenv("OMPI_COMM_WORLD_RANK") == null) {
@@ -87,6 +103,6 @@ public interface Communicator extends ProcessGroup, AutoCloseable {
             }
             return single();
         }
-        return MpiCommunicator.init(collectiveTimeout, afterEnd);
+        return MpiCommunicator.init(collectiveTimeout, loadTimeout, afterEnd);
     }
 }

@@ -18,8 +18,21 @@ public final class InferenceRanks {
      */
     public static Ranks of(Communicator world, boolean cfg, boolean sequence) {
         int n = world.size();
+        check(n, cfg, sequence);
         if (n == 1) {
             return new Ranks(world, ProcessGroup.SINGLE, ProcessGroup.SINGLE);          // one process does everything
+        }
+        int guidance = cfg ? 2 : 1, slices = n / guidance;
+        int g = world.rank() / slices, s = world.rank() % slices;
+        ProcessGroup sequenceGroup = world.split(g, s);                  // the ranks of one guidance half
+        ProcessGroup guidanceGroup = world.split(s, g);                  // the ranks of one slice
+        return new Ranks(world, guidanceGroup, sequenceGroup);
+    }
+
+    /** Throws, naming the option, when {@code n} ranks cannot be split as {@code cfg} and {@code sequence} ask. */
+    public static void check(int n, boolean cfg, boolean sequence) {
+        if (n == 1) {
+            return;
         }
         if (!cfg && !sequence) {
             throw new IllegalArgumentException("mpirun started " + n + " ranks, but nothing splits the generation over them: give "
@@ -33,10 +46,5 @@ public final class InferenceRanks {
             throw new IllegalArgumentException("--parallel cfg,sequence runs on 2 x k ranks (2 guidance halves x k sequence slices), "
                     + "mpirun started " + n);
         }
-        int guidance = cfg ? 2 : 1, slices = n / guidance;
-        int g = world.rank() / slices, s = world.rank() % slices;
-        ProcessGroup sequenceGroup = world.split(g, s);                  // the ranks of one guidance half
-        ProcessGroup guidanceGroup = world.split(s, g);                  // the ranks of one slice
-        return new Ranks(world, guidanceGroup, sequenceGroup);
     }
 }

@@ -26,7 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * that the job is being ended from outside. (Ctrl-C on mpirun sends the same SIGTERM to every rank: they cancel
  * together, and rank 0 writes a checkpoint if the step ends before mpirun's SIGKILL.) A rank that is alive but never arrives (stuck, or its machine unreachable) is
  * caught by a watchdog: a rank waiting longer than the collective timeout in an all-reduce or broadcast prints what it
- * waited for and exits, which ends the job the same way.
+ * waited for and exits, which ends the job the same way. The waits for ranks that are still loading their models, or
+ * for rank 0's checks before any work, have the load timeout instead, and a message of their own.
  */
 final class MpiCommunicator implements Communicator {
     /** Exit code of a rank whose watchdog fired. */
@@ -39,13 +40,13 @@ final class MpiCommunicator implements Communicator {
     private final MethodHandle allReduce, bcast, barrier, finalizeMpi, allGatherV, allToAllV, commSplit, commRank, commSize;
     private final MemorySegment world, mpiFloat, mpiDouble, mpiByte, sum;
     private final int rank, size;
-    private final long timeoutNanos;
+    private final long timeoutNanos, loadTimeoutNanos;
     private final String afterEnd;
     private volatile long waitingSince;                     // 0 when not in a timed collective
-    private volatile String waitingIn = "";
+    private volatile Wait waiting = new Wait("", 0, "", "");
     private volatile boolean ended;                         // finish() or close() ran: this rank's own exit
 
-    private MpiCommunicator(SymbolLookup mpi, Duration timeout, String afterEnd) {
+    private MpiCommunicator(SymbolLookup mpi, Duration timeout, Duration loadTimeout, String afterEnd) {
         Linker linker = Linker.nativeLinker();
         MethodHandle initThread = linker.downcallHandle(symbol(mpi, "MPI_Init_thread"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
         commRank = linker.downcallHandle(symbol(mpi, "MPI_Comm_rank"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -65,6 +66,7 @@ final class MpiCommunicator implements Communicator {
         mpiByte = symbol(mpi, "ompi_mpi_byte");
         sum = symbol(mpi, "ompi_mpi_op_sum");
         timeoutNanos = timeout.toNanos();
+        loadTimeoutNanos = loadTimeout.toNanos();
         this.afterEnd = afterEnd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_INT);
@@ -79,7 +81,7 @@ final class MpiCommunicator implements Communicator {
     }
 
     /** Loads libmpi ({@code COGVIDEOX_LIBMPI}, else {@code libmpi.so.40}, else {@code libmpi.so}) and joins the job. */
-    static MpiCommunicator init(Duration collectiveTimeout, String afterEnd) {
+    static MpiCommunicator init(Duration collectiveTimeout, Duration loadTimeout, String afterEnd) {
         List<String> names = new ArrayList<>();
         String configured = System.getenv("COGVIDEOX_LIBMPI");
         if (configured != null && !configured.isBlank()) {
@@ -103,7 +105,7 @@ final class MpiCommunicator implements Communicator {
                     + ") but Open MPI's library could not be loaded (tried " + String.join(", ", failures) + "): install Open MPI "
                     + "(Debian: apt-get install openmpi-bin libopenmpi-dev) or set COGVIDEOX_LIBMPI to the path of libmpi.so");
         }
-        MpiCommunicator c = new MpiCommunicator(mpi, collectiveTimeout, afterEnd);
+        MpiCommunicator c = new MpiCommunicator(mpi, collectiveTimeout, loadTimeout, afterEnd);
         c.startWatchdog();
         Runtime.getRuntime().addShutdownHook(new Thread(c::onShutdown, "mpi rank shutdown"));
         return c;
@@ -247,6 +249,24 @@ final class MpiCommunicator implements Communicator {
     }
 
     @Override
+    public void awaitLoaded() {
+        timed(new Wait("for the other ranks to load the model", loadTimeoutNanos, "--load-timeout",
+                "a rank is stuck fetching or loading it (a slow or unreachable disk or network) or its machine cannot be reached"),
+                () -> check("MPI_Barrier", (int) barrier.invokeExact(world)));
+    }
+
+    @Override
+    public boolean fromRankZero(boolean value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, (byte) (value ? 1 : 0));
+            timed(new Wait("for rank 0 to check the options and the output", loadTimeoutNanos, "--load-timeout",
+                    "rank 0 is stuck (fetching the model, or the prompt enhancer) or its machine cannot be reached"),
+                    () -> check("MPI_Bcast", (int) bcast.invokeExact(buf, 1, mpiByte, 0, world)));
+            return buf.get(ValueLayout.JAVA_BYTE, 0) != 0;
+        }
+    }
+
+    @Override
     public void finish() {
         if (!ended) {
             ended = true;
@@ -265,8 +285,20 @@ final class MpiCommunicator implements Communicator {
         void run() throws Throwable;
     }
 
+    /**
+     * What a rank waits for, how long it may ({@code limitNanos}, 0 for ever), the option that sets the limit, and
+     * what is likely wrong when it runs out.
+     */
+    private record Wait(String what, long limitNanos, String option, String likely) {
+    }
+
     private void timed(String what, MpiCall call) {
-        waitingIn = what;
+        timed(new Wait("in " + what + " for the other ranks", timeoutNanos, "--collective-timeout",
+                "a rank is stuck or its machine cannot be reached"), call);
+    }
+
+    private void timed(Wait wait, MpiCall call) {
+        waiting = wait;
         waitingSince = System.nanoTime();
         try {
             call(call);
@@ -284,11 +316,12 @@ final class MpiCommunicator implements Communicator {
     }
 
     private void startWatchdog() {
-        if (timeoutNanos <= 0) {
+        long shortest = Math.min(timeoutNanos <= 0 ? Long.MAX_VALUE : timeoutNanos, loadTimeoutNanos <= 0 ? Long.MAX_VALUE : loadTimeoutNanos);
+        if (shortest == Long.MAX_VALUE) {
             return;
         }
         Thread dog = Thread.ofPlatform().daemon().name("mpi collective watchdog").unstarted(() -> {
-            long tick = Math.clamp(timeoutNanos / 20 / 1_000_000, 50, 1000);
+            long tick = Math.clamp(shortest / 20 / 1_000_000, 50, 1000);
             while (true) {
                 try {
                     Thread.sleep(tick);
@@ -296,11 +329,11 @@ final class MpiCommunicator implements Communicator {
                     return;
                 }
                 long since = waitingSince;
-                if (since != 0 && System.nanoTime() - since > timeoutNanos) {
+                Wait wait = waiting;
+                if (since != 0 && wait.limitNanos() > 0 && System.nanoTime() - since > wait.limitNanos()) {
                     ended = true;
-                    System.err.println(prefix() + "waited " + Duration.ofNanos(timeoutNanos).toSeconds() + " s in " + waitingIn
-                            + " for the other ranks (--collective-timeout): a rank is stuck or its machine cannot be reached; "
-                            + "ending the job (" + afterEnd + ")");
+                    System.err.println(prefix() + "waited " + Duration.ofNanos(wait.limitNanos()).toSeconds() + " s " + wait.what()
+                            + " (" + wait.option() + "): " + wait.likely() + "; ending the job (" + afterEnd + ")");
                     System.err.flush();
                     Runtime.getRuntime().halt(TIMED_OUT);
                 }

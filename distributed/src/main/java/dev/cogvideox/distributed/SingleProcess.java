@@ -53,6 +53,11 @@ final class SingleProcess implements Communicator {
     }
 
     @Override
+    public boolean fromRankZero(boolean value) {
+        return value;
+    }
+
+    @Override
     public void finish() {
     }
 
