@@ -12,6 +12,11 @@ class CacheSettingTest {
         CacheSetting t = CacheSetting.parse("TeaCache:0.15");
         assertThat(t.kind()).isEqualTo(CacheSetting.Kind.TEACACHE);
         assertThat(t.threshold()).isEqualTo(0.15);
+        assertThat(t.coefficientsFile()).isNull();
+        CacheSetting f = CacheSetting.parse("teacache:0.2:Models/W:1/teacache.json");    // the file keeps its case and colons
+        assertThat(f.threshold()).isEqualTo(0.2);
+        assertThat(f.coefficientsFile()).isEqualTo(java.nio.file.Path.of("Models/W:1/teacache.json"));
+        assertThat(f.text()).isEqualTo("teacache:0.2:Models/W:1/teacache.json");
         CacheSetting p = CacheSetting.parse("pab");
         assertThat(p.skipRange()).isEqualTo(2);
         assertThat(p.low()).isEqualTo(100);
@@ -29,6 +34,7 @@ class CacheSettingTest {
         assertThatThrownBy(() -> CacheSetting.parse("teacache:NaN")).hasMessageContaining("not a number");
         assertThatThrownBy(() -> CacheSetting.parse("teacache:abc")).hasMessageContaining("not a number");
         assertThatThrownBy(() -> CacheSetting.parse("teacache")).hasMessageContaining("teacache:THRESHOLD");
+        assertThatThrownBy(() -> CacheSetting.parse("teacache:0.2:")).hasMessageContaining("no file after the threshold");
         assertThatThrownBy(() -> CacheSetting.parse("pab:0")).hasMessageContaining("skip range must be in [1, 1000]");
         assertThatThrownBy(() -> CacheSetting.parse("pab:2:800-100")).hasMessageContaining("0 <= LOW < HIGH <= 1000");
         assertThatThrownBy(() -> CacheSetting.parse("pab:2:100")).hasMessageContaining("LOW-HIGH");
