@@ -181,12 +181,15 @@ final class CacheCommand implements Runnable {
             return out;
         }
 
-        /** Eight prompts of the world's seen combinations, spread over colours, shapes and directions (every 9th, as world probe --seen). */
+        /**
+         * Eight prompts of the world's seen combinations, every 29th (29 is prime to the 224 seen ones): all seven colours,
+         * the three shapes, the four directions and the three backgrounds turn up.
+         */
         static List<String> defaultPrompts() {
             List<String> out = new ArrayList<>();
             var seen = HeldOut.seen();
             for (int i = 0; i < 8; i++) {
-                out.add(seen.get(i * 9 % seen.size()).prompt());
+                out.add(seen.get(i * 29 % seen.size()).prompt());
             }
             return out;
         }

@@ -108,7 +108,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 System.err.println(summary);
                 Map<String, Object> withCache = new LinkedHashMap<>(report.settings());
                 withCache.put("cache_report", summary);
-                withCache.put("cache_computed_steps", cacheReports.stream().map(r -> r.computedSteps().size()).toList());
+                if (json) {                                                  // per video: in the JSON only
+                    withCache.put("cache_computed_steps", cacheReports.stream().map(r -> r.computedSteps().size()).toList());
+                }
                 report = new EvalReport(withCache, report.videos());
             }
             System.out.print(json ? report.toJson() + System.lineSeparator() : report.toText());

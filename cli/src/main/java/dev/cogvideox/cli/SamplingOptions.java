@@ -33,7 +33,7 @@ final class SamplingOptions {
     @Option(names = "--cache", paramLabel = "SETTING", description = "Reuse work across steps: none (default), teacache:THRESHOLD "
             + "(skip whole transformer passes; 0.1-0.3 published, 0 computes every step; its polynomial is the model folder's "
             + "teacache.json (cogvideox cache calibrate) when there is one, else the published one of the model's variant), "
-            + "teacache:THRESHOLD:FILE (the polynomial of a calibration file), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
+            + "teacache:THRESHOLD:FILE (the polynomial of a calibration file; FILE published: the variant's published one), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
             + "Broadcast: recompute each block's attention every SKIP steps within timesteps LOW-HIGH; default pab:2:100-800).")
     String cache;
 

@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * A step-cache choice as the command line spells it: {@code none}, {@code teacache:THRESHOLD} (e.g.
  * {@code teacache:0.15}) or {@code teacache:THRESHOLD:FILE} (the rescaling polynomial from a {@code cache calibrate}
- * file instead of the model folder's {@value TeaCacheCoefficients#FILE} or the published one), {@code pab} or
+ * file instead of the model folder's {@value TeaCacheCoefficients#FILE} or the published one; FILE {@value #PUBLISHED}:
+ * the published one of the model's variant, and {@code ./published} a file of that name), {@code pab} or
  * {@code pab:SKIP} or {@code pab:SKIP:LOW-HIGH} (diffusers' defaults: skip 2, timesteps 100-800). {@link #start}
  * makes the cache for one generation.
  *
@@ -16,6 +17,9 @@ import java.util.Locale;
  */
 public record CacheSetting(String text, Kind kind, double threshold, Path coefficientsFile, int skipRange, long low, long high) {
     public enum Kind { NONE, TEACACHE, PAB }
+
+    /** In place of FILE: the published polynomial of the model's variant, even where the model folder has its own. */
+    public static final String PUBLISHED = "published";
 
     public static final CacheSetting NONE = new CacheSetting("none", Kind.NONE, 0, null, 0, 0, 0);
 
@@ -95,6 +99,9 @@ public record CacheSetting(String text, Kind kind, double threshold, Path coeffi
     public TeaCacheCoefficients coefficients(CogVideoXTransformerConfig cfg, Path modelDir) {
         if (kind != Kind.TEACACHE) {
             throw new IllegalStateException(text + " is not a TeaCache setting");
+        }
+        if (coefficientsFile != null && coefficientsFile.toString().equalsIgnoreCase(PUBLISHED)) {
+            return TeaCacheCoefficients.published(cfg.variant());
         }
         return TeaCacheCoefficients.resolve(coefficientsFile, modelDir, cfg.variant());
     }

@@ -27,6 +27,16 @@ class CacheSettingTest {
         assertThat(q.high()).isEqualTo(900);
     }
 
+    /** FILE "published" takes the variant's published polynomial even where the model folder has its own. */
+    @Test
+    void publishedOverridesTheModelFoldersPolynomial(@org.junit.jupiter.api.io.TempDir java.nio.file.Path model) throws java.io.IOException {
+        java.nio.file.Files.writeString(model.resolve(TeaCacheCoefficients.FILE), "{\"coefficients\": [0, 0, 0, 1, 0]}");
+        dev.cogvideox.model.transformer.CogVideoXTransformerConfig cfg = dev.cogvideox.model.transformer.CogVideoXTransformerConfig.read(
+                dev.cogvideox.verify.GoldenSuite.defaultFixtureRoot().resolve("models/tiny-cogvideox-2b/transformer/config.json"));
+        assertThat(CacheSetting.parse("teacache:0.2").coefficients(cfg, model).polynomial()).containsExactly(0, 0, 0, 1, 0);
+        assertThat(CacheSetting.parse("teacache:0.2:Published").coefficients(cfg, model).source()).isEqualTo("the published CogVideoX-2b polynomial");
+    }
+
     @Test
     void outOfRangeAndMalformedSettingsSayWhatIsTaken() {
         assertThatThrownBy(() -> CacheSetting.parse("teacache:-0.1")).hasMessageContaining("threshold must be in [0, 1.0]");
