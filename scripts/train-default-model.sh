@@ -34,6 +34,7 @@ if $tiny; then
   VAE_STEPS=2 VAE_WARMUP=0 VAE_CHECKPOINT=1
   STAGES=48x48x17:2,96x96x17:2 WARMUP=0 CHECKPOINT=2
   EVAL="--seeds 1 --steps 2 --prompts $run/eval-prompts.txt"
+  CALIBRATE="--seeds 1 --steps 8 --prompts $run/eval-prompts.txt"
   printf '%s\n' "a yellow triangle moving right on a navy background" > "$run/eval-prompts.txt"
 else
   CLIPS=2240                                   # 10 rounds of the 224 seen combinations
@@ -41,6 +42,7 @@ else
   VAE_STEPS=6000 VAE_WARMUP=100 VAE_CHECKPOINT=250
   STAGES=48x48x17:1000,96x96x17:15000 WARMUP=200 CHECKPOINT=500
   EVAL="--seeds 4 --steps 20"
+  CALIBRATE="--seeds 2 --retention-steps 6"    # TeaCache's polynomial at 50 steps; its first 6 steps change most (docs/performance.md)
 fi
 VAE_LR=6e-4
 VAE_LOSS=l2                                    # L1 drops the small shapes (it reconstructs the background, the median)
@@ -137,6 +139,14 @@ if [ ! -f "$run/final/model_index.json" ]; then
   "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
   done_stage final
+fi
+
+# 6b. TeaCache's rescaling polynomial fitted to this model (what --cache teacache:THRESHOLD takes from the folder)
+if [ ! -f "$run/final/teacache.json" ]; then
+  stage teacache
+  # shellcheck disable=SC2086
+  "$cli" cache calibrate --model "$run/final" $CALIBRATE --out "$run/final/teacache.json" > "$run/teacache.log" 2>&1
+  done_stage teacache
 fi
 
 # 7. the scores

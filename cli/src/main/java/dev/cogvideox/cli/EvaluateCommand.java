@@ -5,6 +5,7 @@ import dev.cogvideox.io.video.VideoOptions;
 import dev.cogvideox.io.video.VideoOutput;
 import dev.cogvideox.io.video.VideoWriter;
 import dev.cogvideox.io.video.VideoWriters;
+import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationRequest;
 import dev.cogvideox.tensor.Tensor;
@@ -72,8 +73,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Path dir = modelSource.resolve();
         CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir).withWeights(weights.format());
+        List<CacheReport> cacheReports = new java.util.concurrent.CopyOnWriteArrayList<>();   // one summary at the end, not a line per video
         PipelineVideoSource source = new PipelineVideoSource(pipeline, dir, steps, guidance, b -> {
-            sampling.applyTo(b, pipeline);
+            sampling.applyTo(b, pipeline, cacheReports::add);
             return b;
         });
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -101,6 +103,16 @@ final class EvaluateCommand implements Callable<Integer> {
                             list.indexOf(score.prompt()), score.seed())), video);
                 }
             }, cancel);
+            if (!cacheReports.isEmpty()) {
+                String summary = CacheReport.summarize(cacheReports);
+                System.err.println(summary);
+                Map<String, Object> withCache = new LinkedHashMap<>(report.settings());
+                withCache.put("cache_report", summary);
+                if (json) {                                                  // per video: in the JSON only
+                    withCache.put("cache_computed_steps", cacheReports.stream().map(r -> r.computedSteps().size()).toList());
+                }
+                report = new EvalReport(withCache, report.videos());
+            }
             System.out.print(json ? report.toJson() + System.lineSeparator() : report.toText());
             return 0;
         });

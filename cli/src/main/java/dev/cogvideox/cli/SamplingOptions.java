@@ -1,5 +1,6 @@
 package dev.cogvideox.cli;
 
+import dev.cogvideox.model.cache.CacheReport;
 import dev.cogvideox.model.cache.CacheSetting;
 import dev.cogvideox.model.sparse.SparseSetting;
 import dev.cogvideox.model.schedule.CogVideoXScheduler;
@@ -30,7 +31,9 @@ final class SamplingOptions {
     String timesteps;
 
     @Option(names = "--cache", paramLabel = "SETTING", description = "Reuse work across steps: none (default), teacache:THRESHOLD "
-            + "(skip whole transformer passes; 0.1-0.3 published, 0 computes every step), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
+            + "(skip whole transformer passes; 0.1-0.3 published, 0 computes every step; its polynomial is the model folder's "
+            + "teacache.json (cogvideox cache calibrate) when there is one, else the published one of the model's variant), "
+            + "teacache:THRESHOLD:FILE (the polynomial of a calibration file; FILE published: the variant's published one), pab[:SKIP[:LOW-HIGH]] (Pyramid Attention "
             + "Broadcast: recompute each block's attention every SKIP steps within timesteps LOW-HIGH; default pab:2:100-800).")
     String cache;
 
@@ -48,6 +51,11 @@ final class SamplingOptions {
 
     /** Sets the request's sampling; a preset also sets the steps and guidance unless the command line gives them. */
     void applyTo(GenerationRequest.Builder b, CogVideoXPipeline pipeline) {
+        applyTo(b, pipeline, report -> System.err.println(report.describe()));
+    }
+
+    /** As {@link #applyTo(GenerationRequest.Builder, CogVideoXPipeline)}, the cache's report of each generation going to {@code cacheReport}. */
+    void applyTo(GenerationRequest.Builder b, CogVideoXPipeline pipeline, java.util.function.Consumer<CacheReport> cacheReport) {
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         long[] list = timesteps != null ? parseTimesteps(timesteps, pipeline.scheduler().config().numTrainTimesteps()) : null;
         if (preset != null) {
@@ -80,6 +88,13 @@ final class SamplingOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--cache " + e.getMessage());
         }
+        if (setting.kind() == CacheSetting.Kind.TEACACHE) {
+            try {
+                setting.coefficients(cfg, pipeline.modelDir());          // a bad coefficients file fails before any work
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--cache " + setting + ": " + e.getMessage(), e);
+            }
+        }
         SparseSetting sparse;
         try {
             sparse = attention == null ? SparseSetting.DENSE : SparseSetting.parse(attention);
@@ -87,7 +102,7 @@ final class SamplingOptions {
             throw new IllegalArgumentException("--attention " + e.getMessage());
         }
         applied = list;
-        b.sampling(new Sampling(list, setting, report -> System.err.println(report.describe()), sparse, System.err::println));
+        b.sampling(new Sampling(list, setting, cacheReport, sparse, System.err::println));
     }
 
     /** Records these options for a rerun with {@code --from}. */

@@ -303,6 +303,13 @@ final class WorldCommand implements Runnable {
             if (clips < 1) {
                 throw new IllegalArgumentException("--clips must be at least 1, got " + clips);
             }
+            int trainTimesteps = dev.cogvideox.model.schedule.CogVideoXScheduler.fromPretrained(model).alphasCumprod().length;
+            for (int t : timesteps) {
+                if (t < 0 || t >= trainTimesteps) {
+                    throw new IllegalArgumentException("--timesteps: timestep " + t + " is outside [0, " + trainTimesteps
+                            + ") (the model's num_train_timesteps)");
+                }
+            }
             List<AttributeProbe.AtTimestep> rows = AttributeProbe.run(model, seen ? everyNinthSeen() : HeldOut.combinations(), clips, timesteps, seed,
                     ProgressBar.forConsole(System.err));
             System.out.printf(Locale.ROOT, "%-9s %-10s", "timestep", "loss");

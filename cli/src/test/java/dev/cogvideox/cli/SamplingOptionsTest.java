@@ -70,7 +70,8 @@ class SamplingOptionsTest {
     void theCacheReportSaysWhichStepsRan() {
         CliRun r = generate("tiny-cogvideox-2b", "tea", "--steps", "6", "--cache", "teacache:1");
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("cache teacache:1: transformer blocks computed at 2 of 6 steps (0, 5); skipped, cached residual added, at 1-4");
+        assertThat(r.err()).contains("cache teacache:1 (the published CogVideoX-2b polynomial): transformer blocks computed at 2 of 6 steps (0, 5); "
+                + "skipped, cached residual added, at 1-4");
     }
 
     @Test

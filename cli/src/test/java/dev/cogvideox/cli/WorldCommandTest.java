@@ -95,7 +95,7 @@ class WorldCommandTest {
     @Test
     void evaluateTakesGeneratesSamplingLeversAndWeights() throws IOException {
         Path prompts = tmp.resolve("prompts-levers.txt");
-        Files.write(prompts, List.of(HeldOut.combinations().get(2).prompt()));
+        Files.write(prompts, List.of(HeldOut.combinations().get(2).prompt(), HeldOut.combinations().get(3).prompt()));
         CliRun plain = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--steps", "3", "--json");
         CliRun levers = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--json",
                 "--timesteps", "999,600,300", "--cache", "teacache:1", "--weights", "int8");
@@ -106,9 +106,19 @@ class WorldCommandTest {
         assertThat(s.get("cache").asText()).isEqualTo("teacache:1");
         assertThat(s.get("weights").asText()).isEqualTo("int8");
         assertThat(new ObjectMapper().readTree(plain.out()).get("settings").has("cache")).isFalse();
-        assertThat(levers.err()).contains("cache teacache:1: transformer blocks computed at", "of 3 steps");  // the list's 3 steps, cached
+        // one summary over the videos (the list's 3 steps, the first and last always computed), not a line per video
+        assertThat(levers.err()).containsOnlyOnce("cache teacache:1").contains("cache teacache:1 (the published CogVideoX-2b polynomial) "
+                + "over 2 generations: transformer blocks computed at 2 of 3 steps (mean 2.0)");
+        assertThat(s.get("cache_computed_steps").toString()).isEqualTo("[2,2]");
         CliRun bad = CliRun.of("evaluate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--seeds", "1", "--cache", "teacache:7");
         assertThat(bad.exit()).isNotZero();
         assertThat(bad.err()).contains("--cache");
+    }
+
+    @Test
+    void probeNamesTheOptionOfABadTimestep() {
+        CliRun bad = CliRun.of("world", "probe", "--model", MODEL.toString(), "--timesteps", "100,1000");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("--timesteps: timestep 1000 is outside [0, 1000)");
     }
 }

@@ -129,6 +129,11 @@ public final class CogVideoXPipeline {
                 : CogVideoXScheduler.create(own.config().withClassName(schedulerClass));
     }
 
+    /** The model folder this pipeline runs. */
+    public Path modelDir() {
+        return modelDir;
+    }
+
     /** A diffusers-layout folder with {@code model_index.json}, {@code transformer/}, {@code vae/}, {@code scheduler/}. */
     public static CogVideoXPipeline load(Path modelDir) {
         ModelIndex index = ModelIndex.read(modelDir);
@@ -336,7 +341,7 @@ public final class CogVideoXPipeline {
 
         // 8. denoising loop
         progress.onStart("denoising", timesteps.length, ProgressUnit.ITEMS);
-        CachingStep caching = req.sampling().cache().start(cfg);
+        CachingStep caching = req.sampling().cache().start(cfg, modelDir);
         SparseVideoAttention sparse = req.sampling().attention().start(shape[1] / (cfg.patchSizeT() == null ? 1 : cfg.patchSizeT()),
                 (h / cfg.patchSize()) * (w / cfg.patchSize()));
         StepCache cache = StepCache.both(caching != null ? caching : StepCache.NONE, sparse != null ? sparse : StepCache.NONE);

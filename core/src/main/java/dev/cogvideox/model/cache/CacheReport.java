@@ -1,19 +1,32 @@
 package dev.cogvideox.model.cache;
 
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What a cache computed over one generation: the steps whose transformer blocks ran (the others reused the last
  * residual), and per step how many blocks computed their attention (the others reused an earlier step's).
  *
  * @param setting            the setting as given, e.g. {@code teacache:0.15}
+ * @param coefficients       TeaCache: which rescaling polynomial it used ({@link TeaCacheCoefficients#source}); else null
  * @param steps              transformer forwards of the generation
  * @param blocks             transformer blocks per forward
  * @param computedSteps      indices of the steps whose blocks ran
  * @param attentionPerStep   per step, the blocks that computed their attention (0 for a skipped step)
+ * @param trace              TeaCache: what it measured per step (what {@code cache calibrate} fits); else null
  */
-public record CacheReport(String setting, int steps, int blocks, List<Integer> computedSteps, int[] attentionPerStep) {
+public record CacheReport(String setting, String coefficients, int steps, int blocks, List<Integer> computedSteps, int[] attentionPerStep,
+                          Trace trace) {
+
+    /**
+     * Per step of a TeaCache run: the relative L1 change of the time embedding from the previous step (what the cache
+     * decides on), and that of the blocks' residual (output minus input, what a skipped step reuses) from the previous
+     * step's, NaN where not measured (step 0; a residual whose step or the one before was skipped).
+     */
+    public record Trace(double[] inputChange, double[] residualChange) {
+    }
 
     /** Block attentions reused instead of computed, over the steps whose blocks ran. */
     public long attentionReused() {
@@ -37,7 +50,8 @@ public record CacheReport(String setting, int steps, int blocks, List<Integer> c
 
     /** One paragraph for the user: what ran and what was reused. */
     public String describe() {
-        StringBuilder sb = new StringBuilder("cache " + setting + ": transformer blocks computed at " + computedSteps.size() + " of "
+        StringBuilder sb = new StringBuilder("cache " + setting + (coefficients == null ? "" : " (" + coefficients + ")")
+                + ": transformer blocks computed at " + computedSteps.size() + " of "
                 + steps + " steps (" + ranges(computedSteps) + ")");
         List<Integer> skipped = skippedSteps();
         if (!skipped.isEmpty()) {
@@ -55,6 +69,29 @@ public record CacheReport(String setting, int steps, int blocks, List<Integer> c
                     .append(" block passes, at steps ").append(ranges(partial));
         }
         return sb.toString();
+    }
+
+    /** One line over several generations' reports (of one setting): the computed steps' range and mean, the reused attention. */
+    public static String summarize(List<CacheReport> reports) {
+        if (reports.isEmpty()) {
+            return "cache: no generation ran";
+        }
+        CacheReport first = reports.getFirst();
+        IntSummaryStatistics computed = reports.stream().mapToInt(r -> r.computedSteps().size()).summaryStatistics();
+        IntSummaryStatistics steps = reports.stream().mapToInt(CacheReport::steps).summaryStatistics();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "cache %s%s over %d generations: transformer blocks computed at %s of %s steps (mean %.1f)",
+                first.setting(), first.coefficients() == null ? "" : " (" + first.coefficients() + ")", reports.size(),
+                range(computed.getMin(), computed.getMax()), range(steps.getMin(), steps.getMax()), computed.getAverage()));
+        long reused = reports.stream().mapToLong(CacheReport::attentionReused).sum();
+        if (reused > 0) {
+            long passes = reports.stream().mapToLong(r -> (long) r.computedSteps().size() * r.blocks()).sum();
+            sb.append("; attention reused in ").append(reused).append(" of ").append(passes).append(" block passes");
+        }
+        return sb.toString();
+    }
+
+    private static String range(int min, int max) {
+        return min == max ? Integer.toString(min) : min + "-" + max;
     }
 
     /** Step indices as ranges: {@code 0-3, 7, 9-12}. */

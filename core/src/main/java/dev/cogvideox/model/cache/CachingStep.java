@@ -40,8 +40,18 @@ public abstract class CachingStep implements StepCache {
         attention[step]++;
     }
 
+    /** Which rescaling polynomial a TeaCache used, for the user; null for a cache without one. */
+    String coefficientsUsed() {
+        return null;
+    }
+
+    /** What a TeaCache measured per step, or null. */
+    CacheReport.Trace trace() {
+        return null;
+    }
+
     /** What ran so far. */
     public CacheReport report() {
-        return new CacheReport(setting, steps, blocks, List.copyOf(computed), java.util.Arrays.copyOf(attention, steps));
+        return new CacheReport(setting, coefficientsUsed(), steps, blocks, List.copyOf(computed), java.util.Arrays.copyOf(attention, steps), trace());
     }
 }

@@ -11,55 +11,39 @@ import dev.cogvideox.tensor.Tensor;
  * <p>Each step adds {@code poly(|e_t - e_prev|_1 / |e_prev|_1)} (means of absolute values) to an accumulator, where
  * e is the transformer's time embedding ({@code emb}, the input of every block's AdaLN modulation: that port
  * measures the embedding rather than the first block's modulated tokens, and its polynomial was fitted to it) and
- * poly the published per-model polynomial. While the accumulator stays under the threshold, the whole block stack
+ * poly the rescaling polynomial ({@link TeaCacheCoefficients}: the published one of the model's variant, or one fitted to
+ * the model by {@code cache calibrate}). While the accumulator stays under the threshold, the whole block stack
  * is skipped and the stream gets the residual (output - input) of the last step that ran; otherwise the blocks run
- * and the accumulator restarts at 0. The first and the last step always run. A threshold of 0 runs every step (the
+ * and the accumulator restarts at 0. The first step (or the first {@link TeaCacheCoefficients#retentionSteps}) and the
+ * last step always run. A threshold of 0 runs every step (the
  * reference would skip where the polynomial is negative, which it is near 0 for some models: its constant term).
  */
 public final class TeaCache extends CachingStep {
-    /** The published rescaling polynomials, highest power first (np.poly1d order). */
-    private static final double[] COEFFICIENTS_2B = {-3.10658903e+01, 2.54732368e+01, -5.92380459e+00, 1.75769064e+00, -3.61568434e-03};
-    private static final double[] COEFFICIENTS_5B = {-1.53880483e+03, 8.43202495e+02, -1.34363087e+02, 7.97131516e+00, -5.23162339e-02};
-    private static final double[] COEFFICIENTS_15 = {2.50210439e+02, -1.65061612e+02, 3.57804877e+01, -7.81551492e-01, 3.58559703e-02};
-    private static final double[] COEFFICIENTS_15_I2V = {1.22842302e+02, -1.04088754e+02, 2.62981677e+01, -3.06009921e-01, 3.71213220e-02};
-
     /** The highest threshold taken: the published settings are 0.1 to 0.3. */
     public static final double MAX_THRESHOLD = 1.0;
 
     private final double threshold;
-    private final double[] coefficients;
+    private final TeaCacheCoefficients coefficients;
     private double accumulated;
     private float[] previousEmbedding;
     private Tensor input;
     private float[] residual;
+    private int residualStep = -1;
+    /** Per step, the time embedding's relative L1 change from the previous step and the residual's (NaN: not measured). */
+    private double[] inputChange = new double[0], residualChange = new double[0];
 
+    /** With the published polynomial of {@code cfg}'s variant. */
     public TeaCache(String setting, double threshold, CogVideoXTransformerConfig cfg) {
+        this(setting, threshold, cfg, TeaCacheCoefficients.published(cfg.variant()));
+    }
+
+    public TeaCache(String setting, double threshold, CogVideoXTransformerConfig cfg, TeaCacheCoefficients coefficients) {
         super(setting, cfg.numLayers());
         if (!(threshold >= 0 && threshold <= MAX_THRESHOLD)) {
             throw new IllegalArgumentException("the TeaCache threshold must be in [0, " + MAX_THRESHOLD + "] (0.1 to 0.3 are the published settings), got " + threshold);
         }
         this.threshold = threshold;
-        this.coefficients = coefficients(cfg.variant());
-    }
-
-    /** The polynomial of {@code coefficients_dict} for a model variant (the 5b-I2V shares the 5b's). */
-    static double[] coefficients(String variant) {
-        return switch (variant) {
-            case "2b" -> COEFFICIENTS_2B;
-            case "5b", "5b-i2v" -> COEFFICIENTS_5B;
-            case "1.5-5b" -> COEFFICIENTS_15;
-            case "1.5-5b-i2v" -> COEFFICIENTS_15_I2V;
-            default -> throw new IllegalArgumentException("TeaCache has no published coefficients for the " + variant + " model");
-        };
-    }
-
-    /** {@code np.poly1d(c)(x)}: Horner, highest power first. */
-    static double rescale(double[] c, double x) {
-        double y = 0;
-        for (double v : c) {
-            y = y * x + v;
-        }
-        return y;
+        this.coefficients = coefficients;
     }
 
     /** {@code mean|a - b| / mean|b|} in float64. */
@@ -73,13 +57,27 @@ public final class TeaCache extends CachingStep {
     }
 
     @Override
+    public void beginStep(int index, long timestep, int steps) {
+        super.beginStep(index, timestep, steps);
+        if (inputChange.length < steps) {
+            int from = inputChange.length;
+            inputChange = java.util.Arrays.copyOf(inputChange, steps);
+            residualChange = java.util.Arrays.copyOf(residualChange, steps);
+            java.util.Arrays.fill(inputChange, from, steps, Double.NaN);
+            java.util.Arrays.fill(residualChange, from, steps, Double.NaN);
+        }
+    }
+
+    @Override
     public boolean runBlocks(Tensor temb, Tensor stream) {
         boolean calc;
-        if (step == 0 || step == steps - 1 || previousEmbedding == null || residual == null) {
+        double change = previousEmbedding == null ? Double.NaN : relativeL1(temb.data(), previousEmbedding);
+        inputChange[step] = change;
+        if (step < coefficients.retentionSteps() || step == steps - 1 || previousEmbedding == null || residual == null) {
             calc = true;
             accumulated = 0;
         } else {
-            accumulated += rescale(coefficients, relativeL1(temb.data(), previousEmbedding));
+            accumulated += coefficients.rescale(change);
             calc = !(threshold > 0 && accumulated < threshold);
             if (calc) {
                 accumulated = 0;
@@ -105,7 +103,21 @@ public final class TeaCache extends CachingStep {
         for (int i = 0; i < r.length; i++) {
             r[i] = out[i] - in[i];
         }
+        if (residual != null && residualStep == step - 1) {
+            residualChange[step] = relativeL1(r, residual);
+        }
         residual = r;
+        residualStep = step;
         input = null;
+    }
+
+    @Override
+    String coefficientsUsed() {
+        return coefficients.describe();
+    }
+
+    @Override
+    CacheReport.Trace trace() {
+        return new CacheReport.Trace(java.util.Arrays.copyOf(inputChange, steps), java.util.Arrays.copyOf(residualChange, steps));
     }
 }

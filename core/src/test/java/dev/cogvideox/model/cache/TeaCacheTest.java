@@ -24,9 +24,9 @@ class TeaCacheTest {
     @Test
     void theRescalingIsThePublishedPolynomial() {
         for (double x : new double[]{0, 0.01, 0.05, 0.2, 0.5}) {
-            assertThat(TeaCache.rescale(TeaCache.coefficients("2b"), x)).isCloseTo(poly2b(x), within(1e-12));
+            assertThat(TeaCacheCoefficients.published("2b").rescale(x)).isCloseTo(poly2b(x), within(1e-12));
         }
-        assertThat(TeaCache.coefficients("5b-i2v")).isSameAs(TeaCache.coefficients("5b"));
+        assertThat(TeaCacheCoefficients.published("5b-i2v").polynomial()).containsExactly(TeaCacheCoefficients.published("5b").polynomial());
         assertThat(TeaCache.relativeL1(new float[]{2, -4}, new float[]{1, -2})).isEqualTo(1.0);     // (1 + 2) / (1 + 2)
     }
 
@@ -59,6 +59,28 @@ class TeaCacheTest {
         assertThat(drive(new TeaCache("teacache:1", 1.0, CFG_2B), 6, 0.01, new ArrayList<>())).containsExactly(0, 5);
         assertThatThrownBy(() -> new TeaCache("x", 1.5, CFG_2B)).hasMessageContaining("threshold must be in [0, 1.0]");
         assertThatThrownBy(() -> new TeaCache("x", Double.NaN, CFG_2B)).hasMessageContaining("threshold must be in [0, 1.0]");
+    }
+
+    /**
+     * The trace a calibration fits: the embedding's change per step (5% growth: 0.05) and the residual's (the fake
+     * blocks add 10 (step + 1), so from step s-1 to s it changes by 10 / 10s = 1/s), measured only between two
+     * computed steps; the report names the polynomial.
+     */
+    @Test
+    void theTraceHoldsTheMeasuredChanges() {
+        TeaCache every = new TeaCache("teacache:0", 0, CFG_2B);
+        drive(every, 5, 0.05, new ArrayList<>());
+        CacheReport.Trace t = every.report().trace();
+        assertThat(t.inputChange()[0]).isNaN();
+        for (int s = 1; s < 5; s++) {
+            assertThat(t.inputChange()[s]).isCloseTo(0.05, within(1e-6));
+            assertThat(t.residualChange()[s]).isCloseTo(1.0 / s, within(1e-6));
+        }
+        assertThat(t.residualChange()[0]).isNaN();
+        TeaCache skipping = new TeaCache("teacache:0.15", 0.15, CFG_2B);
+        drive(skipping, 6, 0.05, new ArrayList<>());                     // computes 0, 3, 5
+        assertThat(java.util.Arrays.stream(skipping.report().trace().residualChange()).allMatch(Double::isNaN)).isTrue();
+        assertThat(skipping.report().describe()).startsWith("cache teacache:0.15 (the published CogVideoX-2b polynomial): ");
     }
 
     /** Runs {@code steps} forwards with a stream of value {@code step} and fake blocks adding {@code 10 (step + 1)}. */
