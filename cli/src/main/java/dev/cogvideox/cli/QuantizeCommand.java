@@ -32,11 +32,17 @@ final class QuantizeCommand implements Callable<Integer> {
     Path out;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         QuantFormat format = QuantFormat.parse("--weights", kind);
         Path model = modelSource.resolve();
-        long start = System.nanoTime();
-        QuantizedModelFolder.Result r = QuantizedModelFolder.write(model, out, format, components, ProgressBar.forConsole(System.err));
+        return Cancellable.run(30, cancel -> {
+            long start = System.nanoTime();
+            report(QuantizedModelFolder.write(model, out, format, components, ProgressBar.forConsole(System.err), cancel), format, start);
+            return 0;
+        });
+    }
+
+    private static void report(QuantizedModelFolder.Result r, QuantFormat format, long start) {
         String f = format.name().toLowerCase(Locale.ROOT);
         for (QuantizedModelFolder.Component c : r.components()) {
             System.out.printf(Locale.ROOT, "%s: %s -> %s (%s): %d matrices %s%s, %d tensors as stored%n", c.name(), ProgressBar.bytes(c.bytesBefore()),
@@ -46,6 +52,5 @@ final class QuantizeCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "wrote %s in %.1f s: %s -> %s (%.0f%%); load it with generate --model %s (no --weights)%n", r.out(),
                 (System.nanoTime() - start) / 1e9, ProgressBar.bytes(r.bytesBefore()), ProgressBar.bytes(r.bytesAfter()),
                 100.0 * r.bytesAfter() / r.bytesBefore(), r.out());
-        return 0;
     }
 }

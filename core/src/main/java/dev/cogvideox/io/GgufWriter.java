@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
@@ -140,8 +141,16 @@ public final class GgufWriter {
         return items.stream().mapToLong(Item::bytes).sum();
     }
 
-    /** Writes the file, reporting task {@code task} in bytes of tensor data; returns its size in bytes. */
+    /** {@link #write(Path, String, ProgressListener, CancellationToken)} that cannot be cancelled. */
     public long write(Path target, String task, ProgressListener progress) {
+        return write(target, task, progress, CancellationToken.NONE);
+    }
+
+    /**
+     * Writes the file, reporting task {@code task} in bytes of tensor data and checking {@code cancel} between chunks
+     * (a cancelled write leaves no file); returns its size in bytes.
+     */
+    public long write(Path target, String task, ProgressListener progress, CancellationToken cancel) {
         byte[] head = header();
         long[] size = new long[1];
         AtomicFile.write(target, tmp -> {
@@ -156,6 +165,7 @@ public final class GgufWriter {
                                 + bytes.byteSize() + " bytes given, its type and shape take " + it.bytes());
                     }
                     for (long off = 0; off < bytes.byteSize(); off += CHUNK) {
+                        cancel.throwIfCancelled();
                         long n = Math.min(CHUNK, bytes.byteSize() - off);
                         writeFully(ch, bytes.asSlice(off, n).asByteBuffer());
                         progress.onProgress(done + off + n);

@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.progress.ProgressUnit;
 import dev.cogvideox.tensor.DType;
@@ -57,9 +58,10 @@ public final class QuantizedModelFolder {
 
     /**
      * Writes {@code out} (which must not exist, or be an empty folder) from {@code model}, quantizing {@code components}
-     * (null: those of {@link #DEFAULT_COMPONENTS} the model has) to {@code format}.
+     * (null: those of {@link #DEFAULT_COMPONENTS} the model has) to {@code format}. A cancelled run leaves nothing.
      */
-    public static Result write(Path model, Path out, QuantFormat format, List<String> components, ProgressListener progress) {
+    public static Result write(Path model, Path out, QuantFormat format, List<String> components, ProgressListener progress,
+                               CancellationToken cancel) {
         if (format == QuantFormat.INT8) {
             throw new IllegalArgumentException("int8 (per output channel) has no GGUF type: a row's fp32 scale is not a ggml block. "
                     + "Use q8_0 (GGUF's 8-bit blocks of 32, 8.5 bits a weight, as close), or keep int8 for quantizing on load "
@@ -85,12 +87,12 @@ public final class QuantizedModelFolder {
             Files.createDirectories(target.getParent());
             tmp = PartialFiles.createFolder(target);
             AtomicFile.makeOrdinary(tmp);
-            copyOtherFiles(model, tmp, chosen, progress);
+            copyOtherFiles(model, tmp, chosen, progress, cancel);
             List<Component> done = new ArrayList<>();
             for (var e : stores.entrySet()) {
                 Path folder = index.folder(e.getKey());
                 Path file = tmp.resolve(e.getKey()).resolve(weightsStem(folder, e.getKey()) + suffix);
-                done.add(writeComponent(e.getKey(), folder, e.getValue(), format, file, progress));
+                done.add(writeComponent(e.getKey(), folder, e.getValue(), format, file, progress, cancel));
             }
             if (Files.isDirectory(target)) {
                 Files.delete(target);   // empty, checked above
@@ -188,7 +190,8 @@ public final class QuantizedModelFolder {
     }
 
     /** Every regular file of the model (links followed: a hub snapshot's files are links) but the chosen components' weights. */
-    private static void copyOtherFiles(Path model, Path tmp, List<String> chosen, ProgressListener progress) throws IOException {
+    private static void copyOtherFiles(Path model, Path tmp, List<String> chosen, ProgressListener progress, CancellationToken cancel)
+            throws IOException {
         List<Path> files;
         try (Stream<Path> all = Files.walk(model, FileVisitOption.FOLLOW_LINKS)) {
             files = all.filter(Files::isRegularFile).filter(f -> {
@@ -209,6 +212,7 @@ public final class QuantizedModelFolder {
                  FileChannel o = FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 long size = in.size();
                 for (long pos = 0; pos < size; ) {
+                    cancel.throwIfCancelled();
                     long n = in.transferTo(pos, Math.min(64L << 20, size - pos), o);
                     if (n <= 0) {
                         throw new IOException(f + ": copy stopped at byte " + pos + " of " + size);
@@ -223,7 +227,7 @@ public final class QuantizedModelFolder {
     }
 
     private static Component writeComponent(String name, Path folder, WeightStore store, QuantFormat format, Path file,
-                                            ProgressListener progress) throws IOException {
+                                            ProgressListener progress, CancellationToken cancel) throws IOException {
         long before = 0;
         try (Stream<Path> s = Files.list(folder)) {
             for (Path p : s.filter(p -> isWeightFile(folder, p)).toList()) {
@@ -258,7 +262,7 @@ public final class QuantizedModelFolder {
             }
         }
         Files.createDirectories(file.getParent());
-        long after = w.write(file, "quantizing " + name + " to " + format.name().toLowerCase(Locale.ROOT), progress);
+        long after = w.write(file, "quantizing " + name + " to " + format.name().toLowerCase(Locale.ROOT), progress, cancel);
         return new Component(name, file, before, after, quantized, asF32, kept);
     }
 

@@ -1,5 +1,6 @@
 package dev.cogvideox.io;
 
+import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.QuantFormat;
@@ -46,7 +47,7 @@ class QuantizedModelFolderTest {
     @Test
     void linearLayersAreTheOnLoadQuantizationAndEverythingElseIsCopied() throws IOException {
         Path out = tmp.resolve("q4_1");
-        QuantizedModelFolder.Result r = QuantizedModelFolder.write(MODEL, out, QuantFormat.Q4_1, null, ProgressListener.NONE);
+        QuantizedModelFolder.Result r = QuantizedModelFolder.write(MODEL, out, QuantFormat.Q4_1, null, ProgressListener.NONE, CancellationToken.NONE);
         assertThat(r.components()).extracting(QuantizedModelFolder.Component::name).containsExactly("transformer", "text_encoder");
         // every file but the two components' safetensors, byte for byte; a GGUF in their place
         List<Path> source = files(MODEL), written = files(out);
@@ -124,7 +125,7 @@ class QuantizedModelFolderTest {
     void aMatrixOfPartialBlocksIsStoredAsF32HoldingItsQuantizedValues() throws IOException {
         Path m = model(Map.of("odd.weight", new int[] {3, 40}, "even.weight", new int[] {2, 64}, "odd.bias", new int[] {3}));
         Path out = tmp.resolve("out");
-        QuantizedModelFolder.Result r = QuantizedModelFolder.write(m, out, QuantFormat.Q8_0, List.of("transformer"), ProgressListener.NONE);
+        QuantizedModelFolder.Result r = QuantizedModelFolder.write(m, out, QuantFormat.Q8_0, List.of("transformer"), ProgressListener.NONE, CancellationToken.NONE);
         assertThat(r.components().getFirst().quantized()).isEqualTo(1);
         assertThat(r.components().getFirst().keptAsF32()).isEqualTo(1);
         assertThat(r.components().getFirst().kept()).isEqualTo(1);
@@ -146,29 +147,69 @@ class QuantizedModelFolderTest {
     @Test
     void refusalsNameWhatIsWrongAndWriteNothing() throws IOException {
         Path out = tmp.resolve("out");
-        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.INT8, null, ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.INT8, null, ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining("int8").hasMessageContaining("no GGUF type").hasMessageContaining("q8_0");
-        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("transformer", "unet"), ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("transformer", "unet"), ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining("no component unet").hasMessageContaining("model_index.json").hasMessageContaining("text_encoder");
-        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("vae"), ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("vae"), ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining("component vae").hasMessageContaining("no linear layer weights").hasMessageContaining("--components");
-        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("tokenizer"), ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, List.of("tokenizer"), ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining("tokenizer").hasMessageContaining("holds no weights");
         assertThat(out).doesNotExist();
         Files.createDirectories(out);
         Files.writeString(out.resolve("keep.txt"), "mine");
-        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, null, ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, null, ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining(out.toString()).hasMessageContaining("exists");
         assertThat(Files.readString(out.resolve("keep.txt"))).isEqualTo("mine");
         Path m = model(Map.of("a.weight", new int[] {2, 32}));
-        assertThatThrownBy(() -> QuantizedModelFolder.write(m, m.resolve("q8"), QuantFormat.Q8_0, null, ProgressListener.NONE))
+        assertThatThrownBy(() -> QuantizedModelFolder.write(m, m.resolve("q8"), QuantFormat.Q8_0, null, ProgressListener.NONE, CancellationToken.NONE))
                 .hasMessageContaining("inside the model folder");
         try (Stream<Path> left = Files.list(tmp)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("out", "model");
         }
         // an empty folder may be written into
         Files.delete(out.resolve("keep.txt"));
-        QuantizedModelFolder.write(m, out, QuantFormat.Q8_0, null, ProgressListener.NONE);
+        QuantizedModelFolder.write(m, out, QuantFormat.Q8_0, null, ProgressListener.NONE, CancellationToken.NONE);
         assertThat(out.resolve("transformer/diffusion_pytorch_model-Q8_0.gguf")).isRegularFile();
+    }
+
+    @Test
+    void aHubSnapshotsLinkedFilesAreCopiedAsFiles() throws IOException {
+        // a Hugging Face cache snapshot holds links to blobs: the copy holds the files themselves
+        Path m = model(Map.of("a.weight", new int[] {2, 32}));
+        Path blob = tmp.resolve("blobs/abc123");
+        Files.createDirectories(blob.getParent());
+        Files.move(m.resolve("vae/diffusion_pytorch_model.safetensors"), blob);
+        Files.createSymbolicLink(m.resolve("vae/diffusion_pytorch_model.safetensors"), blob);
+        Path out = tmp.resolve("out");
+        QuantizedModelFolder.write(m, out, QuantFormat.Q4_0, null, ProgressListener.NONE, CancellationToken.NONE);
+        Path copied = out.resolve("vae/diffusion_pytorch_model.safetensors");
+        assertThat(Files.isSymbolicLink(copied)).isFalse();
+        assertThat(Files.readAllBytes(copied)).isEqualTo(Files.readAllBytes(blob));
+    }
+
+    @Test
+    void aCancelledRunLeavesNothing() {
+        CancellationToken cancel = new CancellationToken();
+        ProgressListener cancelOnFirstProgress = new ProgressListener() {
+            @Override
+            public void onStart(String task, long total, dev.cogvideox.progress.ProgressUnit unit) {
+                if (task.startsWith("quantizing")) {
+                    cancel.cancel();
+                }
+            }
+
+            @Override
+            public void onProgress(long done) {
+            }
+
+            @Override
+            public void onEnd() {
+            }
+        };
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> QuantizedModelFolder.write(MODEL, out, QuantFormat.Q8_0, null, cancelOnFirstProgress, cancel))
+                .isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(tmp.toFile().list()).isEmpty();
     }
 }
