@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 /** Entry point of {@code ./cogvideox}. */
 @Command(name = "cogvideox", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cogvideox 0.1.0",
         description = "CogVideoX text-to-video in pure Java.",
-        subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, TrainVaeCommand.class, VerifyCommand.class, InspectCommand.class, BenchCommand.class, SynthCommand.class, WorldCommand.class, EvaluateCommand.class, CacheCommand.class, ServeCommand.class, BatchCommand.class, DataCommand.class})
+        subcommands = {GenerateCommand.class, DecodeCommand.class, TrainCommand.class, TrainVaeCommand.class, VerifyCommand.class, InspectCommand.class, QuantizeCommand.class, BenchCommand.class, SynthCommand.class, WorldCommand.class, EvaluateCommand.class, CacheCommand.class, ServeCommand.class, BatchCommand.class, DataCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -168,6 +168,14 @@ public final class QuantizedMatrix {
         return cols;
     }
 
+    /** The packed rows of a block format, in ggml's layout (what a GGUF tensor holds); INT8 has no such layout. */
+    public MemorySegment blocks() {
+        if (format == QuantFormat.INT8) {
+            throw new IllegalStateException("INT8 rows need their scales; they have no ggml block layout");
+        }
+        return data;
+    }
+
     /** Packed bytes plus the row scales: what the matrix holds in memory. */
     public long byteSize() {
         return data.byteSize() + (rowScales == null ? 0 : 4L * rowScales.length);
