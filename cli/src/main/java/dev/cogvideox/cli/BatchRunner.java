@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -166,10 +165,9 @@ final class BatchRunner implements PromptRunner {
         return args;
     }
 
-    /** generate's options as line keys, for the message of an unknown key. */
+    /** generate's options as line keys (less "output" and the {@link #REFUSED} ones), for the message of an unknown key. */
     private static String keys(CommandSpec generate) {
-        Set<String> skip = Set.of("--output", "--model", "--download", "--revision", "--num-videos");
-        return generate.options().stream().map(OptionSpec::longestName).filter(n -> n.startsWith("--") && !skip.contains(n))
-                .map(n -> n.substring(2).replace('-', '_')).collect(Collectors.joining(", "));
+        return generate.options().stream().map(OptionSpec::longestName).filter(n -> n.startsWith("--") && !n.equals("--output"))
+                .map(n -> n.substring(2).replace('-', '_')).filter(k -> !REFUSED.containsKey(k)).collect(Collectors.joining(", "));
     }
 }

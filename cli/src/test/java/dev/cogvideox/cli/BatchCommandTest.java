@@ -88,6 +88,11 @@ class BatchCommandTest {
         List<JsonNode> manifest = manifest(out);
         assertThat(manifest).extracting(e -> e.path("status").asText()).containsExactly("done", "done", "failed", "failed", "failed", "done");
         assertThat(manifest.get(2).path("reason").asText()).startsWith("--frames 10: the 2b model was trained on 8N+1 frames");
+        // the keys offered instead are generate's, less those a line may not set
+        String unknown = manifest.get(3).path("reason").asText();
+        assertThat(unknown).contains("unknown key \"stpes\"").contains("steps, ").contains("negative_prompt");
+        assertThat(unknown).doesNotContain("load_timeout").doesNotContain("collective_timeout").doesNotContain("parallel")
+                .doesNotContain("num_videos").doesNotContain(" model,").doesNotContain("revision");
         assertThat(manifest.get(4).path("reason").asText()).contains("'four' is not an int");
         assertThat(manifest).allSatisfy(e -> assertThat(e.path("reason").asText()).doesNotContain("\tat ").doesNotContain("Exception"));
         // the settings each video was made with: the batch's defaults under the line's own options
