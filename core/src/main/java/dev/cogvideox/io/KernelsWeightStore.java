@@ -4,35 +4,13 @@ import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
-import java.util.Set;
-
 /**
  * {@link WeightStore#withKernels}: {@code base}'s tensors unchanged, with {@code kernels} as the provider the models
  * built from it run on. Closing the view closes {@code base}.
  */
-record KernelsWeightStore(WeightStore base, Kernels kernels) implements WeightStore {
+record KernelsWeightStore(WeightStore base, Kernels kernels) implements ForwardingWeightStore {
     KernelsWeightStore {
         java.util.Objects.requireNonNull(kernels, "kernels");
-    }
-
-    @Override
-    public Set<String> names() {
-        return base.names();
-    }
-
-    @Override
-    public boolean has(String name) {
-        return base.has(name);
-    }
-
-    @Override
-    public SafetensorsFile.Entry entry(String name) {
-        return base.entry(name);
-    }
-
-    @Override
-    public String source() {
-        return base.source();
     }
 
     @Override
@@ -73,10 +51,5 @@ record KernelsWeightStore(WeightStore base, Kernels kernels) implements WeightSt
     @Override
     public WeightStore withKernels(Kernels other) {
         return base.withKernels(other);
-    }
-
-    @Override
-    public void close() {
-        base.close();
     }
 }

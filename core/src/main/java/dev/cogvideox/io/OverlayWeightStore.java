@@ -1,10 +1,8 @@
 package dev.cogvideox.io;
 
-import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Weight;
 
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A weight store with some of its entries replaced (fused LoRA weights, trained values): lookups of a replaced
@@ -13,7 +11,7 @@ import java.util.Set;
  *
  * @param what how the replacement is named in messages, e.g. "with fused LoRA"
  */
-public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.Entry> replaced, String what) implements WeightStore {
+public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.Entry> replaced, String what) implements ForwardingWeightStore {
     public OverlayWeightStore {
         for (String name : replaced.keySet()) {
             if (!base.has(name)) {
@@ -21,16 +19,6 @@ public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.E
             }
         }
         replaced = Map.copyOf(replaced);
-    }
-
-    @Override
-    public Set<String> names() {
-        return base.names();
-    }
-
-    @Override
-    public boolean has(String name) {
-        return base.has(name);
     }
 
     @Override
@@ -47,17 +35,7 @@ public record OverlayWeightStore(WeightStore base, Map<String, SafetensorsFile.E
     }
 
     @Override
-    public Kernels kernels() {
-        return base.kernels();
-    }
-
-    @Override
     public String source() {
         return base.source() + " (" + what + ")";
-    }
-
-    @Override
-    public void close() {
-        base.close();
     }
 }

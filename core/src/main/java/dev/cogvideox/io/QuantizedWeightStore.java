@@ -1,11 +1,9 @@
 package dev.cogvideox.io;
 
-import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Weight;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * tables looked up rather than multiplied. Each matrix is quantized once onto the heap and kept; its mapped pages
  * are dropped right after, so the process holds the packed bytes only. Everything else reads through.
  */
-public final class QuantizedWeightStore implements WeightStore {
+public final class QuantizedWeightStore implements ForwardingWeightStore {
     private final WeightStore base;
     private final QuantFormat format;
     private final Map<String, Weight> quantized = new ConcurrentHashMap<>();
@@ -40,23 +38,8 @@ public final class QuantizedWeightStore implements WeightStore {
     }
 
     @Override
-    public Set<String> names() {
-        return base.names();
-    }
-
-    @Override
-    public boolean has(String name) {
-        return base.has(name);
-    }
-
-    @Override
-    public SafetensorsFile.Entry entry(String name) {
-        return base.entry(name);
-    }
-
-    @Override
-    public Kernels kernels() {
-        return base.kernels();
+    public WeightStore base() {
+        return base;
     }
 
     @Override
