@@ -10,6 +10,7 @@ import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.world.Combination;
 import dev.cogvideox.world.HeldOut;
+import dev.cogvideox.world.CombinationPattern;
 import dev.cogvideox.world.dataset.DatasetSettings;
 import dev.cogvideox.world.dataset.DatasetWriter;
 import dev.cogvideox.world.detect.ClipDetection;
@@ -76,14 +77,22 @@ final class WorldCommand implements Runnable {
         @Option(names = "--held-out", description = "Render the held-out combinations instead (for measuring, e.g. VAE reconstruction; never for training).")
         boolean heldOut;
 
+        @Option(names = "--only", description = "Only the combinations matching 'colour shape direction background', * for any value "
+                + "(e.g. 'white circle * black': the first stage of a curriculum).")
+        String only;
+
+        @Option(names = "--canonical-captions", description = "Caption every clip with its canonical prompt (default: half of them reworded).")
+        boolean canonical;
+
         @Override
         public Integer call() throws Exception {
-            DatasetSettings settings = new DatasetSettings(clips, seed, width, height, frames, fps, heldOut);
+            CombinationPattern pattern = only == null ? CombinationPattern.ANY : CombinationPattern.parse(only, "--only");
+            DatasetSettings settings = new DatasetSettings(clips, seed, width, height, frames, fps, heldOut, pattern, canonical);
             long start = System.nanoTime();
             return Cancellable.run(10, cancel -> {
                 Path written = DatasetWriter.write(out, settings, ProgressBar.forConsole(System.err), cancel);
                 System.out.printf(Locale.ROOT, "wrote %d clips (%dx%d, frames %s, %s combinations) to %s in %.1f s; train with --data %s%n",
-                        clips, width, height, frames, heldOut ? HeldOut.combinations().size() + " held-out" : HeldOut.seen().size() + " seen",
+                        clips, width, height, frames, settings.combinations().size() + (heldOut ? " held-out" : " seen"),
                         written, (System.nanoTime() - start) / 1e9, written);
                 return 0;
             });

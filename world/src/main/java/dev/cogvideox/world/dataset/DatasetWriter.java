@@ -13,7 +13,6 @@ import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.world.Combination;
-import dev.cogvideox.world.HeldOut;
 import dev.cogvideox.world.prompt.Captions;
 import dev.cogvideox.world.render.ClipRenderer;
 import dev.cogvideox.world.render.ClipSampler;
@@ -55,7 +54,7 @@ public final class DatasetWriter {
 
     /** Clip {@code index} of the dataset {@code settings} describes (without rendering it). */
     public static Clip clip(DatasetSettings settings, int index) {
-        List<Combination> pool = settings.heldOut() ? HeldOut.combinations() : HeldOut.seen();
+        List<Combination> pool = settings.combinations();
         int round = index / pool.size();
         List<Combination> order = new ArrayList<>(pool);
         shuffle(order, ClipSampler.stream(settings.seed(), -1L - round));
@@ -63,7 +62,8 @@ public final class DatasetWriter {
         SplittableRandom random = ClipSampler.stream(settings.seed(), index);
         int frames = settings.frames().get(random.nextInt(settings.frames().size()));
         ClipSpec spec = ClipSampler.sample(c, settings.width(), settings.height(), frames, random);
-        return new Clip(String.format("videos/%06d.gif", index), Captions.caption(c, random), spec);
+        String caption = settings.canonical() ? c.prompt() : Captions.caption(c, random);
+        return new Clip(String.format("videos/%06d.gif", index), caption, spec);
     }
 
     /** Renders the dataset into {@code out}, which must not exist or be an empty folder; returns {@code out}. */
@@ -153,6 +153,8 @@ public final class DatasetWriter {
         s.frames().forEach(o.putArray("frames")::add);
         o.put("fps", s.fps());
         o.put("combinations", s.heldOut() ? "held-out" : "seen");
+        o.put("only", s.only().toString());
+        o.put("captions", s.canonical() ? "canonical" : "reworded");
         return o;
     }
 

@@ -10,6 +10,7 @@ import dev.cogvideox.train.data.ClipShape;
 import dev.cogvideox.train.data.DataSample;
 import dev.cogvideox.train.data.DatasetIndex;
 import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.CombinationPattern;
 import dev.cogvideox.world.HeldOut;
 import dev.cogvideox.world.prompt.PromptParser;
 import dev.cogvideox.world.render.ClipRenderer;
@@ -106,6 +107,31 @@ class DatasetWriterTest {
         assertThat(Files.readString(c.resolve("clips.jsonl"))).isNotEqualTo(Files.readString(a.resolve("clips.jsonl")));
         // clip i does not depend on how many clips are written
         assertThat(DatasetWriter.clip(settings(1000, 3, false), 4)).isEqualTo(DatasetWriter.clip(settings(5, 3, false), 4));
+    }
+
+    @Test
+    void onlyKeepsTheMatchingSeenCombinationsAndCanonicalCaptionsAreThePrompts() {
+        // white circle on black: its four directions are all seen
+        DatasetSettings s = new DatasetSettings(40, 2, 96, 96, List.of(17), 8, false,
+                CombinationPattern.parse("white circle * black", "--only"), true);
+        assertThat(s.combinations()).extracting(Combination::words).containsExactly(
+                "white circle left black", "white circle right black", "white circle up black", "white circle down black");
+        Set<Combination> drawn = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            DatasetWriter.Clip clip = DatasetWriter.clip(s, i);
+            drawn.add(clip.spec().combination());
+            assertThat(clip.caption()).isEqualTo(clip.spec().combination().prompt());
+        }
+        assertThat(drawn).hasSize(4);
+        // a pattern that matches only held-out combinations renders nothing for training: refused, with the reason
+        assertThatThrownBy(() -> new DatasetSettings(4, 0, 96, 96, List.of(17), 8, false,
+                CombinationPattern.parse("white square left black", "--only"), false))
+                .hasMessageContaining("matches none of the seen").hasMessageContaining("held-out combination is never rendered");
+        // without --canonical-captions some captions are reworded
+        DatasetSettings reworded = new DatasetSettings(40, 2, 96, 96, List.of(17), 8, false, CombinationPattern.parse("white circle * black", "--only"), false);
+        long changed = java.util.stream.IntStream.range(0, 40).mapToObj(i -> DatasetWriter.clip(reworded, i))
+                .filter(c -> !c.caption().equals(c.spec().combination().prompt())).count();
+        assertThat(changed).isBetween(5L, 35L);
     }
 
     @Test
