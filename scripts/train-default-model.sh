@@ -33,6 +33,7 @@ if $tiny; then
   CLIPS=16 PSNR_CLIPS=1
   VAE_STEPS=2 VAE_WARMUP=0 VAE_CHECKPOINT=1
   STAGES=48x48x17:2,96x96x17:2 WARMUP=0 CHECKPOINT=2
+  PRIMER_CLIPS=8 PRIMER_STAGES=96x96x17:2
   EVAL="--seeds 1 --steps 2 --prompts $run/eval-prompts.txt"
   CALIBRATE="--seeds 1 --steps 8 --prompts $run/eval-prompts.txt"
   printf '%s\n' "a yellow triangle moving right on a navy background" > "$run/eval-prompts.txt"
@@ -41,6 +42,7 @@ else
   PSNR_CLIPS=28                                # each held-out combination once
   VAE_STEPS=6000 VAE_WARMUP=100 VAE_CHECKPOINT=250
   STAGES=48x48x17:1000,96x96x17:15000 WARMUP=200 CHECKPOINT=500
+  PRIMER_CLIPS=1120 PRIMER_STAGES=96x96x17:1500           # half as many clips as the world's: a third of the mix
   EVAL="--seeds 4 --steps 20"
   CALIBRATE="--seeds 2 --retention-steps 6"    # TeaCache's polynomial at 50 steps; its first 6 steps change most (docs/performance.md)
 fi
@@ -50,6 +52,7 @@ VAE_CROP=48x48x9                               # windows of the 96x96x17 clips: 
 LR=5e-4
 CAPTION_DROPOUT=0.1                            # the empty caption 10% of the time: what guidance subtracts (the paper's rate)
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
+PRIMER="white circle * black"                # the curriculum's first stage: one colour, shape and background, the 4 directions
 POSITIONS=rope                                 # CogVideoX-5b's 3D RoPE; sincos (2b's absolute table) was tried in run 4: no better (docs/default-model.md)
 
 current=
@@ -87,6 +90,16 @@ if [ ! -f "$run/data/videos.txt" ]; then
   done_stage data
 fi
 
+# 1b. the primer: the clips of the curriculum's first stage (docs/default-model.md, "Run 7"), canonical captions
+if [ ! -f "$run/primer-data/videos.txt" ]; then
+  stage primer-data
+  rm -rf "$run/primer-data.tmp"
+  "$cli" world dataset --out "$run/primer-data.tmp" --clips "$PRIMER_CLIPS" --seed "$SEED" --frames 17 --only "$PRIMER" \
+    --canonical-captions > "$run/primer-data.log" 2>&1
+  mv "$run/primer-data.tmp" "$run/primer-data"
+  done_stage primer-data
+fi
+
 # 2. the untrained design (its vae/config.json is the VAE trainer's architecture)
 if [ ! -f "$run/init/model_index.json" ]; then
   stage init
@@ -120,12 +133,40 @@ if [ ! -f "$run/vae-psnr.txt" ]; then
   done_stage vae-psnr
 fi
 
-# 5. the transformer, from scratch (full training of every parameter)
+# 5a. the curriculum's first stage: the fresh transformer learns to read the direction where nothing else varies
+if [ ! -f "$run/primer-train/transformer/diffusion_pytorch_model.safetensors" ]; then
+  stage primer
+  resume=()
+  if latest_checkpoint "$run/primer-train"; then resume=(--resume "$run/primer-train"); fi
+  "$cli" train --full --model "$run/model" --data "$run/primer-data" --output "$run/primer-train" --stages "$PRIMER_STAGES" \
+    --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
+    --caption-dropout "$CAPTION_DROPOUT" --checkpoint-every "$CHECKPOINT" --keep-checkpoints 1 "${resume[@]}" >> "$run/primer.log" 2>&1
+  done_stage primer
+fi
+scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
+if [ ! -f "$run/primed/model_index.json" ]; then
+  stage primed
+  "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --vae "$run/model/vae" --vae-scaling "$scaling" \
+    --transformer "$run/primer-train/transformer" > "$run/primed.log" 2>&1
+  done_stage primed
+fi
+
+# 5b. the transformer on the whole world, from the primed weights (full training of every parameter); the primer's clips
+# stay in the mix (a third of it), so what it learned is rehearsed while the rest of the world is learned
+if [ ! -f "$run/mixed.jsonl" ]; then
+  for d in data primer-data; do
+    paste -d '\t' "$run/$d/videos.txt" "$run/$d/prompts.txt" | while IFS=$'\t' read -r video caption; do
+      printf '{"video": "%s/%s", "caption": "%s"}\n' "$d" "$video" "$caption"
+    done
+  done > "$run/mixed.jsonl.tmp"
+  mv "$run/mixed.jsonl.tmp" "$run/mixed.jsonl"
+fi
+# the transformer on the whole world, from the primed weights (full training of every parameter)
 if [ ! -f "$run/transformer-train/transformer/diffusion_pytorch_model.safetensors" ]; then
   stage transformer
   resume=()
   if latest_checkpoint "$run/transformer-train"; then resume=(--resume "$run/transformer-train"); fi
-  "$cli" train --full --model "$run/model" --data "$run/data" --output "$run/transformer-train" --stages "$STAGES" \
+  "$cli" train --full --model "$run/primed" --data "$run/mixed.jsonl" --output "$run/transformer-train" --stages "$STAGES" \
     --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
     --caption-dropout "$CAPTION_DROPOUT" \
     --checkpoint-every "$CHECKPOINT" --keep-checkpoints 2 "${resume[@]}" >> "$run/transformer.log" 2>&1
@@ -135,7 +176,6 @@ fi
 # 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
 if [ ! -f "$run/final/model_index.json" ]; then
   stage final
-  scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
   "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
   done_stage final
