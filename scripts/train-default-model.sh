@@ -133,16 +133,22 @@ if [ ! -f "$run/vae-psnr.txt" ]; then
   done_stage vae-psnr
 fi
 
-# 5a. the curriculum's first stage: the fresh transformer learns to read the direction where nothing else varies
-if [ ! -f "$run/primer-train/transformer/diffusion_pytorch_model.safetensors" ]; then
-  stage primer
-  resume=()
-  if latest_checkpoint "$run/primer-train"; then resume=(--resume "$run/primer-train"); fi
-  "$cli" train --full --model "$run/model" --data "$run/primer-data" --output "$run/primer-train" --stages "$PRIMER_STAGES" \
+# full training of every transformer parameter: train_transformer STAGE MODEL DATA STAGES KEEP, into RUN_DIR/STAGE-train,
+# resumed from its latest checkpoint; the stage is done when STAGE-train/transformer/ holds the weights
+train_transformer() {
+  local name=$1 model=$2 data=$3 stages=$4 keep=$5 out="$run/$1-train"
+  [ ! -f "$out/transformer/diffusion_pytorch_model.safetensors" ] || return 0
+  stage "$name"
+  local resume=()
+  if latest_checkpoint "$out"; then resume=(--resume "$out"); fi
+  "$cli" train --full --model "$model" --data "$data" --output "$out" --stages "$stages" \
     --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
-    --caption-dropout "$CAPTION_DROPOUT" --checkpoint-every "$CHECKPOINT" --keep-checkpoints 1 "${resume[@]}" >> "$run/primer.log" 2>&1
-  done_stage primer
-fi
+    --caption-dropout "$CAPTION_DROPOUT" --checkpoint-every "$CHECKPOINT" --keep-checkpoints "$keep" "${resume[@]}" >> "$run/$name.log" 2>&1
+  done_stage "$name"
+}
+
+# 5a. the curriculum's first stage: the fresh transformer learns to read the direction where nothing else varies
+train_transformer primer "$run/model" "$run/primer-data" "$PRIMER_STAGES" 1
 scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
 if [ ! -f "$run/primed/model_index.json" ]; then
   stage primed
@@ -161,17 +167,7 @@ if [ ! -f "$run/mixed.jsonl" ]; then
   done > "$run/mixed.jsonl.tmp"
   mv "$run/mixed.jsonl.tmp" "$run/mixed.jsonl"
 fi
-# the transformer on the whole world, from the primed weights (full training of every parameter)
-if [ ! -f "$run/transformer-train/transformer/diffusion_pytorch_model.safetensors" ]; then
-  stage transformer
-  resume=()
-  if latest_checkpoint "$run/transformer-train"; then resume=(--resume "$run/transformer-train"); fi
-  "$cli" train --full --model "$run/primed" --data "$run/mixed.jsonl" --output "$run/transformer-train" --stages "$STAGES" \
-    --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
-    --caption-dropout "$CAPTION_DROPOUT" \
-    --checkpoint-every "$CHECKPOINT" --keep-checkpoints 2 "${resume[@]}" >> "$run/transformer.log" 2>&1
-  done_stage transformer
-fi
+train_transformer transformer "$run/primed" "$run/mixed.jsonl" "$STAGES" 2
 
 # 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
 if [ ! -f "$run/final/model_index.json" ]; then
