@@ -92,7 +92,9 @@ class ParallelGenerationTest {
         assertThat(mpi.log()).contains("rank 1: fault 'die' at step 2")
                 .contains("rank 0 of 2: stopping: mpirun is ending the job (another rank failed or exited, see its message; or "
                         + "mpirun was interrupted); run the generation again");
-        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(10);
+        // far below the 600 s collective timeout given: the job ends because a rank died, not because a wait ran out (10 s was
+        // exceeded once at a load average of 10, where tearing down two JVMs alone takes seconds)
+        assertThat(secondsSince(Path.of(out + ".step-2"))).as("seconds from the fault to the end of mpirun").isLessThan(30);
         assertThat(out).doesNotExist();
         assertThat(tmp).isDirectoryNotContaining("glob:**.tmp");
     }

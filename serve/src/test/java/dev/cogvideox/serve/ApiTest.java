@@ -108,7 +108,12 @@ class ApiTest {
         }
         String id = submit("{\"model\":\"" + T2V + "\",\"prompt\":\"a dog\",\"frames\":25,\"height\":128,\"width\":128,\"steps\":60}");
         s.await(id, TestService::finished, Duration.ofSeconds(90));
-        Thread.sleep(300);
+        // the job's last event reaches the stream after the job has finished: wait for it (a loaded machine may take a while)
+        until = System.nanoTime() + 30_000_000_000L;
+        while (List.copyOf(lines).stream().noneMatch(l -> l.startsWith("data:") && l.contains(id) && l.contains("\"succeeded\""))
+                && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
         reader.interrupt();
         List<JsonNode> mine = new ArrayList<>();
         for (String l : List.copyOf(lines)) {
