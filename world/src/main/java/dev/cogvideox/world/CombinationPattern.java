@@ -41,10 +41,6 @@ public record CombinationPattern(List<String> words) {
         return pool.stream().filter(this::matches).toList();
     }
 
-    public boolean isAny() {
-        return equals(ANY);
-    }
-
     @Override
     public String toString() {
         return String.join(" ", words);
