@@ -1,8 +1,10 @@
 package dev.cogvideox.world;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /** What a clip shows and its prompt says: one shape of one colour moving one way on one background. */
 public record Combination(Colour colour, Shape shape, Direction direction, Background background) {
@@ -45,17 +47,28 @@ public record Combination(Colour colour, Shape shape, Direction direction, Backg
         return colour.word() + " " + shape.word() + " " + direction.word() + " " + background.word();
     }
 
-    /** The inverse of {@link #words()}; the error names {@code origin}. */
+    /** The inverse of {@link #words()}; the error names {@code origin} and the values the world has. */
     public static Combination parseWords(String line, String origin) {
-        String[] w = line.strip().toUpperCase(Locale.ROOT).split("\\s+");
+        String[] w = line.strip().toLowerCase(Locale.ROOT).split("\\s+");
         if (w.length != 4) {
             throw new IllegalArgumentException(origin + ": expected 'colour shape direction background' (e.g. 'red circle left black'), got '" + line.strip() + "'");
         }
-        try {
-            return new Combination(Colour.valueOf(w[0]), Shape.valueOf(w[1]), Direction.valueOf(w[2]), Background.valueOf(w[3]));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(origin + ": '" + line.strip() + "' names an unknown value (" + e.getMessage() + ")", e);
+        return new Combination(value(w[0], Colour.values(), Colour::word, "colour", origin, ""), value(w[1], Shape.values(), Shape::word, "shape", origin, ""),
+                value(w[2], Direction.values(), Direction::word, "direction", origin, ""), value(w[3], Background.values(), Background::word, "background", origin, ""));
+    }
+
+    /**
+     * The value of {@code values} whose word is {@code word}; the error names {@code origin} and lists the words, then
+     * {@code alsoAccepted} (e.g. {@code ", or * for any"}).
+     */
+    static <T> T value(String word, T[] values, Function<T, String> name, String what, String origin, String alsoAccepted) {
+        for (T v : values) {
+            if (name.apply(v).equals(word)) {
+                return v;
+            }
         }
+        throw new IllegalArgumentException(origin + ": '" + word + "' is not a " + what + " of the world (one of "
+                + String.join(", ", Arrays.stream(values).map(name).toList()) + alsoAccepted + ")");
     }
 
     @Override

@@ -51,15 +51,8 @@ public record CombinationPattern(List<String> words) {
     }
 
     private static <T> void check(String word, T[] values, Function<T, String> name, String what, String origin) {
-        if (word.equals("*")) {
-            return;
+        if (!word.equals("*")) {
+            Combination.value(word, values, name, what, origin, ", or * for any");
         }
-        for (T v : values) {
-            if (name.apply(v).equals(word)) {
-                return;
-            }
-        }
-        throw new IllegalArgumentException(origin + ": '" + word + "' is not a " + what + " of the world (one of "
-                + String.join(", ", java.util.Arrays.stream(values).map(name).toList()) + ", or * for any)");
     }
 }

@@ -68,7 +68,9 @@ class HeldOutTest {
             assertThat(Combination.parseWords(c.words(), "t")).isEqualTo(c);
         }
         assertThatThrownBy(() -> Combination.parseWords("red circle left", "file line 3")).hasMessageStartingWith("file line 3:");
-        assertThatThrownBy(() -> Combination.parseWords("pink circle left black", "file line 4")).hasMessageContaining("'pink circle left black'");
+        assertThatThrownBy(() -> Combination.parseWords("pink circle left black", "file line 4"))
+                .hasMessage("file line 4: 'pink' is not a colour of the world (one of red, green, blue, yellow, white, orange, purple)");
+        assertThatThrownBy(() -> Combination.parseWords("red circle left white", "file line 5")).hasMessageContaining("'white' is not a background");
         assertThat(new Combination(Colour.ORANGE, Shape.SQUARE, Direction.UP, Background.NAVY).prompt())
                 .isEqualTo("an orange square moving up on a navy background");
     }
