@@ -21,6 +21,11 @@ final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c) {
+        MatMul.product(a, aTransposed, b, bTransposed, m, n, k, c);
+    }
+
+    @Override
     public Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Attention.KeySelection keys) {
         return Attention.attend(q, k, v, heads, scale, bias, keys);
     }

@@ -26,6 +26,13 @@ public interface Kernels {
     void gemm(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff);
 
     /**
+     * {@code c[m, n] = A[m, k] · B[k, n]} on fp32 row-major operands, A stored as {@code [m, k]} or (aTransposed)
+     * {@code [k, m]}, B as {@code [k, n]} or (bTransposed) {@code [n, k]}: the backward products of a linear layer
+     * without transposed copies ({@link MatMul#product}).
+     */
+    void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c);
+
+    /**
      * {@code softmax(scale · Q K^T + bias) V} per head, q {@code [B, Lq, H*D]}, k and v {@code [B, Lk, H*D]}; {@code bias}
      * {@code [H, Lq, Lk]} or null; {@code keys} the block-sparse selection, or null for every key ({@link Attention#attend}).
      */

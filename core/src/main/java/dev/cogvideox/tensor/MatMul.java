@@ -76,13 +76,39 @@ public final class MatMul {
         run(a, aOff, m, k, w, bias, c, cOff, true);
     }
 
+    /**
+     * {@code c[m, n] = A[m, k] · B[k, n]} on fp32 row-major operands stored either way: A as {@code [m, k]}, or
+     * ({@code aTransposed}) as its transpose {@code [k, m]}; B as {@code [k, n]}, or ({@code bTransposed}) as
+     * {@code [n, k]}, the layout of an {@code nn.Linear} weight. The backward products of a linear layer are
+     * {@code dx = dy · W} (B stored {@code [k, n]}) and {@code dW = dy^T · x} (A stored {@code [k, m]}): the packing
+     * reads either storage directly, so no transposed copy is made, and each output is the same FMA chain over k as
+     * {@link #gemm} on transposed copies (bitwise the same result).
+     */
+    static void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c) {
+        if ((long) m * k > a.length || (long) k * n > b.length || (long) m * n > c.length) {
+            throw new IllegalArgumentException("product: A " + m + "x" + k + " (" + a.length + " floats), B " + k + "x" + n + " ("
+                    + b.length + " floats), C " + m + "x" + n + " (" + c.length + " floats)");
+        }
+        if (bTransposed) {
+            run(a, 0, aTransposed, m, k, Weight.of("B", Tensor.of(b.length == n * k ? b : Arrays.copyOf(b, n * k), n, k)), null, n, null, c, 0, false);
+        } else {
+            run(a, 0, aTransposed, m, k, null, b, n, null, c, 0, false);
+        }
+    }
+
     private static void run(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff, boolean accumulate) {
         if (w.rank() != 2 || w.dim(1) != k) {
             throw new IllegalArgumentException("gemm " + w.name() + ": K = " + k + " but weight has shape " + Shapes.str(w.shape()));
         }
-        int n = w.dim(0);
+        run(a, aOff, false, m, k, w, null, w.dim(0), bias, c, cOff, accumulate);
+    }
+
+    /** The product with A stored {@code [m, k]} or ({@code aT}) {@code [k, m]}, and B either the weight w or {@code bKn [k, n]}. */
+    private static void run(float[] a, int aOff, boolean aT, int m, int k, Weight w, float[] bKn, int n, float[] bias, float[] c, int cOff,
+                            boolean accumulate) {
+        String name = w != null ? w.name() : "B";
         if (bias != null && bias.length < n) {
-            throw new IllegalArgumentException("gemm " + w.name() + ": bias has " + bias.length + " elements for " + n + " outputs");
+            throw new IllegalArgumentException("gemm " + name + ": bias has " + bias.length + " elements for " + n + " outputs");
         }
         if (m <= 0 || n <= 0) {
             return;
@@ -107,7 +133,7 @@ public final class MatMul {
         int nc = (tiles + panelCount - 1) / panelCount * COLS;
         int passes = (k + KC - 1) / KC;
         int kStep = (k + passes - 1) / passes;
-        Gemm g = new Gemm(a, aOff, m, k, w, biasRow, c, cOff, n, accumulate, bias != null, new float[kStep * nc]);
+        Gemm g = new Gemm(a, aOff, aT, m, k, w, bKn, biasRow, c, cOff, n, accumulate, bias != null, new float[kStep * nc]);
         for (int j0 = 0; j0 < n; j0 += nc) {
             for (int pc = 0; pc < k; pc += kStep) {
                 g.pass(j0, Math.min(nc, n - j0), pc, Math.min(kStep, k - pc));
@@ -120,7 +146,7 @@ public final class MatMul {
     }
 
     /** One product's operands and its packed slab; {@link #pass} does the work for one panel and one KC step. */
-    private record Gemm(float[] a, int aOff, int m, int k, Weight w, float[] biasRow, float[] c, int cOff, int n,
+    private record Gemm(float[] a, int aOff, boolean aT, int m, int k, Weight w, float[] bKn, float[] biasRow, float[] c, int cOff, int n,
                         boolean accumulate, boolean hasBias, float[] slab) {
 
         /** Columns {@code [j0, j0 + nb)}, steps {@code [pc, pc + kc)} of k, for every row. */
@@ -145,6 +171,21 @@ public final class MatMul {
 
         /** Widens W's rows {@code j0 + p*COLS ...}, steps {@code [pc, pc + kc)}, into tiles {@code [p][kc][COLS]}, zero past nb. */
         private void packSlab(int j0, int nb, int pc, int kc, int p0, int p1) {
+            if (bKn != null) {
+                // B stored k-major: each step of a tile is a contiguous run of its row.
+                for (int p = p0; p < p1; p++) {
+                    int cols = Math.min(COLS, nb - p * COLS);
+                    int base = p * kc * COLS;
+                    for (int kk = 0; kk < kc; kk++) {
+                        int d = base + kk * COLS;
+                        System.arraycopy(bKn, (pc + kk) * n + j0 + p * COLS, slab, d, cols);
+                        if (cols < COLS) {
+                            Arrays.fill(slab, d + cols, d + COLS, 0f);
+                        }
+                    }
+                }
+                return;
+            }
             float[] row = new float[kc];
             for (int p = p0; p < p1; p++) {
                 int cols = Math.min(COLS, nb - p * COLS);
@@ -211,6 +252,15 @@ public final class MatMul {
          * over k with the six rows side by side, so every store is sequential.
          */
         private void packSliver(int i, int rows, int pc, int kc, float[] dst, int off) {
+            if (aT) {
+                // A stored k-major: the sliver's rows at one step are side by side.
+                for (int kk = 0, d = off, s = aOff + pc * m + i; kk < kc; kk++, d += ROWS, s += m) {
+                    for (int r = 0; r < ROWS; r++) {
+                        dst[d + r] = r < rows ? a[s + r] : 0f;
+                    }
+                }
+                return;
+            }
             int s0 = aOff + i * k + pc;
             if (rows == ROWS) {
                 int s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k;

@@ -66,6 +66,12 @@ class PipelineKernelsTest {
         }
 
         @Override
+        public void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c) {
+            count("product");
+            JAVA.product(a, aTransposed, b, bTransposed, m, n, k, c);
+        }
+
+        @Override
         public Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Attention.KeySelection keys) {
             count(keys == null ? "attend" : "attend sparse");
             return JAVA.attend(q, k, v, heads, scale, bias, keys);

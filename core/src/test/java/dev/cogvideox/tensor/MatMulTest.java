@@ -86,6 +86,52 @@ class MatMulTest {
         assertClose(y.data(), expected, 1e-11, 1e-4f);
     }
 
+    static Stream<Arguments> productShapes() {
+        // m, n, k: edges of the 6-row sliver and the 64-column tile, two KC passes (k > 960), several row blocks
+        int[][] mnk = {{1, 1, 1}, {6, 64, 13}, {13, 207, 6}, {128, 512, 1000}, {125, 65, 1931}, {7, 130, 2}};
+        return Stream.of(mnk).flatMap(s -> Stream.of(false, true).flatMap(aT -> Stream.of(false, true)
+                .map(bT -> Arguments.of(s[0], s[1], s[2], aT, bT))));
+    }
+
+    @ParameterizedTest(name = "product m={0} n={1} k={2} A^T stored={3} B^T stored={4}")
+    @MethodSource("productShapes")
+    void productReadsEitherStorageAsGemmDoesOnTransposedCopies(int m, int n, int k, boolean aTransposed, boolean bTransposed) {
+        SplittableRandom rnd = new SplittableRandom(17L * m + 3L * n + k);
+        float[] a = random(rnd, m * k), b = random(rnd, k * n);                  // A [m, k] and B [k, n] as the math has them
+        float[] aStored = aTransposed ? transpose(a, m, k) : a, bStored = bTransposed ? transpose(b, k, n) : b;
+        float[] bt = transpose(b, k, n);                                           // [n, k]: the weight layout gemm reads
+
+        float[] expected = scalarTwin(a, m, k, bt, n, null);
+        float[] viaGemm = new float[m * n];
+        MatMul.gemm(a, 0, m, k, Weight.of("B^T", Tensor.of(bt, n, k)), null, viaGemm, 0);
+        Parallel.setThreads(1);
+        float[] one = new float[m * n];
+        MatMul.product(aStored, aTransposed, bStored, bTransposed, m, n, k, one);
+        Parallel.setThreads(2);
+        float[] two = new float[m * n];
+        MatMul.product(aStored, aTransposed, bStored, bTransposed, m, n, k, two);
+
+        assertThat(one).as("the same FMA chains as gemm on transposed copies, bit for bit").isEqualTo(viaGemm);
+        assertThat(two).as("2 threads vs 1 thread, bit for bit").isEqualTo(one);
+        assertClose(one, expected, 1e-11, 1e-4f * (float) Math.sqrt(k));
+    }
+
+    @org.junit.jupiter.api.Test
+    void productRefusesOperandsShorterThanTheirShape() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MatMul.product(new float[5], false, new float[6], false, 2, 2, 3, new float[4]))
+                .hasMessageContaining("A 2x3 (5 floats)");
+    }
+
+    static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = x[i * cols + j];
+            }
+        }
+        return t;
+    }
+
     static Stream<DType> dtypes() {
         return Stream.of(DType.F32, DType.BF16, DType.F16);
     }

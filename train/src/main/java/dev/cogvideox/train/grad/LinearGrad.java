@@ -1,13 +1,12 @@
 package dev.cogvideox.train.grad;
 
 import dev.cogvideox.tensor.Kernels;
-import dev.cogvideox.tensor.Layout;
 import dev.cogvideox.tensor.Tensor;
-import dev.cogvideox.tensor.Weight;
 
 /**
  * Backward of {@code nn.Linear} {@code y = x W^T + b}, x {@code [M, K]}, W {@code [N, K]}, y {@code [M, N]} (leading
- * dimensions of x and y flattened into M). Both products run on the layer's {@link Kernels#gemm}, on transposed copies.
+ * dimensions of x and y flattened into M). Both products run on the layer's {@link Kernels#product}, which reads the
+ * operands in their stored layout (no transposed copies).
  */
 public final class LinearGrad {
     private LinearGrad() {
@@ -23,8 +22,7 @@ public final class LinearGrad {
         int[] shape = dy.shape();
         shape[shape.length - 1] = k;
         Tensor dx = Tensor.zeros(shape);
-        Tensor wt = Layout.permute(w, 1, 0);                                              // [K, N]
-        kernels.gemm(dy.data(), 0, m, n, Weight.of("W^T", wt), null, dx.data(), 0);
+        kernels.product(dy.data(), false, w.data(), false, m, k, n, dx.data());          // dy [M, N] . W [N, K]
         return dx;
     }
 
@@ -34,10 +32,8 @@ public final class LinearGrad {
         if (dy.numel() / n != m) {
             throw new IllegalArgumentException("linear backward: input " + x + " and gradient " + dy + " have different rows");
         }
-        Tensor dyT = Layout.permute(dy.reshape(m, n), 1, 0);                              // [N, M]
-        Tensor xT = Layout.permute(x.reshape(m, k), 1, 0);                                // [K, M]
         Tensor dw = Tensor.zeros(n, k);
-        kernels.gemm(dyT.data(), 0, n, m, Weight.of("x^T", xT), null, dw.data(), 0);
+        kernels.product(dy.data(), true, x.data(), false, n, k, m, dw.data());           // (dy [M, N])^T . x [M, K]
         return dw;
     }
 
