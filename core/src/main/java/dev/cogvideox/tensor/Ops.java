@@ -51,13 +51,20 @@ public final class Ops {
      */
     public static void geluTanhInPlace(float[] d, int n) {
         Parallel.forRange(n, 1 << 14, (from, to) -> {
-            for (int i = from; i < to; i += S.length()) {
+            int i = from;
+            for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+                gelu(FloatVector.fromArray(S, d, i)).intoArray(d, i);
+            }
+            if (i < to) {
                 VectorMask<Float> m = S.indexInRange(i, to);
-                FloatVector v = FloatVector.fromArray(S, d, i, m);
-                FloatVector u = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
-                v.div(VectorMath.onePlusExp2(u.mul(-2f * VectorMath.LOG2E))).intoArray(d, i, m);
+                gelu(FloatVector.fromArray(S, d, i, m)).intoArray(d, i, m);
             }
         });
+    }
+
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector u = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
+        return v.div(VectorMath.onePlusExp2(u.mul(-2f * VectorMath.LOG2E)));
     }
 
 

@@ -58,7 +58,12 @@ public final class VectorMath {
      * mask. The fp32 product {@code x * log2 e} adds about {@code |x| / 2} ulp to exp2's error (4 ulp at |x| = 8).
      */
     static void siluInPlace(float[] d, int from, int to) {
-        for (int i = from; i < to; i += S.length()) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, d, i);
+            v.div(onePlusExp2(v.mul(-LOG2E))).intoArray(d, i);
+        }
+        if (i < to) {
             VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector v = FloatVector.fromArray(S, d, i, m);
             v.div(onePlusExp2(v.mul(-LOG2E))).intoArray(d, i, m);
@@ -75,17 +80,25 @@ public final class VectorMath {
             max = Math.max(max, d[i]);
         }
         FloatVector shift = FloatVector.broadcast(S, max * LOG2E);
-        for (int i = from; i < to; i += S.length()) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+            exp2(FloatVector.fromArray(S, d, i).mul(LOG2E).sub(shift)).intoArray(d, i);
+        }
+        if (i < to) {
             VectorMask<Float> m = S.indexInRange(i, to);
             exp2(FloatVector.fromArray(S, d, i, m).mul(LOG2E).sub(shift)).intoArray(d, i, m);
         }
         // summed in index order: reduceLanes orders lanes differently in the interpreter and in C2 code
         double sum = 0;
-        for (int i = from; i < to; i++) {
-            sum += d[i];
+        for (int j = from; j < to; j++) {
+            sum += d[j];
         }
         float inv = (float) (1 / sum);
-        for (int i = from; i < to; i += S.length()) {
+        i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, d, i).mul(inv).intoArray(d, i);
+        }
+        if (i < to) {
             VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector.fromArray(S, d, i, m).mul(inv).intoArray(d, i, m);
         }

@@ -59,15 +59,22 @@ public final class ActivationGrad {
         // vectorised: tanh u = 1 - 2 / (1 + e^(2u)), e^(2u) one exp2; within about 1e-7 of Math.tanh
         float c = (float) GELU_C, a = (float) GELU_A;
         Parallel.forRange(xd.length, 1 << 13, (from, to) -> {
-            for (int i = from; i < to; i += S.length()) {
+            int i = from;
+            for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+                geluSlope(FloatVector.fromArray(S, xd, i), c, a).mul(FloatVector.fromArray(S, gd, i)).intoArray(od, i);
+            }
+            if (i < to) {
                 VectorMask<Float> m = S.indexInRange(i, to);
-                FloatVector v = FloatVector.fromArray(S, xd, i, m), v2 = v.mul(v);
-                FloatVector u = v.mul(v2.mul(a).add(1f)).mul(c);
-                FloatVector t = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(VectorMath.onePlusExp2(u.mul(2 * VectorMath.LOG2E))));
-                FloatVector dydx = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(c).mul(v2.mul(3 * a).add(1f)));
-                dydx.mul(FloatVector.fromArray(S, gd, i, m)).intoArray(od, i, m);
+                geluSlope(FloatVector.fromArray(S, xd, i, m), c, a).mul(FloatVector.fromArray(S, gd, i, m)).intoArray(od, i, m);
             }
         });
         return dx;
+    }
+
+    private static FloatVector geluSlope(FloatVector v, float c, float a) {
+        FloatVector v2 = v.mul(v);
+        FloatVector u = v.mul(v2.mul(a).add(1f)).mul(c);
+        FloatVector t = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(VectorMath.onePlusExp2(u.mul(2 * VectorMath.LOG2E))));
+        return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(c).mul(v2.mul(3 * a).add(1f)));
     }
 }
