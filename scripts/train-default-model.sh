@@ -53,6 +53,8 @@ LR=5e-4
 CAPTION_DROPOUT=0.1                            # the empty caption 10% of the time: what guidance subtracts (the paper's rate)
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
 PRIMER="white circle * black"                # the curriculum's first stage: one colour, shape and background, the 4 directions
+TRAIN_THREADS=1                                # the transformer's steps are small: 1.5x faster on one thread than on two
+                                               # (docs/performance.md, "No transposed copies"); the same weights either way
 POSITIONS=rope                                 # CogVideoX-5b's 3D RoPE; sincos (2b's absolute table) was tried in run 4: no better (docs/default-model.md)
 
 current=
@@ -143,7 +145,8 @@ train_transformer() {
   if latest_checkpoint "$out"; then resume=(--resume "$out"); fi
   "$cli" train --full --model "$model" --data "$data" --output "$out" --stages "$stages" \
     --batch-tokens "$BATCH_TOKENS" --lr "$LR" --lr-schedule cosine --warmup "$WARMUP" --timestep-intervals 8 --seed "$SEED" \
-    --caption-dropout "$CAPTION_DROPOUT" --checkpoint-every "$CHECKPOINT" --keep-checkpoints "$keep" "${resume[@]}" >> "$run/$name.log" 2>&1
+    --caption-dropout "$CAPTION_DROPOUT" --checkpoint-every "$CHECKPOINT" --keep-checkpoints "$keep" --threads "$TRAIN_THREADS" "${resume[@]}" \
+    >> "$run/$name.log" 2>&1
   done_stage "$name"
 }
 
