@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Trains the default model (docs/default-model.md) from nothing: renders the world's dataset, trains the VAE, assembles
 # the model folder (seeded random T5 + the world's tokenizer + trained VAE + fresh transformer + DPM scheduler), trains
-# the transformer (Frame Pack over 9 and 17 frame clips, progressive resolution 48 -> 96, Explicit Uniform Sampling),
-# writes the final bf16 folder, evaluates it, and copies it to models/world-v1/ (what `generate` uses with no --model).
+# the transformer in a curriculum (directions, then shapes, then the whole world; Frame Pack over 9 and 17 frame clips,
+# progressive resolution 48 -> 96, Explicit Uniform Sampling), writes the final bf16 folder, evaluates it, and copies it to models/world-v1/ (what `generate` uses with no --model).
 #
 #   scripts/train-default-model.sh [--tiny] RUN_DIR
 #
@@ -34,6 +34,7 @@ if $tiny; then
   VAE_STEPS=2 VAE_WARMUP=0 VAE_CHECKPOINT=1
   STAGES=48x48x17:2,96x96x17:2 WARMUP=0 CHECKPOINT=2
   PRIMER_CLIPS=8 PRIMER_STAGES=96x96x17:2
+  SHAPE_CLIPS=8 SHAPE_STAGES=96x96x17:2
   EVAL="--seeds 1 --steps 2 --prompts $run/eval-prompts.txt"
   CALIBRATE="--seeds 1 --steps 8 --prompts $run/eval-prompts.txt"
   printf '%s\n' "a yellow triangle moving right on a navy background" > "$run/eval-prompts.txt"
@@ -41,8 +42,9 @@ else
   CLIPS=2240                                   # 10 rounds of the 224 seen combinations
   PSNR_CLIPS=28                                # each held-out combination once
   VAE_STEPS=6000 VAE_WARMUP=100 VAE_CHECKPOINT=250
-  STAGES=48x48x17:1000,96x96x17:15000 WARMUP=200 CHECKPOINT=500
-  PRIMER_CLIPS=1120 PRIMER_STAGES=96x96x17:1500           # half as many clips as the world's: a third of the mix
+  STAGES=48x48x17:1000,96x96x17:24000 WARMUP=200 CHECKPOINT=500
+  PRIMER_CLIPS=1120 PRIMER_STAGES=96x96x17:1500
+  SHAPE_CLIPS=1120 SHAPE_STAGES=96x96x17:6000             # half as many clips as the world's: a third of the mix
   EVAL="--seeds 4 --steps 20"
   CALIBRATE="--seeds 2 --retention-steps 6"    # TeaCache's polynomial at 50 steps; its first 6 steps change most (docs/performance.md)
 fi
@@ -53,6 +55,7 @@ LR=5e-4
 CAPTION_DROPOUT=0.1                            # the empty caption 10% of the time: what guidance subtracts (the paper's rate)
 BATCH_TOKENS=784                               # four 17-frame clips at 96x96 (196 tokens each with the text)
 PRIMER="white circle * black"                # the curriculum's first stage: one colour, shape and background, the 4 directions
+SHAPES="white * * black"                       # its second: the three shapes (the slowest thing to learn), the 4 directions
 TRAIN_THREADS=1                                # the transformer's steps are small: 1.5x faster on one thread than on two
                                                # (docs/performance.md, "No transposed copies"); the same weights either way
 POSITIONS=rope                                 # CogVideoX-5b's 3D RoPE; sincos (2b's absolute table) was tried in run 4: no better (docs/default-model.md)
@@ -100,6 +103,16 @@ if [ ! -f "$run/primer-data/videos.txt" ]; then
     --canonical-captions > "$run/primer-data.log" 2>&1
   mv "$run/primer-data.tmp" "$run/primer-data"
   done_stage primer-data
+fi
+
+# 1c. the shape stage's clips: the three shapes in one colour on one background, canonical captions
+if [ ! -f "$run/shape-data/videos.txt" ]; then
+  stage shape-data
+  rm -rf "$run/shape-data.tmp"
+  "$cli" world dataset --out "$run/shape-data.tmp" --clips "$SHAPE_CLIPS" --seed "$SEED" --frames 17 --only "$SHAPES" \
+    --canonical-captions > "$run/shape-data.log" 2>&1
+  mv "$run/shape-data.tmp" "$run/shape-data"
+  done_stage shape-data
 fi
 
 # 2. the untrained design (its vae/config.json is the VAE trainer's architecture)
@@ -160,17 +173,28 @@ if [ ! -f "$run/primed/model_index.json" ]; then
   done_stage primed
 fi
 
-# 5b. the transformer on the whole world, from the primed weights (full training of every parameter); the primer's clips
-# stay in the mix (a third of it), so what it learned is rehearsed while the rest of the world is learned
+# 5b. the curriculum's second stage: the shapes, where only the shape and the direction vary (shape is what a model
+# trained on the whole world from the start never learns to draw: docs/default-model.md, "Shape: the next obstacle")
+train_transformer shapes "$run/primed" "$run/shape-data" "$SHAPE_STAGES" 1
+if [ ! -f "$run/shaped/model_index.json" ]; then
+  stage shaped
+  "$cli" world model --out "$run/shaped" --seed "$SEED" --positions "$POSITIONS" --vae "$run/model/vae" --vae-scaling "$scaling" \
+    --transformer "$run/shapes-train/transformer" > "$run/shaped.log" 2>&1
+  done_stage shaped
+fi
+
+# 5c. the transformer on the whole world, from the shaped weights (full training of every parameter); the shape stage's
+# clips stay in the mix (a third of it: they hold the primer's too), so what was learned is rehearsed while the rest of the
+# world is learned
 if [ ! -f "$run/mixed.jsonl" ]; then
-  for d in data primer-data; do
+  for d in data shape-data; do
     paste -d '\t' "$run/$d/videos.txt" "$run/$d/prompts.txt" | while IFS=$'\t' read -r video caption; do
       printf '{"video": "%s/%s", "caption": "%s"}\n' "$d" "$video" "$caption"
     done
   done > "$run/mixed.jsonl.tmp"
   mv "$run/mixed.jsonl.tmp" "$run/mixed.jsonl"
 fi
-train_transformer transformer "$run/primed" "$run/mixed.jsonl" "$STAGES" 2
+train_transformer transformer "$run/shaped" "$run/mixed.jsonl" "$STAGES" 2
 
 # 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
 if [ ! -f "$run/final/model_index.json" ]; then
