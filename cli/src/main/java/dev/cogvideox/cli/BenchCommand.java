@@ -5,10 +5,13 @@ import dev.cogvideox.model.transformer.CogVideoXBlock;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.synth.RandomWeightStore;
+import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Parallel;
 import dev.cogvideox.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -47,6 +50,7 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--part", defaultValue = "block", description = "block or attention") String part;
         @Option(names = "--parallel", defaultValue = "none", description = "none, or sequence: under mpirun, the block's tokens "
                 + "split over the ranks (Ulysses); rank 0 prints") String parallel;
+        @Mixin ComputeOption compute;
 
         @Override
         public Integer call() {
@@ -67,7 +71,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             Communicator comm = parallel.equals("sequence") ? Communicator.fromEnvironment(Duration.ofSeconds(600), "run the benchmark again")
                     : Communicator.single();
-            RandomWeightStore store = new RandomWeightStore(0, weights);
+            RandomWeightStore random = new RandomWeightStore(0, weights);
+            WeightStore store = random.withKernels(compute.kernels(System.err));
             if (part.equals("attention")) {
                 Tensor q = random(1, (int) l, dim);
                 work = () -> store.kernels().attend(q, q, q, heads, (float) (1 / Math.sqrt(hd)), null, null);
@@ -91,14 +96,14 @@ final class BenchCommand implements Callable<Integer> {
                     times[i - 1] = (System.nanoTime() - t0) / 1e9;
                 }
             }
-            store.close();
+            random.close();
             Arrays.sort(times);
             double med = repeat % 2 == 1 ? times[repeat / 2] : (times[repeat / 2 - 1] + times[repeat / 2]) / 2;
             double flops = part.equals("attention") ? attnFlops : attnFlops + linFlops;
             if (comm.rank() == 0) {
-                System.out.printf(Locale.ROOT, "{\"impl\": \"cogvideox-java\", \"part\": \"%s\", \"dtype\": \"%s\", \"threads\": %d, \"tokens\": %d, "
+                System.out.printf(Locale.ROOT, "{\"impl\": \"cogvideox-java\", \"part\": \"%s\", \"dtype\": \"%s\", \"compute\": \"%s\", \"threads\": %d, \"tokens\": %d, "
                                 + "\"dim\": %d, \"heads\": %d, \"median_s\": %.4f, \"gflops\": %.1f, \"runs\": %d%s}%n",
-                        part, dtype, threads, l, dim, heads, med, flops / med / 1e9, repeat,
+                        part, dtype, store.kernels() == Kernels.JAVA ? "fp32" : "bf16", threads, l, dim, heads, med, flops / med / 1e9, repeat,
                         comm.size() > 1 ? ", \"sequence_ranks\": " + comm.size() : "");
             }
             comm.finish();

@@ -61,6 +61,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     WeightsOption weights;
 
+    @Mixin
+    ComputeOption compute;
+
     @Override
     public Integer call() throws Exception {
         if (prompts != null && seen != null) {
@@ -72,7 +75,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Files.createDirectories(videos);
         }
         Path dir = modelSource.resolve();
-        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir).withWeights(weights.format());
+        CogVideoXPipeline pipeline = CogVideoXPipeline.load(dir).withWeights(weights.format()).withKernels(compute.kernels(System.err));
         List<CacheReport> cacheReports = new java.util.concurrent.CopyOnWriteArrayList<>();   // one summary at the end, not a line per video
         PipelineVideoSource source = new PipelineVideoSource(pipeline, dir, steps, guidance, b -> {
             sampling.applyTo(b, pipeline, cacheReports::add);
@@ -90,7 +93,7 @@ final class EvaluateCommand implements Callable<Integer> {
         sampling.applyTo(GenerationRequest.builder(), pipeline);             // checks the options before the first video
         RunSettings levers = new RunSettings();
         sampling.record(levers);
-        levers.put("--weights", weights.format() != null ? weights.kind : null);
+        levers.put("--weights", weights.format() != null ? weights.kind : null).put("--compute", compute.bf16() ? "bf16" : null);
         levers.values().forEach((k, v) -> settings.put(k.substring(2), v));
         System.err.printf(Locale.ROOT, "evaluating %s: %d prompts x %d seeds, %d frames of %dx%d, %d steps%n", dir, list.size(), seeds,
                 source.frames(), source.width(), source.height(), steps);

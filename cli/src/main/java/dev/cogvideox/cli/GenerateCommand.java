@@ -139,10 +139,13 @@ final class GenerateCommand implements Callable<Integer> {
     WeightsOption weights;
 
     @Mixin
+    ComputeOption compute;
+
+    @Mixin
     ParallelOptions parallel;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weights precision the model was meant for: bf16 (default), fp16 or fp32; "
-            + "compute is always fp32. fp16 is refused for the bf16-trained 5b and 1.5 models.")
+            + "the arithmetic is fp32 unless --compute bf16. fp16 is refused for the bf16-trained 5b and 1.5 models.")
     String dtype;
 
     @Option(names = "--lora", description = "A LoRA file in the diffusers/PEFT format (pytorch_lora_weights.safetensors, e.g. from train), "
@@ -356,7 +359,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (schedulerClass != null) {
             pipeline = pipeline.withScheduler(schedulerClass);
         }
-        pipeline = pipeline.withWeights(weights.format());
+        pipeline = pipeline.withWeights(weights.format()).withKernels(compute.kernels(err()));
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
             LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
@@ -407,7 +410,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .put("--num-videos", n > 1 ? n : null).put("--dtype", dtype).put("--lora", lora)
                 .put("--lora-scale", lora != null ? loraScale : null).put("--vae-tiling", vaeTiling.on ? true : null)
                 .put("--vae-tile", vaeTiling.tile).put("--vae-tile-overlap", vaeTiling.overlap).put("--noise", noiseFile)
-                .put("--weights", weights.format() != null ? weights.kind : null);
+                .put("--weights", weights.format() != null ? weights.kind : null).put("--compute", compute.bf16() ? "bf16" : null);
         sampling.record(settings);
         // each rank checks its own machine; an untiled decode is rank 0's alone
         MemoryPlan whole = MemoryPlan.estimate(dir, cfg, req, weights.format(), first);

@@ -6,6 +6,7 @@ import dev.cogvideox.cli.Main;
 import dev.cogvideox.distributed.Communicator;
 import dev.cogvideox.io.video.VideoWriters;
 import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import dev.cogvideox.train.model.TrainTransformer;
 import dev.cogvideox.world.Shape;
 import org.junit.jupiter.api.Test;
@@ -19,18 +20,19 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The layers of {@code docs/design.md} over the compiled classes of core, video, distributed, train, world, batch, data and cli (bench is
+ * The layers of {@code docs/design.md} over the compiled classes of core, video, distributed, onednn, train, world, batch, data and cli (bench is
  * not shipped and is left out), the core module free of the video module and its natives, and each rule failing
  * on class sets built to break it.
  */
 class LayersTest {
     @Test
     void theModulesKeepTheLayersOfTheDesign() {
-        PackageGraph g = PackageGraph.ofModules(Tensor.class, VideoWriters.class, Communicator.class, TrainTransformer.class, Shape.class,
+        PackageGraph g = PackageGraph.ofModules(Tensor.class, VideoWriters.class, Communicator.class, OneDnnKernels.class, TrainTransformer.class, Shape.class,
                 BatchJob.class, DataJob.class, Main.class);
         assertThat(g.packages()).contains("dev.cogvideox.tensor", "dev.cogvideox.io", "dev.cogvideox.model.transformer",
                 "dev.cogvideox.model.vae", "dev.cogvideox.pipeline", "dev.cogvideox.distributed", "dev.cogvideox.train.model",
-                "dev.cogvideox.cli", "dev.cogvideox.data.job");
+                "dev.cogvideox.cli", "dev.cogvideox.data.job", "dev.cogvideox.tensor.onednn");
+        assertThat(g.uses("dev.cogvideox.tensor.onednn")).containsOnlyKeys("dev.cogvideox.tensor");
         assertThat(g.uses("dev.cogvideox.train.model")).containsKey("dev.cogvideox.model.transformer");
         assertThat(g.uses("dev.cogvideox.train.distributed")).containsKey("dev.cogvideox.distributed");
         assertThat(g.uses("dev.cogvideox.distributed")).containsKey("dev.cogvideox.model");

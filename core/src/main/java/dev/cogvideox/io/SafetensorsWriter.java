@@ -120,23 +120,13 @@ public final class SafetensorsWriter {
                     switch (it.dtype()) {
                         case F32 -> buf.putFloat(tmp[i]);
                         case F16 -> buf.putShort(Float.floatToFloat16(tmp[i]));
-                        case BF16 -> buf.putShort(toBf16(tmp[i]));
+                        case BF16 -> buf.putShort(DType.toBf16(tmp[i]));
                         default -> throw new IllegalStateException(it.dtype().name());
                     }
                 }
             }
             writeFully(ch, buf.flip());
         }
-    }
-
-    /** fp32 to bf16 with round-to-nearest-even (NaN stays NaN). */
-    public static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        int rounding = 0x7fff + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -1,7 +1,6 @@
 package dev.cogvideox.synth;
 
 import dev.cogvideox.io.SafetensorsFile;
-import dev.cogvideox.io.SafetensorsWriter;
 import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Shapes;
@@ -51,7 +50,7 @@ public final class RandomWeightStore implements WeightStore {
         for (int i = 0; i < n; i++) {
             switch (dtype) {
                 case F32 -> seg.setAtIndex(F32, i, values[i]);
-                case BF16 -> seg.setAtIndex(U16, i, SafetensorsWriter.toBf16(values[i]));
+                case BF16 -> seg.setAtIndex(U16, i, DType.toBf16(values[i]));
                 default -> seg.setAtIndex(U16, i, Float.floatToFloat16(values[i]));
             }
         }

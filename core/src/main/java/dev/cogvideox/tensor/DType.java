@@ -28,4 +28,14 @@ public enum DType {
         }
         return null;
     }
+
+    /** fp32 to bf16 bits with round-to-nearest-even (NaN stays NaN), as PyTorch's {@code .to(torch.bfloat16)}. */
+    public static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
 }

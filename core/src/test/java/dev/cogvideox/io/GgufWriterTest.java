@@ -44,7 +44,7 @@ class GgufWriterTest {
             switch (dtype) {
                 case F32 -> b.putFloat(x);
                 case F16 -> b.putShort(Float.floatToFloat16(x));
-                case BF16 -> b.putShort(SafetensorsWriter.toBf16(x));
+                case BF16 -> b.putShort(DType.toBf16(x));
                 default -> throw new IllegalStateException();
             }
         }

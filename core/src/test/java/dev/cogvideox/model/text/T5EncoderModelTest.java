@@ -35,7 +35,7 @@ class T5EncoderModelTest {
     void shardedHalfPrecisionWeightsMatchTheSameValuesInF32(@TempDir Path dir) throws IOException {
         for (DType dtype : List.of(DType.BF16, DType.F16)) {
             UnaryOperator<Float> round = dtype == DType.BF16
-                    ? f -> Float.intBitsToFloat((SafetensorsWriter.toBf16(f) & 0xffff) << 16)
+                    ? f -> Float.intBitsToFloat((DType.toBf16(f) & 0xffff) << 16)
                     : f -> Float.float16ToFloat(Float.floatToFloat16(f));
             Path half = writeCopy(dir.resolve(dtype + "-sharded"), dtype, round, 3);
             Path full = writeCopy(dir.resolve(dtype + "-as-f32"), DType.F32, round, 1);

@@ -84,7 +84,7 @@ public final class LoraFusion {
         MemorySegment out = MemorySegment.ofArray(new byte[v.length * 2]);
         for (int i = 0; i < v.length; i++) {
             short bits = switch (dtype) {
-                case BF16 -> dev.cogvideox.io.SafetensorsWriter.toBf16(v[i]);
+                case BF16 -> dev.cogvideox.tensor.DType.toBf16(v[i]);
                 case F16 -> Float.floatToFloat16(v[i]);
                 default -> throw new IllegalArgumentException("cannot fuse a LoRA into a " + dtype + " weight");
             };

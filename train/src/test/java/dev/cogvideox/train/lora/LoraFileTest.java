@@ -124,7 +124,7 @@ class LoraFileTest {
             float[] delta = LoraBranch.delta(Kernels.JAVA, m.a(), m.b(), 0.5f).data();
             float[] got = e.toTensor().data();
             for (int i = 0; i < got.length; i++) {
-                assertThat(got[i]).isEqualTo(Float.intBitsToFloat((SafetensorsWriter.toBf16(w[i] + delta[i]) & 0xffff) << 16));
+                assertThat(got[i]).isEqualTo(Float.intBitsToFloat((DType.toBf16(w[i] + delta[i]) & 0xffff) << 16));
             }
         }
     }

@@ -1,0 +1,347 @@
+package dev.cogvideox.tensor.onednn;
+
+import dev.cogvideox.tensor.Attention;
+import dev.cogvideox.tensor.Conv3d;
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.GroupNorm;
+import dev.cogvideox.tensor.GroupNormBackward;
+import dev.cogvideox.tensor.Kernels;
+import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Shapes;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.tensor.Weight;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import static dev.cogvideox.tensor.onednn.OneDnnLibrary.check;
+
+/**
+ * The {@code --compute bf16} kernels: the {@code nn.Linear} products on oneDNN's bf16 matrix multiplication (inputs and
+ * weights rounded to bf16, products summed in fp32, fp32 out: what PyTorch's bf16 autocast does for a linear layer),
+ * which runs on the CPU's AVX512-BF16 or AMX dot products at up to twice the fp32 FMA rate. Everything else
+ * (attention, convolutions, norms, the training products) is the pure-Java fp32 provider's.
+ *
+ * <p>bf16 weights in a memory-mapped checkpoint are read in place; other float weights are rounded to bf16 at each
+ * product (a pass over the weight, small beside the product's m passes). Quantized weights and products too small
+ * to repay a native call take the Java kernels. Calls are serialised on the provider; oneDNN's OpenMP team runs each
+ * product on {@link Parallel#threads()} threads.
+ */
+public final class OneDnnKernels implements Kernels {
+    /** Below this many multiply-adds a product stays in Java: the call, the roundings and a new primitive cost more. */
+    static final long MIN_MACS = 1L << 20;
+    /** System property overriding {@link #MIN_MACS} (0: every product on oneDNN, as tests of the tiny models need). */
+    public static final String MIN_MACS_PROPERTY = "cogvideox.onednn.minMacs";
+    private static final ValueLayout.OfShort BF16_LAYOUT = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout.OfFloat F32_LAYOUT = ValueLayout.JAVA_FLOAT;
+    private static final int CACHED_SHAPES = 64;
+
+    /** Why the bf16 kernels cannot run here: no bf16 instructions, no library for this platform, a failed load. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final OneDnnLibrary lib;
+    private final long minMacs;
+    private final Kernels java = Kernels.JAVA;
+    private final Arena arena = Arena.ofAuto();
+    /** One primitive per product shape, least recently used dropped first. */
+    private final Map<Shape, Matmul> primitives = new LinkedHashMap<>(16, 0.75f, true);
+    private MemorySegment src = MemorySegment.NULL, wei = MemorySegment.NULL, dst = MemorySegment.NULL, bias = MemorySegment.NULL;
+    private final MemorySegment args;
+
+    private OneDnnKernels(OneDnnLibrary lib, long minMacs) {
+        this.lib = lib;
+        this.minMacs = minMacs;
+        this.args = Arena.global().allocate(16L * 4, 8);     // four dnnl_exec_arg_t {int arg; dnnl_memory_t memory;}
+    }
+
+    /**
+     * The bf16 kernels, when this CPU has bf16 dot products ({@link #cpuHasBf16}) and oneDNN loads; otherwise a
+     * {@link Unavailable} whose message says why (the caller falls back to the Java kernels and says so).
+     */
+    public static OneDnnKernels load() {
+        String flags = cpuFlags();
+        if (!cpuHasBf16(flags)) {
+            throw new Unavailable("this CPU has no bf16 dot products (neither avx512_bf16 nor amx_bf16 in /proc/cpuinfo)", null);
+        }
+        return loadAnyCpu(Long.getLong(MIN_MACS_PROPERTY, MIN_MACS));
+    }
+
+    /** The bf16 kernels whatever the CPU (oneDNN then emulates the bf16 products in fp32: for tests, not for speed). */
+    static OneDnnKernels loadAnyCpu() {
+        return loadAnyCpu(MIN_MACS);
+    }
+
+    /** As {@link #loadAnyCpu()}, every product of at least {@code minMacs} multiply-adds on oneDNN (tests: 0, all of them). */
+    static OneDnnKernels loadAnyCpu(long minMacs) {
+        return new OneDnnKernels(OneDnnLibrary.get(), minMacs);
+    }
+
+    /** Whether the flags line of /proc/cpuinfo names AVX512-BF16 or AMX-BF16. */
+    static boolean cpuHasBf16(String flags) {
+        Set<String> words = Set.of(flags.split("\\s+"));
+        return words.contains("avx512_bf16") || words.contains("amx_bf16");
+    }
+
+    private static String cpuFlags() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** oneDNN's version, for the run's log. */
+    public String version() {
+        return lib.version;
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Weight w, Weight bias) {
+        int k = x.dim(-1);
+        if (w.rank() != 2 || w.dim(1) != k) {
+            throw new IllegalArgumentException("linear " + w.name() + ": input " + x + " has last dimension " + k
+                    + " but weight has shape " + Shapes.str(w.shape()));
+        }
+        int n = w.dim(0);
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != n)) {
+            throw new IllegalArgumentException("linear " + bias.name() + ": bias shape " + Shapes.str(bias.shape()) + " does not match " + n + " outputs");
+        }
+        int m = x.numel() / k;
+        int[] outShape = x.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor y = Tensor.zeros(outShape);
+        gemm(x.data(), 0, m, k, w, bias == null ? null : bias.toTensor().data(), y.data(), 0);
+        return y;
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
+        if (w.quantFormat() != null || w.rank() != 2 || w.dim(1) != k || (long) m * k * w.dim(0) < minMacs || m == 0) {
+            java.gemm(a, aOff, m, k, w, bias, c, cOff);   // also reports a shape mismatch in the Java kernel's words
+            return;
+        }
+        Objects.checkFromIndexSize(aOff, (long) m * k > Integer.MAX_VALUE ? -1 : m * k, a.length);
+        Objects.checkFromIndexSize(cOff, (long) m * w.dim(0) > Integer.MAX_VALUE ? -1 : m * w.dim(0), c.length);
+        product(a, aOff, m, k, w, bias, c, cOff);
+    }
+
+    private synchronized void product(float[] a, int aOff, int m, int k, Weight w, float[] b, float[] c, int cOff) {
+        int n = w.dim(0);
+        Matmul mm = primitives.get(new Shape(m, k, n, b != null));
+        if (mm == null) {
+            mm = new Matmul(m, k, n, b != null);
+            primitives.put(new Shape(m, k, n, b != null), mm);
+            if (primitives.size() > CACHED_SHAPES) {
+                var eldest = primitives.entrySet().iterator();
+                eldest.next().getValue().close();
+                eldest.remove();
+            }
+        }
+        src = ensure(src, (long) m * k * 2);
+        toBf16(a, aOff, src, m, k);
+        MemorySegment weights;
+        if (w.dtype() == DType.BF16 && w.segment().isNative()) {
+            weights = w.segment();                       // the checkpoint's bf16 bytes, [N, K] row-major: oneDNN's "ba" of [K, N]
+        } else {
+            wei = ensure(wei, (long) n * k * 2);
+            weightToBf16(w, wei, n, k);
+            weights = wei;
+        }
+        dst = ensure(dst, (long) m * n * 4);
+        try {
+            check((int) lib.memorySetHandle.invokeExact(mm.src, src), "dnnl_memory_set_data_handle(src)");
+            check((int) lib.memorySetHandle.invokeExact(mm.wei, weights), "dnnl_memory_set_data_handle(weights)");
+            check((int) lib.memorySetHandle.invokeExact(mm.dst, dst), "dnnl_memory_set_data_handle(dst)");
+            int nargs = 3;
+            setArg(0, OneDnnLibrary.ARG_SRC, mm.src);
+            setArg(1, OneDnnLibrary.ARG_WEIGHTS, mm.wei);
+            setArg(2, OneDnnLibrary.ARG_DST, mm.dst);
+            if (b != null) {
+                bias = ensure(bias, (long) n * 4);
+                MemorySegment.copy(b, 0, bias, F32_LAYOUT, 0, n);
+                check((int) lib.memorySetHandle.invokeExact(mm.bias, bias), "dnnl_memory_set_data_handle(bias)");
+                setArg(3, OneDnnLibrary.ARG_BIAS, mm.bias);
+                nargs = 4;
+            }
+            lib.ompSetNumThreads.invokeExact(Parallel.threads());
+            check((int) lib.execute.invokeExact(mm.prim, lib.stream, nargs, args), "matmul " + m + "x" + k + " by " + w.name() + " " + n + "x" + k);
+            check((int) lib.streamWait.invokeExact(lib.stream), "dnnl_stream_wait");
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        MemorySegment.copy(dst, F32_LAYOUT, 0, c, cOff, m * n);
+    }
+
+    private void setArg(int i, int arg, MemorySegment memory) {
+        args.set(ValueLayout.JAVA_INT, 16L * i, arg);
+        args.set(ValueLayout.ADDRESS, 16L * i + 8, memory);
+    }
+
+    private MemorySegment ensure(MemorySegment buffer, long bytes) {
+        return buffer.byteSize() >= bytes ? buffer : arena.allocate(Math.max(bytes, buffer.byteSize() * 3 / 2), 64);
+    }
+
+    /** The m rows of a (row stride k) rounded to bf16 into out, on the kernel threads. */
+    private static void toBf16(float[] a, int aOff, MemorySegment out, int m, int k) {
+        Parallel.forRange(m, Math.max(1, (1 << 16) / k), (r0, r1) -> {
+            for (long i = (long) r0 * k, end = (long) r1 * k; i < end; i++) {
+                out.setAtIndex(BF16_LAYOUT, i, DType.toBf16(a[aOff + (int) i]));
+            }
+        });
+    }
+
+    /** A float weight [n, k] widened and rounded to bf16 into out, row by row on the kernel threads. */
+    private static void weightToBf16(Weight w, MemorySegment out, int n, int k) {
+        Parallel.forRange(n, Math.max(1, (1 << 16) / k), (r0, r1) -> {
+            float[] row = new float[k];
+            for (int r = r0; r < r1; r++) {
+                w.widen((long) r * k, row, 0, k);
+                long base = (long) r * k;
+                for (int j = 0; j < k; j++) {
+                    out.setAtIndex(BF16_LAYOUT, base + j, DType.toBf16(row[j]));
+                }
+            }
+        });
+    }
+
+    private record Shape(int m, int k, int n, boolean bias) {
+    }
+
+    /** A matmul primitive for one shape, with its memory objects (their data handles set at each call). */
+    private final class Matmul implements AutoCloseable {
+        final MemorySegment pd, prim, src, wei, dst, bias;
+
+        Matmul(int m, int k, int n, boolean withBias) {
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment out = local.allocate(ValueLayout.ADDRESS);
+                MemorySegment srcMd = desc(local, out, m, k, OneDnnLibrary.BF16, OneDnnLibrary.TAG_AB);
+                MemorySegment weiMd = desc(local, out, k, n, OneDnnLibrary.BF16, OneDnnLibrary.TAG_BA);
+                MemorySegment dstMd = desc(local, out, m, n, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB);
+                MemorySegment biasMd = withBias ? desc(local, out, 1, n, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB) : MemorySegment.NULL;
+                check((int) lib.matmulDesc.invokeExact(out, lib.engine, srcMd, weiMd, biasMd, dstMd, MemorySegment.NULL),
+                        "matmul descriptor " + m + "x" + k + " by " + k + "x" + n + " (bf16)");
+                pd = out.get(ValueLayout.ADDRESS, 0);
+                check((int) lib.primitiveCreate.invokeExact(out, pd), "matmul primitive");
+                prim = out.get(ValueLayout.ADDRESS, 0);
+                src = memory(out, srcMd);
+                wei = memory(out, weiMd);
+                dst = memory(out, dstMd);
+                bias = withBias ? memory(out, biasMd) : MemorySegment.NULL;
+                for (MemorySegment md : new MemorySegment[] {srcMd, weiMd, dstMd, biasMd}) {
+                    if (!md.equals(MemorySegment.NULL)) {
+                        check((int) lib.memoryDescDestroy.invokeExact(md), "dnnl_memory_desc_destroy");
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private MemorySegment desc(Arena local, MemorySegment out, long rows, long cols, int type, int tag) throws Throwable {
+            MemorySegment dims = local.allocate(ValueLayout.JAVA_LONG, 12);
+            dims.setAtIndex(ValueLayout.JAVA_LONG, 0, rows);
+            dims.setAtIndex(ValueLayout.JAVA_LONG, 1, cols);
+            check((int) lib.memoryDescCreate.invokeExact(out, 2, dims, type, tag), "memory descriptor " + rows + "x" + cols);
+            return out.get(ValueLayout.ADDRESS, 0);
+        }
+
+        private MemorySegment memory(MemorySegment out, MemorySegment md) throws Throwable {
+            check((int) lib.memoryCreate.invokeExact(out, md, lib.engine, MemorySegment.NULL), "dnnl_memory_create");
+            return out.get(ValueLayout.ADDRESS, 0);
+        }
+
+        @Override
+        public void close() {
+            try {
+                for (MemorySegment mem : new MemorySegment[] {src, wei, dst, bias}) {
+                    if (!mem.equals(MemorySegment.NULL)) {
+                        int ignored = (int) lib.memoryDestroy.invokeExact(mem);
+                    }
+                }
+                int p = (int) lib.primitiveDestroy.invokeExact(prim);
+                int d = (int) lib.primitiveDescDestroy.invokeExact(pd);
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    // everything but the linear products: the Java kernels
+
+    @Override
+    public void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c) {
+        java.product(a, aTransposed, b, bTransposed, m, n, k, c);
+    }
+
+    @Override
+    public Tensor attend(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Attention.KeySelection keys) {
+        return java.attend(q, k, v, heads, scale, bias, keys);
+    }
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g) {
+        return java.conv3d(x, front, w, bias, g);
+    }
+
+    @Override
+    public void conv3dAccumulate(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g, Tensor out) {
+        java.conv3dAccumulate(x, front, w, bias, g, out);
+    }
+
+    @Override
+    public Tensor conv3dInPlace(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g) {
+        return java.conv3dInPlace(x, front, w, bias, g);
+    }
+
+    @Override
+    public Tensor conv3dInputGrad(Tensor g, Weight w, Conv3d.Geometry geo, int frames, int h, int width) {
+        return java.conv3dInputGrad(g, w, geo, frames, h, width);
+    }
+
+    @Override
+    public Tensor conv3dWeightGrad(Tensor x, Tensor front, Tensor g, int[] weightShape, Conv3d.Geometry geo) {
+        return java.conv3dWeightGrad(x, front, g, weightShape, geo);
+    }
+
+    @Override
+    public Tensor conv3dBiasGrad(Tensor g) {
+        return java.conv3dBiasGrad(g);
+    }
+
+    @Override
+    public void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, GroupNorm.Modulation mod, boolean silu, Tensor out) {
+        java.groupNorm(x, groups, weight, bias, eps, mod, silu, out);
+    }
+
+    @Override
+    public GroupNormBackward.Grads groupNormBackward(Tensor x, int groups, Tensor weight, Tensor bias, float eps, GroupNorm.Modulation mod,
+                                                     boolean silu, Tensor g) {
+        return java.groupNormBackward(x, groups, weight, bias, eps, mod, silu, g);
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor w, Tensor b, float eps) {
+        return java.layerNorm(x, w, b, eps);
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor w, float eps) {
+        return java.rmsNorm(x, w, eps);
+    }
+}

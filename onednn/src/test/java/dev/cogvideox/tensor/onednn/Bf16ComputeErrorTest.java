@@ -1,0 +1,109 @@
+package dev.cogvideox.tensor.onednn;
+
+import dev.cogvideox.model.RunContext;
+import dev.cogvideox.model.text.T5EncoderModel;
+import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
+import dev.cogvideox.model.transformer.Embeddings;
+import dev.cogvideox.model.transformer.RotaryPositions;
+import dev.cogvideox.tensor.Kernels;
+import dev.cogvideox.tensor.Tensor;
+import dev.cogvideox.verify.GoldenCase;
+import dev.cogvideox.verify.GoldenSuite;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The numerical cost of {@code --compute bf16} on the golden cases: diffusers' and transformers' fp32 outputs against
+ * ours with every linear layer on oneDNN's bf16 product (threshold 0, so the tiny models' small layers take it too).
+ * The goldens' fp32 tolerances do not apply; the bound is bf16's: inputs and weights rounded to 8-bit mantissas
+ * (relative 2^-9) give about 0.2-0.5% per layer, compounded over the tiny models' layers. The worst errors are
+ * printed for docs/performance.md.
+ */
+class Bf16ComputeErrorTest {
+    private static final Path GOLDEN = GoldenSuite.defaultFixtureRoot().resolve("golden");
+    private static final Kernels BF16 = OneDnnKernels.loadAnyCpu(0);
+
+    @Test
+    void transformerCases() throws IOException {
+        double worst = 0;
+        List<Path> cases = cases("transformer_.*\\.json");
+        assertThat(cases).hasSizeGreaterThanOrEqualTo(10);
+        for (Path json : cases) {
+            try (GoldenCase c = GoldenCase.open(json)) {
+                var args = c.arguments();
+                try (CogVideoXTransformer3DModel model = CogVideoXTransformer3DModel.load(c.modelDir().resolve("transformer"), null, BF16)) {
+                    Tensor hidden = c.tensor(args.get("hidden_states").asText());
+                    Tensor text = c.tensor(args.get("encoder_hidden_states").asText());
+                    long[] t = c.longs(args.get("timestep").asText());
+                    float[] timesteps = new float[t.length];
+                    for (int i = 0; i < t.length; i++) {
+                        timesteps[i] = t[i];
+                    }
+                    float[] ofs = args.get("ofs").hasValue() ? c.tensor(args.get("ofs").asText()).data() : null;
+                    Embeddings.RotaryTable rope = args.get("image_rotary_emb").hasValue()
+                            ? RotaryPositions.forLatents(model.config(), hidden.dim(3), hidden.dim(4), hidden.dim(1)) : null;
+                    worst = Math.max(worst, report(c.name(), c.tensor("out.sample"), model.forward(hidden, text, timesteps, rope, ofs)));
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "bf16 compute over %d transformer cases: worst rms relative error %.3e%n", cases.size(), worst);
+        assertThat(worst).isGreaterThan(1e-4).isLessThan(0.02);
+    }
+
+    @Test
+    void textEncoderCases() throws IOException {
+        double worst = 0;
+        List<Path> cases = cases("t5_encoder_.*\\.json");
+        assertThat(cases).isNotEmpty();
+        for (Path json : cases) {
+            try (GoldenCase c = GoldenCase.open(json)) {
+                int[][] ids = rows(c, "in.input_ids");
+                int[][] mask = c.arguments().get("attention_mask_passed").asBoolean() ? rows(c, "in.attention_mask") : null;
+                try (T5EncoderModel model = T5EncoderModel.fromPretrained(c.modelDir().resolve(c.read("model_subfolder").asText("text_encoder")), null, BF16)) {
+                    worst = Math.max(worst, report(c.name(), c.tensor("out.last_hidden_state"), model.forward(ids, mask, RunContext.NONE)));
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "bf16 compute over %d text encoder cases: worst rms relative error %.3e%n", cases.size(), worst);
+        assertThat(worst).isGreaterThan(1e-4).isLessThan(0.02);
+    }
+
+    private static double report(String name, Tensor expected, Tensor actual) {
+        assertThat(actual.shape()).containsExactly(expected.shape());
+        double err = 0, ref = 0, abs = 0;
+        for (int i = 0; i < expected.numel(); i++) {
+            double d = (double) actual.data()[i] - expected.data()[i];
+            err += d * d;
+            ref += (double) expected.data()[i] * expected.data()[i];
+            abs = Math.max(abs, Math.abs(d));
+        }
+        double rel = Math.sqrt(err / ref);
+        System.out.printf(Locale.ROOT, "bf16 %-34s worst abs %.3e, rms relative %.3e%n", name, abs, rel);
+        return rel;
+    }
+
+    private static int[][] rows(GoldenCase c, String name) {
+        int[] shape = c.file().entry(name).shape();
+        long[] flat = c.longs(name);
+        int cols = shape[shape.length - 1];
+        int[][] out = new int[flat.length / cols][cols];
+        for (int i = 0; i < flat.length; i++) {
+            out[i / cols][i % cols] = Math.toIntExact(flat[i]);
+        }
+        return out;
+    }
+
+    private static List<Path> cases(String pattern) throws IOException {
+        try (Stream<Path> s = Files.list(GOLDEN)) {
+            return s.filter(p -> p.getFileName().toString().matches(pattern)).sorted().toList();
+        }
+    }
+}
