@@ -59,6 +59,7 @@ SHAPES="white * * black"                       # its second: the three shapes (t
 TRAIN_THREADS=2                                # both cores (1.08x faster than one since the kernel threads spin between
                                                # loops; 1.5x slower before: docs/performance.md); the same weights either way
 POSITIONS=rope                                 # CogVideoX-5b's 3D RoPE; sincos (2b's absolute table) was tried in run 4: no better (docs/default-model.md)
+HEADS=4                                        # attention heads of 32 channels: inner width 128
 
 current=
 stage() {                                      # stage NAME: logs the start; the caller logs the end with done_stage
@@ -118,7 +119,7 @@ fi
 # 2. the untrained design (its vae/config.json is the VAE trainer's architecture)
 if [ ! -f "$run/init/model_index.json" ]; then
   stage init
-  "$cli" world model --out "$run/init" --seed "$SEED" --positions "$POSITIONS" > "$run/init.log" 2>&1
+  "$cli" world model --out "$run/init" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" > "$run/init.log" 2>&1
   done_stage init
 fi
 
@@ -136,7 +137,7 @@ fi
 # 4. the model folder the transformer trains in: the design with the trained VAE (scaling factor measured)
 if [ ! -f "$run/model/model_index.json" ]; then
   stage model
-  "$cli" world model --out "$run/model" --seed "$SEED" --positions "$POSITIONS" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
+  "$cli" world model --out "$run/model" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/vae-train/vae" > "$run/model.log" 2>&1
   done_stage model
 fi
 
@@ -168,7 +169,7 @@ train_transformer primer "$run/model" "$run/primer-data" "$PRIMER_STAGES" 1
 scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
 if [ ! -f "$run/primed/model_index.json" ]; then
   stage primed
-  "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --vae "$run/model/vae" --vae-scaling "$scaling" \
+  "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/primer-train/transformer" > "$run/primed.log" 2>&1
   done_stage primed
 fi
@@ -178,7 +179,7 @@ fi
 train_transformer shapes "$run/primed" "$run/shape-data" "$SHAPE_STAGES" 1
 if [ ! -f "$run/shaped/model_index.json" ]; then
   stage shaped
-  "$cli" world model --out "$run/shaped" --seed "$SEED" --positions "$POSITIONS" --vae "$run/model/vae" --vae-scaling "$scaling" \
+  "$cli" world model --out "$run/shaped" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/shapes-train/transformer" > "$run/shaped.log" 2>&1
   done_stage shaped
 fi
@@ -199,7 +200,7 @@ train_transformer transformer "$run/shaped" "$run/mixed.jsonl" "$STAGES" 2
 # 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
 if [ ! -f "$run/final/model_index.json" ]; then
   stage final
-  "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
+  "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
     --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
   done_stage final
 fi

@@ -243,6 +243,10 @@ final class WorldCommand implements Runnable {
                 + "rotary embedding, relative) or sincos (CogVideoX-2b's 3D sin-cos table, absolute) (default: ${DEFAULT-VALUE}).")
         String positions;
 
+        @Option(names = "--heads", defaultValue = "" + WorldModel.HEADS, description = "The transformer's attention heads of "
+                + WorldModel.HEAD_DIM + " channels; its inner width is " + WorldModel.HEAD_DIM + " x heads (default: ${DEFAULT-VALUE}).")
+        int heads;
+
         @Override
         public Integer call() {
             DType d = switch (dtype) {
@@ -256,7 +260,8 @@ final class WorldCommand implements Runnable {
                 case "sincos" -> WorldModel.Positions.SINCOS;
                 default -> throw new IllegalArgumentException("--positions must be rope or sincos, not " + positions);
             };
-            WorldModel.write(out, seed, d, vae, scaling, transformer, snrShift, p);
+            WorldModel.Design design = WorldModel.Design.DEFAULT.withSnrShift(snrShift).withPositions(p).withHeads(heads);
+            WorldModel.write(out, seed, d, vae, scaling, transformer, design);
             System.out.printf(Locale.ROOT, "wrote %s (%s, vae scaling_factor %.6g%s%s)%n", out, dtype, scaling,
                     vae != null ? ", trained VAE " + vae : "", transformer != null ? ", trained transformer " + transformer : "");
             return 0;

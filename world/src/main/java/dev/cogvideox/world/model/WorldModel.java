@@ -55,17 +55,9 @@ public final class WorldModel {
     private WorldModel() {
     }
 
-    /** The configs and tokenizer of the default model; the VAE's scaling factor is {@code vaeScaling}, SNR shift 1. */
+    /** The configs and tokenizer of the default model's {@link Design#DEFAULT design}; the VAE's scaling factor is {@code vaeScaling}. */
     public static SyntheticCheckpoint.Spec spec(double vaeScaling) {
-        return spec(vaeScaling, 1.0);
-    }
-
-    /**
-     * As {@link #spec(double)} with the scheduler's {@code snr_shift_scale} (CogVideoX's SNR shift: the SNR of every
-     * timestep divided by it; below 1 the schedule spends more of its steps where faint content is still visible).
-     */
-    public static SyntheticCheckpoint.Spec spec(double vaeScaling, double snrShift) {
-        return spec(vaeScaling, snrShift, Positions.ROPE);
+        return spec(vaeScaling, Design.DEFAULT);
     }
 
     /**
@@ -78,21 +70,53 @@ public final class WorldModel {
         ROPE, SINCOS
     }
 
-    /** As {@link #spec(double, double)} with the transformer's position code. */
-    public static SyntheticCheckpoint.Spec spec(double vaeScaling, double snrShift, Positions positions) {
-        if (!(snrShift > 0) || Double.isInfinite(snrShift)) {
-            throw new IllegalArgumentException("the SNR shift must be a positive number, got " + snrShift);
+    /**
+     * The choices of the design a recipe may vary: the scheduler's {@code snr_shift_scale} (CogVideoX's SNR shift:
+     * the SNR of every timestep divided by it; below 1 the schedule spends more of its steps where faint content is
+     * still visible), the transformer's position code, and its attention heads of {@link #HEAD_DIM} channels (the
+     * inner width is {@code heads x HEAD_DIM}).
+     */
+    public record Design(double snrShift, Positions positions, int heads) {
+        /** SNR shift 1, RoPE, {@link #HEADS} heads: the default model's. */
+        public static final Design DEFAULT = new Design(1.0, Positions.ROPE, HEADS);
+
+        public Design {
+            if (!(snrShift > 0) || Double.isInfinite(snrShift)) {
+                throw new IllegalArgumentException("the SNR shift must be a positive number, got " + snrShift);
+            }
+            if (heads < 1 || heads > 64) {
+                throw new IllegalArgumentException("the transformer needs 1 to 64 attention heads, got " + heads);
+            }
         }
+
+        public Design withSnrShift(double shift) {
+            return new Design(shift, positions, heads);
+        }
+
+        public Design withPositions(Positions p) {
+            return new Design(snrShift, p, heads);
+        }
+
+        public Design withHeads(int h) {
+            return new Design(snrShift, positions, h);
+        }
+    }
+
+    /** The configs and tokenizer of {@code design}; the VAE's scaling factor is {@code vaeScaling}. */
+    public static SyntheticCheckpoint.Spec spec(double vaeScaling, Design design) {
+        double snrShift = design.snrShift();
+        Positions positions = design.positions();
+        int heads = design.heads();
         Map<String, Object> transformer = Variant.TINY.transformerConfig();           // the 5b design: RoPE, no learned positions
         transformer.put("attention_head_dim", HEAD_DIM);
-        transformer.put("num_attention_heads", HEADS);
+        transformer.put("num_attention_heads", heads);
         transformer.put("num_layers", LAYERS);
         transformer.put("max_text_seq_length", MAX_TEXT_TOKENS);
         transformer.put("sample_frames", FRAMES);
         transformer.put("sample_height", HEIGHT / 8);
         transformer.put("sample_width", WIDTH / 8);
         transformer.put("text_embed_dim", TEXT_DIM);
-        transformer.put("time_embed_dim", HEADS * HEAD_DIM);
+        transformer.put("time_embed_dim", heads * HEAD_DIM);
         transformer.put("use_rotary_positional_embeddings", positions == Positions.ROPE);
 
         Map<String, Object> vae = Variant.TINY.vaeConfig();
@@ -130,22 +154,18 @@ public final class WorldModel {
      * @param trainedTransformer a {@code train --full} output's {@code transformer/} folder, or null
      */
     public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer) {
-        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, 1.0, Positions.ROPE);
+        write(out, seed, dtype, trainedVae, vaeScaling, trainedTransformer, Design.DEFAULT);
     }
 
-    /**
-     * As {@link #write(Path, long, DType, Path, double, Path)} with the scheduler's SNR shift (see {@link #spec(double, double)})
-     * and the transformer's position code.
-     */
-    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, double snrShift,
-                             Positions positions) {
+    /** As {@link #write(Path, long, DType, Path, double, Path)} with another {@link Design}. */
+    public static void write(Path out, long seed, DType dtype, Path trainedVae, double vaeScaling, Path trainedTransformer, Design design) {
         if (Files.exists(out)) {
             throw new IllegalArgumentException(out + " exists; remove it or write elsewhere");
         }
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
-            SyntheticCheckpoint.Spec spec = spec(vaeScaling, snrShift, positions);
+            SyntheticCheckpoint.Spec spec = spec(vaeScaling, design);
             SyntheticCheckpoint.write(spec, dtype, tmp, seed, SyntheticCheckpoint.SHARD_BYTES, ProgressListener.NONE);
             if (trainedVae != null) {
                 replace(tmp.resolve("vae"), trainedVae, dtype);

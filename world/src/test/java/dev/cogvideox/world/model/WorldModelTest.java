@@ -86,13 +86,30 @@ class WorldModelTest {
     /** --snr-shift changes snr_shift_scale and nothing else in the scheduler config; a shift that is not positive is refused. */
     @Test
     void theSnrShiftIsTheSchedulersOneDifference() {
-        Map<String, Object> base = WorldModel.spec(0.7).scheduler(), shifted = WorldModel.spec(0.7, 0.05).scheduler();
+        Map<String, Object> base = WorldModel.spec(0.7).scheduler(), shifted = WorldModel.spec(0.7, WorldModel.Design.DEFAULT.withSnrShift(0.05)).scheduler();
         assertThat(shifted.keySet()).isEqualTo(base.keySet());
         assertThat(shifted.get("snr_shift_scale")).isEqualTo(0.05);
         Map<String, Object> rest = new java.util.HashMap<>(shifted);
         rest.put("snr_shift_scale", base.get("snr_shift_scale"));
         assertThat(rest).isEqualTo(base);
-        assertThatThrownBy(() -> WorldModel.spec(0.7, 0)).hasMessageContaining("SNR shift");
+        assertThatThrownBy(() -> WorldModel.Design.DEFAULT.withSnrShift(0)).hasMessageContaining("SNR shift");
+        assertThatThrownBy(() -> WorldModel.Design.DEFAULT.withHeads(0)).hasMessageContaining("attention heads");
+    }
+
+    /** --heads widens the transformer (inner width and time embedding 32 x heads) and changes nothing else. */
+    @Test
+    void moreHeadsWidenOnlyTheTransformer() {
+        SyntheticCheckpoint.Spec base = WorldModel.spec(0.7), wide = WorldModel.spec(0.7, WorldModel.Design.DEFAULT.withHeads(8));
+        assertThat(base.transformer().get("num_attention_heads")).isEqualTo(4);
+        assertThat(wide.transformer().get("num_attention_heads")).isEqualTo(8);
+        assertThat(wide.transformer().get("attention_head_dim")).isEqualTo(32);
+        assertThat(wide.transformer().get("time_embed_dim")).isEqualTo(256);
+        Map<String, Object> rest = new java.util.HashMap<>(wide.transformer());
+        rest.put("num_attention_heads", 4);
+        rest.put("time_embed_dim", 128);
+        assertThat(rest).usingRecursiveComparison().isEqualTo(base.transformer());
+        assertThat(wide.vae()).usingRecursiveComparison().isEqualTo(base.vae());
+        assertThat(wide.textEncoder()).usingRecursiveComparison().isEqualTo(base.textEncoder());
     }
 
     @Test
