@@ -25,6 +25,7 @@ import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
@@ -359,11 +360,12 @@ final class GenerateCommand implements Callable<Integer> {
         if (schedulerClass != null) {
             pipeline = pipeline.withScheduler(schedulerClass);
         }
-        pipeline = pipeline.withWeights(weights.format()).withKernels(compute.kernels(err()));
+        Kernels kernels = compute.kernels(err());
+        pipeline = pipeline.withWeights(weights.format()).withKernels(kernels);
         if (lora != null) {
             // the file is checked against the model now, before any stage runs
             LoraFile.read(lora).checkFits(pipeline.transformerConfig(), lora.toString());
-            pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale, weights.format()));
+            pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, loraScale, weights.format(), kernels));
         }
         CogVideoXTransformerConfig cfg = pipeline.transformerConfig();
         checkDtype(cfg);

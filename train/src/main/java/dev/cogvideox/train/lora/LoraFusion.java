@@ -7,6 +7,7 @@ import dev.cogvideox.io.WeightStore;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformerConfig;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Ops;
 import dev.cogvideox.tensor.QuantFormat;
 import dev.cogvideox.tensor.Tensor;
@@ -40,16 +41,19 @@ public final class LoraFusion {
      * (what {@code generate --lora FILE --lora-scale S} needs). Errors name unknown or misfit LoRA keys.
      */
     public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale) {
-        return loadTransformer(transformerDir, loraFile, scale, null);
+        return loadTransformer(transformerDir, loraFile, scale, null, Kernels.JAVA);
     }
 
-    /** As {@link #loadTransformer(Path, Path, double)}, the fused linear layers then quantized to {@code weights} (null: as stored). */
-    public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale, QuantFormat weights) {
+    /**
+     * As {@link #loadTransformer(Path, Path, double)}, the fused linear layers then quantized to {@code weights} (null: as
+     * stored), the model computing on {@code kernels} (e.g. {@code generate --compute bf16}'s).
+     */
+    public static CogVideoXTransformer3DModel loadTransformer(Path transformerDir, Path loraFile, double scale, QuantFormat weights, Kernels kernels) {
         CogVideoXTransformerConfig cfg = CogVideoXTransformerConfig.read(transformerDir.resolve("config.json"));
         LoraWeights lora = LoraFile.read(loraFile);
         WeightStore store = WeightStore.open(transformerDir);
         try {
-            return new CogVideoXTransformer3DModel(cfg, QuantizedWeightStore.of(fuse(store, cfg, lora, scale), weights));
+            return new CogVideoXTransformer3DModel(cfg, QuantizedWeightStore.of(fuse(store, cfg, lora, scale).withKernels(kernels), weights));
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -83,7 +83,7 @@ class LoraFusionGgufTest {
             float[] expected = c.tensor("out.sample_fused.lora_scale_0.5").data();
             for (QuantFormat weights : new QuantFormat[] {null, QuantFormat.Q8_0}) {
                 Tensor out;
-                try (CogVideoXTransformer3DModel model = LoraFusion.loadTransformer(dir, GOLDEN_FILE, 0.5, weights)) {
+                try (CogVideoXTransformer3DModel model = LoraFusion.loadTransformer(dir, GOLDEN_FILE, 0.5, weights, dev.cogvideox.tensor.Kernels.JAVA)) {
                     out = model.forward(c.tensor("in.hidden_states"), c.tensor("in.encoder_hidden_states"),
                             new float[]{steps[0], steps[1]}, null, null);
                 }
