@@ -71,8 +71,7 @@ public final class OneDnnKernels implements Kernels {
      * {@link Unavailable} whose message says why (the caller falls back to the Java kernels and says so).
      */
     public static OneDnnKernels load() {
-        String flags = cpuFlags();
-        if (!cpuHasBf16(flags)) {
+        if (!cpuHasBf16()) {
             throw new Unavailable("this CPU has no bf16 dot products (neither avx512_bf16 nor amx_bf16 in /proc/cpuinfo)", null);
         }
         return loadAnyCpu(Long.getLong(MIN_MACS_PROPERTY, MIN_MACS));
@@ -86,6 +85,11 @@ public final class OneDnnKernels implements Kernels {
     /** As {@link #loadAnyCpu()}, every product of at least {@code minMacs} multiply-adds on oneDNN (tests: 0, all of them). */
     static OneDnnKernels loadAnyCpu(long minMacs) {
         return new OneDnnKernels(OneDnnLibrary.get(), minMacs);
+    }
+
+    /** Whether this CPU has bf16 dot products (AVX512-BF16 or AMX-BF16 in /proc/cpuinfo): what {@link #load} requires. */
+    public static boolean cpuHasBf16() {
+        return cpuHasBf16(cpuFlags());
     }
 
     /** Whether the flags line of /proc/cpuinfo names AVX512-BF16 or AMX-BF16. */
