@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cogvideox.world.Combination;
+import dev.cogvideox.world.Shape;
 import dev.cogvideox.world.detect.ClipDetection;
 
 import java.io.UncheckedIOException;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +37,29 @@ public record EvalReport(Map<String, Object> settings, List<VideoScore> videos) 
         return GroupScore.of(videos.stream().filter(v -> !v.prompt().heldOut()).toList());
     }
 
-    /** A table of the two groups. */
+    /**
+     * How each shape word was drawn, over every video: for each shape asked for, the number of videos the detector read
+     * as each shape, and as {@code none} when it found no shape. Where the shape score is low this says which shapes
+     * are confused (a model that draws blobs reads as circles).
+     */
+    public Map<Shape, Map<String, Integer>> shapeConfusion() {
+        Map<Shape, Map<String, Integer>> out = new EnumMap<>(Shape.class);
+        for (Shape asked : Shape.values()) {
+            Map<String, Integer> row = new LinkedHashMap<>();
+            for (Shape read : Shape.values()) {
+                row.put(read.word(), 0);
+            }
+            row.put("none", 0);
+            out.put(asked, row);
+        }
+        for (VideoScore v : videos) {
+            Shape read = v.detected().shape();
+            out.get(v.prompt().expected().shape()).merge(read == null ? "none" : read.word(), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    /** A table of the two groups, and of the shapes asked for against the shapes read. */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         settings.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
@@ -45,6 +69,14 @@ public record EvalReport(Map<String, Object> settings, List<VideoScore> videos) 
         row(sb, "seen", seen());
         sb.append("(colour, shape, direction, all three, found: fraction of videos; bg flicker: mean absolute change of the background\n"
                 + " between consecutive frames, 8-bit levels; area flicker: mean absolute change of the shape's area over its mean area)\n");
+        sb.append(String.format(Locale.ROOT, "%-16s", "shape asked"));
+        shapeConfusion().values().iterator().next().keySet().forEach(read -> sb.append(String.format(Locale.ROOT, " %9s", read)));
+        sb.append("   (videos read as each shape)\n");
+        shapeConfusion().forEach((asked, row) -> {
+            sb.append(String.format(Locale.ROOT, "%-16s", asked.word()));
+            row.values().forEach(n -> sb.append(String.format(Locale.ROOT, " %9d", n)));
+            sb.append('\n');
+        });
         return sb.toString();
     }
 
@@ -69,6 +101,11 @@ public record EvalReport(Map<String, Object> settings, List<VideoScore> videos) 
         ObjectNode groups = root.putObject("groups");
         group(groups.putObject("held_out"), heldOut());
         group(groups.putObject("seen"), seen());
+        ObjectNode confusion = root.putObject("shape_confusion");              // shape asked -> {shape read: videos}
+        shapeConfusion().forEach((asked, row) -> {
+            ObjectNode o = confusion.putObject(asked.word());
+            row.forEach(o::put);
+        });
         ArrayNode list = root.putArray("videos");
         for (VideoScore v : videos) {
             ObjectNode o = list.addObject();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cogvideox.progress.CancellationToken;
 import dev.cogvideox.world.Combination;
 import dev.cogvideox.world.HeldOut;
+import dev.cogvideox.world.Shape;
 import dev.cogvideox.world.prompt.PromptParser;
 import dev.cogvideox.world.render.ClipRenderer;
 import dev.cogvideox.world.render.ClipSampler;
@@ -74,6 +75,31 @@ class EvaluatorTest {
         assertThat(first.get("direction_right").asBoolean()).isFalse();
         assertThat(first.get("colour_right").asBoolean()).isTrue();
         assertThat(r.toText()).contains("held-out", "seen", "0.0%", "100.0%");
+        // every shape read as asked: the confusion is diagonal, and its rows add up to the videos asking for that shape
+        for (Shape asked : Shape.values()) {
+            long videos = r.videos().stream().filter(v -> v.prompt().expected().shape() == asked).count();
+            assertThat(json.at("/shape_confusion/" + asked.word() + "/" + asked.word()).asLong()).isEqualTo(videos).isPositive();
+            assertThat(r.shapeConfusion().get(asked).values().stream().mapToInt(Integer::intValue).sum()).isEqualTo((int) videos);
+        }
+    }
+
+    /** A model that draws every shape as a circle: the confusion puts every video in the circle column. */
+    @Test
+    void theShapeConfusionSaysWhatEachShapeWasDrawnAs() {
+        VideoSource blobs = (prompt, seed, cancel) -> {
+            Combination c = PromptParser.parse(prompt);
+            return ClipRenderer.tensor(ClipSampler.sample(new Combination(c.colour(), Shape.CIRCLE, c.direction(), c.background()), 64, 64, 9,
+                    ClipSampler.stream(seed, 0)));
+        };
+        EvalReport r = Evaluator.run(EvalPrompt.defaults(8, 0), 1, blobs, Map.of(), Evaluator.VideoListener.NONE, new CancellationToken());
+        for (Shape asked : Shape.values()) {
+            Map<String, Integer> row = r.shapeConfusion().get(asked);
+            long videos = r.videos().stream().filter(v -> v.prompt().expected().shape() == asked).count();
+            assertThat(row).containsOnlyKeys("circle", "square", "triangle", "none");
+            assertThat(row.get("circle")).isEqualTo((int) videos);
+            assertThat(row.get("square") + row.get("triangle") + row.get("none")).isZero();
+        }
+        assertThat(r.toText()).contains("shape asked").containsPattern("square\\s+" + r.shapeConfusion().get(Shape.SQUARE).get("circle") + "\\s+0\\s+0\\s+0");
     }
 
     @Test
