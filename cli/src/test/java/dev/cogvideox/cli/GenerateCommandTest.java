@@ -227,7 +227,7 @@ class GenerateCommandTest {
             }
         }
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("compute: bf16 linear layers on oneDNN").contains("--compute bf16");
+        assertThat(r.err()).contains("compute: bf16 linear layers and convolutions on oneDNN").contains("--compute bf16");
         double rel;
         try (SafetensorsFile got = SafetensorsFile.open(latents);
              SafetensorsFile ref = SafetensorsFile.open(FIXTURES.resolve("golden/" + name + ".safetensors"))) {

@@ -25,10 +25,11 @@ import java.util.Set;
 import static dev.cogvideox.tensor.onednn.OneDnnLibrary.check;
 
 /**
- * The {@code --compute bf16} kernels: the {@code nn.Linear} products on oneDNN's bf16 matrix multiplication (inputs and
- * weights rounded to bf16, products summed in fp32, fp32 out: what PyTorch's bf16 autocast does for a linear layer),
- * which runs on the CPU's AVX512-BF16 or AMX dot products at up to twice the fp32 FMA rate. Everything else
- * (attention, convolutions, norms, the training products) is the pure-Java fp32 provider's.
+ * The {@code --compute bf16} kernels: the {@code nn.Linear} products on oneDNN's bf16 matrix multiplication and the
+ * 3D convolutions on its bf16 convolution (inputs and weights rounded to bf16, products summed in fp32, fp32 out: what
+ * PyTorch's bf16 autocast does), which run on the CPU's AVX512-BF16 or AMX dot products at up to twice the fp32 FMA
+ * rate. Everything else (attention, norms, the training products and convolution gradients) is the pure-Java fp32
+ * provider's.
  *
  * <p>bf16 weights in a memory-mapped checkpoint are read in place; other float weights are rounded to bf16 at each
  * product (a pass over the weight, small beside the product's m passes). Quantized weights and products too small
@@ -60,9 +61,12 @@ public final class OneDnnKernels implements Kernels {
     private MemorySegment src = MemorySegment.NULL, wei = MemorySegment.NULL, dst = MemorySegment.NULL, bias = MemorySegment.NULL;
     private final MemorySegment args;
 
+    private final OneDnnConv conv;
+
     private OneDnnKernels(OneDnnLibrary lib, long minMacs) {
         this.lib = lib;
         this.minMacs = minMacs;
+        this.conv = new OneDnnConv(lib);
         this.args = Arena.global().allocate(16L * 4, 8);     // four dnnl_exec_arg_t {int arg; dnnl_memory_t memory;}
     }
 
@@ -286,7 +290,7 @@ public final class OneDnnKernels implements Kernels {
         }
     }
 
-    // everything but the linear products: the Java kernels
+    // the rest: the Java kernels
 
     @Override
     public void product(float[] a, boolean aTransposed, float[] b, boolean bTransposed, int m, int n, int k, float[] c) {
@@ -300,17 +304,41 @@ public final class OneDnnKernels implements Kernels {
 
     @Override
     public Tensor conv3d(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g) {
-        return java.conv3d(x, front, w, bias, g);
+        OneDnnConv.Dims d = OneDnnConv.Dims.of(x, front, w, bias, g);
+        if (d == null || d.macs() < minMacs) {
+            return java.conv3d(x, front, w, bias, g);
+        }
+        Tensor out = Tensor.zeros(d.n(), d.cout(), d.tOut(), d.hOut(), d.wOut());
+        synchronized (this) {
+            conv.run(x, front, w, bias, g, d, out, OneDnnConv.Mode.WRITE);
+        }
+        return out;
     }
 
     @Override
     public void conv3dAccumulate(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g, Tensor out) {
-        java.conv3dAccumulate(x, front, w, bias, g, out);
+        OneDnnConv.Dims d = OneDnnConv.Dims.of(x, front, w, bias, g);
+        if (d == null || d.macs() < minMacs || out == x || out.rank() != 5 || out.dim(0) != d.n() || out.dim(1) != d.cout()
+                || out.dim(2) != d.tOut() || out.dim(3) != d.hOut() || out.dim(4) != d.wOut()) {
+            java.conv3dAccumulate(x, front, w, bias, g, out);   // also the Java kernel's message for a mismatched output
+            return;
+        }
+        synchronized (this) {
+            conv.run(x, front, w, bias, g, d, out, OneDnnConv.Mode.ADD);
+        }
     }
 
     @Override
     public Tensor conv3dInPlace(Tensor x, Tensor front, Weight w, float[] bias, Conv3d.Geometry g) {
-        return java.conv3dInPlace(x, front, w, bias, g);
+        OneDnnConv.Dims d = OneDnnConv.Dims.of(x, front, w, bias, g);
+        if (d == null || d.macs() < minMacs || g.strideT() != 1 || g.strideH() != 1 || g.strideW() != 1 || d.cout() != d.cin()
+                || d.tOut() != d.t() || d.hOut() != d.h() || d.wOut() != d.w() || d.tf() != d.kt() - 1) {
+            return java.conv3dInPlace(x, front, w, bias, g);
+        }
+        synchronized (this) {
+            conv.run(x, front, w, bias, g, d, x, OneDnnConv.Mode.WRITE);
+        }
+        return x;
     }
 
     @Override

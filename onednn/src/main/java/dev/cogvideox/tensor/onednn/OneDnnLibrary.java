@@ -37,13 +37,15 @@ final class OneDnnLibrary {
     // dnnl_types.h
     static final int CPU = 1, STREAM_DEFAULT = 1;
     static final int BF16 = 2, F32 = 3;
-    static final int TAG_AB = 3, TAG_BA = 14;
+    static final int TAG_ANY = 1, TAG_A = 2, TAG_AB = 3, TAG_ABCDE = 6, TAG_BA = 14, TAG_ACDEB = 33;
+    static final int FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1, QUERY_EXEC_ARG_MD = 255;
     static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41;
 
     private static OneDnnLibrary instance;
 
     final MethodHandle engineCreate, streamCreate, streamWait, memoryDescCreate, memoryDescDestroy, matmulDesc, primitiveDescDestroy,
-            primitiveCreate, primitiveDestroy, memoryCreate, memorySetHandle, memoryDestroy, execute, ompSetNumThreads;
+            primitiveCreate, primitiveDestroy, memoryCreate, memorySetHandle, memoryDestroy, execute, ompSetNumThreads, convolutionDesc,
+            reorderDesc, queryMd, memoryDescSize;
     final MemorySegment engine, stream;
     final String version;
 
@@ -63,6 +65,11 @@ final class OneDnnLibrary {
         memoryDestroy = handle(dnnl, "dnnl_memory_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         execute = handle(dnnl, "dnnl_primitive_execute", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
         ompSetNumThreads = handle(gomp, "omp_set_num_threads", FunctionDescriptor.ofVoid(JAVA_INT));
+        convolutionDesc = handle(dnnl, "dnnl_convolution_forward_primitive_desc_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        reorderDesc = handle(dnnl, "dnnl_reorder_primitive_desc_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        queryMd = handle(dnnl, "dnnl_primitive_desc_query_md", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+        memoryDescSize = handle(dnnl, "dnnl_memory_desc_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
         MethodHandle versionOf = handle(dnnl, "dnnl_version", FunctionDescriptor.of(ADDRESS));
 
         try (Arena arena = Arena.ofConfined()) {

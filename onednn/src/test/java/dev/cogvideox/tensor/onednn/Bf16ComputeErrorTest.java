@@ -5,6 +5,7 @@ import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
 import dev.cogvideox.model.transformer.Embeddings;
 import dev.cogvideox.model.transformer.RotaryPositions;
+import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
 import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenCase;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The numerical cost of {@code --compute bf16} on the golden cases: diffusers' and transformers' fp32 outputs against
- * ours with every linear layer on oneDNN's bf16 product (threshold 0, so the tiny models' small layers take it too).
+ * ours with every linear layer and 3D convolution on oneDNN's bf16 kernels (threshold 0, so the tiny models' small
+ * layers take them too).
  * The goldens' fp32 tolerances do not apply; the bound is bf16's: inputs and weights rounded to 8-bit mantissas
  * (relative 2^-9) give about 0.2-0.5% per layer, compounded over the tiny models' layers. The worst errors are
  * printed for docs/performance.md.
@@ -81,6 +83,23 @@ class Bf16ComputeErrorTest {
             }
         }
         System.out.printf(Locale.ROOT, "bf16 compute over %d text encoder cases: worst rms relative error %.3e%n", cases.size(), worst);
+        assertThat(worst).isGreaterThan(1e-4).isLessThan(0.02);
+    }
+
+    /** The VAE decode with its 3D convolutions in bf16 (the untiled decode cases). */
+    @Test
+    void vaeDecodeCases() throws IOException {
+        double worst = 0;
+        List<Path> cases = cases("vae_decode_f\\d+_4x4\\.json");
+        assertThat(cases).isNotEmpty();
+        for (Path json : cases) {
+            try (GoldenCase c = GoldenCase.open(json);
+                 AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(c.modelDir().resolve("vae"), BF16)) {
+                Tensor z = c.tensor(c.arguments().get("z").asText());
+                worst = Math.max(worst, report(c.name(), c.tensor("out.sample"), vae.decode(z, vae.defaultOptions(), RunContext.NONE)));
+            }
+        }
+        System.out.printf(Locale.ROOT, "bf16 compute over %d VAE decode cases: worst rms relative error %.3e%n", cases.size(), worst);
         assertThat(worst).isGreaterThan(1e-4).isLessThan(0.02);
     }
 
