@@ -1,5 +1,6 @@
 package dev.cogvideox.bench;
 
+import dev.cogvideox.tensor.Conv3d;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
  * {@code --compute bf16} against fp32: the linear layers' matrix product at the real layer shapes, {@code m} rows of
  * input, on the Java kernels (fp32 and bf16 weights, fp32 arithmetic) and on oneDNN's bf16 product (bf16 weights read
  * in place, and fp32 weights rounded at each call). Alternated round by round; each prints the median of its rounds
- * and its ratio to the Java fp32 product. Both run on the JVM's processor count ({@code -XX:ActiveProcessorCount=N}:
+ * and its ratio to the Java fp32 product; then the VAE's 3x3x3 convolutions, Java fp32 against oneDNN bf16. Both run on the JVM's processor count ({@code -XX:ActiveProcessorCount=N}:
  * {@code bench/run-compute.sh}'s third argument).
  *
  * <p>Usage: {@code ComputeBench [m] [rounds]}.
@@ -73,6 +74,38 @@ public final class ComputeBench {
             }
             System.out.println(line);
         }
+        // the VAE's 3x3x3 causal convolutions (2 output frames and 2 leading ones): mid/up0 resnet and up-block widths
+        int[][] convs = {{512, 60, 90}, {256, 120, 180}, {128, 240, 360}};
+        for (int[] c : convs) {
+            int ch = c[0], h = c[1], w = c[2];
+            Tensor x = gaussian(rnd, 1, ch, 2, h, w), front = gaussian(rnd, 1, ch, 2, h, w);
+            Weight wt = Weight.of("conv", gaussian(rnd, ch, ch, 3, 3, 3));
+            float[] bias = gaussian(rnd, ch).data();
+            Conv3d.Geometry g = Conv3d.Geometry.same(1);
+            Kernels[] kernels = {Kernels.JAVA, bf16};
+            double[][] secs = new double[2][rounds];
+            for (Kernels k : kernels) {
+                k.conv3d(x, front, wt, bias, g);                             // warm-up
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int q = 0; q < 2; q++) {
+                    long t0 = System.nanoTime();
+                    kernels[q].conv3d(x, front, wt, bias, g);
+                    secs[q][r] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            double gflop = 2.0 * ch * ch * 27 * 2 * h * w / 1e9, java = median(secs[0]), native_ = median(secs[1]);
+            System.out.println(String.format(Locale.ROOT, "conv %d->%d 3x3x3, 2 frames %dx%d: | java fp32 %.1f GFLOP/s | onednn bf16 %.1f GFLOP/s (%.2fx)",
+                    ch, ch, h, w, gflop / java, gflop / native_, java / native_));
+        }
+    }
+
+    private static Tensor gaussian(SplittableRandom rnd, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        for (int i = 0; i < t.numel(); i++) {
+            t.data()[i] = (float) (rnd.nextGaussian() * 0.1);
+        }
+        return t;
     }
 
     private static double median(double[] v) {
