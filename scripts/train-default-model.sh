@@ -165,13 +165,16 @@ train_transformer() {
 }
 
 # 5a. the curriculum's first stage: the fresh transformer learns to read the direction where nothing else varies
-train_transformer primer "$run/model" "$run/primer-data" "$PRIMER_STAGES" 1
+# (skipped once the shape stage's weights exist: a run resumed from them needs neither the primer nor its folder)
 scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
-if [ ! -f "$run/primed/model_index.json" ]; then
-  stage primed
-  "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
-    --transformer "$run/primer-train/transformer" > "$run/primed.log" 2>&1
-  done_stage primed
+if [ ! -f "$run/shapes-train/transformer/diffusion_pytorch_model.safetensors" ]; then
+  train_transformer primer "$run/model" "$run/primer-data" "$PRIMER_STAGES" 1
+  if [ ! -f "$run/primed/model_index.json" ]; then
+    stage primed
+    "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
+      --transformer "$run/primer-train/transformer" > "$run/primed.log" 2>&1
+    done_stage primed
+  fi
 fi
 
 # 5b. the curriculum's second stage: the shapes, where only the shape and the direction vary (shape is what a model
