@@ -247,6 +247,36 @@ class GenerateCommandTest {
                 "--compute", "fp16", "--output", tmp.resolve("x.mp4").toString()), "--compute must be fp32 or bf16");
     }
 
+    /** Where the bf16 kernels cannot run, --compute bf16 says why and computes exactly what fp32 computes. */
+    @Test
+    void bf16ComputeFallsBackToFp32WithANote() throws IOException {
+        String name = "pipeline_e2e_t2v_2b_prompt";
+        float[][] latents = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            List<String> args = e2eArgs(name);
+            Path out = tmp.resolve("fallback" + i + "/latents.safetensors");
+            args.addAll(List.of("--output", out.toString()));
+            if (i == 1) {
+                args.addAll(List.of("--compute", "bf16"));
+            }
+            System.setProperty(OneDnnKernels.DISABLE_PROPERTY, "true");
+            CliRun r;
+            try {
+                r = run(args.toArray(String[]::new));
+            } finally {
+                System.clearProperty(OneDnnKernels.DISABLE_PROPERTY);
+            }
+            assertThat(r.exit()).as(r.err()).isZero();
+            if (i == 1) {
+                assertThat(r.err()).contains("note: --compute bf16 is not available here (turned off by -Dcogvideox.onednn.disable=true); computing in fp32");
+            }
+            try (SafetensorsFile f = SafetensorsFile.open(out)) {
+                latents[i] = f.entry("latents").toTensor().data();
+            }
+        }
+        assertThat(latents[1]).containsExactly(latents[0]);
+    }
+
     @Test
     void aLoraFileChangesTheVideoByItsScale() throws IOException {
         Path lora = FIXTURES.resolve("golden/train_lora_checkpoint_2b/pytorch_lora_weights.safetensors");

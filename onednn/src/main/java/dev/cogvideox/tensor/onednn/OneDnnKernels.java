@@ -41,6 +41,8 @@ public final class OneDnnKernels implements Kernels {
     static final long MIN_MACS = 1L << 20;
     /** System property overriding {@link #MIN_MACS} (0: every product on oneDNN, as tests of the tiny models need). */
     public static final String MIN_MACS_PROPERTY = "cogvideox.onednn.minMacs";
+    /** System property that turns the native kernels off ({@code true}): {@link #load} then reports them unavailable. */
+    public static final String DISABLE_PROPERTY = "cogvideox.onednn.disable";
     private static final ValueLayout.OfShort BF16_LAYOUT = ValueLayout.JAVA_SHORT;
     private static final ValueLayout.OfFloat F32_LAYOUT = ValueLayout.JAVA_FLOAT;
     private static final int CACHED_SHAPES = 64;
@@ -75,6 +77,9 @@ public final class OneDnnKernels implements Kernels {
      * {@link Unavailable} whose message says why (the caller falls back to the Java kernels and says so).
      */
     public static OneDnnKernels load() {
+        if (Boolean.getBoolean(DISABLE_PROPERTY)) {
+            throw new Unavailable("turned off by -D" + DISABLE_PROPERTY + "=true", null);
+        }
         if (!cpuHasBf16()) {
             throw new Unavailable("this CPU has no bf16 dot products (neither avx512_bf16 nor amx_bf16 in /proc/cpuinfo)", null);
         }
