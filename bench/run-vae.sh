@@ -3,7 +3,8 @@
 #   1. the 3D convolution at the real decoder's shapes as a fraction of the FMA peak (Conv3dBenchmark, 2 threads)
 #   2. the decode of a full-size latent ([1, 16, 13, 60, 90] -> 49 frames of 720x480) with the real 2b VAE config and
 #      random weights, tiled and untiled, each in its own JVM, with its peak resident memory (VaeDecodeBenchmark)
-# Usage: bench/run-vae.sh [latent frames=13] [modes=tiled,untiled]
+# Usage: [COMPUTE=bf16] bench/run-vae.sh [latent frames=13] [modes=tiled,untiled]   (COMPUTE=bf16: the decode's
+# convolutions on oneDNN's bf16 kernels, as generate --compute bf16)
 # On 2 cores the untiled 13-frame decode (313 TFLOP, about 12 GiB) takes the best part of an hour, the tiled one
 # (451 TFLOP, under 4 GiB) longer.
 set -euo pipefail

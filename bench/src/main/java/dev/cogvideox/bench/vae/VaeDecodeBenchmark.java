@@ -9,6 +9,8 @@ import dev.cogvideox.model.vae.VaeOptions;
 import dev.cogvideox.synth.RandomWeightStore;
 import dev.cogvideox.synth.Variant;
 import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Kernels;
+import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -96,7 +98,10 @@ public final class VaeDecodeBenchmark {
     }
 
     private static void child(Path vaeDir, int frames, boolean tiled) throws IOException {
-        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir)) {
+        boolean bf16 = "bf16".equals(System.getenv("COMPUTE"));                 // bench/run-vae.sh's COMPUTE=bf16: oneDNN's convolutions
+        Kernels kernels = bf16 ? OneDnnKernels.load() : Kernels.JAVA;
+        System.out.println("  compute: " + (bf16 ? "bf16 (oneDNN)" : "fp32 (Java)"));
+        try (AutoencoderKLCogVideoX vae = AutoencoderKLCogVideoX.load(vaeDir, kernels)) {
             Random rnd = new Random(7);
             Tensor z = Tensor.zeros(1, 16, frames, 60, 90);
             for (int i = 0; i < z.numel(); i++) {
