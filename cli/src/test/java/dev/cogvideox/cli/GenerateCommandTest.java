@@ -2,11 +2,11 @@ package dev.cogvideox.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.Mp4Boxes;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenSuite;
+import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -10,9 +10,9 @@ import dev.cogvideox.synth.RandomWeightStore;
 import dev.cogvideox.synth.Variant;
 import dev.cogvideox.tensor.DType;
 import dev.cogvideox.tensor.Kernels;
-import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
+import dev.cogvideox.tensor.onednn.OneDnnKernels;
 
 import java.io.IOException;
 import java.nio.file.Files;
