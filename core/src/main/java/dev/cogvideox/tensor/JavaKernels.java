@@ -11,11 +11,6 @@ final class JavaKernels implements Kernels {
     }
 
     @Override
-    public Tensor linear(Tensor x, Weight w, Weight bias) {
-        return MatMul.linear(x, w, bias);
-    }
-
-    @Override
     public void gemm(float[] a, int aOff, int m, int k, Weight w, float[] bias, float[] c, int cOff) {
         MatMul.gemm(a, aOff, m, k, w, bias, c, cOff);
     }

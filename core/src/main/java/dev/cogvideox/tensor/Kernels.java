@@ -16,8 +16,27 @@ public interface Kernels {
     /** The pure-Java kernels of this package. */
     Kernels JAVA = JavaKernels.INSTANCE;
 
-    /** {@code x[..., K] -> y[..., N] = x W^T + b} with {@code W[N, K]} and an optional bias {@code [N]} ({@link MatMul#linear}). */
-    Tensor linear(Tensor x, Weight w, Weight bias);
+    /**
+     * {@code x[..., K] -> y[..., N] = x W^T + b} with {@code W[N, K]} and an optional bias {@code [N]}: the shapes checked,
+     * then {@link #gemm} over the flattened rows (every provider's, so a provider implements the product once).
+     */
+    default Tensor linear(Tensor x, Weight w, Weight bias) {
+        int k = x.dim(-1);
+        if (w.rank() != 2 || w.dim(1) != k) {
+            throw new IllegalArgumentException("linear " + w.name() + ": input " + x + " has last dimension " + k
+                    + " but weight has shape " + Shapes.str(w.shape()));
+        }
+        int n = w.dim(0);
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != n)) {
+            throw new IllegalArgumentException("linear " + bias.name() + ": bias shape " + Shapes.str(bias.shape()) + " does not match " + n + " outputs");
+        }
+        int m = x.numel() / k;
+        int[] outShape = x.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor y = Tensor.zeros(outShape);
+        gemm(x.data(), 0, m, k, w, bias == null ? null : bias.toTensor().data(), y.data(), 0);
+        return y;
+    }
 
     /**
      * {@code c[cOff + i*N + j] = sum_k a[aOff + i*K + k] * W[j, k] + bias[j]} for i < m, j < N, rows packed densely;

@@ -43,24 +43,9 @@ public final class MatMul {
     private MatMul() {
     }
 
-    /** {@code x[..., K] -> y[..., N]} with {@code W[N, K]} and an optional bias {@code [N]}. */
+    /** {@code x[..., K] -> y[..., N]} with {@code W[N, K]} and an optional bias {@code [N]}: {@link Kernels#linear} on these kernels. */
     static Tensor linear(Tensor x, Weight w, Weight bias) {
-        int k = x.dim(-1);
-        if (w.rank() != 2 || w.dim(1) != k) {
-            throw new IllegalArgumentException("linear " + w.name() + ": input " + x + " has last dimension " + k
-                    + " but weight has shape " + Shapes.str(w.shape()));
-        }
-        int n = w.dim(0);
-        if (bias != null && (bias.rank() != 1 || bias.dim(0) != n)) {
-            throw new IllegalArgumentException("linear " + bias.name() + ": bias shape " + Shapes.str(bias.shape()) + " does not match " + n + " outputs");
-        }
-        int m = x.numel() / k;
-        int[] outShape = x.shape();
-        outShape[outShape.length - 1] = n;
-        Tensor y = Tensor.zeros(outShape);
-        float[] b = bias == null ? null : bias.toTensor().data();
-        gemm(x.data(), 0, m, k, w, b, y.data(), 0);
-        return y;
+        return Kernels.JAVA.linear(x, w, bias);
     }
 
     /**

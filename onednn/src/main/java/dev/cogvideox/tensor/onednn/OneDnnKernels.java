@@ -7,7 +7,6 @@ import dev.cogvideox.tensor.GroupNorm;
 import dev.cogvideox.tensor.GroupNormBackward;
 import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Parallel;
-import dev.cogvideox.tensor.Shapes;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.Weight;
 
@@ -118,25 +117,6 @@ public final class OneDnnKernels implements Kernels {
     /** oneDNN's version, for the run's log. */
     public String version() {
         return lib.version;
-    }
-
-    @Override
-    public Tensor linear(Tensor x, Weight w, Weight bias) {
-        int k = x.dim(-1);
-        if (w.rank() != 2 || w.dim(1) != k) {
-            throw new IllegalArgumentException("linear " + w.name() + ": input " + x + " has last dimension " + k
-                    + " but weight has shape " + Shapes.str(w.shape()));
-        }
-        int n = w.dim(0);
-        if (bias != null && (bias.rank() != 1 || bias.dim(0) != n)) {
-            throw new IllegalArgumentException("linear " + bias.name() + ": bias shape " + Shapes.str(bias.shape()) + " does not match " + n + " outputs");
-        }
-        int m = x.numel() / k;
-        int[] outShape = x.shape();
-        outShape[outShape.length - 1] = n;
-        Tensor y = Tensor.zeros(outShape);
-        gemm(x.data(), 0, m, k, w, bias == null ? null : bias.toTensor().data(), y.data(), 0);
-        return y;
     }
 
     @Override
