@@ -25,10 +25,12 @@ import dev.cogvideox.progress.ProgressBar;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.random.NoiseSource;
 import dev.cogvideox.random.TorchGenerator;
+import dev.cogvideox.synth.DefaultModel;
 import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.train.lora.LoraFile;
 import dev.cogvideox.train.lora.LoraFusion;
+import dev.cogvideox.world.prompt.PromptParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,14 +39,17 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -221,6 +226,34 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A note when {@code dir} is the trained default model (the procedural world's, docs/default-model.md) and the
+     * prompt is not one of that world's: the model still runs, but only knows its world's words, so the video will not
+     * show what the prompt asks for. Empty for any other model or a prompt of the world.
+     */
+    static Optional<String> worldPromptNote(Path dir, String prompt) {
+        Optional<Path> world = DefaultModel.trained();
+        if (world.isEmpty() || !sameFolder(world.get(), dir)) {
+            return Optional.empty();
+        }
+        try {
+            PromptParser.parse(prompt);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of("note: the default model is this project's procedural world model (docs/default-model.md): it knows only "
+                    + "prompts of its world, and will not show what this one asks for. " + e.getMessage()
+                    + ". For other prompts, give --model (a CogVideoX checkpoint folder or hub id).");
+        }
+    }
+
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
+    }
+
     /** {@code --prompt} rewritten by the server of {@code --enhance-prompt}, printed; a server that cannot is an error naming it. */
     private String enhance(String original) {
         ChatClient client;
@@ -356,6 +389,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
         // 2. the model
         Path dir = modelSource.resolve();
+        if (first) {
+            worldPromptNote(dir, prompt).ifPresent(err()::println);
+        }
         CogVideoXPipeline pipeline = pipelines.apply(dir);
         if (schedulerClass != null) {
             pipeline = pipeline.withScheduler(schedulerClass);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cogvideox.io.SafetensorsFile;
 import dev.cogvideox.io.video.Mp4Boxes;
+import dev.cogvideox.synth.DefaultModel;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import dev.cogvideox.verify.GoldenSuite;
@@ -369,5 +370,27 @@ class GenerateCommandTest {
     private static void assertError(CliRun r, String message) {
         assertThat(r.exit()).as(r.out() + r.err()).isNotZero();
         assertThat(r.err()).contains("error:").contains(message);
+    }
+
+    @Test
+    void aPromptOutsideTheWorldGetsANoteOnlyWithTheTrainedDefaultModel() throws IOException {
+        Path world = Files.createDirectories(tmp.resolve("world"));
+        Files.writeString(world.resolve("model_index.json"), "{}");
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        String before = System.getProperty(DefaultModel.TRAINED_PROPERTY);
+        System.setProperty(DefaultModel.TRAINED_PROPERTY, world.toString());
+        try {
+            assertThat(GenerateCommand.worldPromptNote(world, "a cat walks on the beach")).hasValueSatisfying(note -> assertThat(note)
+                    .startsWith("note: the default model is this project's procedural world model")
+                    .contains("expected a colour", "at 'cat walks on the beach'", "give --model"));
+            assertThat(GenerateCommand.worldPromptNote(world.resolve("."), "A red circle moving left on a black background.")).isEmpty();
+            assertThat(GenerateCommand.worldPromptNote(other, "a cat walks on the beach")).isEmpty();
+        } finally {
+            if (before == null) {
+                System.clearProperty(DefaultModel.TRAINED_PROPERTY);
+            } else {
+                System.setProperty(DefaultModel.TRAINED_PROPERTY, before);
+            }
+        }
     }
 }
