@@ -9,7 +9,6 @@ import dev.cogvideox.tensor.Weight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -89,7 +88,7 @@ final class OneDnnConv {
         int slab = (int) Math.clamp(slabBytes / perFrame, 1, d.tOut());
         int k = d.cin() * d.kt() * d.kh() * d.kw();
         weiPlain = ensure(weiPlain, (long) d.cout() * k * 2);
-        weightsToBf16(w, weiPlain, d.cout(), k);
+        OneDnnLibrary.weightToBf16(w, weiPlain, d.cout(), k);
         if (bias != null) {
             biasBuf = ensure(biasBuf, (long) d.cout() * 4);
             MemorySegment.copy(bias, 0, biasBuf, ValueLayout.JAVA_FLOAT, 0, d.cout());
@@ -183,19 +182,6 @@ final class OneDnnConv {
         });
     }
 
-    /** The weight [cout, k] widened and rounded to bf16, oneDNN's plain {@code oidhw}. */
-    private static void weightsToBf16(Weight w, MemorySegment out, int cout, int k) {
-        Parallel.forRange(cout, 1, (r0, r1) -> {
-            float[] row = new float[k];
-            for (int r = r0; r < r1; r++) {
-                w.widen((long) r * k, row, 0, k);
-                for (int j = 0; j < k; j++) {
-                    out.setAtIndex(ValueLayout.JAVA_SHORT, (long) r * k + j, DType.toBf16(row[j]));
-                }
-            }
-        });
-    }
-
     private MemorySegment ensure(MemorySegment buffer, long bytes) {
         return buffer.byteSize() >= bytes ? buffer : arena.allocate(Math.max(bytes, buffer.byteSize() * 3 / 2), 64);
     }
@@ -229,14 +215,14 @@ final class OneDnnConv {
         Prim(Key k) {
             try (Arena local = Arena.ofConfined()) {
                 MemorySegment out = local.allocate(ValueLayout.ADDRESS);
-                MemorySegment srcMd = desc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ACDEB, 1, k.cin(), k.tin(), k.h(), k.w());
-                MemorySegment weiAny = desc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ANY, k.cout(), k.cin(), k.kt(), k.kh(), k.kw());
-                MemorySegment weiPlainMd = desc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ABCDE, k.cout(), k.cin(), k.kt(), k.kh(), k.kw());
+                MemorySegment srcMd = lib.memoryDesc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ACDEB, 1, k.cin(), k.tin(), k.h(), k.w());
+                MemorySegment weiAny = lib.memoryDesc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ANY, k.cout(), k.cin(), k.kt(), k.kh(), k.kw());
+                MemorySegment weiPlainMd = lib.memoryDesc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_ABCDE, k.cout(), k.cin(), k.kt(), k.kh(), k.kw());
                 int hOut = (k.h() + k.top() + k.bottom() - k.kh()) / k.sH() + 1, wOut = (k.w() + k.left() + k.right() - k.kw()) / k.sW() + 1;
-                MemorySegment dstMd = desc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_ACDEB, 1, k.cout(), k.frames(), hOut, wOut);
-                MemorySegment biasMd = k.bias() ? desc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_A, k.cout()) : MemorySegment.NULL;
-                MemorySegment strides = longs(local, k.sT(), k.sH(), k.sW()), dilates = longs(local, 0, 0, 0);
-                MemorySegment padL = longs(local, 0, k.top(), k.left()), padR = longs(local, 0, k.bottom(), k.right());
+                MemorySegment dstMd = lib.memoryDesc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_ACDEB, 1, k.cout(), k.frames(), hOut, wOut);
+                MemorySegment biasMd = k.bias() ? lib.memoryDesc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_A, k.cout()) : MemorySegment.NULL;
+                MemorySegment strides = OneDnnLibrary.longs(local, k.sT(), k.sH(), k.sW()), dilates = OneDnnLibrary.longs(local, 0, 0, 0);
+                MemorySegment padL = OneDnnLibrary.longs(local, 0, k.top(), k.left()), padR = OneDnnLibrary.longs(local, 0, k.bottom(), k.right());
                 check((int) lib.convolutionDesc.invokeExact(out, lib.engine, OneDnnLibrary.FORWARD_INFERENCE, OneDnnLibrary.CONVOLUTION_DIRECT,
                         srcMd, weiAny, biasMd, dstMd, strides, dilates, padL, padR, MemorySegment.NULL), "convolution descriptor " + k);
                 convPd = out.get(ValueLayout.ADDRESS, 0);
@@ -248,16 +234,12 @@ final class OneDnnConv {
                 reorderPd = out.get(ValueLayout.ADDRESS, 0);
                 check((int) lib.primitiveCreate.invokeExact(out, reorderPd), "weights reorder");
                 reorder = out.get(ValueLayout.ADDRESS, 0);
-                srcMem = memory(out, srcMd);
-                dstMem = memory(out, dstMd);
-                weiPlainMem = memory(out, weiPlainMd);
-                weiPackedMem = memory(out, packedMd);
-                biasMem = k.bias() ? memory(out, biasMd) : MemorySegment.NULL;
-                for (MemorySegment md : new MemorySegment[] {srcMd, weiAny, weiPlainMd, dstMd, biasMd}) {
-                    if (!md.equals(MemorySegment.NULL)) {
-                        check((int) lib.memoryDescDestroy.invokeExact(md), "dnnl_memory_desc_destroy");
-                    }
-                }
+                srcMem = lib.memory(out, srcMd);
+                dstMem = lib.memory(out, dstMd);
+                weiPlainMem = lib.memory(out, weiPlainMd);
+                weiPackedMem = lib.memory(out, packedMd);
+                biasMem = k.bias() ? lib.memory(out, biasMd) : MemorySegment.NULL;
+                lib.destroyDescs(srcMd, weiAny, weiPlainMd, dstMd, biasMd);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -265,38 +247,9 @@ final class OneDnnConv {
             }
         }
 
-        private MemorySegment desc(Arena local, MemorySegment out, int type, int tag, long... dims) throws Throwable {
-            check((int) lib.memoryDescCreate.invokeExact(out, dims.length, longs(local, dims), type, tag), "memory descriptor");
-            return out.get(ValueLayout.ADDRESS, 0);
-        }
-
-        private MemorySegment longs(Arena local, long... values) {
-            MemorySegment s = local.allocate(ValueLayout.JAVA_LONG, 12);
-            for (int i = 0; i < values.length; i++) {
-                s.setAtIndex(ValueLayout.JAVA_LONG, i, values[i]);
-            }
-            return s;
-        }
-
-        private MemorySegment memory(MemorySegment out, MemorySegment md) throws Throwable {
-            check((int) lib.memoryCreate.invokeExact(out, md, lib.engine, MemorySegment.NULL), "dnnl_memory_create");
-            return out.get(ValueLayout.ADDRESS, 0);
-        }
-
         @Override
         public void close() {
-            try {
-                for (MemorySegment m : new MemorySegment[] {srcMem, dstMem, biasMem, weiPlainMem, weiPackedMem}) {
-                    if (!m.equals(MemorySegment.NULL)) {
-                        int ignored = (int) lib.memoryDestroy.invokeExact(m);
-                    }
-                }
-                MethodHandle destroy = lib.primitiveDestroy, destroyPd = lib.primitiveDescDestroy;
-                int a = (int) destroy.invokeExact(conv), b = (int) destroy.invokeExact(reorder);
-                int c = (int) destroyPd.invokeExact(convPd), e = (int) destroyPd.invokeExact(reorderPd);
-            } catch (Throwable e) {
-                throw new IllegalStateException(e);
-            }
+            lib.destroy(new MemorySegment[] {srcMem, dstMem, biasMem, weiPlainMem, weiPackedMem}, conv, convPd, reorder, reorderPd);
         }
     }
 }

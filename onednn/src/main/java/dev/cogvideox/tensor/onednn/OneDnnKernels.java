@@ -149,7 +149,7 @@ public final class OneDnnKernels implements Kernels {
             weights = w.segment();                       // the checkpoint's bf16 bytes, [N, K] row-major: oneDNN's "ba" of [K, N]
         } else {
             wei = ensure(wei, (long) n * k * 2);
-            weightToBf16(w, wei, n, k);
+            OneDnnLibrary.weightToBf16(w, wei, n, k);
             weights = wei;
         }
         dst = ensure(dst, (long) m * n * 4);
@@ -197,20 +197,6 @@ public final class OneDnnKernels implements Kernels {
         });
     }
 
-    /** A float weight [n, k] widened and rounded to bf16 into out, row by row on the kernel threads. */
-    private static void weightToBf16(Weight w, MemorySegment out, int n, int k) {
-        Parallel.forRange(n, Math.max(1, (1 << 16) / k), (r0, r1) -> {
-            float[] row = new float[k];
-            for (int r = r0; r < r1; r++) {
-                w.widen((long) r * k, row, 0, k);
-                long base = (long) r * k;
-                for (int j = 0; j < k; j++) {
-                    out.setAtIndex(BF16_LAYOUT, base + j, DType.toBf16(row[j]));
-                }
-            }
-        });
-    }
-
     private record Shape(int m, int k, int n, boolean bias) {
     }
 
@@ -221,24 +207,20 @@ public final class OneDnnKernels implements Kernels {
         Matmul(int m, int k, int n, boolean withBias) {
             try (Arena local = Arena.ofConfined()) {
                 MemorySegment out = local.allocate(ValueLayout.ADDRESS);
-                MemorySegment srcMd = desc(local, out, m, k, OneDnnLibrary.BF16, OneDnnLibrary.TAG_AB);
-                MemorySegment weiMd = desc(local, out, k, n, OneDnnLibrary.BF16, OneDnnLibrary.TAG_BA);
-                MemorySegment dstMd = desc(local, out, m, n, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB);
-                MemorySegment biasMd = withBias ? desc(local, out, 1, n, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB) : MemorySegment.NULL;
+                MemorySegment srcMd = lib.memoryDesc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_AB, m, k);
+                MemorySegment weiMd = lib.memoryDesc(local, out, OneDnnLibrary.BF16, OneDnnLibrary.TAG_BA, k, n);
+                MemorySegment dstMd = lib.memoryDesc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB, m, n);
+                MemorySegment biasMd = withBias ? lib.memoryDesc(local, out, OneDnnLibrary.F32, OneDnnLibrary.TAG_AB, 1, n) : MemorySegment.NULL;
                 check((int) lib.matmulDesc.invokeExact(out, lib.engine, srcMd, weiMd, biasMd, dstMd, MemorySegment.NULL),
                         "matmul descriptor " + m + "x" + k + " by " + k + "x" + n + " (bf16)");
                 pd = out.get(ValueLayout.ADDRESS, 0);
                 check((int) lib.primitiveCreate.invokeExact(out, pd), "matmul primitive");
                 prim = out.get(ValueLayout.ADDRESS, 0);
-                src = memory(out, srcMd);
-                wei = memory(out, weiMd);
-                dst = memory(out, dstMd);
-                bias = withBias ? memory(out, biasMd) : MemorySegment.NULL;
-                for (MemorySegment md : new MemorySegment[] {srcMd, weiMd, dstMd, biasMd}) {
-                    if (!md.equals(MemorySegment.NULL)) {
-                        check((int) lib.memoryDescDestroy.invokeExact(md), "dnnl_memory_desc_destroy");
-                    }
-                }
+                src = lib.memory(out, srcMd);
+                wei = lib.memory(out, weiMd);
+                dst = lib.memory(out, dstMd);
+                bias = withBias ? lib.memory(out, biasMd) : MemorySegment.NULL;
+                lib.destroyDescs(srcMd, weiMd, dstMd, biasMd);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -246,32 +228,9 @@ public final class OneDnnKernels implements Kernels {
             }
         }
 
-        private MemorySegment desc(Arena local, MemorySegment out, long rows, long cols, int type, int tag) throws Throwable {
-            MemorySegment dims = local.allocate(ValueLayout.JAVA_LONG, 12);
-            dims.setAtIndex(ValueLayout.JAVA_LONG, 0, rows);
-            dims.setAtIndex(ValueLayout.JAVA_LONG, 1, cols);
-            check((int) lib.memoryDescCreate.invokeExact(out, 2, dims, type, tag), "memory descriptor " + rows + "x" + cols);
-            return out.get(ValueLayout.ADDRESS, 0);
-        }
-
-        private MemorySegment memory(MemorySegment out, MemorySegment md) throws Throwable {
-            check((int) lib.memoryCreate.invokeExact(out, md, lib.engine, MemorySegment.NULL), "dnnl_memory_create");
-            return out.get(ValueLayout.ADDRESS, 0);
-        }
-
         @Override
         public void close() {
-            try {
-                for (MemorySegment mem : new MemorySegment[] {src, wei, dst, bias}) {
-                    if (!mem.equals(MemorySegment.NULL)) {
-                        int ignored = (int) lib.memoryDestroy.invokeExact(mem);
-                    }
-                }
-                int p = (int) lib.primitiveDestroy.invokeExact(prim);
-                int d = (int) lib.primitiveDescDestroy.invokeExact(pd);
-            } catch (Throwable e) {
-                throw new IllegalStateException(e);
-            }
+            lib.destroy(new MemorySegment[] {src, wei, dst, bias}, prim, pd);
         }
     }
 

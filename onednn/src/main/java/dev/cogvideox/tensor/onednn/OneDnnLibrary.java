@@ -1,5 +1,9 @@
 package dev.cogvideox.tensor.onednn;
 
+import dev.cogvideox.tensor.DType;
+import dev.cogvideox.tensor.Parallel;
+import dev.cogvideox.tensor.Weight;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +22,7 @@ import java.util.Locale;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * oneDNN's C API ({@code dnnl.h}, v3) through {@code java.lang.foreign}: the shared libraries unpacked from the
@@ -162,6 +167,67 @@ final class OneDnnLibrary {
         MemorySegment symbol = lib.find(name).orElseThrow(() -> new OneDnnKernels.Unavailable("the oneDNN library has no " + name
                 + " (expected oneDNN " + VERSION + ")", null));
         return Linker.nativeLinker().downcallHandle(symbol, d);
+    }
+
+    /** A float weight [rows, cols] widened and rounded to bf16 into {@code out} (row-major), row by row on the kernel threads. */
+    static void weightToBf16(Weight w, MemorySegment out, int rows, int cols) {
+        Parallel.forRange(rows, Math.max(1, (1 << 16) / cols), (r0, r1) -> {
+            float[] row = new float[cols];
+            for (int r = r0; r < r1; r++) {
+                w.widen((long) r * cols, row, 0, cols);
+                long base = (long) r * cols;
+                for (int j = 0; j < cols; j++) {
+                    out.setAtIndex(JAVA_SHORT, base + j, DType.toBf16(row[j]));
+                }
+            }
+        });
+    }
+
+    /** A memory descriptor of {@code dims} (at most 12) in {@code type} and layout {@code tag}; destroy it with {@link #destroyDescs}. */
+    MemorySegment memoryDesc(Arena local, MemorySegment out, int type, int tag, long... dims) throws Throwable {
+        check((int) memoryDescCreate.invokeExact(out, dims.length, longs(local, dims), type, tag), "memory descriptor " + java.util.Arrays.toString(dims));
+        return out.get(ADDRESS, 0);
+    }
+
+    /** {@code values} as a C array of 12 longs (dnnl_dims_t), the rest zero. */
+    static MemorySegment longs(Arena local, long... values) {
+        MemorySegment s = local.allocate(JAVA_LONG, 12);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(JAVA_LONG, i, values[i]);
+        }
+        return s;
+    }
+
+    /** A memory object of descriptor {@code md} on the engine, without a buffer (its data handle is set at each call). */
+    MemorySegment memory(MemorySegment out, MemorySegment md) throws Throwable {
+        check((int) memoryCreate.invokeExact(out, md, engine, MemorySegment.NULL), "dnnl_memory_create");
+        return out.get(ADDRESS, 0);
+    }
+
+    /** Destroys the descriptors that are not NULL. */
+    void destroyDescs(MemorySegment... mds) throws Throwable {
+        for (MemorySegment md : mds) {
+            if (!md.equals(MemorySegment.NULL)) {
+                check((int) memoryDescDestroy.invokeExact(md), "dnnl_memory_desc_destroy");
+            }
+        }
+    }
+
+    /** Destroys the memory objects that are not NULL, then each primitive and its descriptor (pairs: primitive, descriptor). */
+    void destroy(MemorySegment[] memories, MemorySegment... primitivesAndDescs) {
+        try {
+            for (MemorySegment m : memories) {
+                if (!m.equals(MemorySegment.NULL)) {
+                    int ignored = (int) memoryDestroy.invokeExact(m);
+                }
+            }
+            for (int i = 0; i < primitivesAndDescs.length; i += 2) {
+                int p = (int) primitiveDestroy.invokeExact(primitivesAndDescs[i]);
+                int pd = (int) primitiveDescDestroy.invokeExact(primitivesAndDescs[i + 1]);
+            }
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Fails on a status other than {@code dnnl_success}, naming the call and the status. */
