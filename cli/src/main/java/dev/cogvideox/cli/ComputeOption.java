@@ -15,7 +15,7 @@ import java.util.Locale;
 final class ComputeOption {
     @Option(names = "--compute", paramLabel = "MODE", defaultValue = "fp32", description = "Arithmetic of the linear layers (text encoder, "
             + "transformer) and the VAE's convolutions: fp32 (pure Java, default) or bf16 (oneDNN on the CPU's AVX512-BF16/AMX dot products, "
-            + "inputs and weights rounded to bf16 as PyTorch's bf16 autocast does: about 0.4% relative error on the transformer's output, 0.6% "
+            + "inputs and weights rounded to bf16 as PyTorch's bf16 autocast does: about 0.4%% relative error on the transformer's output, 0.6%% "
             + "on the decoded frames; falls back to fp32 with a note where the CPU has no bf16 instructions). Attention and the norms stay fp32 "
             + "(default: ${DEFAULT-VALUE}).")
     String mode;

@@ -3,6 +3,7 @@ package dev.cogvideox.cli;
 import dev.cogvideox.serve.ServeConfig;
 import dev.cogvideox.serve.ServeMain;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -38,6 +39,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-queue", defaultValue = "500", description = "Jobs waiting or running at once (default: ${DEFAULT-VALUE}).")
     int maxQueue;
 
+    @Mixin
+    WeightsOption weights;
+
+    @Mixin
+    ComputeOption compute;
+
     @Option(names = "--max-upload-mb", defaultValue = "64", description = "Largest uploaded image or video in MiB (default: ${DEFAULT-VALUE}).")
     int maxUploadMb;
 
@@ -45,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ServeConfig.Limits d = ServeConfig.Limits.defaults();
         ServeConfig.Limits limits = new ServeConfig.Limits(d.maxPromptChars(), maxQueue, (long) maxUploadMb << 20, d.maxSteps(), d.maxFrames(), d.maxSide());
-        ServeMain.runUntilStopped(new ServeConfig(host, port, models, data, token, perModel, limits));
+        ServeMain.runUntilStopped(new ServeConfig(host, port, models, data, token, perModel, limits, weights.format(), compute.kernels(System.err)));
         return 0;
     }
 }

@@ -107,6 +107,16 @@ public final class CogVideoXPipeline {
                 java.util.Objects.requireNonNull(kernels, "kernels"));
     }
 
+    /** The format the linear layers are quantized to on load ({@link #withWeights}), or null for their stored dtype. */
+    public QuantFormat weights() {
+        return weights;
+    }
+
+    /** The kernels this pipeline's models run on ({@link #withKernels}). */
+    public Kernels kernels() {
+        return kernels;
+    }
+
     /**
      * The same pipeline with another scheduler class built from the model's scheduler config, as diffusers'
      * {@code pipe.scheduler = CogVideoXDDIMScheduler.from_config(pipe.scheduler.config)}.

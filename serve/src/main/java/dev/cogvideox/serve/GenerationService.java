@@ -48,7 +48,7 @@ public final class GenerationService implements AutoCloseable {
     private GenerationService(ServeConfig config) {
         this.config = config;
         this.data = new DataFolder(config.data());
-        this.models = new ModelRegistry(config.models());
+        this.models = new ModelRegistry(config.models(), config.weights(), config.kernels());
         this.store = new JobStore(data.database(), json);
         this.runner = new JobRunner(store, models, data, config.perModel(), System::currentTimeMillis, this::changed);
         this.http = HttpApi.create(this);

@@ -109,7 +109,8 @@ final class JobRunner implements AutoCloseable {
                 Path lora = data.lora(s.lora());
                 LoraFile.read(lora).checkFits(pipeline.transformerConfig(), s.lora());
                 double scale = s.loraScale();
-                pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, scale));
+                CogVideoXPipeline base = pipeline;                    // the LoRA'd transformer keeps the model's weights and kernels
+                pipeline = pipeline.withTransformerLoader(t -> LoraFusion.loadTransformer(t, lora, scale, base.weights(), base.kernels()));
             }
             LiveProgress progress = new LiveProgress(clock, pipeline.outputFrames(req), () -> changed.accept(id, false));
             running.put(id, new Running(token, progress));

@@ -6,6 +6,8 @@ import dev.cogvideox.pipeline.CogVideoXPipeline;
 import dev.cogvideox.pipeline.GenerationDefaults;
 import dev.cogvideox.progress.ProgressListener;
 import dev.cogvideox.synth.DefaultModel;
+import dev.cogvideox.tensor.Kernels;
+import dev.cogvideox.tensor.QuantFormat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,13 @@ final class ModelRegistry {
     }
 
     private final Map<String, Model> models = new LinkedHashMap<>();
+    private final QuantFormat weights;
+    private final Kernels kernels;
 
-    ModelRegistry(List<String> specs) {
+    /** The models of {@code specs}, their linear layers quantized to {@code weights} (null: as stored), running on {@code kernels}. */
+    ModelRegistry(List<String> specs, QuantFormat weights, Kernels kernels) {
+        this.weights = weights;
+        this.kernels = kernels;
         if (specs.isEmpty()) {
             add(DEFAULT, DefaultModel.ensure());
         }
@@ -45,7 +52,7 @@ final class ModelRegistry {
     }
 
     private void add(String name, Path dir) {
-        CogVideoXPipeline p = CogVideoXPipeline.load(dir);
+        CogVideoXPipeline p = CogVideoXPipeline.load(dir).withWeights(weights).withKernels(kernels);
         models.put(name, new Model(name, dir, p, p.transformerConfig().variant(), p.isImageToVideo(), p.defaults()));
     }
 

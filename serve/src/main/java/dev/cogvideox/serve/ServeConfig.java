@@ -1,5 +1,8 @@
 package dev.cogvideox.serve;
 
+import dev.cogvideox.tensor.Kernels;
+import dev.cogvideox.tensor.QuantFormat;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -15,8 +18,11 @@ import java.util.List;
  * @param token          bearer token every API request must carry, or null (allowed only on a loopback address)
  * @param perModel       generations running at once per model
  * @param limits         request limits
+ * @param weights        the linear layers quantized on load ({@code --weights}), or null for their stored dtype
+ * @param kernels        the kernels every model runs on ({@code --compute}); null is {@link Kernels#JAVA}
  */
-public record ServeConfig(String host, int port, List<String> models, Path data, String token, int perModel, Limits limits) {
+public record ServeConfig(String host, int port, List<String> models, Path data, String token, int perModel, Limits limits,
+                          QuantFormat weights, Kernels kernels) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8188;
 
@@ -43,8 +49,14 @@ public record ServeConfig(String host, int port, List<String> models, Path data,
         }
     }
 
+    /** Stored weights on the pure-Java kernels. */
+    public ServeConfig(String host, int port, List<String> models, Path data, String token, int perModel, Limits limits) {
+        this(host, port, models, data, token, perModel, limits, null, Kernels.JAVA);
+    }
+
     public ServeConfig {
         models = List.copyOf(models);
+        kernels = kernels == null ? Kernels.JAVA : kernels;
         if (perModel < 1) {
             throw new IllegalArgumentException("--per-model must be at least 1, got " + perModel);
         }
