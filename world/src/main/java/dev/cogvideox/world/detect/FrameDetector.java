@@ -14,7 +14,8 @@ import java.util.Arrays;
  *       half the smallest distance between a shape colour and a background (purple on gray, 122).</li>
  *   <li>The shape: the largest 4-connected foreground region, if it has at least {@value #MIN_AREA_FRACTION} of the
  *       frame's pixels (and at least {@value #MIN_AREA} pixels) and at least half of all foreground pixels, and the
- *       foreground is at most {@value #MAX_FOREGROUND_FRACTION} of the frame (the world's largest shape covers 12%):
+ *       foreground is at most {@value #MAX_FOREGROUND_FRACTION} of the frame (the world's largest shape, a square of 62% of the side, covers 38%;
+ *       a drawn one a little larger must still count):
  *       a frame of noise or of scattered blobs shows no shape.</li>
  *   <li>Its colour: the per-channel median of its interior pixels (all four neighbours in the region, which skips
  *       anti-aliased edges), then the nearest {@link Colour}.</li>
@@ -26,7 +27,7 @@ public final class FrameDetector {
     static final double FOREGROUND_DISTANCE = 60;
     static final double MIN_AREA_FRACTION = 0.002;
     static final int MIN_AREA = 4;
-    static final double MAX_FOREGROUND_FRACTION = 0.5;
+    static final double MAX_FOREGROUND_FRACTION = 0.6;
     private static final double[][] PROTOTYPES = {{Math.PI / 4, 0}, {1, 0}, {0.5, 0.5}}; // Shape order: circle, square, triangle
 
     private FrameDetector() {

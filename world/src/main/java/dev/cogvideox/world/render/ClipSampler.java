@@ -6,7 +6,7 @@ import dev.cogvideox.world.Direction;
 import java.util.SplittableRandom;
 
 /**
- * Draws the free parameters of a clip: the shape's size (33% to 45% of the shorter side), its speed, and where it
+ * Draws the free parameters of a clip: the shape's size (50% to 62% of the shorter side), its speed, and where it
  * starts. The shape crosses the frame: over {@value #REFERENCE_STEPS} frame steps it travels 60% to 95% of the room
  * the frame leaves along its direction, starting at a uniform point of what room is left behind it, so a shape
  * moving right starts on the left and ends on the right. The direction thus decides where the shape is in every
@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * first 9 frames of a 17-frame clip do; a clip longer than {@value #REFERENCE_STEPS} + 1 frames is slowed to fit.
  */
 public final class ClipSampler {
-    static final double MIN_SIZE = 0.33, MAX_SIZE = 0.45, MIN_CROSSING = 0.60, MAX_CROSSING = 0.95;
+    static final double MIN_SIZE = 0.50, MAX_SIZE = 0.62, MIN_CROSSING = 0.60, MAX_CROSSING = 0.95;
     static final int REFERENCE_STEPS = 16;
 
     private ClipSampler() {

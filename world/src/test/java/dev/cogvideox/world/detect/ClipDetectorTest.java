@@ -133,6 +133,25 @@ class ClipDetectorTest {
         assertThat(ClipDetector.detect(two).framesFound()).isZero();
     }
 
+    /** The world's largest square (62% of the side), drawn a little large, is a shape; a frame mostly foreground is not. */
+    @Test
+    void aLargeSquareIsFoundButAFrameMostlyForegroundIsNot() {
+        assertThat(centredSquare(72).blob()).isNotNull().satisfies(b -> assertThat(b.shape()).isEqualTo(Shape.SQUARE)); // 56% of the frame
+        assertThat(centredSquare(81).blob()).isNull();                                                                   // 71%
+    }
+
+    /** A white square of {@code side} pixels in the middle of a black 96x96 frame. */
+    private static FrameDetection centredSquare(int side) {
+        float[] x = new float[3 * 96 * 96];
+        int from = (96 - side) / 2;
+        for (int c = 0; c < 3; c++) {
+            for (int row = from; row < from + side; row++) {
+                java.util.Arrays.fill(x, c * 9216 + row * 96 + from, c * 9216 + row * 96 + from + side, 1f);
+            }
+        }
+        return FrameDetector.detect(x, 0, 96, 96);
+    }
+
     @Test
     void theLargestRegionWinsOverSpeckles() {
         boolean[] mask = new boolean[10 * 10];

@@ -89,7 +89,7 @@ class ClipRendererTest {
             int w = 32 + 16 * random.nextInt(10), h = 32 + 16 * random.nextInt(10), frames = 5 + 4 * random.nextInt(8);
             ClipSpec s = ClipSampler.sample(c, w, h, frames, random);  // the record refuses a path that leaves the frame
             int shorter = Math.min(w, h);
-            assertThat(s.size()).isBetween(0.33 * shorter, 0.45 * shorter);
+            assertThat(s.size()).isBetween(0.50 * shorter, 0.62 * shorter);
             Direction d = c.direction();
             int along = d.horizontal() ? w : h;
             double room = along - s.size();
