@@ -164,28 +164,30 @@ train_transformer() {
   done_stage "$name"
 }
 
+# a model folder NAME of the design with the trained VAE (the scaling factor the transformer trains with) and the
+# transformer a stage trained: assemble NAME STAGE [world model options], skipped when RUN_DIR/NAME is there
+assemble() {
+  local name=$1 trained=$2
+  shift 2
+  [ ! -f "$run/$name/model_index.json" ] || return 0
+  stage "$name"
+  "$cli" world model --out "$run/$name" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" "$@" --vae "$run/model/vae" \
+    --vae-scaling "$scaling" --transformer "$run/$trained-train/transformer" > "$run/$name.log" 2>&1
+  done_stage "$name"
+}
+
 # 5a. the curriculum's first stage: the fresh transformer learns to read the direction where nothing else varies
 # (skipped once the shape stage's weights exist: a run resumed from them needs neither the primer nor its folder)
 scaling=$(sed -n 's/.*"scaling_factor" *: *\([0-9.eE+-]*\).*/\1/p' "$run/model/vae/config.json")
 if [ ! -f "$run/shapes-train/transformer/diffusion_pytorch_model.safetensors" ]; then
   train_transformer primer "$run/model" "$run/primer-data" "$PRIMER_STAGES" 1
-  if [ ! -f "$run/primed/model_index.json" ]; then
-    stage primed
-    "$cli" world model --out "$run/primed" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
-      --transformer "$run/primer-train/transformer" > "$run/primed.log" 2>&1
-    done_stage primed
-  fi
+  assemble primed primer
 fi
 
 # 5b. the curriculum's second stage: the shapes, where only the shape and the direction vary (shape is what a model
 # trained on the whole world from the start never learns to draw: docs/default-model.md, "Shape: the next obstacle")
 train_transformer shapes "$run/primed" "$run/shape-data" "$SHAPE_STAGES" 1
-if [ ! -f "$run/shaped/model_index.json" ]; then
-  stage shaped
-  "$cli" world model --out "$run/shaped" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --vae "$run/model/vae" --vae-scaling "$scaling" \
-    --transformer "$run/shapes-train/transformer" > "$run/shaped.log" 2>&1
-  done_stage shaped
-fi
+assemble shaped shapes
 
 # 5c. the transformer on the whole world, from the shaped weights (full training of every parameter); the shape stage's
 # clips stay in the mix (a third of it: they hold the primer's too), so what was learned is rehearsed while the rest of the
@@ -201,12 +203,7 @@ fi
 train_transformer transformer "$run/shaped" "$run/mixed.jsonl" "$STAGES" 2
 
 # 6. the final folder: trained VAE and transformer in bf16 (scaling factor as the transformer was trained with)
-if [ ! -f "$run/final/model_index.json" ]; then
-  stage final
-  "$cli" world model --out "$run/final" --seed "$SEED" --positions "$POSITIONS" --heads "$HEADS" --dtype bf16 --vae "$run/model/vae" --vae-scaling "$scaling" \
-    --transformer "$run/transformer-train/transformer" > "$run/final.log" 2>&1
-  done_stage final
-fi
+assemble final transformer --dtype bf16
 
 # 6b. TeaCache's rescaling polynomial fitted to this model (what --cache teacache:THRESHOLD takes from the folder)
 if [ ! -f "$run/final/teacache.json" ]; then
