@@ -7,6 +7,7 @@ import dev.cogvideox.train.run.Stage;
 import dev.cogvideox.train.run.TrainOptions;
 import dev.cogvideox.train.run.TrainingRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -53,17 +54,8 @@ final class TrainCommand implements Callable<Integer> {
             + "(selections/NAME.jsonl, from `data select`), e.g. 256x256x9:2000@good,512x512x49:500@best.")
     String stages;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant, linear or cosine (default: ${DEFAULT-VALUE}).")
-    String lrSchedule;
-
-    @Option(names = "--warmup", defaultValue = "0", description = "Learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).")
-    double maxGradNorm;
+    @Mixin
+    OptimizerOptions optimizer;
 
     @Option(names = "--batch-tokens", defaultValue = "0", description = "Frame Pack budget: tokens per step, clips of any length packed up to it "
             + "(default: the tokens of one full-size clip of the stage).")
@@ -127,23 +119,18 @@ final class TrainCommand implements Callable<Integer> {
         if (!full && rank < 1) {
             throw new IllegalArgumentException("--lora-rank must be at least 1, got " + rank);
         }
-        LearningRateSchedule.Kind kind = switch (lrSchedule.toLowerCase(Locale.ROOT)) {
-            case "constant" -> LearningRateSchedule.Kind.CONSTANT;
-            case "linear" -> LearningRateSchedule.Kind.LINEAR;
-            case "cosine" -> LearningRateSchedule.Kind.COSINE;
-            default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
-        };
+        LearningRateSchedule.Kind kind = optimizer.schedule();
         TrainOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {
             case "stop" -> TrainOptions.NonFinitePolicy.STOP;
             case "skip" -> TrainOptions.NonFinitePolicy.SKIP;
             default -> throw new IllegalArgumentException("--on-non-finite must be stop or skip, not " + onNonFinite);
         };
-        if (!Double.isFinite(lr) || !Double.isFinite(maxGradNorm) || (loraAlpha != null && !(Double.isFinite(loraAlpha) && loraAlpha > 0))) {
-            throw new IllegalArgumentException("--lr, --max-grad-norm and --lora-alpha must be finite positive numbers");
+        if (loraAlpha != null && !(Double.isFinite(loraAlpha) && loraAlpha > 0)) {
+            throw new IllegalArgumentException("--lora-alpha must be a finite positive number, got " + loraAlpha);
         }
         List<Stage> stageList = stages == null ? null : Stage.parseList(stages, "--stages");
         TrainOptions options = new TrainOptions(model, data, output, cache, rank, loraAlpha != null ? loraAlpha : rank, stageList,
-                steps != null ? steps : 500, lr, kind, warmup, maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
+                steps != null ? steps : 500, optimizer.lr, kind, optimizer.warmup, optimizer.maxGradNorm, batchTokens, timestepIntervals, validationPrompt,
                 validationEvery, validationSteps, checkpointEvery, resume, seed, keepCheckpoints, policy, captionDropout);
 
         if (collectiveTimeout < 0) {

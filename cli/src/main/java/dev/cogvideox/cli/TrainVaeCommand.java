@@ -7,6 +7,7 @@ import dev.cogvideox.train.run.VaeTrainOptions;
 import dev.cogvideox.train.run.VaeTrainingRun;
 import dev.cogvideox.train.vae.VaeLoss;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -49,17 +50,8 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps, one clip each (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant, linear or cosine (default: ${DEFAULT-VALUE}).")
-    String lrSchedule;
-
-    @Option(names = "--warmup", defaultValue = "0", description = "Learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping (default: ${DEFAULT-VALUE}).")
-    double maxGradNorm;
+    @Mixin
+    OptimizerOptions optimizer;
 
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}; 0: only at the end).")
     int checkpointEvery;
@@ -79,14 +71,9 @@ final class TrainVaeCommand implements java.util.concurrent.Callable<Integer> {
             case "l2" -> VaeLoss.Reconstruction.L2;
             default -> throw new IllegalArgumentException("--loss must be l1 or l2, not " + loss);
         };
-        LearningRateSchedule.Kind kind = switch (lrSchedule.toLowerCase(Locale.ROOT)) {
-            case "constant" -> LearningRateSchedule.Kind.CONSTANT;
-            case "linear" -> LearningRateSchedule.Kind.LINEAR;
-            case "cosine" -> LearningRateSchedule.Kind.COSINE;
-            default -> throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, not " + lrSchedule);
-        };
-        VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, lr,
-                kind, warmup, maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : ClipShape.parse(crop, "--crop"), cropCandidates);
+        LearningRateSchedule.Kind kind = optimizer.schedule();
+        VaeTrainOptions options = new VaeTrainOptions(vaeConfig, data, output, shape, new VaeLoss.Config(reconstruction, klWeight, !wholeClips), steps, optimizer.lr,
+                kind, optimizer.warmup, optimizer.maxGradNorm, checkpointEvery, resume, seed, crop == null ? null : ClipShape.parse(crop, "--crop"), cropCandidates);
 
         // Ctrl-C stops after the current step with a checkpoint to resume from
         return Cancellable.run(120, cancel -> {

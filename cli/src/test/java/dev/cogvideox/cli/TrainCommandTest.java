@@ -194,5 +194,13 @@ class TrainCommandTest {
                 "--stages", "48x40x5:2");
         assertThat(size.exit()).isEqualTo(2);
         assertThat(size.err()).contains("--stages 48x40x5:2", "multiples of 16");
+        String[][] optimizer = {{"--lr", "NaN"}, {"--lr", "-0.5"}, {"--max-grad-norm", "Infinity"}, {"--warmup", "-5"},
+                {"--lr-schedule", "step"}, {"--lora-alpha", "0"}};
+        for (String[] o : optimizer) {
+            CliRun bad = run("train", "--model", MODEL.toString(), "--data", data.toString(), "--output", tmp.resolve("refused").toString(), o[0], o[1]);
+            assertThat(bad.exit()).as(o[0]).isEqualTo(2);
+            assertThat(bad.err()).as(o[0]).contains(o[0], o[1]).doesNotContain("Exception");
+        }
+        assertThat(tmp.resolve("refused")).doesNotExist();
     }
 }

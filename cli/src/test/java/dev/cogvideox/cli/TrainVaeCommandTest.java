@@ -56,5 +56,13 @@ class TrainVaeCommandTest {
                 "--size", "16x16", "--steps", "4");
         assertThat(bad.exit()).isNotZero();
         assertThat(bad.err()).contains("--size 16x16: expected WIDTHxHEIGHTxFRAMES");
+        // the optimizer's options are train's (OptimizerOptions): a rate that is not a finite positive number is refused
+        for (String[] o : new String[][] {{"--lr", "NaN"}, {"--lr", "0"}, {"--max-grad-norm", "-1"}, {"--lr-schedule", "exp"}}) {
+            CliRun refused = CliRun.of("train-vae", "--vae-config", config.toString(), "--data", data.toString(), "--output",
+                    tmp.resolve("o").toString(), "--size", "16x16x5", "--steps", "4", o[0], o[1]);
+            assertThat(refused.exit()).as(o[0]).isEqualTo(2);
+            assertThat(refused.err()).as(o[0]).contains(o[0], o[1]).doesNotContain("Exception");
+        }
+        assertThat(tmp.resolve("o")).doesNotExist();
     }
 }

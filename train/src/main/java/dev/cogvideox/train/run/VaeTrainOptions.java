@@ -40,7 +40,7 @@ public record VaeTrainOptions(Path vaeConfig, Path data, Path output, ClipShape 
         if (steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
-        if (lr <= 0 || warmup < 0 || maxGradNorm <= 0 || checkpointEvery < 0) {
+        if (!(lr > 0) || Double.isInfinite(lr) || warmup < 0 || !(maxGradNorm > 0) || checkpointEvery < 0) {
             throw new IllegalArgumentException("--lr and --max-grad-norm must be positive, --warmup and --checkpoint-every not negative");
         }
     }
