@@ -41,7 +41,7 @@ final class EmbeddingsVerifier implements ComponentVerifier {
                 case "get_timestep_embedding" -> {
                     Implemented.oneOf(kw.get("scale"), 1);              // the transformer's values, fixed in Embeddings
                     Implemented.oneOf(kw.get("max_period"), 10000);
-                    float[] t = TransformerVerifier.toFloats(c.longs(kw.get("timesteps").asText()));
+                    float[] t = TransformerCaseInputs.toFloats(c.longs(kw.get("timesteps").asText()));
                     checker.check(outs.at(0).asText(), Embeddings.timestepEmbedding(t, kw.get("embedding_dim").asInt(),
                             kw.get("flip_sin_to_cos").asBoolean(), (float) kw.get("downscale_freq_shift").asDouble()));
                 }

@@ -182,12 +182,7 @@ public class Conv3dTest {
 
     /** {@code mse(a, b) / mse(b, 0)}. */
     public static double normalisedError(Tensor a, Tensor b) {
-        double err = 0, ref = 0;
-        for (int i = 0; i < a.numel(); i++) {
-            double d = a.data()[i] - b.data()[i];
-            err += d * d;
-            ref += (double) b.data()[i] * b.data()[i];
-        }
-        return err / ref;
+        double r = ErrorStats.of(b.data(), a.data()).rmsRelative();
+        return r * r;
     }
 }

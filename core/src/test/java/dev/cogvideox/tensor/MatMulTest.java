@@ -153,15 +153,9 @@ class MatMulTest {
 
     /** Normalised error {@code mse(actual, expected) / mse(expected, 0)} and the largest absolute difference. */
     static void assertClose(float[] actual, float[] expected, double maxNormalised, float maxAbs) {
-        double err = 0, ref = 0, worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = (double) actual[i] - expected[i];
-            err += d * d;
-            ref += (double) expected[i] * expected[i];
-            worst = Math.max(worst, Math.abs(d));
-        }
-        assertThat(err / Math.max(ref, Double.MIN_NORMAL)).as("normalised error").isLessThanOrEqualTo(maxNormalised);
-        assertThat(worst).as("max abs error").isLessThanOrEqualTo(maxAbs);
+        ErrorStats e = ErrorStats.of(expected, actual);
+        assertThat(e.rmsRelative() * e.rmsRelative()).as("normalised error").isLessThanOrEqualTo(maxNormalised);
+        assertThat(e.worstAbs()).as("max abs error").isLessThanOrEqualTo(maxAbs);
     }
 
     static float[] random(SplittableRandom rnd, int n) {

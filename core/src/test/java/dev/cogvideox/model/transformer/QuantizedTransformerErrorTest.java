@@ -1,9 +1,10 @@
 package dev.cogvideox.model.transformer;
 
+import dev.cogvideox.tensor.ErrorStats;
 import dev.cogvideox.tensor.QuantFormat;
-import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenCase;
 import dev.cogvideox.verify.GoldenSuite;
+import dev.cogvideox.verify.TransformerCaseInputs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -36,19 +37,13 @@ class QuantizedTransformerErrorTest {
             double worstRel = 0, worstAbs = 0;
             for (Path json : cases) {
                 try (GoldenCase c = GoldenCase.open(json)) {
-                    Tensor expected = c.tensor("out.sample");
-                    Tensor actual = run(c, f);
-                    double err = 0, ref = 0, abs = 0;
-                    for (int i = 0; i < expected.numel(); i++) {
-                        double d = (double) actual.data()[i] - expected.data()[i];
-                        err += d * d;
-                        ref += (double) expected.data()[i] * expected.data()[i];
-                        abs = Math.max(abs, Math.abs(d));
+                    ErrorStats e;
+                    try (CogVideoXTransformer3DModel model = CogVideoXTransformer3DModel.load(c.modelDir().resolve("transformer"), f)) {
+                        e = ErrorStats.of(c.tensor("out.sample"), TransformerCaseInputs.read(c).forward(model));
                     }
-                    double rel = Math.sqrt(err / ref);
-                    System.out.printf(Locale.ROOT, "%s %-34s worst abs %.3e, rms relative %.3e%n", f, c.name(), abs, rel);
-                    worstRel = Math.max(worstRel, rel);
-                    worstAbs = Math.max(worstAbs, abs);
+                    System.out.printf(Locale.ROOT, "%s %-34s worst abs %.3e, rms relative %.3e%n", f, c.name(), e.worstAbs(), e.rmsRelative());
+                    worstRel = Math.max(worstRel, e.rmsRelative());
+                    worstAbs = Math.max(worstAbs, e.worstAbs());
                 }
             }
             System.out.printf(Locale.ROOT, "%s over %d transformer cases: worst abs %.3e, worst rms relative %.3e%n", f, cases.size(), worstAbs, worstRel);
@@ -56,20 +51,4 @@ class QuantizedTransformerErrorTest {
         }
     }
 
-    private static Tensor run(GoldenCase c, QuantFormat f) {
-        var args = c.arguments();
-        try (CogVideoXTransformer3DModel model = CogVideoXTransformer3DModel.load(c.modelDir().resolve("transformer"), f)) {
-            Tensor hidden = c.tensor(args.get("hidden_states").asText());
-            Tensor text = c.tensor(args.get("encoder_hidden_states").asText());
-            long[] t = c.longs(args.get("timestep").asText());
-            float[] timesteps = new float[t.length];
-            for (int i = 0; i < t.length; i++) {
-                timesteps[i] = t[i];
-            }
-            float[] ofs = args.get("ofs").hasValue() ? c.tensor(args.get("ofs").asText()).data() : null;
-            Embeddings.RotaryTable rope = args.get("image_rotary_emb").hasValue()
-                    ? RotaryPositions.forLatents(model.config(), hidden.dim(3), hidden.dim(4), hidden.dim(1)) : null;
-            return model.forward(hidden, text, timesteps, rope, ofs);
-        }
-    }
 }

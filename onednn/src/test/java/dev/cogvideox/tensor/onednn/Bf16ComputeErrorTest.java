@@ -3,13 +3,13 @@ package dev.cogvideox.tensor.onednn;
 import dev.cogvideox.model.RunContext;
 import dev.cogvideox.model.text.T5EncoderModel;
 import dev.cogvideox.model.transformer.CogVideoXTransformer3DModel;
-import dev.cogvideox.model.transformer.Embeddings;
-import dev.cogvideox.model.transformer.RotaryPositions;
 import dev.cogvideox.model.vae.AutoencoderKLCogVideoX;
+import dev.cogvideox.tensor.ErrorStats;
 import dev.cogvideox.tensor.Kernels;
 import dev.cogvideox.tensor.Tensor;
 import dev.cogvideox.verify.GoldenCase;
 import dev.cogvideox.verify.GoldenSuite;
+import dev.cogvideox.verify.TransformerCaseInputs;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,19 +48,8 @@ class Bf16ComputeErrorTest {
         assertThat(cases).hasSizeGreaterThanOrEqualTo(10);
         for (Path json : cases) {
             try (GoldenCase c = GoldenCase.open(json)) {
-                var args = c.arguments();
                 try (CogVideoXTransformer3DModel model = CogVideoXTransformer3DModel.load(c.modelDir().resolve("transformer"), null, BF16)) {
-                    Tensor hidden = c.tensor(args.get("hidden_states").asText());
-                    Tensor text = c.tensor(args.get("encoder_hidden_states").asText());
-                    long[] t = c.longs(args.get("timestep").asText());
-                    float[] timesteps = new float[t.length];
-                    for (int i = 0; i < t.length; i++) {
-                        timesteps[i] = t[i];
-                    }
-                    float[] ofs = args.get("ofs").hasValue() ? c.tensor(args.get("ofs").asText()).data() : null;
-                    Embeddings.RotaryTable rope = args.get("image_rotary_emb").hasValue()
-                            ? RotaryPositions.forLatents(model.config(), hidden.dim(3), hidden.dim(4), hidden.dim(1)) : null;
-                    worst = Math.max(worst, report(c.name(), c.tensor("out.sample"), model.forward(hidden, text, timesteps, rope, ofs)));
+                    worst = Math.max(worst, report(c.name(), c.tensor("out.sample"), TransformerCaseInputs.read(c).forward(model)));
                 }
             }
         }
@@ -104,17 +93,9 @@ class Bf16ComputeErrorTest {
     }
 
     private static double report(String name, Tensor expected, Tensor actual) {
-        assertThat(actual.shape()).containsExactly(expected.shape());
-        double err = 0, ref = 0, abs = 0;
-        for (int i = 0; i < expected.numel(); i++) {
-            double d = (double) actual.data()[i] - expected.data()[i];
-            err += d * d;
-            ref += (double) expected.data()[i] * expected.data()[i];
-            abs = Math.max(abs, Math.abs(d));
-        }
-        double rel = Math.sqrt(err / ref);
-        System.out.printf(Locale.ROOT, "bf16 %-34s worst abs %.3e, rms relative %.3e%n", name, abs, rel);
-        return rel;
+        ErrorStats e = ErrorStats.of(expected, actual);
+        System.out.printf(Locale.ROOT, "bf16 %-34s worst abs %.3e, rms relative %.3e%n", name, e.worstAbs(), e.rmsRelative());
+        return e.rmsRelative();
     }
 
     private static int[][] rows(GoldenCase c, String name) {
