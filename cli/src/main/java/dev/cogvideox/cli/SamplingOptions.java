@@ -37,9 +37,11 @@ final class SamplingOptions {
             + "Broadcast: recompute each block's attention every SKIP steps within timesteps LOW-HIGH; default pab:2:100-800).")
     String cache;
 
-    @Option(names = "--attention", paramLabel = "SETTING", description = "dense (default), sparse or sparse:FRACTION: Sparse VideoGen's "
-            + "attention, each head classified per step as spatial (its own frame) or temporal (its position in every frame) and "
-            + "attending only those keys and the text, after the first FRACTION of the steps (default 0.3), which stay dense.")
+    @Option(names = "--attention", paramLabel = "SETTING", description = "dense (default), sparse, sparse:FRACTION or "
+            + "sparse:FRACTION:MAX_ERROR: Sparse VideoGen's attention, each head classified per step as spatial (its own frame) or "
+            + "temporal (its position in every frame) and attending only those keys and the text, after the first FRACTION of the "
+            + "steps (default 0.3), which stay dense; with MAX_ERROR a head whose better mask misses its profiled rows by more than "
+            + "that (relative squared error, e.g. 0.05) stays dense at that step.")
     String attention;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "A published few-step setting: tdm-cogvideox-2b (CogVideoX-2b with the "

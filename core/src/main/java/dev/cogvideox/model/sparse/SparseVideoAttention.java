@@ -16,6 +16,9 @@ import java.util.Arrays;
  * under the two masks, and the mask with the smaller squared error wins. The head then attends only the text keys
  * and the keys of its mask, which {@link Attention.KeySelection} turns into skipped key blocks. Text queries stay
  * dense, and so do the first {@code denseFraction} of the steps (SVG keeps the early, layout-forming steps dense).
+ * With a {@code maxError} below infinity, a head whose better mask still misses the sampled rows' exact outputs by
+ * more than that (squared error relative to the outputs' squared norm) stays dense at that step: a small model's heads
+ * that attend across frames and positions at once keep their keys (SVG always picks one of the two masks).
  *
  * <p>Masks are per query task (the kernel's groups of up to 64 queries), not per query: a task's queries attend the
  * union of their frames (spatial) or of their positions in every frame (temporal), the block granularity SVG's
@@ -25,25 +28,39 @@ public final class SparseVideoAttention implements StepCache {
     /** Query rows sampled per head to classify it (SVG's scripts use 64; 32 keep the profiling under 1% here). */
     static final int SAMPLED_ROWS = 32;
 
+    /** What a head attends at a sparse step. */
+    enum Mask { SPATIAL, TEMPORAL, DENSE }
+
     private final String setting;
-    private final double denseFraction;
+    private final double denseFraction, maxError;
     private final int frames, perFrame;
     private boolean sparseStep;
-    private long spatialHeads, temporalHeads;
+    private final long[] counts = new long[Mask.values().length];
 
     /**
      * @param denseFraction share of the first steps kept dense, in [0, 1]
+     * @param maxError      largest relative squared error of the better mask at which a head goes sparse (infinity:
+     *                      every head does, as in SVG)
      * @param frames        latent frames the transformer sees (after the 1.5 models' temporal patching)
      * @param perFrame      video tokens a frame
      */
-    public SparseVideoAttention(String setting, double denseFraction, int frames, int perFrame) {
+    public SparseVideoAttention(String setting, double denseFraction, double maxError, int frames, int perFrame) {
         if (!(denseFraction >= 0 && denseFraction <= 1)) {
             throw new IllegalArgumentException("the share of dense steps must be in [0, 1], got " + denseFraction);
         }
+        if (!(maxError > 0)) {
+            throw new IllegalArgumentException("the largest error of a sparse head must be positive, got " + maxError);
+        }
         this.setting = setting;
         this.denseFraction = denseFraction;
+        this.maxError = maxError;
         this.frames = frames;
         this.perFrame = perFrame;
+    }
+
+    /** Every head sparse after the first {@code denseFraction} of the steps (SVG's rule). */
+    public SparseVideoAttention(String setting, double denseFraction, int frames, int perFrame) {
+        this(setting, denseFraction, Double.POSITIVE_INFINITY, frames, perFrame);
     }
 
     @Override
@@ -56,25 +73,31 @@ public final class SparseVideoAttention implements StepCache {
         if (!sparseStep || frames < 2) {
             return null;
         }
-        boolean[] temporal = classify(kernels, q, k, v, heads, textLen);
-        for (boolean t : temporal) {
-            if (t) {
-                temporalHeads++;
-            } else {
-                spatialHeads++;
-            }
+        Mask[] masks = classify(kernels, q, k, v, heads, textLen);
+        boolean anySparse = false;
+        for (Mask m : masks) {
+            counts[m.ordinal()]++;
+            anySparse |= m != Mask.DENSE;
         }
-        return (h, i0, n) -> i0 < textLen ? null : temporal[h] ? temporalRanges(textLen, i0, n) : spatialRanges(textLen, i0, n);
+        if (!anySparse) {
+            return null;
+        }
+        return (h, i0, n) -> i0 < textLen ? null : switch (masks[h]) {
+            case SPATIAL -> spatialRanges(textLen, i0, n);
+            case TEMPORAL -> temporalRanges(textLen, i0, n);
+            case DENSE -> null;
+        };
     }
 
-    /** Heads classified so far: {spatial, temporal}. */
+    /** Head passes classified so far: {spatial, temporal, kept dense}. */
     public long[] headCounts() {
-        return new long[]{spatialHeads, temporalHeads};
+        return counts.clone();
     }
 
     public String describe() {
-        return "attention " + setting + ": " + spatialHeads + " spatial and " + temporalHeads + " temporal head passes after the first "
-                + Math.round(denseFraction * 100) + "% of the steps (dense)";
+        return "attention " + setting + ": " + counts[0] + " spatial and " + counts[1] + " temporal head passes"
+                + (maxError < Double.POSITIVE_INFINITY ? ", " + counts[2] + " kept dense (neither mask within " + maxError + ")" : "")
+                + " after the first " + Math.round(denseFraction * 100) + "% of the steps (dense)";
     }
 
     /** Text keys, and the frames of queries {@code [i0, i0 + n)}. */
@@ -108,10 +131,11 @@ public final class SparseVideoAttention implements StepCache {
     }
 
     /**
-     * Per head, whether the temporal mask reproduces the sampled rows' exact attention better than the spatial one
-     * (summed squared error over the head's outputs; batch 0, evenly spaced video rows).
+     * Per head, the mask that reproduces the sampled rows' exact attention better (summed squared error over the
+     * head's outputs; batch 0, evenly spaced video rows), or dense when even that one's error relative to the exact
+     * outputs' squared norm exceeds {@code maxError}.
      */
-    boolean[] classify(Kernels kernels, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
+    Mask[] classify(Kernels kernels, Tensor q, Tensor k, Tensor v, int heads, int textLen) {
         int l = q.dim(1), width = q.dim(2), d = width / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
         int video = l - textLen;
@@ -126,10 +150,10 @@ public final class SparseVideoAttention implements StepCache {
         Tensor k0 = Layout.narrow(k, 0, 0, 1), v0 = Layout.narrow(v, 0, 0, 1);
         float[] exact = kernels.attend(Tensor.of(qs, 1, rows, width), k0, v0, heads, scale, null, null).data();
         float[] kd = k.data(), vd = v.data();
-        boolean[] temporal = new boolean[heads];
+        Mask[] masks = new Mask[heads];
         Parallel.forRange(heads, 1, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                double errSpatial = 0, errTemporal = 0;
+                double errSpatial = 0, errTemporal = 0, norm = 0;
                 for (int r = 0; r < rows; r++) {
                     int frame = (sampled[r] - textLen) / perFrame, pos = (sampled[r] - textLen) % perFrame;
                     int col = h * d, qi = r * width + col;
@@ -140,12 +164,14 @@ public final class SparseVideoAttention implements StepCache {
                     for (int e = 0; e < d; e++) {
                         errSpatial += sq(spatial[e] - exact[qi + e]);
                         errTemporal += sq(temporalOut[e] - exact[qi + e]);
+                        norm += sq(exact[qi + e]);
                     }
                 }
-                temporal[h] = errTemporal < errSpatial;
+                double best = Math.min(errSpatial, errTemporal);
+                masks[h] = best > maxError * norm ? Mask.DENSE : errTemporal < errSpatial ? Mask.TEMPORAL : Mask.SPATIAL;
             }
         });
-        return temporal;
+        return masks;
     }
 
     /** Attention of query {@code qs[qi..]} over the text keys and keys {@code from, from + stride, ... < to}. */

@@ -39,8 +39,43 @@ class SparseVideoAttentionTest {
             }
         }
         Tensor qt = Tensor.of(q, 1, l, width);
-        boolean[] temporal = svg.classify(Kernels.JAVA, qt, qt, Tensor.of(v, 1, l, width), heads, text);
-        assertThat(temporal).containsExactly(false, true);
+        assertThat(svg.classify(Kernels.JAVA, qt, qt, Tensor.of(v, 1, l, width), heads, text))
+                .containsExactly(SparseVideoAttention.Mask.SPATIAL, SparseVideoAttention.Mask.TEMPORAL);
+    }
+
+    /**
+     * Head 2 has zero queries, so it attends every key equally: its own frame (spatial) or its own position (temporal)
+     * alone gives another mean of the values. With a largest error it stays dense; heads 0 and 1, whose masks hold
+     * all but e^-12.5 of their attention, still go sparse. Without one (SVG's rule) head 2 takes the better mask.
+     */
+    @Test
+    void aHeadNeitherMaskFitsStaysDenseUnderAnErrorLimit() {
+        int text = 2, l = text + 12, heads = 3, d = 4, width = heads * d;
+        float[] q = new float[l * width], v = new float[l * width];
+        for (int i = text; i < l; i++) {
+            int frame = (i - text) / 4, pos = (i - text) % 4;
+            q[i * width + frame] = 5;
+            q[i * width + d + pos] = 5;
+            for (int e = 0; e < width; e++) {
+                v[i * width + e] = (float) Math.sin(i * 1.7 + e);
+            }
+        }
+        Tensor qt = Tensor.of(q, 1, l, width), vt = Tensor.of(v, 1, l, width);
+        SparseVideoAttention limited = new SparseVideoAttention("sparse:0:0.01", 0, 0.01, 3, 4);
+        assertThat(limited.classify(Kernels.JAVA, qt, qt, vt, heads, text))
+                .containsExactly(SparseVideoAttention.Mask.SPATIAL, SparseVideoAttention.Mask.TEMPORAL, SparseVideoAttention.Mask.DENSE);
+        assertThat(svg.classify(Kernels.JAVA, qt, qt, vt, heads, text)[2]).isNotEqualTo(SparseVideoAttention.Mask.DENSE);
+
+        // at a sparse step the dense head selects every key for its video queries; a step with only dense heads is the dense kernel
+        limited.beginStep(0, 999, 1);
+        var keys = limited.attentionKeys(Kernels.JAVA, 0, qt, qt, vt, heads, text);
+        assertThat(keys.keyRanges(2, 6, 2)).isNull();
+        assertThat(keys.keyRanges(0, 6, 2)).containsExactly(0, 2, 6, 10);
+        assertThat(limited.headCounts()).containsExactly(1, 1, 1);
+        float[] none = new float[l * width];
+        Tensor zero = Tensor.of(none, 1, l, width);
+        assertThat(limited.attentionKeys(Kernels.JAVA, 0, zero, zero, vt, heads, text)).as("every head dense").isNull();
+        assertThat(limited.describe()).contains("1 spatial and 1 temporal head passes, 4 kept dense (neither mask within 0.01)");
     }
 
     @Test
@@ -51,5 +86,10 @@ class SparseVideoAttentionTest {
         assertThatThrownBy(() -> SparseSetting.parse("sparse:1.5")).hasMessageContaining("must be in [0, 1]");
         assertThatThrownBy(() -> SparseSetting.parse("sparse:x")).hasMessageContaining("not a number");
         assertThatThrownBy(() -> SparseSetting.parse("radial")).hasMessageContaining("is not an attention setting");
+        assertThat(SparseSetting.parse("sparse:0.2:0.05").maxError()).isEqualTo(0.05);
+        assertThat(SparseSetting.parse("sparse:0.2").maxError()).isInfinite();
+        assertThatThrownBy(() -> SparseSetting.parse("sparse:0.2:0")).hasMessageContaining("must be a positive number");
+        assertThatThrownBy(() -> SparseSetting.parse("sparse:0.2:x")).hasMessageContaining("the largest error of a sparse head is not a number");
+        assertThatThrownBy(() -> SparseSetting.parse("sparse:0.2:0.1:3")).hasMessageContaining("expected sparse:FRACTION or sparse:FRACTION:MAX_ERROR");
     }
 }
