@@ -10,6 +10,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SparseVideoAttentionTest {
     /** 2 text tokens, then 3 frames of 4 tokens. */
     private final SparseVideoAttention svg = new SparseVideoAttention("sparse:0", 0, 3, 4);
+    private static final int TEXT = 2;
+
+    /**
+     * Queries (also used as keys) and values of {@code heads} heads of 4 channels over 2 text tokens and 3 frames of 4:
+     * head 0's video queries point along their frame's axis, head 1's along their position's, any further head's are
+     * zero (it attends every key equally); the values are a smooth pattern.
+     */
+    private static Tensor[] queriesAndValues(int heads) {
+        int l = TEXT + 12, d = 4, width = heads * d;
+        float[] q = new float[l * width], v = new float[l * width];
+        for (int i = TEXT; i < l; i++) {
+            int frame = (i - TEXT) / 4, pos = (i - TEXT) % 4;
+            q[i * width + frame] = 5;
+            q[i * width + d + pos] = 5;
+            for (int e = 0; e < width; e++) {
+                v[i * width + e] = (float) Math.sin(i * 1.7 + e);
+            }
+        }
+        return new Tensor[]{Tensor.of(q, 1, l, width), Tensor.of(v, 1, l, width)};
+    }
 
     @Test
     void masksAreTheTextAndTheTasksFramesOrPositions() {
@@ -28,18 +48,9 @@ class SparseVideoAttentionTest {
      */
     @Test
     void profilingFindsSpatialAndTemporalHeads() {
-        int text = 2, l = text + 12, heads = 2, d = 4, width = heads * d;
-        float[] q = new float[l * width], v = new float[l * width];
-        for (int i = text; i < l; i++) {
-            int frame = (i - text) / 4, pos = (i - text) % 4;
-            q[i * width + frame] = 5;                        // head 0: frame axis
-            q[i * width + d + pos] = 5;                      // head 1: position axis
-            for (int e = 0; e < width; e++) {
-                v[i * width + e] = (float) Math.sin(i * 1.7 + e);
-            }
-        }
-        Tensor qt = Tensor.of(q, 1, l, width);
-        assertThat(svg.classify(Kernels.JAVA, qt, qt, Tensor.of(v, 1, l, width), heads, text))
+        Tensor[] qv = queriesAndValues(2);
+        Tensor qt = qv[0];
+        assertThat(svg.classify(Kernels.JAVA, qt, qt, qv[1], 2, TEXT))
                 .containsExactly(SparseVideoAttention.Mask.SPATIAL, SparseVideoAttention.Mask.TEMPORAL);
     }
 
@@ -50,17 +61,9 @@ class SparseVideoAttentionTest {
      */
     @Test
     void aHeadNeitherMaskFitsStaysDenseUnderAnErrorLimit() {
-        int text = 2, l = text + 12, heads = 3, d = 4, width = heads * d;
-        float[] q = new float[l * width], v = new float[l * width];
-        for (int i = text; i < l; i++) {
-            int frame = (i - text) / 4, pos = (i - text) % 4;
-            q[i * width + frame] = 5;
-            q[i * width + d + pos] = 5;
-            for (int e = 0; e < width; e++) {
-                v[i * width + e] = (float) Math.sin(i * 1.7 + e);
-            }
-        }
-        Tensor qt = Tensor.of(q, 1, l, width), vt = Tensor.of(v, 1, l, width);
+        int text = TEXT, l = text + 12, heads = 3, width = heads * 4;
+        Tensor[] qv = queriesAndValues(heads);
+        Tensor qt = qv[0], vt = qv[1];
         SparseVideoAttention limited = new SparseVideoAttention("sparse:0:0.01", 0, 0.01, 3, 4);
         assertThat(limited.classify(Kernels.JAVA, qt, qt, vt, heads, text))
                 .containsExactly(SparseVideoAttention.Mask.SPATIAL, SparseVideoAttention.Mask.TEMPORAL, SparseVideoAttention.Mask.DENSE);
