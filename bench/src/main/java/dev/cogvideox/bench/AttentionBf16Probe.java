@@ -7,9 +7,10 @@ import dev.cogvideox.tensor.VectorMath;
 import dev.cogvideox.tensor.Weight;
 import dev.cogvideox.tensor.onednn.OneDnnKernels;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+
+import static dev.cogvideox.bench.Timing.median;
 
 /**
  * Could attention run faster in bf16 through oneDNN? The oneDNN build on Maven Central has neither the graph API
@@ -88,11 +89,5 @@ public final class AttentionBf16Probe {
         System.out.printf(Locale.ROOT, "    S = Q K^T  %7.3f s  %6.1f GFLOP/s%n", a, gflop / 2 / a);
         System.out.printf(Locale.ROOT, "    softmax    %7.3f s  (%.1f GB of scores read and written)%n", b, 8.0 * l * l / 1e9);
         System.out.printf(Locale.ROOT, "    O = P V    %7.3f s  %6.1f GFLOP/s%n", c, gflop / 2 / c);
-    }
-
-    private static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
     }
 }

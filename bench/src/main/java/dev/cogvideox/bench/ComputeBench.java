@@ -10,9 +10,10 @@ import dev.cogvideox.tensor.onednn.OneDnnKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+
+import static dev.cogvideox.bench.Timing.median;
 
 /**
  * {@code --compute bf16} against fp32: the linear layers' matrix product at the real layer shapes, {@code m} rows of
@@ -106,11 +107,5 @@ public final class ComputeBench {
             t.data()[i] = (float) (rnd.nextGaussian() * 0.1);
         }
         return t;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 }

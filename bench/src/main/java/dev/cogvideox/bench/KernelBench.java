@@ -52,7 +52,7 @@ public final class KernelBench {
         }
 
         double cpuRate() {
-            return gflop / median(cpuSeconds);
+            return gflop / Timing.median(cpuSeconds);
         }
 
         /** The fastest run over the fastest fma_peak sample before or after it (see {@link FmaPeak}). */
@@ -61,13 +61,7 @@ public final class KernelBench {
         }
 
         double median() {
-            return median(seconds);
-        }
-
-        private static double median(double[] v) {
-            double[] s = v.clone();
-            Arrays.sort(s);
-            return s[s.length / 2];
+            return Timing.median(seconds);
         }
     }
 

@@ -10,9 +10,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+
+import static dev.cogvideox.bench.Timing.median;
 
 /**
  * The matrix product with quantized weights against the same product on fp32 and bf16 weights, at the real
@@ -80,11 +81,5 @@ public final class QuantBench {
 
     private static String mb(long bytes) {
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 }
